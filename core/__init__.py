@@ -1,0 +1,1 @@
+"""The warehouse domain: pure rules over plain dataclasses, no I/O."""

@@ -1,0 +1,1 @@
+"""Devices: serial barcode scanners, ESC/POS printers and label rendering."""
