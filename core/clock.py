@@ -1,0 +1,50 @@
+"""Time as a dependency: services take a Clock so rules and tests control 'now'."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+
+class Clock(Protocol):
+    """Something that tells the current time (timezone-aware, UTC)."""
+
+    def now(self) -> datetime:
+        """The current instant."""
+        ...
+
+
+class SystemClock:
+    """The real wall clock."""
+
+    def now(self) -> datetime:
+        """The current instant in UTC."""
+        return datetime.now(UTC)
+
+
+class FixedClock:
+    """A clock that stands still until moved; for tests and reproducible demos."""
+
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def now(self) -> datetime:
+        """The instant this clock was set to."""
+        return self.at
+
+    def advance(self, delta: timedelta) -> None:
+        """Move the clock forward."""
+        self.at += delta
+
+
+def to_iso(moment: datetime) -> str:
+    """Store format for instants: ISO 8601 in UTC with seconds, sortable as text."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def from_iso(text: str) -> datetime:
+    """Parse a stored instant."""
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment

@@ -1,0 +1,27 @@
+"""Domain errors: what the services raise instead of storage or device exceptions."""
+
+from __future__ import annotations
+
+
+class WaretermError(Exception):
+    """Base of every error a person should read; the message says what happened and what to do."""
+
+
+class NotFound(WaretermError):
+    """A named thing (order, user, pick list) does not exist."""
+
+
+class Rejected(WaretermError):
+    """The request was understood and refused by a rule."""
+
+
+class NotAllowed(WaretermError):
+    """The user's role may not do this."""
+
+
+class InvalidBarcode(WaretermError):
+    """A barcode in the catalog is malformed (for example a GTIN with a wrong check digit)."""
+
+
+class StoreBusy(WaretermError):
+    """The database stayed locked by another session longer than the busy timeout."""

@@ -1,0 +1,190 @@
+"""Domain vocabulary: statuses, priorities, verdicts and the plain records the rules work on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class OrderStatus(StrEnum):
+    """Where an order stands. These names are part of the interface (CLI --json, reports)."""
+
+    RECEIVED = "received"
+    REVIEW = "review"
+    ON_HOLD = "on_hold"
+    RELEASED = "released"
+    ALLOCATED = "allocated"
+    BACKORDERED = "backordered"
+    PICKING = "picking"
+    PICKED = "picked"
+    PACKING = "packing"
+    PACKED = "packed"
+    SHIPPED = "shipped"
+    CANCELLED = "cancelled"
+    RETURNED = "returned"
+    EXCEPTION = "exception"
+
+
+#: States from which an order may still be cancelled (anything before it leaves the building).
+CANCELLABLE = frozenset(OrderStatus) - {
+    OrderStatus.SHIPPED,
+    OrderStatus.CANCELLED,
+    OrderStatus.RETURNED,
+}
+
+
+class Priority(StrEnum):
+    """How urgent an order is; each priority has an SLA (ship-by time)."""
+
+    RUSH = "rush"
+    STANDARD = "standard"
+    DEFERRED = "deferred"
+
+
+class PaymentStatus(StrEnum):
+    """Payment state reported by the sales channel."""
+
+    PAID = "paid"
+    PENDING = "pending"
+    FAILED = "failed"
+
+
+class Role(StrEnum):
+    """What a user is on the floor."""
+
+    PICKER = "picker"
+    PACKER = "packer"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+
+
+class PickListStatus(StrEnum):
+    """Life of a pick list: released with its wave, claimed by a picker, finished."""
+
+    RELEASED = "released"
+    PICKING = "picking"
+    PICKED = "picked"
+    CANCELLED = "cancelled"
+
+
+class Verdict(StrEnum):
+    """What a scan meant for the task at hand."""
+
+    OK = "ok"
+    LOCATION_OK = "location_ok"
+    WRONG_ITEM = "wrong_item"
+    OVER_PICK = "over_pick"
+    UNKNOWN_CODE = "unknown_code"
+    NOT_EXPECTED = "not_expected"
+    WRONG_LOCATION = "wrong_location"
+    LOCATION_REQUIRED = "location_required"
+    BAD_SCAN = "bad_scan"
+
+
+#: Verdicts that count as accepted; everything else is refused loudly.
+ACCEPTED = frozenset({Verdict.OK, Verdict.LOCATION_OK})
+
+
+class ShortReason(StrEnum):
+    """Why a pick line was closed short."""
+
+    NOT_FOUND = "not_found"
+    DAMAGED = "damaged"
+    SHORT_STOCK = "short_stock"
+
+
+class CodeKind(StrEnum):
+    """What a scanned code identifies."""
+
+    PRODUCT = "product"
+    LOCATION = "location"
+    TOTE = "tote"
+    PICKLIST = "picklist"
+    ORDER = "order"
+    USER = "user"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why an order is on hold: a machine code and the detail a person reads."""
+
+    code: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class OrderLineDraft:
+    """One line of an order as imported."""
+
+    sku: str
+    qty: int
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class OrderDraft:
+    """An order as it arrives from a channel file, validated for shape but not yet reviewed."""
+
+    order_no: str
+    channel: str
+    placed_at: datetime
+    priority: Priority
+    payment_status: PaymentStatus
+    customer_name: str
+    phone: str
+    country: str
+    province: str
+    city: str
+    district: str
+    address: str
+    postcode: str
+    lines: tuple[OrderLineDraft, ...]
+    source_line: int = 0
+
+
+@dataclass(frozen=True)
+class ProductDraft:
+    """A product row as imported: barcodes already normalised."""
+
+    sku: str
+    name: str
+    barcodes: tuple[str, ...]
+    location: str
+    on_hand: int
+    safety_stock: int
+    weight_g: int
+    source_line: int = 0
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """An input record refused whole, with where it was and why."""
+
+    line: int
+    key: str
+    reason: str
+
+
+@dataclass
+class ImportReport:
+    """What an import did: counts and every rejection or skip, for people and for --json."""
+
+    kind: str
+    stored: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    skipped: list[Rejection] = field(default_factory=list)
+    rejected: list[Rejection] = field(default_factory=list)
+    held: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        """The report as plain data (the --json shape)."""
+        return {
+            "kind": self.kind,
+            "stored": len(self.stored),
+            "updated": len(self.updated),
+            "on_hold": self.held,
+            "skipped": [r.__dict__ for r in self.skipped],
+            "rejected": [r.__dict__ for r in self.rejected],
+        }

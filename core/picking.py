@@ -1,0 +1,171 @@
+"""Picking rules: what a scan means on a pick list, and how picked units are shared out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from core.codes import ScannedCode
+from core.i18n import _
+from core.model import CodeKind, Verdict
+
+
+@dataclass(frozen=True)
+class PickLineState:
+    """A pick line as the rules see it."""
+
+    line_id: int
+    sku: str
+    name: str
+    location: str
+    qty: int
+    picked: int
+    short: int = 0
+
+    @property
+    def done(self) -> bool:
+        """Nothing left to pick on this line (picked, or closed short)."""
+        return self.picked + self.short >= self.qty
+
+    @property
+    def remaining(self) -> int:
+        """Units still to pick."""
+        return max(self.qty - self.picked - self.short, 0)
+
+
+@dataclass(frozen=True)
+class PickSettings:
+    """Site settings for picking."""
+
+    location_first: bool = False
+
+
+@dataclass(frozen=True)
+class ScanDecision:
+    """The verdict on one scan, the line it counts on (if any) and what to tell the picker."""
+
+    verdict: Verdict
+    message: str
+    line_id: int | None = None
+    confirms_location: str | None = None
+
+
+def current_line(lines: Sequence[PickLineState]) -> PickLineState | None:
+    """The line the picker is on: the first unfinished one in walk order."""
+    return next((line for line in lines if not line.done), None)
+
+
+def judge_pick_scan(
+    lines: Sequence[PickLineState],
+    code: ScannedCode,
+    scanned_sku: str | None,
+    confirmed_location: str | None,
+    settings: PickSettings,
+) -> ScanDecision:
+    """Decide what a scan means for a pick list.
+
+    ``lines`` are in walk order; ``scanned_sku`` is the catalog SKU the code resolved to
+    (None when the code is not in the catalog); ``confirmed_location`` is the bin whose label the
+    picker last scanned on this list."""
+    line = current_line(lines)
+    if code.kind is CodeKind.UNKNOWN:
+        return ScanDecision(
+            Verdict.UNKNOWN_CODE,
+            _("Unreadable code {code}. Scan the item's barcode again, or type it.").format(
+                code=code.display or "(empty)"
+            ),
+        )
+    if line is None:
+        return ScanDecision(
+            Verdict.NOT_EXPECTED, _("This list is finished. Take the tote to packing.")
+        )
+    if code.kind is CodeKind.LOCATION:
+        if code.value.upper() == line.location.upper():
+            return ScanDecision(
+                Verdict.LOCATION_OK,
+                _("Bin {bin} confirmed. Scan {sku}.").format(bin=line.location, sku=line.sku),
+                confirms_location=line.location,
+            )
+        return ScanDecision(
+            Verdict.WRONG_LOCATION,
+            _("Wrong bin {scanned}. Go to bin {bin}.").format(
+                scanned=code.value, bin=line.location
+            ),
+        )
+    if code.kind is not CodeKind.PRODUCT:
+        return ScanDecision(
+            Verdict.NOT_EXPECTED,
+            _("A {kind} label is not expected here. Scan the item in bin {bin}.").format(
+                kind=code.kind.value, bin=line.location
+            ),
+        )
+    if scanned_sku is None:
+        return ScanDecision(
+            Verdict.UNKNOWN_CODE,
+            _("{code} is not in the catalog. Put it aside; scan {sku} from bin {bin}.").format(
+                code=code.display, sku=line.sku, bin=line.location
+            ),
+        )
+    if (
+        settings.location_first
+        and line.location
+        and (confirmed_location or "").upper() != line.location.upper()
+    ):
+        return ScanDecision(
+            Verdict.LOCATION_REQUIRED,
+            _("Scan the bin label {bin} first, then the item.").format(bin=line.location),
+        )
+    if scanned_sku == line.sku:
+        return ScanDecision(
+            Verdict.OK,
+            _("{sku} {picked}/{qty}").format(sku=line.sku, picked=line.picked + 1, qty=line.qty),
+            line_id=line.line_id,
+        )
+    other = next((candidate for candidate in lines if candidate.sku == scanned_sku), None)
+    if other is not None and other.done:
+        return ScanDecision(
+            Verdict.OVER_PICK,
+            _(
+                "Too many: all {qty} of {sku} are already picked. Put this one back in {bin}."
+            ).format(qty=other.qty, sku=other.sku, bin=other.location or "?"),
+        )
+    if other is not None:
+        return ScanDecision(
+            Verdict.WRONG_ITEM,
+            _("{scanned} comes later (bin {later}). Now: {sku} from bin {bin}.").format(
+                scanned=scanned_sku, later=other.location or "?", sku=line.sku, bin=line.location
+            ),
+        )
+    return ScanDecision(
+        Verdict.WRONG_ITEM,
+        _("Wrong item: {scanned} is not on this list. Put it back; pick {sku} from {bin}.").format(
+            scanned=scanned_sku, sku=line.sku, bin=line.location
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class ShareState:
+    """An order line's part of a pick line, with how much of it is picked."""
+
+    share_id: int
+    order_no: str
+    urgency: tuple[object, ...]
+    qty: int
+    picked: int
+
+    @property
+    def open(self) -> int:
+        """Units of this share still to pick."""
+        return self.qty - self.picked
+
+
+def share_for_unit(shares: Sequence[ShareState]) -> ShareState | None:
+    """The share a newly picked unit belongs to: the most urgent order still missing one."""
+    candidates = [share for share in shares if share.open > 0]
+    return min(candidates, key=lambda share: share.urgency) if candidates else None
+
+
+def shares_left_short(shares: Sequence[ShareState]) -> list[ShareState]:
+    """Shares a short-closed line leaves incomplete: the orders that will miss units."""
+    return [share for share in shares if share.open > 0]

@@ -1,0 +1,89 @@
+"""Order review (审单): the checks an order passes before any stock moves."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from core.i18n import _
+from core.model import OrderDraft, PaymentStatus, Problem
+
+#: Problems a supervisor may waive by releasing the hold; the others are facts to fix first.
+WAIVABLE = frozenset({"unpaid", "payment_failed", "incomplete_address", "bad_phone"})
+
+_PHONE = re.compile(r"^\+?[0-9][0-9 ()-]{5,19}$")
+
+
+@dataclass(frozen=True)
+class ReviewInput:
+    """What review looks at: the order's header and the SKUs of its lines."""
+
+    payment_status: PaymentStatus
+    customer_name: str
+    phone: str
+    country: str
+    province: str
+    city: str
+    address: str
+    skus: tuple[str, ...]
+
+    @classmethod
+    def of(cls, draft: OrderDraft) -> ReviewInput:
+        """The review view of an imported order."""
+        return cls(
+            payment_status=draft.payment_status,
+            customer_name=draft.customer_name,
+            phone=draft.phone,
+            country=draft.country,
+            province=draft.province,
+            city=draft.city,
+            address=draft.address,
+            skus=tuple(line.sku for line in draft.lines),
+        )
+
+
+def review(
+    order: ReviewInput, sku_known: Callable[[str], bool], waived: Iterable[str] = ()
+) -> list[Problem]:
+    """Every reason to hold the order: items first, then address, then payment.
+
+    ``waived`` holds problem codes a supervisor already accepted when releasing the hold."""
+    problems: list[Problem] = []
+    unknown = sorted({sku for sku in order.skus if not sku_known(sku)})
+    if unknown:
+        problems.append(
+            Problem(
+                "unknown_sku",
+                _("SKU not in the catalog: {skus}").format(skus=", ".join(unknown)),
+            )
+        )
+    missing = [
+        label
+        for label, value in (
+            (_("recipient name"), order.customer_name),
+            (_("phone"), order.phone),
+            (_("city"), order.city),
+            (_("street address"), order.address),
+        )
+        if not value.strip()
+    ]
+    if order.country == "CN" and not order.province.strip():
+        missing.append(_("province"))
+    if missing:
+        problems.append(
+            Problem(
+                "incomplete_address",
+                _("address incomplete: missing {fields}").format(fields=", ".join(missing)),
+            )
+        )
+    elif not _PHONE.match(order.phone.strip()):
+        problems.append(
+            Problem("bad_phone", _("phone number looks wrong: {phone!r}").format(phone=order.phone))
+        )
+    if order.payment_status is PaymentStatus.PENDING:
+        problems.append(Problem("unpaid", _("payment not confirmed by the channel")))
+    elif order.payment_status is PaymentStatus.FAILED:
+        problems.append(Problem("payment_failed", _("payment failed at the channel")))
+    waived_codes = set(waived)
+    return [problem for problem in problems if problem.code not in waived_codes]

@@ -1,0 +1,157 @@
+"""The catalog: importing products and bins, and looking up what a scanned code is."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from core.codes import ScannedCode
+from core.i18n import _
+from core.importing import LocationDraft, parse_locations, parse_products
+from core.locations import walk_key
+from core.model import CodeKind, ImportReport, ProductDraft, Rejection
+from data.store import Actor, Store, Write
+
+#: Records per transaction: long enough to be fast, short enough not to stall scanning sessions.
+CHUNK = 500
+
+Progress = Callable[[int], None]
+
+
+def import_products(
+    store: Store, actor: Actor, content: bytes, filename: str, progress: Progress | None = None
+) -> ImportReport:
+    """Add or update products from a file. A product whose barcodes belong to another SKU, or
+    whose new on-hand is below what is already reserved, is rejected whole."""
+    parsed = parse_products(content, filename)
+    report = ImportReport("products", rejected=list(parsed.rejected))
+    for start in range(0, len(parsed.drafts), CHUNK):
+        chunk = parsed.drafts[start : start + CHUNK]
+        with store.write(actor) as write:
+            for draft in chunk:
+                _store_product(write, draft, report)
+            if not write.audited:
+                write.audit("import.products", filename, stored=0)
+        if progress:
+            progress(len(chunk))
+    report.rejected.sort(key=lambda rejection: rejection.line)
+    return report
+
+
+def _store_product(write: Write, draft: ProductDraft, report: ImportReport) -> None:
+    existing = write.execute("SELECT reserved FROM products WHERE sku = ?", (draft.sku,)).fetchone()
+    for code in draft.barcodes:
+        owner = write.execute("SELECT sku FROM barcodes WHERE code = ?", (code,)).fetchone()
+        if owner and owner["sku"] != draft.sku:
+            report.rejected.append(
+                Rejection(
+                    draft.source_line,
+                    draft.sku,
+                    _("barcode {code} already belongs to {owner}").format(
+                        code=code, owner=owner["sku"]
+                    ),
+                )
+            )
+            return
+    if existing and draft.on_hand < existing["reserved"]:
+        report.rejected.append(
+            Rejection(
+                draft.source_line,
+                draft.sku,
+                _("on_hand {on_hand} is below the {reserved} units already reserved").format(
+                    on_hand=draft.on_hand, reserved=existing["reserved"]
+                ),
+            )
+        )
+        return
+    write.execute(
+        "INSERT INTO products (sku, name, location, on_hand, safety_stock, weight_g, updated_at)"
+        " VALUES (?,?,?,?,?,?,?) ON CONFLICT (sku) DO UPDATE SET name = excluded.name,"
+        " location = excluded.location, on_hand = excluded.on_hand,"
+        " safety_stock = excluded.safety_stock, weight_g = excluded.weight_g,"
+        " updated_at = excluded.updated_at",
+        (
+            draft.sku,
+            draft.name,
+            draft.location,
+            draft.on_hand,
+            draft.safety_stock,
+            draft.weight_g,
+            write.now,
+        ),
+    )
+    write.execute("DELETE FROM barcodes WHERE sku = ?", (draft.sku,))
+    write.conn.executemany(
+        "INSERT INTO barcodes (code, sku) VALUES (?, ?)",
+        [(code, draft.sku) for code in draft.barcodes],
+    )
+    if draft.location:
+        write.execute(
+            "INSERT INTO locations (code) VALUES (?) ON CONFLICT (code) DO NOTHING",
+            (draft.location,),
+        )
+    write.audit(
+        "product.update" if existing else "product.add",
+        draft.sku,
+        on_hand=draft.on_hand,
+        location=draft.location,
+    )
+    (report.updated if existing else report.stored).append(draft.sku)
+
+
+def import_locations(store: Store, actor: Actor, content: bytes, filename: str) -> ImportReport:
+    """Set the walk sequence of bins."""
+    parsed = parse_locations(content, filename)
+    report = ImportReport("locations", rejected=list(parsed.rejected))
+    drafts: Sequence[LocationDraft] = parsed.drafts
+    for start in range(0, len(drafts), CHUNK):
+        with store.write(actor) as write:
+            for draft in drafts[start : start + CHUNK]:
+                existed = write.execute(
+                    "SELECT 1 FROM locations WHERE code = ?", (draft.code,)
+                ).fetchone()
+                write.execute(
+                    "INSERT INTO locations (code, sequence) VALUES (?, ?) "
+                    "ON CONFLICT (code) DO UPDATE SET sequence = excluded.sequence",
+                    (draft.code, draft.sequence),
+                )
+                (report.updated if existed else report.stored).append(draft.code)
+            write.audit("import.locations", filename, count=len(drafts[start : start + CHUNK]))
+    return report
+
+
+def walk_sequences(conn: Any) -> dict[str, int]:
+    """Bin code → walk sequence for the sequenced bins."""
+    return {
+        row["code"]: row["sequence"]
+        for row in conn.execute("SELECT code, sequence FROM locations WHERE sequence IS NOT NULL")
+    }
+
+
+def bin_walk_key(conn: Any) -> Callable[[str], Any]:
+    """A sort key placing bins in walk order."""
+    sequences = walk_sequences(conn)
+    return lambda code: walk_key(code, sequences)
+
+
+def sku_for_code(conn: Any, code: ScannedCode) -> str | None:
+    """The catalog SKU a product scan refers to (an indexed lookup)."""
+    if code.kind is not CodeKind.PRODUCT:
+        return None
+    row = conn.execute("SELECT sku FROM barcodes WHERE code = ?", (code.value,)).fetchone()
+    return row["sku"] if row else None
+
+
+def list_products(store: Store, low_only: bool = False) -> list[dict[str, Any]]:
+    """Products with stock figures; ``low`` when free stock is below safety stock."""
+    where = "WHERE p.on_hand - p.reserved < p.safety_stock" if low_only else ""
+    rows = store.query(
+        "SELECT p.sku, p.name, p.location, p.on_hand, p.reserved, p.safety_stock, p.weight_g,"
+        " (SELECT group_concat(code, '|') FROM barcodes b WHERE b.sku = p.sku) AS barcodes,"
+        " p.on_hand - p.reserved < p.safety_stock AS low"
+        f" FROM products p {where} ORDER BY p.sku"
+    )
+    for row in rows:
+        row["low"] = bool(row["low"])
+        row["barcodes"] = (row["barcodes"] or "").split("|") if row["barcodes"] else []
+    return rows

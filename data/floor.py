@@ -1,0 +1,107 @@
+"""The floor port (core.ports.Floor) implemented on the SQLite store."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from core.codes import parse_scan
+from core.errors import NotAllowed
+from core.i18n import _
+from core.model import CodeKind, OrderStatus, PickListStatus, ShortReason
+from core.ports import Floor, FloorSummary, Operator, PickView, ScanOutcome
+from data import settings, users
+from data.picking import close_short, read_pick_view, record_pick_scan
+from data.store import Actor, Store
+from data.waves import claim_next, current_list
+
+
+class SqliteFloor(Floor):
+    """One session's view of the floor, on its own connection to the shared database."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def now(self) -> datetime:
+        """The store's clock."""
+        return self.store.clock.now()
+
+    def _actor(self, operator: Operator) -> Actor:
+        return Actor(operator.name, operator.station)
+
+    def login(self, name: str, pin: str, station: str) -> Operator:
+        """PIN login (audited, success or not)."""
+        name = name.strip().lower()
+        try:
+            role = users.check_login(self.store, name, pin)
+        except NotAllowed:
+            with self.store.write(Actor(name or "?", station)) as write:
+                write.audit("login.failed", name or "?", method="pin")
+            raise
+        with self.store.write(Actor(name, station)) as write:
+            write.audit("login", name, method="pin", role=role.value)
+        return Operator(name, role, station)
+
+    def badge_login(self, badge: str, station: str) -> Operator:
+        """Login by a scanned badge ``U:name`` (allowed when ``login.badge_only`` is true)."""
+        code = parse_scan(badge, settings.prefixes(self.store))
+        if code.kind is not CodeKind.USER:
+            raise NotAllowed(_("That is not a user badge. Scan your badge or type name and PIN."))
+        if settings.get(self.store, "login.badge_only") != "true":
+            raise NotAllowed(_("Badge login is switched off here. Type your name and PIN."))
+        role = users.check_login(self.store, code.value, None)
+        with self.store.write(Actor(code.value.lower(), station)) as write:
+            write.audit("login", code.value.lower(), method="badge", role=role.value)
+        return Operator(code.value.lower(), role, station)
+
+    def summary(self) -> FloorSummary:
+        """Open orders by status and released lists waiting for a picker."""
+        rows = self.store.query(
+            "SELECT status, count(*) AS n FROM orders WHERE status NOT IN (?, ?) GROUP BY status",
+            (OrderStatus.SHIPPED.value, OrderStatus.CANCELLED.value),
+        )
+        waiting = self.store.scalar(
+            "SELECT count(*) FROM picklists WHERE status = ?", (PickListStatus.RELEASED.value,)
+        )
+        return FloorSummary({row["status"]: row["n"] for row in rows}, int(waiting), self.now())
+
+    def _view(self, picklist_id: int) -> PickView:
+        return read_pick_view(self.store, picklist_id, settings.pick_settings(self.store))
+
+    def current_pick(self, operator: Operator) -> PickView | None:
+        """The list this operator was picking."""
+        picklist_id = current_list(self.store, operator.name)
+        return self._view(picklist_id) if picklist_id is not None else None
+
+    def claim_next_pick(self, operator: Operator) -> PickView | None:
+        """Claim (or resume) a list."""
+        picklist_id = claim_next(self.store, self._actor(operator))
+        return self._view(picklist_id) if picklist_id is not None else None
+
+    def pick_scan(self, operator: Operator, picklist_id: int, raw: str, source: str) -> ScanOutcome:
+        """Record one scan on the operator's list."""
+        return record_pick_scan(
+            self.store,
+            self._actor(operator),
+            picklist_id,
+            raw,
+            source,
+            settings.prefixes(self.store),
+            settings.pick_settings(self.store),
+        )
+
+    def short_pick(
+        self, operator: Operator, picklist_id: int, line_id: int, reason: ShortReason
+    ) -> PickView:
+        """Close a line short."""
+        close_short(self.store, self._actor(operator), picklist_id, line_id, reason)
+        return self._view(picklist_id)
+
+    def expected_code(self, picklist_id: int) -> str | None:
+        """A barcode of the item needed now (for the demo's simulated scanner)."""
+        view = self._view(picklist_id)
+        line = view.current
+        if line is None:
+            return None
+        if view.location_first and (view.confirmed_location or "") != line.location:
+            return settings.get(self.store, "prefix.location") + line.location
+        return line.barcode or None

@@ -1,0 +1,372 @@
+"""Orders: import with review and allocation, release of holds, cancellation, listings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.allocation import Stock, allocate
+from core.clock import from_iso, to_iso
+from core.errors import NotFound, Rejected
+from core.i18n import _
+from core.importing import parse_orders
+from core.model import CANCELLABLE, ImportReport, OrderDraft, OrderStatus, Rejection
+from core.review import WAIVABLE, ReviewInput, review
+from core.sla import SlaPolicy, due_at
+from data import settings
+from data.catalog import CHUNK, Progress
+from data.store import Actor, Store, Write
+
+
+def import_orders(
+    store: Store, actor: Actor, content: bytes, filename: str, progress: Progress | None = None
+) -> ImportReport:
+    """Store the orders of a file. Malformed orders are rejected whole (nothing stored); an
+    order number already stored is skipped; orders with business problems are held."""
+    parsed = parse_orders(content, filename)
+    report = ImportReport("orders", rejected=list(parsed.rejected))
+    policy = settings.sla_policy(store)
+    for start in range(0, len(parsed.drafts), CHUNK):
+        chunk = parsed.drafts[start : start + CHUNK]
+        with store.write(actor) as write:
+            for draft in chunk:
+                _store_order(write, draft, policy, report)
+            if not write.audited:
+                write.audit("import.orders", filename, stored=0)
+        if progress:
+            progress(sum(len(draft.lines) for draft in chunk))
+    report.rejected.sort(key=lambda rejection: rejection.line)
+    return report
+
+
+def _store_order(write: Write, draft: OrderDraft, policy: SlaPolicy, report: ImportReport) -> None:
+    if write.execute("SELECT 1 FROM orders WHERE order_no = ?", (draft.order_no,)).fetchone():
+        report.skipped.append(
+            Rejection(draft.source_line, draft.order_no, _("already imported; skipped"))
+        )
+        return
+    write.execute(
+        "INSERT INTO orders (order_no, channel, placed_at, priority, payment_status,"
+        " customer_name, phone, country, province, city, district, address, postcode, status,"
+        " due_at, imported_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        (
+            draft.order_no,
+            draft.channel,
+            to_iso(draft.placed_at),
+            draft.priority.value,
+            draft.payment_status.value,
+            draft.customer_name,
+            draft.phone,
+            draft.country,
+            draft.province,
+            draft.city,
+            draft.district,
+            draft.address,
+            draft.postcode,
+            OrderStatus.RECEIVED.value,
+            to_iso(due_at(draft.placed_at, draft.priority, policy)),
+            write.now,
+            write.now,
+        ),
+    )
+    write.conn.executemany(
+        "INSERT INTO order_lines (order_no, line_no, sku, qty, note) VALUES (?,?,?,?,?)",
+        [
+            (draft.order_no, number, line.sku, line.qty, line.note)
+            for number, line in enumerate(draft.lines, start=1)
+        ],
+    )
+    status = review_and_allocate(write, draft.order_no, ReviewInput.of(draft), waived=())
+    write.audit("order.import", draft.order_no, status=status.value, lines=len(draft.lines))
+    report.stored.append(draft.order_no)
+    if status is OrderStatus.ON_HOLD:
+        report.held.append(draft.order_no)
+
+
+def _sku_known(write: Write) -> Any:
+    return lambda sku: (
+        write.execute("SELECT 1 FROM products WHERE sku = ?", (sku,)).fetchone() is not None
+    )
+
+
+def review_and_allocate(
+    write: Write, order_no: str, order: ReviewInput, waived: tuple[str, ...]
+) -> OrderStatus:
+    """Review an order; hold it with its problems, or reserve its stock (or backorder it)."""
+    problems = review(order, _sku_known(write), waived)
+    write.execute("DELETE FROM order_problems WHERE order_no = ?", (order_no,))
+    if problems:
+        write.conn.executemany(
+            "INSERT INTO order_problems (order_no, code, detail) VALUES (?,?,?)",
+            [(order_no, problem.code, problem.detail) for problem in problems],
+        )
+        return _set_status(write, order_no, OrderStatus.ON_HOLD)
+    return try_allocate(write, order_no)
+
+
+def try_allocate(write: Write, order_no: str) -> OrderStatus:
+    """Reserve all lines of an order now, or mark it backordered. Runs inside the caller's
+    ``BEGIN IMMEDIATE`` transaction, so nothing else reserves between the check and the update."""
+    lines = write.execute(
+        "SELECT id, sku, qty FROM order_lines WHERE order_no = ?", (order_no,)
+    ).fetchall()
+    skus = sorted({line["sku"] for line in lines})
+    stock = {
+        row["sku"]: Stock(row["on_hand"], row["reserved"])
+        for row in write.execute(
+            f"SELECT sku, on_hand, reserved FROM products WHERE sku IN ({','.join('?' * len(skus))})",
+            skus,
+        )
+    }
+    decision = allocate([(line["sku"], line["qty"]) for line in lines], stock)
+    if not decision.allocated:
+        return _set_status(write, order_no, OrderStatus.BACKORDERED)
+    for sku, qty in decision.reserve.items():
+        write.execute("UPDATE products SET reserved = reserved + ? WHERE sku = ?", (qty, sku))
+        after = stock[sku]
+        if after.on_hand - after.reserved - qty < _safety(write, sku) <= after.available:
+            write.audit("stock.low", sku, available=after.available - qty)
+    write.execute("UPDATE order_lines SET reserved = qty WHERE order_no = ?", (order_no,))
+    return _set_status(write, order_no, OrderStatus.ALLOCATED)
+
+
+def _safety(write: Write, sku: str) -> int:
+    row = write.execute("SELECT safety_stock FROM products WHERE sku = ?", (sku,)).fetchone()
+    return int(row["safety_stock"]) if row else 0
+
+
+def _set_status(write: Write, order_no: str, status: OrderStatus) -> OrderStatus:
+    write.execute(
+        "UPDATE orders SET status = ?, updated_at = ? WHERE order_no = ?",
+        (status.value, write.now, order_no),
+    )
+    return status
+
+
+def retry_backorders(write: Write) -> list[str]:
+    """Try to allocate waiting orders, most urgent first; returns those now allocated."""
+    allocated = []
+    for row in write.execute(
+        "SELECT order_no FROM orders WHERE status = ? ORDER BY due_at, order_no",
+        (OrderStatus.BACKORDERED.value,),
+    ).fetchall():
+        if try_allocate(write, row["order_no"]) is OrderStatus.ALLOCATED:
+            write.audit("order.allocate", row["order_no"], after="backordered")
+            allocated.append(row["order_no"])
+    return allocated
+
+
+def allocate_waiting(store: Store, actor: Actor) -> list[str]:
+    """Allocate backordered orders that stock now covers (after a stock import)."""
+    with store.write(actor) as write:
+        allocated = retry_backorders(write)
+        write.audit("backorders.retry", "orders", allocated=len(allocated))
+    return allocated
+
+
+def _order_row(write: Write, order_no: str) -> Any:
+    row = write.execute("SELECT * FROM orders WHERE order_no = ?", (order_no,)).fetchone()
+    if row is None:
+        raise NotFound(_("no order {order_no}").format(order_no=order_no))
+    return row
+
+
+def cancel_order(store: Store, actor: Actor, order_no: str, reason: str) -> dict[str, Any]:
+    """Cancel an order that has not shipped: frees its reservation, takes its unpicked units off
+    pick lists, and records put-away tasks for units already picked."""
+    reason = reason.strip()
+    if not reason:
+        raise Rejected(_("a reason is required to cancel an order"))
+    with store.write(actor) as write:
+        order = _order_row(write, order_no)
+        status = OrderStatus(order["status"])
+        if status not in CANCELLABLE:
+            raise Rejected(
+                _("order {order_no} is {status}; it can no longer be cancelled").format(
+                    order_no=order_no, status=status.value
+                )
+            )
+        for line in write.execute(
+            "SELECT id, sku, reserved, picked FROM order_lines WHERE order_no = ?", (order_no,)
+        ).fetchall():
+            if line["reserved"]:
+                write.execute(
+                    "UPDATE products SET reserved = reserved - ? WHERE sku = ?",
+                    (line["reserved"], line["sku"]),
+                )
+            if line["picked"]:
+                location = write.execute(
+                    "SELECT location FROM products WHERE sku = ?", (line["sku"],)
+                ).fetchone()
+                write.execute(
+                    "INSERT INTO putaway_tasks (created_at, order_no, sku, qty, location, reason)"
+                    " VALUES (?,?,?,?,?,?)",
+                    (
+                        write.now,
+                        order_no,
+                        line["sku"],
+                        line["picked"],
+                        location["location"] if location else "",
+                        "cancelled",
+                    ),
+                )
+        write.execute("UPDATE order_lines SET reserved = 0 WHERE order_no = ?", (order_no,))
+        _take_off_pick_lists(write, order_no)
+        write.execute(
+            "UPDATE orders SET status = ?, cancel_reason = ?, updated_at = ? WHERE order_no = ?",
+            (OrderStatus.CANCELLED.value, reason, write.now, order_no),
+        )
+        write.audit("order.cancel", order_no, before=status.value, reason=reason)
+        retry_backorders(write)
+    return show_order(store, order_no)
+
+
+def _take_off_pick_lists(write: Write, order_no: str) -> None:
+    """Remove an order's unpicked units from its pick list; finish or cancel the list if that
+    leaves nothing to pick."""
+    shares = write.execute(
+        "SELECT s.id, s.pick_line_id, s.qty, s.picked, l.picklist_id FROM pick_shares s"
+        " JOIN pick_lines l ON l.id = s.pick_line_id WHERE s.order_no = ?",
+        (order_no,),
+    ).fetchall()
+    lists = set()
+    for share in shares:
+        unpicked = share["qty"] - share["picked"]
+        if unpicked:
+            write.execute(
+                "UPDATE pick_lines SET qty = qty - ?,"
+                " short = MIN(short, qty - ? - picked) WHERE id = ?",
+                (unpicked, unpicked, share["pick_line_id"]),
+            )
+            write.execute("UPDATE pick_shares SET qty = picked WHERE id = ?", (share["id"],))
+        lists.add(share["picklist_id"])
+    from data.picking import settle_list
+
+    for picklist_id in lists:
+        settle_list(write, picklist_id)
+
+
+def release_order(store: Store, actor: Actor, order_no: str) -> dict[str, Any]:
+    """Release a held order: the supervisor accepts its waivable problems (payment, address);
+    facts such as unknown SKUs must be fixed first. Then it is allocated or backordered."""
+    with store.write(actor) as write:
+        order = _order_row(write, order_no)
+        if order["status"] != OrderStatus.ON_HOLD.value:
+            raise Rejected(
+                _("order {order_no} is {status}, not on hold").format(
+                    order_no=order_no, status=order["status"]
+                )
+            )
+        current = [
+            row["code"]
+            for row in write.execute(
+                "SELECT code FROM order_problems WHERE order_no = ?", (order_no,)
+            )
+        ]
+        waived = tuple(sorted(set(order["waived"].split()) | (set(current) & WAIVABLE)))
+        review_input = _review_input(write, order)
+        blocking = review(review_input, _sku_known(write), waived)
+        if blocking:
+            raise Rejected(
+                _("order {order_no} cannot be released: {problems}").format(
+                    order_no=order_no, problems="; ".join(p.detail for p in blocking)
+                )
+            )
+        write.execute(
+            "UPDATE orders SET waived = ? WHERE order_no = ?", (" ".join(waived), order_no)
+        )
+        status = review_and_allocate(write, order_no, review_input, waived)
+        write.audit("order.release", order_no, waived=list(waived), status=status.value)
+    return show_order(store, order_no)
+
+
+def _review_input(write: Write, order: Any) -> ReviewInput:
+    from core.model import PaymentStatus
+
+    skus = tuple(
+        row["sku"]
+        for row in write.execute(
+            "SELECT sku FROM order_lines WHERE order_no = ?", (order["order_no"],)
+        )
+    )
+    return ReviewInput(
+        payment_status=PaymentStatus(order["payment_status"]),
+        customer_name=order["customer_name"],
+        phone=order["phone"],
+        country=order["country"],
+        province=order["province"],
+        city=order["city"],
+        address=order["address"],
+        skus=skus,
+    )
+
+
+def list_orders(
+    store: Store, status: str | None = None, limit: int = 1000, offset: int = 0
+) -> list[dict[str, Any]]:
+    """Orders, most urgent first, optionally of one status."""
+    if status is not None and status not in {s.value for s in OrderStatus}:
+        raise Rejected(
+            _("unknown status {status!r}; use one of {known}").format(
+                status=status, known=", ".join(s.value for s in OrderStatus)
+            )
+        )
+    where, parameters = ("WHERE o.status = ?", [status]) if status else ("", [])
+    rows = store.query(
+        "SELECT o.order_no, o.status, o.priority, o.due_at, o.placed_at, o.channel,"
+        " o.customer_name, o.city,"
+        " (SELECT count(*) FROM order_lines l WHERE l.order_no = o.order_no) AS lines,"
+        " (SELECT sum(qty) FROM order_lines l WHERE l.order_no = o.order_no) AS units,"
+        " (SELECT group_concat(code, ',') FROM order_problems p"
+        "   WHERE p.order_no = o.order_no) AS problems"
+        f" FROM orders o {where} ORDER BY o.due_at, o.order_no LIMIT ? OFFSET ?",
+        [*parameters, limit, offset],
+    )
+    for row in rows:
+        row["problems"] = row["problems"].split(",") if row["problems"] else []
+    return rows
+
+
+def show_order(store: Store, order_no: str) -> dict[str, Any]:
+    """One order with its problems and lines (the ``orders show --json`` shape)."""
+    with store.read() as conn:
+        order = conn.execute("SELECT * FROM orders WHERE order_no = ?", (order_no,)).fetchone()
+        if order is None:
+            raise NotFound(_("no order {order_no}").format(order_no=order_no))
+        problems = [
+            {"code": row["code"], "detail": row["detail"]}
+            for row in conn.execute(
+                "SELECT code, detail FROM order_problems WHERE order_no = ? ORDER BY code",
+                (order_no,),
+            )
+        ]
+        lines = [
+            dict(row)
+            for row in conn.execute(
+                "SELECT line_no, sku, qty, reserved, picked, short, packed, note"
+                " FROM order_lines WHERE order_no = ? ORDER BY line_no",
+                (order_no,),
+            )
+        ]
+        putaway = [
+            dict(row)
+            for row in conn.execute(
+                "SELECT sku, qty, location, status FROM putaway_tasks WHERE order_no = ?",
+                (order_no,),
+            )
+        ]
+    result = dict(order)
+    result.pop("waived", None)
+    result["waived"] = order["waived"].split()
+    result["problems"] = problems
+    result["lines"] = lines
+    result["putaway"] = putaway
+    return result
+
+
+def overdue(order: dict[str, Any], now: Any) -> bool:
+    """Whether an open order is past its ship-by time."""
+    return from_iso(order["due_at"]) < now and order["status"] not in (
+        OrderStatus.SHIPPED.value,
+        OrderStatus.CANCELLED.value,
+        OrderStatus.RETURNED.value,
+    )

@@ -1,0 +1,319 @@
+"""Picking: recording scans on a list, closing lines short, finishing lists."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.clock import from_iso
+from core.codes import CodePrefixes, display_code, parse_scan
+from core.errors import NotFound, Rejected
+from core.i18n import _
+from core.model import ACCEPTED, OrderStatus, PickListStatus, Priority, ShortReason, Verdict
+from core.picking import (
+    PickLineState,
+    PickSettings,
+    ShareState,
+    judge_pick_scan,
+    share_for_unit,
+    shares_left_short,
+)
+from core.ports import PickLineView, PickView, ScanOutcome
+from core.sla import PRIORITY_RANK
+from data.catalog import sku_for_code
+from data.store import Actor, Store, Write
+from data.waves import picklist_code
+
+
+def read_pick_view(store: Store, picklist_id: int, settings: PickSettings) -> PickView:
+    """A consistent read of a list for the pick screen."""
+    with store.read() as conn:
+        return pick_view(conn, store, picklist_id, settings)
+
+
+def pick_view(conn: Any, store: Store, picklist_id: int, settings: PickSettings) -> PickView:
+    """Everything the pick screen shows about a list."""
+    row = conn.execute("SELECT * FROM picklists WHERE id = ?", (picklist_id,)).fetchone()
+    if row is None:
+        raise NotFound(_("no pick list {id}").format(id=picklist_id))
+    lines = tuple(
+        PickLineView(
+            line_id=line["id"],
+            seq=line["seq"],
+            sku=line["sku"],
+            name=line["name"] or "",
+            location=line["location"],
+            qty=line["qty"],
+            picked=line["picked"],
+            short=line["short"],
+            barcode=line["barcode"] or "",
+        )
+        for line in conn.execute(
+            "SELECT l.id, l.seq, l.sku, p.name, l.location, l.qty, l.picked, l.short,"
+            " (SELECT min(code) FROM barcodes b WHERE b.sku = l.sku) AS barcode"
+            " FROM pick_lines l LEFT JOIN products p ON p.sku = l.sku"
+            " WHERE l.picklist_id = ? AND l.qty > 0 ORDER BY l.seq",
+            (picklist_id,),
+        )
+    )
+    open_due = conn.execute(
+        "SELECT min(due_at) AS due, count(*) AS n FROM orders WHERE picklist_id = ?",
+        (picklist_id,),
+    ).fetchone()
+    return PickView(
+        picklist_id=picklist_id,
+        code=picklist_code(store, picklist_id),
+        status=PickListStatus(row["status"]),
+        priority=Priority(row["priority"]),
+        due_at=from_iso(open_due["due"] or row["due_at"]),
+        order_count=open_due["n"],
+        lines=lines,
+        confirmed_location=row["confirmed_location"],
+        location_first=settings.location_first,
+    )
+
+
+def _line_states(view: PickView) -> list[PickLineState]:
+    return [
+        PickLineState(
+            line.line_id, line.sku, line.name, line.location, line.qty, line.picked, line.short
+        )
+        for line in view.lines
+    ]
+
+
+def record_pick_scan(
+    store: Store,
+    actor: Actor,
+    picklist_id: int,
+    raw: str,
+    source: str,
+    prefixes: CodePrefixes,
+    settings: PickSettings,
+) -> ScanOutcome:
+    """Judge one scan on a list and store it with its verdict; an accepted unit counts on its
+    pick line and on the most urgent order still missing it, all in one transaction."""
+    code = parse_scan(raw, prefixes)
+    with store.write(actor) as write:
+        view = pick_view(write.conn, store, picklist_id, settings)
+        sku = sku_for_code(write.conn, code)
+        if view.status is not PickListStatus.PICKING or _picker(write, picklist_id) != actor.user:
+            verdict, message, line_id = (
+                Verdict.NOT_EXPECTED,
+                _("List {code} is not yours to pick.").format(code=view.code),
+                None,
+            )
+            decision_location = None
+        else:
+            decision = judge_pick_scan(
+                _line_states(view), code, sku, view.confirmed_location, settings
+            )
+            verdict, message, line_id = decision.verdict, decision.message, decision.line_id
+            decision_location = decision.confirms_location
+        order_no = None
+        if verdict is Verdict.OK and line_id is not None:
+            order_no = _count_unit(write, line_id)
+            settle_list(write, picklist_id)
+        elif decision_location is not None:
+            write.execute(
+                "UPDATE picklists SET confirmed_location = ? WHERE id = ?",
+                (decision_location, picklist_id),
+            )
+        write.execute(
+            "INSERT INTO scans (at, user, station, source, raw, kind, code, sku, verdict,"
+            " picklist_id, pick_line_id, order_no, message) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                write.now,
+                actor.user,
+                actor.station,
+                source,
+                raw,
+                code.kind.value,
+                code.value,
+                sku,
+                verdict.value,
+                picklist_id,
+                line_id,
+                order_no,
+                message,
+            ),
+        )
+        write.audit(f"scan.{verdict.value}", view.code, code=code.value, order_no=order_no)
+        after = pick_view(write.conn, store, picklist_id, settings)
+    return ScanOutcome(
+        verdict=verdict,
+        message=message,
+        code=display_code(raw),
+        view=after,
+        accepted=verdict in ACCEPTED,
+    )
+
+
+def _picker(write: Write, picklist_id: int) -> str | None:
+    row = write.execute("SELECT picker FROM picklists WHERE id = ?", (picklist_id,)).fetchone()
+    return row["picker"] if row else None
+
+
+def _shares(write: Write, line_id: int) -> list[ShareState]:
+    return [
+        ShareState(
+            share_id=row["id"],
+            order_no=row["order_no"],
+            urgency=(row["due_at"], PRIORITY_RANK[Priority(row["priority"])], row["order_no"]),
+            qty=row["qty"],
+            picked=row["picked"],
+        )
+        for row in write.execute(
+            "SELECT s.id, s.order_no, s.qty, s.picked, o.due_at, o.priority FROM pick_shares s"
+            " JOIN orders o ON o.order_no = s.order_no WHERE s.pick_line_id = ?",
+            (line_id,),
+        )
+    ]
+
+
+def _count_unit(write: Write, line_id: int) -> str | None:
+    """Count one picked unit on the line and on the order that needs it most."""
+    updated = write.execute(
+        "UPDATE pick_lines SET picked = picked + 1 WHERE id = ? AND picked + short < qty",
+        (line_id,),
+    ).rowcount
+    if updated != 1:
+        raise Rejected(_("that line is already complete"))
+    share = share_for_unit(_shares(write, line_id))
+    if share is None:
+        raise Rejected(_("no order on this line is missing a unit"))
+    write.execute("UPDATE pick_shares SET picked = picked + 1 WHERE id = ?", (share.share_id,))
+    write.execute(
+        "UPDATE order_lines SET picked = picked + 1"
+        " WHERE id = (SELECT order_line_id FROM pick_shares WHERE id = ?)",
+        (share.share_id,),
+    )
+    _settle_order(write, share.order_no)
+    return share.order_no
+
+
+def _settle_order(write: Write, order_no: str) -> None:
+    """A picking order whose every line is picked in full is ``picked``."""
+    row = write.execute(
+        "SELECT o.status, sum(l.qty - l.picked) AS missing FROM orders o"
+        " JOIN order_lines l ON l.order_no = o.order_no WHERE o.order_no = ?",
+        (order_no,),
+    ).fetchone()
+    if row["status"] == OrderStatus.PICKING.value and row["missing"] == 0:
+        write.execute(
+            "UPDATE orders SET status = ?, updated_at = ? WHERE order_no = ?",
+            (OrderStatus.PICKED.value, write.now, order_no),
+        )
+        write.audit("order.picked", order_no)
+
+
+def settle_list(write: Write, picklist_id: int) -> None:
+    """Finish a list whose lines are all picked or short (cancel it if nothing is left)."""
+    row = write.execute(
+        "SELECT p.status, count(l.id) AS lines, coalesce(sum(l.qty), 0) AS units,"
+        " coalesce(sum(CASE WHEN l.picked + l.short < l.qty THEN 1 ELSE 0 END), 0) AS open"
+        " FROM picklists p LEFT JOIN pick_lines l ON l.picklist_id = p.id WHERE p.id = ?",
+        (picklist_id,),
+    ).fetchone()
+    if row["open"] or row["status"] in (
+        PickListStatus.PICKED.value,
+        PickListStatus.CANCELLED.value,
+    ):
+        return
+    status = PickListStatus.PICKED if row["units"] else PickListStatus.CANCELLED
+    if status is PickListStatus.PICKED and row["status"] == PickListStatus.RELEASED.value:
+        return  # nothing picked yet: an unclaimed list whose orders remain keeps waiting
+    write.execute(
+        "UPDATE picklists SET status = ?, finished_at = ? WHERE id = ?",
+        (status.value, write.now, picklist_id),
+    )
+    write.audit(f"picklist.{status.value}", f"list {picklist_id}")
+
+
+def close_short(
+    store: Store,
+    actor: Actor,
+    picklist_id: int,
+    line_id: int,
+    reason: ShortReason,
+) -> list[str]:
+    """Close a line short: its missing units are released, the orders that miss them go to
+    ``exception`` with the reason, and the bin is flagged for a count."""
+    with store.write(actor) as write:
+        line = write.execute(
+            "SELECT l.*, p.picker, p.status AS list_status FROM pick_lines l"
+            " JOIN picklists p ON p.id = l.picklist_id WHERE l.id = ? AND l.picklist_id = ?",
+            (line_id, picklist_id),
+        ).fetchone()
+        if line is None:
+            raise NotFound(_("no such line on this list"))
+        if line["list_status"] != PickListStatus.PICKING.value or line["picker"] != actor.user:
+            raise Rejected(_("this list is not yours to pick"))
+        missing = line["qty"] - line["picked"] - line["short"]
+        if missing <= 0:
+            raise Rejected(_("this line is already complete"))
+        write.execute(
+            "UPDATE pick_lines SET short = short + ?, short_reason = ? WHERE id = ?",
+            (missing, reason.value, line_id),
+        )
+        affected = []
+        for share in shares_left_short(_shares(write, line_id)):
+            write.execute("UPDATE pick_shares SET qty = picked WHERE id = ?", (share.share_id,))
+            order_line = write.execute(
+                "SELECT ol.id, ol.sku FROM order_lines ol JOIN pick_shares s"
+                " ON s.order_line_id = ol.id WHERE s.id = ?",
+                (share.share_id,),
+            ).fetchone()
+            write.execute(
+                "UPDATE order_lines SET short = short + ?, reserved = reserved - ? WHERE id = ?",
+                (share.open, share.open, order_line["id"]),
+            )
+            write.execute(
+                "UPDATE products SET reserved = reserved - ? WHERE sku = ?",
+                (share.open, order_line["sku"]),
+            )
+            detail = _("short pick: {sku} ×{n} ({reason}) at bin {bin}").format(
+                sku=line["sku"], n=share.open, reason=reason.value, bin=line["location"] or "?"
+            )
+            write.execute(
+                "UPDATE orders SET status = ?, exception_reason = ?, updated_at = ?"
+                " WHERE order_no = ?",
+                (OrderStatus.EXCEPTION.value, detail, write.now, share.order_no),
+            )
+            write.audit("order.exception", share.order_no, reason=detail)
+            affected.append(share.order_no)
+        if line["location"]:
+            write.execute(
+                "INSERT INTO locations (code, needs_count, count_reason) VALUES (?, 1, ?)"
+                " ON CONFLICT (code) DO UPDATE SET needs_count = 1,"
+                " count_reason = excluded.count_reason",
+                (line["location"], f"short pick {line['sku']}: {reason.value}"),
+            )
+        write.audit(
+            "pick.short",
+            picklist_code(store, picklist_id),
+            sku=line["sku"],
+            missing=missing,
+            reason=reason.value,
+            orders=affected,
+        )
+        settle_list(write, picklist_id)
+    return affected
+
+
+def list_scans(
+    store: Store, user: str | None = None, verdict: str | None = None, limit: int = 200
+) -> list[dict[str, Any]]:
+    """Recent scans, newest first."""
+    clauses, parameters = [], []
+    if user:
+        clauses.append("user = ?")
+        parameters.append(user)
+    if verdict:
+        clauses.append("verdict = ?")
+        parameters.append(verdict)
+    where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+    return store.query(
+        "SELECT id, at, user, station, source, raw, kind, code, sku, verdict, picklist_id,"
+        f" order_no, message FROM scans {where} ORDER BY id DESC LIMIT ?",
+        [*parameters, limit],
+    )

@@ -1,0 +1,176 @@
+"""Versioned schema migrations; ``PRAGMA user_version`` records how far a file has come."""
+
+from __future__ import annotations
+
+# Each entry upgrades the file from version i to i + 1. Never edit a released entry: append.
+MIGRATIONS: list[str] = [
+    # 1: catalog, orders, waves and pick lists, scans, audit.
+    """
+    CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    CREATE TABLE users (
+        name TEXT PRIMARY KEY,
+        role TEXT NOT NULL CHECK (role IN ('picker', 'packer', 'supervisor', 'admin')),
+        pin_hash TEXT,
+        active INTEGER NOT NULL DEFAULT 1,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE locations (
+        code TEXT PRIMARY KEY,
+        sequence INTEGER,
+        needs_count INTEGER NOT NULL DEFAULT 0,
+        count_reason TEXT
+    );
+    CREATE TABLE products (
+        sku TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        location TEXT NOT NULL DEFAULT '',
+        on_hand INTEGER NOT NULL CHECK (on_hand >= 0),
+        reserved INTEGER NOT NULL DEFAULT 0 CHECK (reserved >= 0 AND reserved <= on_hand),
+        safety_stock INTEGER NOT NULL DEFAULT 0,
+        weight_g INTEGER NOT NULL DEFAULT 0,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX products_location ON products (location);
+    CREATE TABLE barcodes (
+        code TEXT PRIMARY KEY,
+        sku TEXT NOT NULL REFERENCES products (sku) ON DELETE CASCADE
+    );
+    CREATE INDEX barcodes_sku ON barcodes (sku);
+    CREATE TABLE waves (
+        id INTEGER PRIMARY KEY,
+        released_at TEXT NOT NULL,
+        released_by TEXT NOT NULL,
+        order_count INTEGER NOT NULL
+    );
+    CREATE TABLE picklists (
+        id INTEGER PRIMARY KEY,
+        wave_id INTEGER NOT NULL REFERENCES waves (id),
+        status TEXT NOT NULL,
+        priority TEXT NOT NULL,
+        due_at TEXT NOT NULL,
+        picker TEXT,
+        station TEXT,
+        claimed_at TEXT,
+        finished_at TEXT,
+        confirmed_location TEXT,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX picklists_status_due ON picklists (status, due_at);
+    CREATE INDEX picklists_picker ON picklists (picker, status);
+    CREATE TABLE orders (
+        order_no TEXT PRIMARY KEY,
+        channel TEXT NOT NULL DEFAULT '',
+        placed_at TEXT NOT NULL,
+        priority TEXT NOT NULL,
+        payment_status TEXT NOT NULL,
+        customer_name TEXT NOT NULL DEFAULT '',
+        phone TEXT NOT NULL DEFAULT '',
+        country TEXT NOT NULL DEFAULT 'CN',
+        province TEXT NOT NULL DEFAULT '',
+        city TEXT NOT NULL DEFAULT '',
+        district TEXT NOT NULL DEFAULT '',
+        address TEXT NOT NULL DEFAULT '',
+        postcode TEXT NOT NULL DEFAULT '',
+        status TEXT NOT NULL,
+        due_at TEXT NOT NULL,
+        imported_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        picklist_id INTEGER REFERENCES picklists (id),
+        exception_reason TEXT,
+        waived TEXT NOT NULL DEFAULT '',
+        cancel_reason TEXT
+    );
+    CREATE INDEX orders_status_due ON orders (status, due_at);
+    CREATE INDEX orders_picklist ON orders (picklist_id);
+    CREATE TABLE order_lines (
+        id INTEGER PRIMARY KEY,
+        order_no TEXT NOT NULL REFERENCES orders (order_no),
+        line_no INTEGER NOT NULL,
+        sku TEXT NOT NULL,
+        qty INTEGER NOT NULL CHECK (qty > 0),
+        reserved INTEGER NOT NULL DEFAULT 0 CHECK (reserved >= 0),
+        picked INTEGER NOT NULL DEFAULT 0,
+        short INTEGER NOT NULL DEFAULT 0,
+        packed INTEGER NOT NULL DEFAULT 0,
+        note TEXT NOT NULL DEFAULT '',
+        CHECK (picked >= 0 AND short >= 0 AND picked + short <= qty)
+    );
+    CREATE INDEX order_lines_order ON order_lines (order_no);
+    CREATE INDEX order_lines_sku ON order_lines (sku);
+    CREATE TABLE order_problems (
+        order_no TEXT NOT NULL REFERENCES orders (order_no),
+        code TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        PRIMARY KEY (order_no, code)
+    );
+    CREATE TABLE pick_lines (
+        id INTEGER PRIMARY KEY,
+        picklist_id INTEGER NOT NULL REFERENCES picklists (id),
+        seq INTEGER NOT NULL,
+        sku TEXT NOT NULL,
+        location TEXT NOT NULL,
+        qty INTEGER NOT NULL CHECK (qty >= 0),
+        picked INTEGER NOT NULL DEFAULT 0,
+        short INTEGER NOT NULL DEFAULT 0,
+        short_reason TEXT,
+        CHECK (picked >= 0 AND short >= 0 AND picked + short <= qty)
+    );
+    CREATE INDEX pick_lines_list ON pick_lines (picklist_id, seq);
+    CREATE TABLE pick_shares (
+        id INTEGER PRIMARY KEY,
+        pick_line_id INTEGER NOT NULL REFERENCES pick_lines (id),
+        order_line_id INTEGER NOT NULL REFERENCES order_lines (id),
+        order_no TEXT NOT NULL REFERENCES orders (order_no),
+        qty INTEGER NOT NULL CHECK (qty >= 0),
+        picked INTEGER NOT NULL DEFAULT 0,
+        CHECK (picked >= 0 AND picked <= qty)
+    );
+    CREATE INDEX pick_shares_line ON pick_shares (pick_line_id);
+    CREATE INDEX pick_shares_order ON pick_shares (order_no);
+    CREATE TABLE scans (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        user TEXT NOT NULL,
+        station TEXT NOT NULL,
+        source TEXT NOT NULL,
+        raw TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        code TEXT NOT NULL,
+        sku TEXT,
+        verdict TEXT NOT NULL,
+        picklist_id INTEGER,
+        pick_line_id INTEGER,
+        order_no TEXT,
+        message TEXT NOT NULL
+    );
+    CREATE INDEX scans_at ON scans (at);
+    CREATE INDEX scans_picklist ON scans (picklist_id);
+    CREATE INDEX scans_user_at ON scans (user, at);
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        user TEXT NOT NULL,
+        station TEXT NOT NULL,
+        action TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX audit_subject ON audit (subject);
+    CREATE INDEX audit_at ON audit (at);
+    CREATE TABLE putaway_tasks (
+        id INTEGER PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        order_no TEXT NOT NULL,
+        sku TEXT NOT NULL,
+        qty INTEGER NOT NULL CHECK (qty > 0),
+        location TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'open',
+        reason TEXT NOT NULL
+    );
+    """,
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)

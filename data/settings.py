@@ -1,0 +1,115 @@
+"""Site settings kept in the database (``wareterm config``), read into core's policy records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.codes import CodePrefixes
+from core.errors import Rejected
+from core.i18n import _
+from core.picking import PickSettings
+from core.sla import SlaPolicy
+from data.store import Store, Write
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A setting's name, default and how its text is checked."""
+
+    key: str
+    default: str
+    kind: str
+    help: str
+
+
+SETTINGS = {
+    setting.key: setting
+    for setting in (
+        Setting("sla.rush_hours", "4", "hours", "ship-by hours after placing, rush"),
+        Setting("sla.standard_hours", "24", "hours", "ship-by hours after placing, standard"),
+        Setting("sla.deferred_hours", "72", "hours", "ship-by hours after placing, deferred"),
+        Setting("pick.location_first", "false", "bool", "scan the bin label before its items"),
+        Setting("wave.max_orders", "20", "count", "orders per wave release by default"),
+        Setting("wave.orders_per_list", "4", "count", "orders consolidated into one pick list"),
+        Setting("prefix.location", "L:", "prefix", "prefix of bin label codes"),
+        Setting("prefix.tote", "T:", "prefix", "prefix of tote codes"),
+        Setting("prefix.picklist", "P:", "prefix", "prefix of pick list codes"),
+        Setting("prefix.order", "O:", "prefix", "prefix of order codes"),
+        Setting("prefix.user", "U:", "prefix", "prefix of user badges"),
+        Setting("login.badge_only", "true", "bool", "a badge scan logs in without a PIN"),
+    )
+}
+
+
+def check_value(key: str, value: str) -> str:
+    """Validate a setting's text; raises Rejected with what is allowed."""
+    setting = SETTINGS.get(key)
+    if setting is None:
+        raise Rejected(
+            _("unknown setting {key}; known: {keys}").format(key=key, keys=", ".join(SETTINGS))
+        )
+    value = value.strip()
+    if setting.kind == "hours":
+        try:
+            hours = float(value)
+        except ValueError:
+            hours = -1
+        if not 0 < hours <= 24 * 60:
+            raise Rejected(_("{key} must be a number of hours, e.g. 4 or 0.5").format(key=key))
+    elif setting.kind == "bool":
+        if value.lower() not in ("true", "false"):
+            raise Rejected(_("{key} must be true or false").format(key=key))
+        value = value.lower()
+    elif setting.kind == "count":
+        if not value.isdigit() or int(value) <= 0:
+            raise Rejected(_("{key} must be a positive whole number").format(key=key))
+    elif setting.kind == "prefix" and (not value or " " in value or len(value) > 4):
+        raise Rejected(_("{key} must be 1–4 characters without spaces").format(key=key))
+    return value
+
+
+def get(store: Store, key: str) -> str:
+    """A setting's current text."""
+    return store.setting(key, SETTINGS[key].default)
+
+
+def put(write: Write, key: str, value: str) -> str:
+    """Change a setting inside a write transaction (audited)."""
+    value = check_value(key, value)
+    write.execute(
+        "INSERT INTO settings (key, value) VALUES (?, ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (key, value),
+    )
+    write.audit("config.set", key, value=value)
+    return value
+
+
+def all_settings(store: Store) -> dict[str, str]:
+    """Every setting with its current value."""
+    return {key: get(store, key) for key in SETTINGS}
+
+
+def sla_policy(store: Store) -> SlaPolicy:
+    """The SLA hours per priority."""
+    return SlaPolicy(
+        rush_hours=float(get(store, "sla.rush_hours")),
+        standard_hours=float(get(store, "sla.standard_hours")),
+        deferred_hours=float(get(store, "sla.deferred_hours")),
+    )
+
+
+def pick_settings(store: Store) -> PickSettings:
+    """How picking is checked."""
+    return PickSettings(location_first=get(store, "pick.location_first") == "true")
+
+
+def prefixes(store: Store) -> CodePrefixes:
+    """The internal code prefixes."""
+    return CodePrefixes(
+        location=get(store, "prefix.location"),
+        tote=get(store, "prefix.tote"),
+        picklist=get(store, "prefix.picklist"),
+        order=get(store, "prefix.order"),
+        user=get(store, "prefix.user"),
+    )

@@ -1,0 +1,198 @@
+"""The SQLite file: connection settings, migrations and audited write transactions."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from core.clock import Clock, SystemClock, to_iso
+from core.errors import StoreBusy, WaretermError
+from core.i18n import _
+from data.schema import MIGRATIONS, SCHEMA_VERSION
+
+BUSY_TIMEOUT_MS = 5000
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who does something and where: every audit row names both."""
+
+    user: str
+    station: str
+
+
+class Write:
+    """An open write transaction; it must record at least one audit entry before it commits."""
+
+    def __init__(self, store: Store, actor: Actor) -> None:
+        self.store = store
+        self.actor = actor
+        self.conn = store.conn
+        self.now = to_iso(store.clock.now())
+        self.audited = 0
+
+    def execute(self, sql: str, parameters: Any = ()) -> sqlite3.Cursor:
+        """Run one statement inside the transaction."""
+        return self.conn.execute(sql, parameters)
+
+    def audit(self, action: str, subject: str, **detail: Any) -> None:
+        """Record who did what to which thing, in this transaction."""
+        self.conn.execute(
+            "INSERT INTO audit (at, user, station, action, subject, detail) VALUES (?,?,?,?,?,?)",
+            (
+                self.now,
+                self.actor.user,
+                self.actor.station,
+                action,
+                subject,
+                json.dumps(detail, ensure_ascii=False, default=str),
+            ),
+        )
+        self.audited += 1
+
+
+class Store:
+    """One wareterm database file. Open one Store per process (or per thread that writes)."""
+
+    def __init__(self, path: str | Path, clock: Clock | None = None) -> None:
+        self.path = Path(path)
+        self.clock: Clock = clock or SystemClock()
+        try:
+            conn = sqlite3.connect(
+                str(self.path),
+                isolation_level=None,
+                check_same_thread=False,
+                timeout=BUSY_TIMEOUT_MS / 1000,
+            )
+            conn.row_factory = sqlite3.Row
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute("PRAGMA foreign_keys = ON")
+        except sqlite3.DatabaseError as error:
+            raise WaretermError(
+                _("cannot open database {path}: {error}").format(path=self.path, error=error)
+            ) from None
+        self.conn = conn
+        self.db = sqlite_utils.Database(conn)
+        self._lock = threading.RLock()
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.conn.close()
+
+    # -- schema ---------------------------------------------------------------------------------
+
+    @property
+    def version(self) -> int:
+        """The schema version of the file."""
+        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def migrate(self) -> list[int]:
+        """Bring the file up to this program's schema; returns the versions applied."""
+        applied: list[int] = []
+        with self._immediate():
+            version = self.version
+            if version > SCHEMA_VERSION:
+                raise WaretermError(
+                    _(
+                        "{path} was written by a newer wareterm (schema {found}, this one "
+                        "knows {known}); upgrade wareterm"
+                    ).format(path=self.path, found=version, known=SCHEMA_VERSION)
+                )
+            for number in range(version, SCHEMA_VERSION):
+                for statement in _statements(MIGRATIONS[number]):
+                    self.conn.execute(statement)
+                applied.append(number + 1)
+                self.conn.execute(f"PRAGMA user_version = {number + 1}")
+        return applied
+
+    # -- transactions ---------------------------------------------------------------------------
+
+    @contextmanager
+    def _immediate(self) -> Iterator[None]:
+        with self._lock:
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as error:
+                raise _busy(error) from None
+            try:
+                yield
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            try:
+                self.conn.execute("COMMIT")
+            except sqlite3.OperationalError as error:
+                self.conn.execute("ROLLBACK")
+                raise _busy(error) from None
+
+    @contextmanager
+    def write(self, actor: Actor) -> Iterator[Write]:
+        """One ``BEGIN IMMEDIATE`` transaction; rolls back on any error and refuses to commit
+        a change that wrote no audit entry."""
+        with self._immediate():
+            write = Write(self, actor)
+            yield write
+            if write.audited == 0:
+                raise RuntimeError("a write transaction must record an audit entry")
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """A consistent snapshot for several queries."""
+        with self._lock:
+            self.conn.execute("BEGIN")
+            try:
+                yield self.conn
+            finally:
+                self.conn.execute("COMMIT")
+
+    def query(self, sql: str, parameters: Any = ()) -> list[dict[str, Any]]:
+        """Rows of a read query as dicts."""
+        with self._lock:
+            return [dict(row) for row in self.conn.execute(sql, parameters)]
+
+    def scalar(self, sql: str, parameters: Any = ()) -> Any:
+        """The first column of the first row (or None)."""
+        with self._lock:
+            row = self.conn.execute(sql, parameters).fetchone()
+        return row[0] if row else None
+
+    # -- settings -------------------------------------------------------------------------------
+
+    def setting(self, key: str, default: str) -> str:
+        """A site setting as text."""
+        value = self.scalar("SELECT value FROM settings WHERE key = ?", (key,))
+        return default if value is None else str(value)
+
+    def data_version(self) -> int:
+        """Changes by other connections bump this (for live screens)."""
+        return int(self.scalar("PRAGMA data_version"))
+
+
+def _busy(error: sqlite3.OperationalError) -> WaretermError:
+    if "locked" in str(error) or "busy" in str(error):
+        return StoreBusy(_("the database is busy (another session holds a long write); try again"))
+    return WaretermError(str(error))
+
+
+def _statements(script: str) -> Iterator[str]:
+    """Split a migration script into statements (no semicolons inside our DDL strings)."""
+    for statement in script.split(";"):
+        if statement.strip():
+            yield statement
+
+
+def open_store(path: str | Path, clock: Clock | None = None) -> Store:
+    """Open (creating or upgrading) a database file."""
+    store = Store(path, clock)
+    store.migrate()
+    return store

@@ -1,0 +1,68 @@
+"""Users: adding them, and checking a PIN or badge at login."""
+
+from __future__ import annotations
+
+import re
+
+from core.auth import hash_secret, verify_secret
+from core.errors import NotAllowed, NotFound, Rejected
+from core.i18n import _
+from core.model import Role
+from data.store import Actor, Store
+
+_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,31}$")
+
+
+def add_user(store: Store, actor: Actor, name: str, role: str, pin: str) -> None:
+    """Create or update a user. Names are lowercase (letters, digits, ``.``, ``_``, ``-``);
+    PINs are 4–12 digits and stored only as a salted hash."""
+    name = name.strip().lower()
+    if not _NAME.match(name):
+        raise Rejected(
+            _("user name {name!r}: use 1–32 lowercase letters, digits, '.', '_' or '-'").format(
+                name=name
+            )
+        )
+    try:
+        role_value = Role(role.lower())
+    except ValueError:
+        raise Rejected(
+            _("unknown role {role!r} (use picker|packer|supervisor|admin)").format(role=role)
+        ) from None
+    if not (pin.isdigit() and 4 <= len(pin) <= 12):
+        raise Rejected(_("PIN must be 4–12 digits"))
+    pin_hash = hash_secret(pin)
+    with store.write(actor) as write:
+        existed = write.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone()
+        write.execute(
+            "INSERT INTO users (name, role, pin_hash, active, created_at) VALUES (?,?,?,1,?) "
+            "ON CONFLICT (name) DO UPDATE SET role = excluded.role, pin_hash = excluded.pin_hash,"
+            " active = 1",
+            (name, role_value.value, pin_hash, write.now),
+        )
+        write.audit("user.update" if existed else "user.add", name, role=role_value.value)
+
+
+def list_users(store: Store) -> list[dict[str, object]]:
+    """Users without their secrets."""
+    return store.query("SELECT name, role, active, created_at FROM users ORDER BY name")
+
+
+def check_login(store: Store, name: str, pin: str | None) -> Role:
+    """The user's role if the PIN matches (``pin=None``: badge login, no PIN check)."""
+    row = store.query(
+        "SELECT role, pin_hash, active FROM users WHERE name = ?", (name.strip().lower(),)
+    )
+    if not row or not row[0]["active"]:
+        raise NotAllowed(_("Unknown user {name!r}. Ask a supervisor.").format(name=name))
+    if pin is not None and not verify_secret(pin, row[0]["pin_hash"]):
+        raise NotAllowed(_("Wrong PIN for {name}. Try again.").format(name=name))
+    return Role(row[0]["role"])
+
+
+def role_of(store: Store, name: str) -> Role:
+    """The role of a user."""
+    row = store.query("SELECT role FROM users WHERE name = ?", (name,))
+    if not row:
+        raise NotFound(_("no user {name!r}").format(name=name))
+    return Role(row[0]["role"])

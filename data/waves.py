@@ -1,0 +1,212 @@
+"""Waves and pick lists: releasing allocated orders into lists, listing them, claiming one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.clock import from_iso, to_iso
+from core.errors import NotFound, Rejected
+from core.i18n import _
+from core.model import OrderStatus, PickListStatus, Priority
+from core.waves import WaveLine, WaveOrder, plan_wave
+from data import settings
+from data.catalog import bin_walk_key
+from data.store import Actor, Store
+
+
+def release_wave(
+    store: Store,
+    actor: Actor,
+    max_orders: int | None = None,
+    priority: str | None = None,
+    orders_per_list: int | None = None,
+) -> dict[str, Any]:
+    """Turn allocated orders not yet on a list, most urgent due time first, into pick lists."""
+    if priority is not None:
+        try:
+            priority = Priority(priority.lower()).value
+        except ValueError:
+            raise Rejected(
+                _("unknown priority {p!r} (use rush|standard|deferred)").format(p=priority)
+            ) from None
+    max_orders = max_orders or int(settings.get(store, "wave.max_orders"))
+    orders_per_list = orders_per_list or int(settings.get(store, "wave.orders_per_list"))
+    if max_orders <= 0 or orders_per_list <= 0:
+        raise Rejected(_("--max-orders and --orders-per-list must be positive"))
+    with store.write(actor) as write:
+        where = "o.status = ? AND o.picklist_id IS NULL"
+        parameters: list[Any] = [OrderStatus.ALLOCATED.value]
+        if priority:
+            where += " AND o.priority = ?"
+            parameters.append(priority)
+        rows = write.execute(
+            "SELECT o.order_no, o.due_at, o.priority, l.id AS line_id, l.sku, l.qty,"
+            " coalesce(p.location, '') AS location FROM orders o"
+            " JOIN order_lines l ON l.order_no = o.order_no"
+            " LEFT JOIN products p ON p.sku = l.sku"
+            f" WHERE {where} ORDER BY o.due_at, o.order_no, l.line_no",
+            parameters,
+        ).fetchall()
+        orders: dict[str, WaveOrder] = {}
+        for row in rows:
+            order = orders.get(row["order_no"])
+            line = WaveLine(row["line_id"], row["sku"], row["qty"], row["location"])
+            if order is None:
+                orders[row["order_no"]] = WaveOrder(
+                    row["order_no"], from_iso(row["due_at"]), Priority(row["priority"]), (line,)
+                )
+            else:
+                orders[row["order_no"]] = WaveOrder(
+                    order.order_no, order.due_at, order.priority, (*order.lines, line)
+                )
+        plans = plan_wave(
+            list(orders.values()), bin_walk_key(write.conn), max_orders, orders_per_list
+        )
+        if not plans:
+            write.audit("wave.release", "wave", orders=0)
+            return {"wave_id": None, "picklists": [], "orders": 0}
+        order_count = sum(len(plan.order_nos) for plan in plans)
+        wave_id = write.execute(
+            "INSERT INTO waves (released_at, released_by, order_count) VALUES (?,?,?)",
+            (write.now, actor.user, order_count),
+        ).lastrowid
+        picklist_ids = []
+        for plan in plans:
+            picklist_id = write.execute(
+                "INSERT INTO picklists (wave_id, status, priority, due_at, created_at)"
+                " VALUES (?,?,?,?,?)",
+                (
+                    wave_id,
+                    PickListStatus.RELEASED.value,
+                    plan.priority.value,
+                    to_iso(plan.due_at),
+                    write.now,
+                ),
+            ).lastrowid
+            assert picklist_id is not None
+            picklist_ids.append(picklist_id)
+            for seq, stop in enumerate(plan.lines, start=1):
+                line_id = write.execute(
+                    "INSERT INTO pick_lines (picklist_id, seq, sku, location, qty)"
+                    " VALUES (?,?,?,?,?)",
+                    (picklist_id, seq, stop.sku, stop.location, stop.qty),
+                ).lastrowid
+                write.conn.executemany(
+                    "INSERT INTO pick_shares (pick_line_id, order_line_id, order_no, qty)"
+                    " VALUES (?,?,?,?)",
+                    [(line_id, s.order_line_id, s.order_no, s.qty) for s in stop.shares],
+                )
+            write.conn.executemany(
+                "UPDATE orders SET picklist_id = ?, updated_at = ? WHERE order_no = ?",
+                [(picklist_id, write.now, order_no) for order_no in plan.order_nos],
+            )
+            write.audit(
+                "picklist.create",
+                picklist_code(store, picklist_id),
+                wave=wave_id,
+                orders=list(plan.order_nos),
+            )
+        write.audit("wave.release", f"wave {wave_id}", orders=order_count, lists=picklist_ids)
+    return {"wave_id": wave_id, "picklists": picklist_ids, "orders": order_count}
+
+
+def picklist_code(store: Store, picklist_id: int) -> str:
+    """The scannable code of a pick list, e.g. ``P:000012``."""
+    return f"{settings.get(store, 'prefix.picklist')}{picklist_id:06d}"
+
+
+def claim_next(store: Store, actor: Actor) -> int | None:
+    """Give the picker the most urgent released list, or the one they are already picking.
+
+    The check and the claim happen in one ``BEGIN IMMEDIATE`` transaction, so two pickers in
+    two processes never get the same list."""
+    with store.write(actor) as write:
+        mine = write.execute(
+            "SELECT id FROM picklists WHERE picker = ? AND status = ? ORDER BY claimed_at LIMIT 1",
+            (actor.user, PickListStatus.PICKING.value),
+        ).fetchone()
+        if mine:
+            write.audit("picklist.resume", picklist_code(store, mine["id"]))
+            return int(mine["id"])
+        row = write.execute(
+            "SELECT id FROM picklists WHERE status = ? ORDER BY due_at, id LIMIT 1",
+            (PickListStatus.RELEASED.value,),
+        ).fetchone()
+        if row is None:
+            write.audit("picklist.claim_none", "picklists")
+            return None
+        claimed = write.execute(
+            "UPDATE picklists SET status = ?, picker = ?, station = ?, claimed_at = ?"
+            " WHERE id = ? AND status = ?",
+            (
+                PickListStatus.PICKING.value,
+                actor.user,
+                actor.station,
+                write.now,
+                row["id"],
+                PickListStatus.RELEASED.value,
+            ),
+        ).rowcount
+        if claimed != 1:  # cannot happen under BEGIN IMMEDIATE; refuse rather than double-claim
+            raise Rejected(_("that list was just taken; press next again"))
+        write.execute(
+            "UPDATE orders SET status = ?, updated_at = ? WHERE picklist_id = ? AND status = ?",
+            (OrderStatus.PICKING.value, write.now, row["id"], OrderStatus.ALLOCATED.value),
+        )
+        write.audit("picklist.claim", picklist_code(store, row["id"]))
+        return int(row["id"])
+
+
+def current_list(store: Store, user: str) -> int | None:
+    """The list a user is picking, if any."""
+    value = store.scalar(
+        "SELECT id FROM picklists WHERE picker = ? AND status = ? ORDER BY claimed_at LIMIT 1",
+        (user, PickListStatus.PICKING.value),
+    )
+    return int(value) if value is not None else None
+
+
+def list_picklists(store: Store, status: str | None = None) -> list[dict[str, Any]]:
+    """Pick lists, most urgent first."""
+    where, parameters = ("WHERE p.status = ?", [status]) if status else ("", [])
+    rows = store.query(
+        "SELECT p.id, p.wave_id, p.status, p.priority, p.due_at, p.picker, p.claimed_at,"
+        " p.finished_at,"
+        " (SELECT count(*) FROM pick_lines l WHERE l.picklist_id = p.id) AS lines,"
+        " (SELECT coalesce(sum(qty), 0) FROM pick_lines l WHERE l.picklist_id = p.id) AS units,"
+        " (SELECT coalesce(sum(picked), 0) FROM pick_lines l WHERE l.picklist_id = p.id)"
+        "   AS picked,"
+        " (SELECT count(*) FROM orders o WHERE o.picklist_id = p.id) AS orders"
+        f" FROM picklists p {where} ORDER BY p.due_at, p.id",
+        parameters,
+    )
+    for row in rows:
+        row["code"] = picklist_code(store, row["id"])
+    return rows
+
+
+def show_picklist(store: Store, picklist_id: int) -> dict[str, Any]:
+    """A pick list with its lines in walk order and which orders each line serves."""
+    rows = [row for row in list_picklists(store) if row["id"] == picklist_id]
+    if not rows:
+        raise NotFound(_("no pick list {id}").format(id=picklist_id))
+    result = rows[0]
+    lines = store.query(
+        "SELECT l.id, l.seq, l.sku, coalesce(p.name, '') AS name, l.location, l.qty, l.picked,"
+        " l.short, l.short_reason FROM pick_lines l LEFT JOIN products p ON p.sku = l.sku"
+        " WHERE l.picklist_id = ? ORDER BY l.seq",
+        (picklist_id,),
+    )
+    for line in lines:
+        line["orders"] = store.query(
+            "SELECT order_no, qty, picked FROM pick_shares WHERE pick_line_id = ? ORDER BY id",
+            (line["id"],),
+        )
+    result["lines"] = lines
+    result["order_nos"] = [
+        row["order_no"]
+        for row in store.query(
+            "SELECT order_no FROM orders WHERE picklist_id = ? ORDER BY due_at", (picklist_id,)
+        )
+    ]
+    return result

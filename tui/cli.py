@@ -1,0 +1,588 @@
+"""The ``wareterm`` command: a thin shell over the services (exit 0 ok, 1 rejected, 2 usage)."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from core.errors import WaretermError
+from core.i18n import _
+from core.model import ImportReport
+
+
+def _emit_json(value: Any) -> None:
+    click.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+
+
+def _table(rows: list[dict[str, Any]], columns: list[str]) -> None:
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*(_cell(row.get(column)) for column in columns))
+    width = None if sys.stdout.isatty() else 200
+    Console(highlight=False, soft_wrap=False, width=width).print(table)
+
+
+def _cell(value: Any) -> str:
+    from rich.markup import escape
+
+    from core.labels import neutralise
+
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        value = ",".join(str(item) for item in value)
+    return escape(neutralise(str(value)))
+
+
+class Context:
+    """What every command needs: the database path and who is acting."""
+
+    def __init__(self, db: str) -> None:
+        self.db = db
+        self._store: Any = None
+
+    @property
+    def store(self) -> Any:
+        from data.store import open_store
+
+        if self._store is None:
+            self._store = open_store(self.db)
+        return self._store
+
+    @property
+    def actor(self) -> Any:
+        from data.store import Actor
+
+        user = os.environ.get("WARETERM_USER") or f"cli:{getpass.getuser()}"
+        return Actor(user, os.environ.get("WARETERM_STATION", "cli"))
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+@contextmanager
+def _rejections() -> Iterator[None]:
+    """Turn domain errors into a message on stderr and exit status 1."""
+    try:
+        yield
+    except WaretermError as error:
+        click.echo(_("error: {error}").format(error=error), err=True)
+        sys.exit(1)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db",
+    envvar="WARETERM_DB",
+    default="wareterm.db",
+    show_default=True,
+    help="Database file (env WARETERM_DB).",
+)
+@click.pass_context
+def main(ctx: click.Context, db: str) -> None:
+    """wareterm: scan-first warehouse floor terminal."""
+    ctx.obj = Context(db)
+
+
+@main.command()
+@pass_context
+def init(ctx: Context) -> None:
+    """Create the database or upgrade an older file (safe to repeat)."""
+    from data.store import Store
+
+    with _rejections():
+        store = Store(ctx.db)
+        before = store.version
+        applied = store.migrate()
+        click.echo(
+            _("{db}: schema version {version} (was {before}, applied {applied})").format(
+                db=ctx.db, version=store.version, before=before, applied=applied or "none"
+            )
+        )
+
+
+# -- import ---------------------------------------------------------------------------------------
+
+
+@main.group("import")
+def import_group() -> None:
+    """Import catalog, bins and orders from CSV or JSON files."""
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise WaretermError(
+            _("cannot read {path}: {error}").format(path=path, error=error.strerror)
+        ) from None
+
+
+def _run_import(
+    path: Path,
+    as_json: bool,
+    run: Callable[[bytes, str, Callable[[int], None] | None], ImportReport],
+    unit: str,
+) -> None:
+    with _rejections():
+        content = _read(path)
+        total = content.count(b"\n")
+        if sys.stderr.isatty() and not as_json and total > 2000:
+            from rich.progress import Progress
+
+            with Progress(transient=True) as progress:
+                task = progress.add_task(_("importing {name}").format(name=path.name), total=total)
+                report = run(content, path.name, lambda n: progress.advance(task, n))
+        else:
+            report = run(content, path.name, None)
+    _report(report, as_json, unit)
+
+
+def _report(report: ImportReport, as_json: bool, unit: str) -> None:
+    if as_json:
+        _emit_json(report.as_dict())
+    else:
+        click.echo(
+            _(
+                "{kind}: {stored} stored, {updated} updated, {skipped} skipped, {rejected} rejected"
+            ).format(
+                kind=report.kind,
+                stored=len(report.stored),
+                updated=len(report.updated),
+                skipped=len(report.skipped),
+                rejected=len(report.rejected),
+            )
+        )
+        if report.held:
+            click.echo(_("on hold: {orders}").format(orders=", ".join(report.held)))
+        for skip in report.skipped:
+            click.echo(
+                _("line {line}: {key}: {reason}").format(
+                    line=skip.line, key=skip.key, reason=skip.reason
+                )
+            )
+        for rejection in report.rejected:
+            click.echo(
+                _("line {line}: {key}: rejected: {reason}").format(
+                    line=rejection.line, key=rejection.key or "-", reason=rejection.reason
+                ),
+                err=True,
+            )
+    if report.rejected:
+        sys.exit(1)
+
+
+@import_group.command("products")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@pass_context
+def import_products(ctx: Context, file: Path, as_json: bool) -> None:
+    """Products: sku,name,barcodes,location,on_hand,safety_stock,weight_g (barcodes a|b)."""
+    from data import catalog, orders
+
+    def run(content: bytes, name: str, progress: Any) -> ImportReport:
+        report = catalog.import_products(ctx.store, ctx.actor, content, name, progress)
+        if report.stored or report.updated:
+            orders.allocate_waiting(ctx.store, ctx.actor)
+        return report
+
+    _run_import(file, as_json, run, "products")
+
+
+@import_group.command("locations")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@pass_context
+def import_locations(ctx: Context, file: Path, as_json: bool) -> None:
+    """Bins and their walk order: code,sequence."""
+    from data import catalog
+
+    _run_import(
+        file,
+        as_json,
+        lambda content, name, progress: catalog.import_locations(
+            ctx.store, ctx.actor, content, name
+        ),
+        "locations",
+    )
+
+
+@import_group.command("orders")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@pass_context
+def import_orders(ctx: Context, file: Path, as_json: bool) -> None:
+    """Orders: CSV one row per line, or JSON orders with nested lines."""
+    from data import orders
+
+    _run_import(
+        file,
+        as_json,
+        lambda content, name, progress: orders.import_orders(
+            ctx.store, ctx.actor, content, name, progress
+        ),
+        "order lines",
+    )
+
+
+# -- orders ---------------------------------------------------------------------------------------
+
+
+@main.group("orders")
+def orders_group() -> None:
+    """List, show, cancel and release orders."""
+
+
+@orders_group.command("list")
+@click.option("--status", help="Only orders in this status.")
+@click.option("--limit", default=1000, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def orders_list(ctx: Context, status: str | None, limit: int, as_json: bool) -> None:
+    """Orders, most urgent first."""
+    from data import orders
+
+    with _rejections():
+        rows = orders.list_orders(ctx.store, status, limit)
+    if as_json:
+        _emit_json(rows)
+    else:
+        _table(
+            rows, ["order_no", "status", "priority", "due_at", "customer_name", "units", "problems"]
+        )
+
+
+@orders_group.command("show")
+@click.argument("order_no")
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def orders_show(ctx: Context, order_no: str, as_json: bool) -> None:
+    """One order with its lines and problems."""
+    from data import orders
+
+    with _rejections():
+        order = orders.show_order(ctx.store, order_no)
+    if as_json:
+        _emit_json(order)
+        return
+    for key in ("order_no", "status", "priority", "placed_at", "due_at", "channel"):
+        click.echo(f"{key:>16}: {_cell(order[key])}")
+    address = " ".join(
+        order[key] for key in ("province", "city", "district", "address", "postcode") if order[key]
+    )
+    click.echo(f"{'customer':>16}: {_cell(order['customer_name'])} {_cell(order['phone'])}")
+    click.echo(f"{'address':>16}: {_cell(address)}")
+    for problem in order["problems"]:
+        click.echo(f"{'problem':>16}: {problem['code']}: {_cell(problem['detail'])}")
+    for key in ("exception_reason", "cancel_reason"):
+        if order[key]:
+            click.echo(f"{key:>16}: {_cell(order[key])}")
+    _table(order["lines"], ["line_no", "sku", "qty", "reserved", "picked", "short", "packed"])
+
+
+@orders_group.command("cancel")
+@click.argument("order_no")
+@click.option("--reason", required=True, help="Why (kept in the audit trail).")
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def orders_cancel(ctx: Context, order_no: str, reason: str, as_json: bool) -> None:
+    """Cancel an order that has not shipped; frees its stock."""
+    from data import orders
+
+    with _rejections():
+        order = orders.cancel_order(ctx.store, ctx.actor, order_no, reason)
+    if as_json:
+        _emit_json(order)
+    else:
+        click.echo(_("{order_no}: cancelled").format(order_no=order_no))
+        for task in order["putaway"]:
+            click.echo(
+                _("  put back {qty} × {sku} into bin {bin}").format(
+                    qty=task["qty"], sku=task["sku"], bin=task["location"] or "?"
+                )
+            )
+
+
+@orders_group.command("release")
+@click.argument("order_no")
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def orders_release(ctx: Context, order_no: str, as_json: bool) -> None:
+    """Release a held order (accepting its payment/address problems) and allocate it."""
+    from data import orders
+
+    with _rejections():
+        order = orders.release_order(ctx.store, ctx.actor, order_no)
+    if as_json:
+        _emit_json(order)
+    else:
+        click.echo(_("{order_no}: {status}").format(order_no=order_no, status=order["status"]))
+
+
+# -- waves and pick lists -------------------------------------------------------------------------
+
+
+@main.group("waves")
+def waves_group() -> None:
+    """Release waves of pick lists."""
+
+
+@waves_group.command("release")
+@click.option("--max-orders", type=click.IntRange(min=1), help="At most this many orders.")
+@click.option("--priority", help="Only orders of this priority.")
+@click.option("--orders-per-list", type=click.IntRange(min=1), help="Orders per pick list.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def waves_release(
+    ctx: Context,
+    max_orders: int | None,
+    priority: str | None,
+    orders_per_list: int | None,
+    as_json: bool,
+) -> None:
+    """Turn allocated orders, most urgent first, into pick lists."""
+    from data import waves
+
+    with _rejections():
+        result = waves.release_wave(ctx.store, ctx.actor, max_orders, priority, orders_per_list)
+    if as_json:
+        _emit_json(result)
+    elif result["wave_id"] is None:
+        click.echo(_("no allocated orders are waiting for a wave"))
+    else:
+        click.echo(
+            _("wave {wave}: {orders} orders in {lists} pick lists").format(
+                wave=result["wave_id"], orders=result["orders"], lists=len(result["picklists"])
+            )
+        )
+
+
+@main.group("picklists")
+def picklists_group() -> None:
+    """Pick lists."""
+
+
+@picklists_group.command("list")
+@click.option("--status", help="released|picking|picked|cancelled")
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def picklists_list(ctx: Context, status: str | None, as_json: bool) -> None:
+    """Pick lists, most urgent first."""
+    from data import waves
+
+    rows = waves.list_picklists(ctx.store, status)
+    if as_json:
+        _emit_json(rows)
+    else:
+        _table(
+            rows,
+            [
+                "code",
+                "status",
+                "priority",
+                "due_at",
+                "orders",
+                "lines",
+                "units",
+                "picked",
+                "picker",
+            ],
+        )
+
+
+@picklists_group.command("show")
+@click.argument("picklist")
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def picklists_show(ctx: Context, picklist: str, as_json: bool) -> None:
+    """One pick list (by number or code such as P:000012)."""
+    from data import waves
+
+    with _rejections():
+        digits = picklist.split(":")[-1]
+        if not digits.isdigit():
+            raise WaretermError(_("{value!r} is not a pick list number").format(value=picklist))
+        result = waves.show_picklist(ctx.store, int(digits))
+    if as_json:
+        _emit_json(result)
+        return
+    click.echo(
+        f"{result['code']}  {result['status']}  {result['priority']}  due {result['due_at']}"
+        f"  orders: {', '.join(result['order_nos'])}"
+    )
+    _table(result["lines"], ["seq", "location", "sku", "name", "qty", "picked", "short"])
+
+
+# -- users, scans, products, config ---------------------------------------------------------------
+
+
+@main.group("users")
+def users_group() -> None:
+    """Operators."""
+
+
+@users_group.command("add")
+@click.argument("name")
+@click.option(
+    "--role", required=True, type=click.Choice(["picker", "packer", "supervisor", "admin"])
+)
+@click.option("--pin", required=True, help="4–12 digits (stored hashed).")
+@pass_context
+def users_add(ctx: Context, name: str, role: str, pin: str) -> None:
+    """Add a user, or change their role and PIN."""
+    from data import users
+
+    with _rejections():
+        users.add_user(ctx.store, ctx.actor, name, role, pin)
+    click.echo(_("user {name} ({role})").format(name=name.lower(), role=role))
+
+
+@users_group.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def users_list(ctx: Context, as_json: bool) -> None:
+    """Users and roles."""
+    from data import users
+
+    rows = users.list_users(ctx.store)
+    _emit_json(rows) if as_json else _table(rows, ["name", "role", "active", "created_at"])
+
+
+@main.group("scans")
+def scans_group() -> None:
+    """The scan log: every scan with its verdict."""
+
+
+@scans_group.command("list")
+@click.option("--user")
+@click.option("--verdict")
+@click.option("--limit", default=200, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def scans_list(
+    ctx: Context, user: str | None, verdict: str | None, limit: int, as_json: bool
+) -> None:
+    """Recent scans, newest first."""
+    from data import picking
+
+    rows = picking.list_scans(ctx.store, user, verdict, limit)
+    if as_json:
+        _emit_json(rows)
+    else:
+        _table(rows, ["id", "at", "user", "station", "source", "raw", "verdict", "order_no"])
+
+
+@main.group("products")
+def products_group() -> None:
+    """The catalog."""
+
+
+@products_group.command("list")
+@click.option("--low", is_flag=True, help="Only products below safety stock.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def products_list(ctx: Context, low: bool, as_json: bool) -> None:
+    """Products with on hand, reserved and the low-stock flag."""
+    from data import catalog
+
+    rows = catalog.list_products(ctx.store, low)
+    if as_json:
+        _emit_json(rows)
+    else:
+        _table(rows, ["sku", "name", "location", "on_hand", "reserved", "safety_stock", "low"])
+
+
+@main.group("config")
+def config_group() -> None:
+    """Site settings (SLA hours, scanning rules, code prefixes)."""
+
+
+@config_group.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def config_list(ctx: Context, as_json: bool) -> None:
+    """Every setting and its value."""
+    from data import settings
+
+    values = settings.all_settings(ctx.store)
+    if as_json:
+        _emit_json(values)
+    else:
+        for key, value in values.items():
+            click.echo(f"{key:<24} {value:<8} {settings.SETTINGS[key].help}")
+
+
+@config_group.command("set")
+@click.argument("key")
+@click.argument("value")
+@pass_context
+def config_set(ctx: Context, key: str, value: str) -> None:
+    """Change a setting."""
+    from data import settings
+
+    with _rejections(), ctx.store.write(ctx.actor) as write:
+        value = settings.put(write, key, value)
+    click.echo(f"{key} = {value}")
+
+
+# -- the terminal ---------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--station", envvar="WARETERM_STATION", default="console", show_default=True)
+@pass_context
+def tui(ctx: Context, station: str) -> None:
+    """Start the floor terminal (login screen)."""
+    with _rejections():
+        run_tui(ctx.db, station)
+
+
+def run_tui(db: str, station: str, demo: bool = False) -> None:
+    """The composition root: wire the store into the app and run it."""
+    from data.floor import SqliteFloor
+    from data.store import open_store
+    from tui.app import WaretermApp
+
+    floor = SqliteFloor(open_store(db))
+    WaretermApp(floor, station=station, demo=demo).run()
+
+
+@main.command()
+@click.option(
+    "--dir", "directory", default="demo", show_default=True, type=click.Path(path_type=Path)
+)
+@click.option("--start", is_flag=True, help="Start the terminal on the demo afterwards.")
+@pass_context
+def demo(ctx: Context, directory: Path, start: bool) -> None:
+    """Create a fresh demo database with bundled data, users and released waves."""
+    from data.demo import build_demo
+
+    with _rejections():
+        result = build_demo(directory)
+    for line in result.instructions:
+        click.echo(line)
+    if start:
+        if not sys.stdin.isatty():
+            click.echo(
+                _("(not a terminal: run `wareterm --db {db} tui` yourself)").format(db=result.db)
+            )
+            return
+        run_tui(str(result.db), "demo-handheld", demo=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+"""What every wareterm screen shares: the floor port, the operator, ordered floor calls."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from textual.screen import Screen
+
+from core.errors import WaretermError
+from core.ports import Floor, Operator
+
+if TYPE_CHECKING:
+    from tui.app import WaretermApp
+
+T = TypeVar("T")
+
+
+class FloorScreen(Screen[None]):
+    """A screen that talks to the floor through the app's ordered backend."""
+
+    @property
+    def wapp(self) -> WaretermApp:
+        """The app, typed."""
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def floor(self) -> Floor:
+        """The floor port."""
+        return self.wapp.floor
+
+    @property
+    def operator(self) -> Operator:
+        """Who is logged in."""
+        assert self.wapp.operator is not None
+        return self.wapp.operator
+
+    def run_floor(self, fn: Callable[..., T], *args: Any, then: Callable[[T], None]) -> None:
+        """Queue a floor call now (calls run in the order made) and hand its result to
+        ``then`` on the UI; a refusal goes to :meth:`on_floor_error`."""
+        future = self.wapp.backend.submit(fn, *args)
+
+        async def finish() -> None:
+            try:
+                result = await future
+            except WaretermError as error:
+                self.on_floor_error(error)
+                return
+            then(result)
+
+        self.run_worker(finish(), group="floor", exit_on_error=True)
+
+    def on_floor_error(self, error: WaretermError) -> None:
+        """Tell the operator what went wrong (loudly)."""
+        self.app.bell()
+        self.notify(str(error), severity="error", timeout=8)

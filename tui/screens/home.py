@@ -1,0 +1,95 @@
+"""Home after login: open work at a glance and the key to take the next pick list."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Footer, Static
+
+from core.i18n import _
+from core.model import OrderStatus
+from core.ports import FloorSummary, PickView
+from tui.screens.base import FloorScreen
+
+
+class HomeScreen(FloorScreen):
+    """Start of a shift: resume the list in hand or take the next one."""
+
+    BINDINGS = [
+        Binding("n", "next_list", _("Next list")),
+        Binding("r", "refresh", _("Refresh")),
+        Binding("l", "logout", _("Log out")),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="home"):
+            yield Static(
+                _("{user} · {role} · {station}").format(
+                    user=self.operator.name, role=self.operator.role.value, station=self.app.station
+                ),
+                id="home-title",
+            )
+            yield Static("", id="home-summary")
+            yield Static(_("Press N for the next pick list."), id="home-hint")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.run_floor(self.floor.current_pick, self.operator, then=self._resume)
+
+    def on_screen_resume(self) -> None:
+        self.action_refresh()
+
+    def _resume(self, view: PickView | None) -> None:
+        if view is not None:
+            self._open(view)
+        else:
+            self.action_refresh()
+
+    def action_refresh(self) -> None:
+        self.run_floor(self.floor.summary, then=self._show_summary)
+
+    def _show_summary(self, summary: FloorSummary) -> None:
+        counts = summary.by_status
+        lines = [
+            _("Lists waiting: {n}").format(n=summary.lists_waiting),
+            _("Allocated {a} · picking {p} · picked {d}").format(
+                a=counts.get(OrderStatus.ALLOCATED.value, 0),
+                p=counts.get(OrderStatus.PICKING.value, 0),
+                d=counts.get(OrderStatus.PICKED.value, 0),
+            ),
+            _("On hold {h} · backordered {b} · exceptions {e}").format(
+                h=counts.get(OrderStatus.ON_HOLD.value, 0),
+                b=counts.get(OrderStatus.BACKORDERED.value, 0),
+                e=counts.get(OrderStatus.EXCEPTION.value, 0),
+            ),
+        ]
+        self.query_one("#home-summary", Static).update("\n".join(lines))
+
+    def action_next_list(self) -> None:
+        self.run_floor(self.floor.claim_next_pick, self.operator, then=self._claimed)
+
+    def _claimed(self, view: PickView | None) -> None:
+        if view is None:
+            self.app.bell()
+            self.query_one("#home-hint", Static).update(
+                _("No pick list is waiting. Ask a supervisor to release a wave.")
+            )
+            return
+        self._open(view)
+
+    def _open(self, view: PickView) -> None:
+        from tui.screens.pick import PickScreen
+
+        self.app.push_screen(PickScreen(view))
+
+    def handle_scan(self, raw: str, source: str) -> None:
+        """Nothing to pick yet: say what to do instead of losing the scan silently."""
+        self.app.bell()
+        self.query_one("#home-hint", Static).update(_("Scan ignored: take a list first (press N)."))
+
+    def action_logout(self) -> None:
+        from tui.screens.login import LoginScreen
+
+        self.wapp.operator = None
+        self.app.switch_screen(LoginScreen())

@@ -1,0 +1,219 @@
+"""The pick screen: the bin in big letters, what to take, progress, and loud verdicts."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, Footer, ProgressBar, Static
+
+from core.i18n import _
+from core.labels import neutralise
+from core.model import ShortReason, Verdict
+from core.ports import PickView, ScanOutcome
+from core.sla import countdown
+from tui.screens.base import FloorScreen
+from tui.screens.modals import CodeEntry, ShortPickDialog
+from tui.widgets.bigtext import BigText
+
+
+def _barcode_display(code: str) -> str:
+    """GTIN-14 back to the digits printed under the bars (EAN-13 / UPC-A)."""
+    if len(code) == 14 and code.isdigit():
+        return code[1:] if not code.startswith("00") else code[2:]
+    return code
+
+
+class PickScreen(FloorScreen):
+    """Walk the list bin by bin; every unit is a scan."""
+
+    BINDINGS = [
+        Binding("s", "short", _("Short")),
+        Binding("c", "type_code", _("Type code")),
+        Binding("escape", "leave", _("Leave")),
+        Binding("f5", "simulate_right", _("Sim scan"), show=False),
+        Binding("f6", "simulate_wrong", _("Sim wrong"), show=False),
+    ]
+
+    def __init__(self, view: PickView) -> None:
+        super().__init__()
+        self.view = view
+        self.last: ScanOutcome | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="pick"):
+            with Horizontal(id="pick-top"):
+                yield Static("", id="pick-list")
+                yield Static("", id="pick-due")
+            yield Static(_("BIN"), id="bin-label")
+            yield BigText(id="bin")
+            yield Static("", id="pick-item")
+            yield Static("", id="pick-name")
+            with Horizontal(id="pick-progress-row"):
+                yield ProgressBar(show_eta=False, show_percentage=False, id="pick-progress")
+                yield Static("", id="pick-count")
+            yield Static("", id="banner")
+            yield DataTable(id="pick-lines", cursor_type="row", show_cursor=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#pick-lines", DataTable)
+        table.add_columns(_("Bin"), _("SKU"), _("Name"), _("Qty"), _("Done"))
+        self.show(self.view)
+        self.set_interval(1.0, self._tick)
+        if self.wapp.demo:
+            self.notify(_("Demo: F5 scans the right item, F6 a wrong one."), timeout=6)
+
+    # -- drawing --------------------------------------------------------------------------------
+
+    def show(self, view: PickView) -> None:
+        """Draw a list as it now stands."""
+        self.view = view
+        line = view.current
+        self.query_one("#pick-list", Static).update(
+            f"{view.code} · {view.priority.value} · {self.operator.name}"
+        )
+        bin_widget = self.query_one("#bin", BigText)
+        if line is None:
+            bin_widget.text = _("DONE")
+            self.query_one("#bin-label", Static).update(_("LIST COMPLETE"))
+            self.query_one("#pick-item", Static).update(
+                _("All {n} units picked. Take the tote to packing.").format(n=view.units_done)
+            )
+            self.query_one("#pick-name", Static).update(_("Press Esc for the next list."))
+        else:
+            bin_widget.text = line.location or "—"
+            needs_bin = view.location_first and (view.confirmed_location or "") != line.location
+            self.query_one("#bin-label", Static).update(
+                _("BIN — scan its label first") if needs_bin else _("BIN")
+            )
+            self.query_one("#pick-item", Static).update(
+                _("{sku}  {picked}/{qty}  [{barcode}]").format(
+                    sku=neutralise(line.sku),
+                    picked=line.picked,
+                    qty=line.qty,
+                    barcode=_barcode_display(line.barcode),
+                )
+            )
+            self.query_one("#pick-name", Static).update(neutralise(line.name))
+        progress = self.query_one("#pick-progress", ProgressBar)
+        progress.update(total=max(view.units_total, 1), progress=view.units_done)
+        self.query_one("#pick-count", Static).update(
+            _("{done}/{total} lines").format(done=view.lines_done, total=len(view.lines))
+        )
+        self._tick()
+        self._fill_table(view)
+
+    def _fill_table(self, view: PickView) -> None:
+        table = self.query_one("#pick-lines", DataTable)
+        table.clear()
+        current = view.current
+        for line in view.lines:
+            marker = "▶ " if current and line.line_id == current.line_id else ""
+            done = f"{line.picked}" + (f" -{line.short}" if line.short else "")
+            table.add_row(
+                marker + (line.location or "—"),
+                neutralise(line.sku),
+                neutralise(line.name)[:24],
+                str(line.qty),
+                done,
+            )
+
+    def _tick(self) -> None:
+        left = countdown(self.view.due_at, self.floor.now())
+        due = self.query_one("#pick-due", Static)
+        due.update(_("due {left}").format(left=left))
+        due.set_class(left.startswith("-"), "overdue")
+
+    def _banner(self, text: str, kind: str) -> None:
+        banner = self.query_one("#banner", Static)
+        banner.update(text)
+        for name in ("ok", "error", "info"):
+            banner.set_class(name == kind, f"banner-{name}")
+
+    # -- scans ----------------------------------------------------------------------------------
+
+    def handle_scan(self, raw: str, source: str) -> None:
+        """Send the scan to the floor; the verdict comes back in scan order."""
+        self.run_floor(
+            self.floor.pick_scan,
+            self.operator,
+            self.view.picklist_id,
+            raw,
+            source,
+            then=self._scanned,
+        )
+
+    def _scanned(self, outcome: ScanOutcome) -> None:
+        self.last = outcome
+        if outcome.view is not None:
+            self.show(outcome.view)
+        if outcome.verdict is Verdict.LOCATION_OK:
+            self._banner("✔ " + outcome.message, "info")
+        elif outcome.accepted:
+            done = outcome.view is not None and outcome.view.current is None
+            self._banner("✔ " + (_("List complete!") if done else outcome.message), "ok")
+        else:
+            self.app.bell()
+            self._banner(
+                _("✘ {verdict}: {code}\n{message}").format(
+                    verdict=outcome.verdict.value.replace("_", " ").upper(),
+                    code=neutralise(outcome.code),
+                    message=outcome.message,
+                ),
+                "error",
+            )
+
+    # -- actions --------------------------------------------------------------------------------
+
+    def action_short(self) -> None:
+        """Close the current line short, with a reason."""
+        line = self.view.current
+        if line is None:
+            return
+
+        def chosen(reason: ShortReason | None) -> None:
+            if reason is not None and line is not None:
+                self.run_floor(
+                    self.floor.short_pick,
+                    self.operator,
+                    self.view.picklist_id,
+                    line.line_id,
+                    reason,
+                    then=self._shorted,
+                )
+
+        self.app.push_screen(
+            ShortPickDialog(line.sku, line.location, line.qty - line.picked), chosen
+        )
+
+    def _shorted(self, view: PickView) -> None:
+        self.show(view)
+        self._banner(_("Line closed short; the bin will be counted."), "info")
+
+    def action_type_code(self) -> None:
+        """Type a code whose barcode will not scan."""
+
+        def typed(code: str | None) -> None:
+            if code:
+                self.handle_scan(code, "typed")
+
+        self.app.push_screen(CodeEntry(), typed)
+
+    def action_leave(self) -> None:
+        """Back to home; the list stays yours and resumes where it stopped."""
+        self.app.pop_screen()
+
+    def action_simulate_right(self) -> None:
+        """Demo only: a simulated scanner reads the item the list needs."""
+        if self.wapp.demo:
+            self.run_floor(self.floor.expected_code, self.view.picklist_id, then=self._simulate)
+
+    def action_simulate_wrong(self) -> None:
+        """Demo only: a simulated scanner reads an item that is not on the list."""
+        if self.wapp.demo:
+            self.wapp.scan("4006381333931", "simulated")
+
+    def _simulate(self, code: str | None) -> None:
+        if code:
+            self.wapp.scan(code, "simulated")
