@@ -30,6 +30,7 @@ class WaretermApp(App[None]):
 
     CSS_PATH = "wareterm.tcss"
     TITLE = "wareterm"
+    ENABLE_COMMAND_PALETTE = False
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (60, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (20, "-tall")]
     BINDINGS = [Binding("ctrl+q", "quit", _("Quit"), show=False, priority=True)]
