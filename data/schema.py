@@ -171,6 +171,57 @@ MIGRATIONS: list[str] = [
         reason TEXT NOT NULL
     );
     """,
+    # 2: stations (scanner and printer URLs), who holds a station's scanner, the print outbox.
+    """
+    CREATE TABLE stations (
+        name TEXT PRIMARY KEY,
+        scanner_url TEXT NOT NULL DEFAULT '',
+        printer_url TEXT NOT NULL DEFAULT '',
+        profile TEXT,
+        label_width INTEGER NOT NULL DEFAULT 576 CHECK (label_width > 0),
+        created_at TEXT NOT NULL
+    );
+    ALTER TABLE users ADD COLUMN station TEXT;
+    CREATE TABLE device_leases (
+        station TEXT NOT NULL,
+        device TEXT NOT NULL CHECK (device IN ('scanner', 'printer')),
+        user TEXT NOT NULL,
+        host TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        acquired_at TEXT NOT NULL,
+        heartbeat_at TEXT NOT NULL,
+        PRIMARY KEY (station, device)
+    );
+    CREATE TABLE device_states (
+        station TEXT NOT NULL,
+        device TEXT NOT NULL CHECK (device IN ('scanner', 'printer')),
+        status TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT '',
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (station, device)
+    );
+    CREATE TABLE print_jobs (
+        id INTEGER PRIMARY KEY,
+        station TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        content TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (
+            status IN ('queued', 'sending', 'done', 'failed', 'uncertain', 'cancelled')
+        ),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        next_attempt_at TEXT,
+        reprint_of INTEGER REFERENCES print_jobs (id),
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        sent_at TEXT
+    );
+    CREATE INDEX print_jobs_queue ON print_jobs (station, status, id);
+    CREATE INDEX print_jobs_subject ON print_jobs (subject);
+    ALTER TABLE scans ADD COLUMN raw_hex TEXT;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -118,6 +118,13 @@ class Store:
     # -- transactions ---------------------------------------------------------------------------
 
     @contextmanager
+    def immediate(self) -> Iterator[None]:
+        """A bare ``BEGIN IMMEDIATE`` transaction, only for bookkeeping that is not a business
+        change (migrations, lease heartbeats). Business writes use :meth:`write`."""
+        with self._immediate():
+            yield
+
+    @contextmanager
     def _immediate(self) -> Iterator[None]:
         with self._lock:
             try:
