@@ -166,12 +166,44 @@ def wrap_to_width(text: str, font: ImageFont.FreeTypeFont, max_width: float) -> 
     return lines or [""]
 
 
+def code128_values(data: str) -> list[int]:
+    """Code 128 symbol values for printable ASCII ``data``: start, data, check digit.
+
+    Runs of four or more digits (a whole even-length numeric code, or inside text) go in code
+    set C, two digits a symbol; everything else in code set B. Written here because
+    python-barcode 0.16 drops a "99" pair (``Code128("990")`` encodes as "0")."""
+    if not data or any(not 32 <= ord(ch) <= 126 for ch in data):
+        raise ValueError(f"Code 128 takes printable ASCII, not {data!r}")
+    values: list[int] = []
+    charset = ""
+    position = 0
+    while position < len(data):
+        run = len(data[position:]) - len(data[position:].lstrip("0123456789"))
+        use_c = run >= 4 or (run == len(data) and run % 2 == 0)
+        if use_c:
+            pairs = run - run % 2
+            if charset != "C":
+                values.append(105 if not values else 99)
+                charset = "C"
+            values.extend(int(data[i : i + 2]) for i in range(position, position + pairs, 2))
+            position += pairs
+            continue
+        if charset != "B":
+            values.append(104 if not values else 100)
+            charset = "B"
+        values.append(ord(data[position]) - 32)
+        position += 1
+    check = (values[0] + sum(index * value for index, value in enumerate(values[1:], 1))) % 103
+    return [*values, check]
+
+
 def code128_modules(data: str) -> str:
     """The Code 128 bar pattern for ``data`` as a string of ``1`` (bar) and ``0`` (space)
-    modules, start, check and stop symbols included (python-barcode picks the code sets)."""
-    import barcode
+    modules, start, check and stop symbols included."""
+    from barcode.charsets.code128 import CODES, STOP
 
-    return str(barcode.Code128(data).build()[0])
+    # The stop symbol ends with a two-module termination bar python-barcode keeps apart.
+    return "".join(CODES[value] for value in code128_values(data)) + STOP + "11"
 
 
 def qr_matrix(payload: str) -> list[list[bool]]:
@@ -651,7 +683,6 @@ def write_code_labels(
     caption under the bars), named ``<kind>-<code>.<fmt>`` in ``out_dir`` (created if needed).
     PNG files are 300 dpi with 4-pixel modules; captions with Chinese use the CJK font.
     Returns the paths written, in order."""
-    import barcode
     from barcode.writer import ImageWriter, SVGWriter
 
     if fmt not in ("png", "svg"):
@@ -684,10 +715,26 @@ def write_code_labels(
         text = f"{label.code}\n{label.caption}" if label.caption else label.code
         path = directory / f"{_file_stem(label, taken)}.{fmt}"
         buffer = io.BytesIO()
-        barcode.Code128(label.code, writer=writer).write(buffer, options=options, text=text)
+        _Code128(label.code, writer=writer).write(buffer, options=options, text=text)
         path.write_bytes(buffer.getvalue())
         written.append(path)
     return written
+
+
+def _code128_class() -> Any:
+    import barcode
+
+    class Code128(barcode.Code128):
+        """python-barcode's Code 128 drawn with our encoding (it loses "99" pairs)."""
+
+        def build(self) -> list[str]:
+            return [code128_modules(self.code)]
+
+    return Code128
+
+
+def _Code128(code: str, writer: Any) -> Any:
+    return _code128_class()(code, writer=writer)
 
 
 def code_label_escpos(
