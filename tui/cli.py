@@ -584,5 +584,14 @@ def demo(ctx: Context, directory: Path, start: bool) -> None:
         run_tui(str(result.db), "demo-handheld", demo=True)
 
 
+def _register_command_modules() -> None:
+    from tui import cli_print, cli_stations
+
+    cli_print.register(main)
+    cli_stations.register(main)
+
+
+_register_command_modules()
+
 if __name__ == "__main__":
     main()
