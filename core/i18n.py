@@ -33,10 +33,13 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return _translation.ngettext(singular, plural, n)
 
 
-def set_language(language: str | None) -> None:
-    """Switch the catalog (None: English)."""
+def set_language(language: str | None, localedir: Path | None = None) -> None:
+    """Switch the catalog (None: English). Texts drawn already keep their language until
+    redrawn; key binding labels take the language at start-up."""
     global _translation
     if language is None:
         _translation = gettext.NullTranslations()
     else:
-        _translation = gettext.translation(DOMAIN, LOCALE_DIR, languages=[language], fallback=True)
+        _translation = gettext.translation(
+            DOMAIN, localedir or LOCALE_DIR, languages=[language], fallback=True
+        )

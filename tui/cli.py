@@ -142,9 +142,11 @@ def _run_import(
         content = _read(path)
         total = content.count(b"\n")
         if sys.stderr.isatty() and not as_json and total > 2000:
+            from rich.console import Console
             from rich.progress import Progress
 
-            with Progress(transient=True) as progress:
+            # The report goes to stdout; the bar draws on the terminal's stderr.
+            with Progress(console=Console(stderr=True), transient=True) as progress:
                 task = progress.add_task(_("importing {name}").format(name=path.name), total=total)
                 report = run(content, path.name, lambda n: progress.advance(task, n))
         else:
