@@ -96,12 +96,9 @@ def record_pick_scan(
     with store.write(actor) as write:
         view = pick_view(write.conn, store, picklist_id, settings)
         sku = sku_for_code(write.conn, code)
-        if view.status is not PickListStatus.PICKING or _picker(write, picklist_id) != actor.user:
-            verdict, message, line_id = (
-                Verdict.NOT_EXPECTED,
-                _("List {code} is not yours to pick.").format(code=view.code),
-                None,
-            )
+        refusal = _not_pickable(view, _picker(write, picklist_id), actor.user)
+        if refusal is not None:
+            verdict, message, line_id = Verdict.NOT_EXPECTED, refusal, None
             decision_location = None
         else:
             decision = judge_pick_scan(
@@ -146,6 +143,19 @@ def record_pick_scan(
         view=after,
         accepted=verdict in ACCEPTED,
     )
+
+
+def _not_pickable(view: PickView, picker: str | None, user: str) -> str | None:
+    """Why a scan cannot count on this list at all (None when it is the user's open list)."""
+    if picker != user:
+        return _("List {code} is not yours to pick.").format(code=view.code)
+    if view.status is PickListStatus.PICKED:
+        return _("This list is finished. Take the tote to packing.")
+    if view.status is not PickListStatus.PICKING:
+        return _("List {code} is {status}; nothing to pick.").format(
+            code=view.code, status=view.status.value
+        )
+    return None
 
 
 def _picker(write: Write, picklist_id: int) -> str | None:

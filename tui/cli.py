@@ -84,7 +84,15 @@ def _rejections() -> Iterator[None]:
         sys.exit(1)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class WaretermGroup(click.Group):
+    """The command group: a domain error from any command is one line on stderr and exit 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with _rejections():
+            return super().invoke(ctx)
+
+
+@click.group(cls=WaretermGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--db",
     envvar="WARETERM_DB",

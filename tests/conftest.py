@@ -1,0 +1,43 @@
+"""Shared fixtures: a database path and a way to run the ``wareterm`` command on it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    """Where the test's database file lives."""
+    return tmp_path / "wareterm.db"
+
+
+@pytest.fixture
+def wareterm(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
+    """Run ``wareterm --db DB ARGS…`` in-process; returns click's Result (exit code, stdout,
+    stderr)."""
+    from tui.cli import main
+
+    monkeypatch.delenv("WARETERM_DB", raising=False)
+    monkeypatch.setenv("WARETERM_USER", "admin")
+    monkeypatch.setenv("WARETERM_STATION", "office")
+
+    def run(*args: str | Path) -> Result:
+        return CliRunner().invoke(main, ["--db", str(db_path), *map(str, args)])
+
+    return run
+
+
+@pytest.fixture
+def write_file(tmp_path: Path) -> Callable[[str, bytes | str], Path]:
+    """Write an input file (CSV or JSON) next to the database and return its path."""
+
+    def write(name: str, content: bytes | str) -> Path:
+        path = tmp_path / name
+        path.write_bytes(content.encode() if isinstance(content, str) else content)
+        return path
+
+    return write

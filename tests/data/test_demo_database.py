@@ -1,0 +1,115 @@
+"""The demo database: orders in several statuses, holds, released lists, users who can log in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from core.clock import FixedClock
+from core.model import Verdict
+from data.demo import build_demo
+from data.demo_data import DEMO_PIN, DEMO_USERS
+from data.floor import SqliteFloor
+from data.store import Store, open_store
+from tests.data.builders import NOW
+from tests.data.test_stock_invariants import check_invariants
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("demo")
+    result = build_demo(directory, FixedClock(NOW))
+    assert result.db == directory / "demo.db"
+    assert any(str(result.db) in line for line in result.instructions)
+    return directory
+
+
+@pytest.fixture
+def store(demo_dir: Path) -> Store:
+    store = open_store(demo_dir / "demo.db", FixedClock(NOW))
+    yield store
+    store.close()
+
+
+def test_orders_in_several_statuses(store: Store) -> None:
+    counts = {
+        row["status"]: row["n"]
+        for row in store.query("SELECT status, count(*) AS n FROM orders GROUP BY status")
+    }
+    assert {"allocated", "on_hold", "backordered"} <= set(counts)
+    assert counts["allocated"] > 10
+
+
+def test_holds_show_their_problems(store: Store) -> None:
+    held = store.query("SELECT order_no FROM orders WHERE status = 'on_hold'")
+    assert held
+    problems = store.query(
+        "SELECT o.order_no, count(p.code) AS n FROM orders o LEFT JOIN order_problems p"
+        " ON p.order_no = o.order_no WHERE o.status = 'on_hold' GROUP BY o.order_no"
+    )
+    assert all(row["n"] > 0 for row in problems)
+    codes = {row["code"] for row in store.query("SELECT DISTINCT code FROM order_problems")}
+    assert {"unpaid", "incomplete_address", "unknown_sku"} <= codes
+
+
+def test_lists_are_released_in_walk_order(store: Store) -> None:
+    lists = store.query("SELECT id FROM picklists WHERE status = 'released'")
+    assert len(lists) >= 2
+    assert store.scalar("SELECT count(DISTINCT wave_id) FROM picklists") == 2
+    assert store.scalar("SELECT count(*) FROM pick_lines") > 0
+    # Every order on a list is allocated and its lines are reserved.
+    assert (
+        store.scalar(
+            "SELECT count(*) FROM orders WHERE picklist_id IS NOT NULL"
+            " AND status NOT IN ('allocated', 'picking')"
+        )
+        == 0
+    )
+    sequences = {
+        row["code"]: row["sequence"]
+        for row in store.query("SELECT code, sequence FROM locations WHERE sequence IS NOT NULL")
+    }
+    assert sequences
+    for picklist in lists:
+        bins = [
+            row["location"]
+            for row in store.query(
+                "SELECT location FROM pick_lines WHERE picklist_id = ? ORDER BY seq",
+                (picklist["id"],),
+            )
+        ]
+        walk = [sequences[b] for b in bins if b in sequences]
+        assert walk == sorted(walk)
+
+
+def test_stock_figures_are_consistent(store: Store) -> None:
+    check_invariants(store)
+
+
+@pytest.mark.parametrize(("name", "role"), DEMO_USERS)
+def test_demo_users_log_in(store: Store, name: str, role: str) -> None:
+    operator = SqliteFloor(store).login(name, DEMO_PIN, "demo")
+    assert operator.role.value == role
+
+
+def test_a_demo_picker_can_take_a_list_and_pick(store: Store) -> None:
+    floor = SqliteFloor(store)
+    picker = floor.badge_login("U:li.na", "demo-handheld")
+    view = floor.claim_next_pick(picker)
+    assert view is not None
+    code = floor.expected_code(view.picklist_id)
+    assert code is not None
+    assert floor.pick_scan(picker, view.picklist_id, code, "wedge").verdict is Verdict.OK
+
+
+def test_building_again_replaces_the_demo(tmp_path: Path) -> None:
+    build_demo(tmp_path, FixedClock(NOW))
+    first = open_store(tmp_path / "demo.db")
+    count = first.scalar("SELECT count(*) FROM orders")
+    first.close()
+    build_demo(tmp_path, FixedClock(NOW))
+    again = open_store(tmp_path / "demo.db")
+    assert again.scalar("SELECT count(*) FROM orders") == count
+    assert again.scalar("SELECT count(*) FROM users") == len(DEMO_USERS)
+    again.close()
