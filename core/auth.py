@@ -24,9 +24,10 @@ def verify_secret(secret: str, stored: str | None) -> bool:
         scheme, n, r, p, salt, digest = stored.split("$")
         if scheme != "scrypt":
             return False
+        expected = bytes.fromhex(digest)
         candidate = hashlib.scrypt(
             secret.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p), dklen=32
         )
-    except ValueError:
-        return False
-    return hmac.compare_digest(candidate.hex(), digest)
+    except (ValueError, TypeError, OverflowError, MemoryError):
+        return False  # a damaged stored hash never matches
+    return hmac.compare_digest(candidate, expected)

@@ -14,6 +14,7 @@ from core.i18n import _
 from core.model import CodeKind
 
 _GTIN_LENGTHS = frozenset({8, 12, 13, 14})
+_DIGITS = re.compile(r"^[0-9]+$")
 _AIM_PREFIX = re.compile(r"^\][A-Za-z][0-9A-Za-z]")
 # A barcode the catalog may hold besides GTINs: printable, no spaces, reasonable length.
 _PLAIN_CODE = re.compile(r"^[!-~]{3,64}$")
@@ -65,7 +66,7 @@ class ScannedCode:
 
 def display_code(raw: str) -> str:
     """Show a raw scan to a person: drop an AIM symbology prefix, make separators visible."""
-    text = _AIM_PREFIX.sub("", raw)
+    text = _AIM_PREFIX.sub("", raw.strip("\r\n\t"))
     text = text.replace("\x1d", "␝")
     return "".join(ch if ch.isprintable() else "�" for ch in text)
 
@@ -77,7 +78,7 @@ def normalize_barcode(code: str) -> str:
     length with a wrong check digit raises :class:`InvalidBarcode`.
     """
     code = code.strip()
-    if code.isdigit() and len(code) in _GTIN_LENGTHS:
+    if _DIGITS.match(code) and len(code) in _GTIN_LENGTHS:
         try:
             return biip.gtin.Gtin.parse(code).as_gtin_14()
         except biip.ParseError as error:
@@ -93,6 +94,13 @@ def normalize_barcode(code: str) -> str:
 
 def parse_scan(raw: str, prefixes: CodePrefixes = DEFAULT_PREFIXES) -> ScannedCode:
     """Understand one scan. Never raises: what cannot be understood is ``CodeKind.UNKNOWN``."""
+    try:
+        return _parse_scan(raw, prefixes)
+    except Exception as error:  # a scan parser must survive any input; say what happened
+        return ScannedCode(CodeKind.UNKNOWN, raw, raw, problem=f"unreadable code ({error!r})")
+
+
+def _parse_scan(raw: str, prefixes: CodePrefixes) -> ScannedCode:
     text = raw.strip("\r\n\t ")
     symbology = None
     match = _AIM_PREFIX.match(text)
@@ -106,9 +114,11 @@ def parse_scan(raw: str, prefixes: CodePrefixes = DEFAULT_PREFIXES) -> ScannedCo
         if prefix and upper.startswith(prefix.upper()):
             value = text[len(prefix) :].strip()
             if not value:
-                break
+                return ScannedCode(
+                    CodeKind.UNKNOWN, text, raw, symbology, problem=_("prefix without a code")
+                )
             return ScannedCode(kind, value, raw, symbology)
-    if text.isdigit() and len(text) in _GTIN_LENGTHS:
+    if _DIGITS.match(text) and len(text) in _GTIN_LENGTHS:
         try:
             gtin = biip.gtin.Gtin.parse(text).as_gtin_14()
         except biip.ParseError as error:
@@ -117,6 +127,10 @@ def parse_scan(raw: str, prefixes: CodePrefixes = DEFAULT_PREFIXES) -> ScannedCo
     gs1 = _parse_gs1(text, symbology)
     if gs1 is not None:
         return gs1
+    if text.startswith("("):
+        return ScannedCode(
+            CodeKind.UNKNOWN, text, raw, symbology, problem=_("not a valid GS1 element string")
+        )
     if _PLAIN_CODE.match(text):
         return ScannedCode(CodeKind.PRODUCT, text, raw, symbology)
     return ScannedCode(
@@ -133,7 +147,7 @@ def _parse_gs1(text: str, symbology: str | None) -> ScannedCode | None:
         else:
             result = biip.parse(((symbology or "") + text) if symbology else text)
             message = result.gs1_message
-    except biip.ParseError:
+    except (biip.ParseError, IndexError, ValueError):
         return None
     if message is None:
         return None

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone, tzinfo
@@ -94,7 +95,8 @@ def read_records(content: bytes, filename: str, columns: tuple[str, ...]) -> Ite
     if fmt == "csv":
         yield from _csv_records(text, filename, columns)
     elif fmt == "jsonl":
-        for number, line in enumerate(text.splitlines(), start=1):
+        # JSON strings may hold U+2028 and friends unescaped: records end at \n only.
+        for number, line in enumerate(text.split("\n"), start=1):
             if line.strip():
                 yield Record(number, _json_object(line, number, filename))
     else:
@@ -183,6 +185,9 @@ def _json_array_records(text: str, filename: str) -> Iterator[Record]:
                 position = _skip_space(text, position + 1)
                 continue
             if position < len(text) and text[position] == "]":
+                position = _skip_space(text, position + 1)
+                if position < len(text):
+                    raise json.JSONDecodeError("extra data after the array", text, position)
                 break
             raise json.JSONDecodeError("expected ',' or ']'", text, position)
     except json.JSONDecodeError as error:
@@ -240,7 +245,7 @@ def _whole_number(values: dict[str, Any], name: str, *, positive: bool, default:
             _("{field} must be a whole number, not {value!r}").format(field=name, value=value)
         )
     text = str(value).strip()
-    if not (text.isascii() and text.lstrip("-").isdigit()):
+    if not re.fullmatch(r"-?[0-9]+", text):
         raise ValueError(
             _("{field} must be a whole number, not {value!r}").format(field=name, value=text)
         )
@@ -462,6 +467,8 @@ def parse_products(content: bytes, filename: str) -> Parsed[ProductDraft]:
             )
         except (ValueError, InvalidBarcode) as error:
             result.rejected.append(Rejection(record.line, sku, str(error)))
+            if sku:
+                seen.setdefault(sku, record.line)
             continue
         seen[sku] = record.line
         result.drafts.append(draft)

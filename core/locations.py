@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-_CHUNKS = re.compile(r"(\d+)")
+_CHUNKS = re.compile(r"([0-9]+)")
 
 
 def natural_key(code: str) -> tuple[tuple[int, int | str], ...]:
     """Sort key that puts ``A-2`` before ``A-10``."""
     parts = _CHUNKS.split(code.upper())
-    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in parts if part)
+    return tuple((0, int(part)) if _CHUNKS.fullmatch(part) else (1, part) for part in parts if part)
 
 
 def walk_key(

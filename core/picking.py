@@ -121,7 +121,9 @@ def judge_pick_scan(
             _("{sku} {picked}/{qty}").format(sku=line.sku, picked=line.picked + 1, qty=line.qty),
             line_id=line.line_id,
         )
-    other = next((candidate for candidate in lines if candidate.sku == scanned_sku), None)
+    same_sku = [candidate for candidate in lines if candidate.sku == scanned_sku]
+    # An open stop for this SKU elsewhere on the list makes it early, not too many.
+    other = next((c for c in same_sku if not c.done), same_sku[0] if same_sku else None)
     if other is not None and other.done:
         return ScanDecision(
             Verdict.OVER_PICK,

@@ -12,7 +12,7 @@ from core.model import OrderDraft, PaymentStatus, Problem
 #: Problems a supervisor may waive by releasing the hold; the others are facts to fix first.
 WAIVABLE = frozenset({"unpaid", "payment_failed", "incomplete_address", "bad_phone"})
 
-_PHONE = re.compile(r"^\+?[0-9][0-9 ()-]{5,19}$")
+_PHONE = re.compile(r"^\+?[0-9(][0-9 ()-]{5,19}$", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ def review(
                 _("address incomplete: missing {fields}").format(fields=", ".join(missing)),
             )
         )
-    elif not _PHONE.match(order.phone.strip()):
+    if order.phone.strip() and not _PHONE.match(order.phone.strip()):
         problems.append(
             Problem("bad_phone", _("phone number looks wrong: {phone!r}").format(phone=order.phone))
         )

@@ -33,7 +33,7 @@ def due_at(placed_at: datetime, priority: Priority, policy: SlaPolicy) -> dateti
 
 
 def countdown(due: datetime, now: datetime) -> str:
-    """A short countdown a picker reads at a glance: ``1h23m``, ``12m``, ``-0h05m`` when overdue."""
+    """A short countdown a picker reads at a glance: ``1h23m``, ``12m``, ``-5m`` when overdue."""
     seconds = int((due - now).total_seconds())
     sign = "-" if seconds < 0 else ""
     seconds = abs(seconds)

@@ -66,7 +66,7 @@ class WedgeDetector(Generic[K]):
 
     def expire(self, now: float) -> list[K]:
         """Hand back held keys whose burst ended without a terminator."""
-        if self._held and now - self._last >= self.gap_s:
+        if self._held and now - self._last > self.gap_s:
             return self._release()
         return []
 
