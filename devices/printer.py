@@ -6,6 +6,7 @@ A station's printer is a URL::
     serial:///dev/ttyS0?baudrate=19200  also bytesize, parity, stopbits, xonxoff, rtscts, dsrdtr
     usb://04b8:0202                     vendor:product in hex (needs pyusb and libusb)
     file:///dev/usb/lp0                 a device node, or a spool file (bytes are appended)
+    dir:///srv/labels                   a folder: one ``.bin`` file per label (demo, archives)
     dummy://                            keeps the bytes in memory (demo and tests)
 
 Every URL also takes ``connect_timeout``, ``write_timeout`` and ``status_timeout`` (seconds) and
@@ -35,6 +36,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, cast
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -63,10 +65,11 @@ _ERROR = 0x40  # n=2
 _PAPER_NEAR_END = 0x0C  # n=4
 _PAPER_END = 0x60  # n=4
 
-_SCHEMES = ("tcp", "serial", "usb", "file", "dummy")
+_SCHEMES = ("tcp", "serial", "usb", "file", "dir", "dummy")
 _URL_HELP = (
     "use tcp://HOST:9100, serial:///dev/ttyS0?baudrate=19200, usb://VID:PID (hex, e.g. "
-    "usb://04b8:0202), file:///dev/usb/lp0 or file:///PATH/TO/SPOOL, or dummy://"
+    "usb://04b8:0202), file:///dev/usb/lp0 or file:///PATH/TO/SPOOL, dir:///PATH/TO/FOLDER, "
+    "or dummy://"
 )
 
 
@@ -171,6 +174,8 @@ class PrinterConfig:
             return _usb_config(base, parts, options)
         if scheme == "file":
             return _file_config(base, parts, options)
+        if scheme == "dir":
+            return _dir_config(base, parts, options)
         return _apply_options(base, options, {"status"})
 
     @property
@@ -187,6 +192,8 @@ class PrinterConfig:
             if self.is_device:
                 return f"printer device {self.path}"
             return f"label spool file {self.path}"
+        if self.scheme == "dir":
+            return f"label folder {self.path}"
         return "simulated printer"
 
     @property
@@ -319,6 +326,14 @@ def _file_config(base: PrinterConfig, parts: Any, options: dict[str, str]) -> Pr
         raise _bad_url(base.url, "a file printer is an absolute path: file:///dev/usb/lp0")
     if path.endswith("/"):
         raise _bad_url(base.url, f"{path} is a directory, not a file or a device")
+    return _apply_options(replace(base, path=path), options, set())
+
+
+def _dir_config(base: PrinterConfig, parts: Any, options: dict[str, str]) -> PrinterConfig:
+    path = unquote(parts.path)
+    if parts.netloc not in ("", "localhost") or not path.startswith("/"):
+        raise _bad_url(base.url, "a label folder is an absolute path: dir:///srv/labels")
+    path = path.rstrip("/") or "/"
     return _apply_options(replace(base, path=path), options, set())
 
 
@@ -893,6 +908,97 @@ class FilePrinter(Printer):
                 os.close(fd)
 
 
+class DirPrinter(Printer):
+    """A folder that collects labels as files (``dir:///srv/labels``): each job becomes
+    ``<stem>.bin`` holding its ESC/POS bytes, for the demo and for label archives.
+
+    Set :attr:`label_stem` before sending to name the next file (the print worker uses
+    ``<job id>-<subject>``; sending the same stem again replaces that file); without it a file
+    is named from the time. A file appears whole or not at all (written aside, then renamed).
+    The folder is created on :meth:`open` if missing. Status is always ``ready``.
+    """
+
+    def __init__(self, config: PrinterConfig) -> None:
+        super().__init__(config)
+        self._open = False
+        self._counter = 0
+        #: The name (without ``.bin``) of the next file :meth:`send` writes; cleared after it.
+        self.label_stem: str | None = None
+        #: The file the last :meth:`send` wrote.
+        self.last_path: Path | None = None
+
+    @property
+    def folder(self) -> Path:
+        """Where the label files go."""
+        return Path(self.config.path)
+
+    @property
+    def is_open(self) -> bool:
+        return self._open
+
+    def open(self) -> None:
+        if self._open:
+            return
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except FileExistsError as exc:
+            raise PrinterError(
+                PrinterFault.BAD_URL, f"{self.config.path} is a file, not a folder for labels"
+            ) from exc
+        except OSError as exc:
+            raise _os_error(self.config, exc, "connect") from exc
+        if not os.access(self.folder, os.W_OK | os.X_OK):
+            raise _os_error(self.config, PermissionError(errno.EACCES, "not writable"), "connect")
+        self._open = True
+
+    def path_for(self, stem: str, suffix: str) -> Path:
+        """The file in the folder for ``stem`` with ``suffix`` (``".bin"``, ``".png"``)."""
+        return self.folder / f"{stem}{suffix}"
+
+    def send(self, data: bytes) -> None:
+        if not self._open:
+            raise self._not_open()
+        stem, self.label_stem = self.label_stem, None
+        if stem is None:
+            stem = self._fresh_stem()
+        target = self.path_for(stem, ".bin")
+        try:
+            write_file_whole(target, data)
+        except OSError as exc:
+            raise _os_error(self.config, exc, "send") from exc
+        self.last_path = target
+
+    def _fresh_stem(self) -> str:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        while True:
+            self._counter += 1
+            stem = f"label-{stamp}-{self._counter}"
+            if not self.path_for(stem, ".bin").exists():
+                return stem
+
+    def status(self) -> PrinterStatus:
+        if not self._open:
+            raise self._not_open()
+        return PrinterStatus.READY
+
+    def close(self) -> None:
+        self._open = False
+
+
+def write_file_whole(target: Path, data: bytes) -> None:
+    """Write ``data`` to ``target`` so that a reader sees the old file or the whole new one,
+    never a part (a hidden temporary file in the same folder, then a rename)."""
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.part")
+    try:
+        with open(temporary, "wb") as out:
+            out.write(data)
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
 class DummyPrinter(Printer):
     """A printer that keeps what it is sent in memory (``received``); its status is the URL's
     ``status`` option (``dummy://?status=paper_out``), ``ready`` by default."""
@@ -1047,6 +1153,7 @@ _PRINTERS: dict[str, type[Printer]] = {
     "serial": SerialPrinter,
     "usb": UsbPrinter,
     "file": FilePrinter,
+    "dir": DirPrinter,
     "dummy": DummyPrinter,
 }
 

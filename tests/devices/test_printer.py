@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import pickle
 import socket
-import struct
 import subprocess
 import sys
 import threading
@@ -30,155 +29,26 @@ from devices.printer import (
     printer_for,
     printer_from_url,
 )
-
-# Answers to DLE EOT 1, 2 and 4 as a real Epson-compatible printer gives them.
-READY = {1: 0x12, 2: 0x12, 4: 0x12}
-PAPER_OUT = {1: 0x1A, 2: 0x32, 4: 0x72}
-COVER_OPEN = {1: 0x1A, 2: 0x16, 4: 0x12}
-PAPER_LOW = {1: 0x12, 2: 0x12, 4: 0x1E}
-
-# Far more than loopback socket and pty buffers hold, so a printer that stops reading blocks us.
-BIG_JOB = b"\x00" * (48 * 1024 * 1024)
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> None:
-    """Poll until ``condition()`` holds; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met before the deadline")
-        time.sleep(0.005)
-
-
-class PrinterProtocol:
-    """The printer side of the conversation: records bytes, answers DLE EOT n queries."""
-
-    def __init__(self, answers: dict[int, int] | None) -> None:
-        self.answers = answers
-        self.received = bytearray()
-        self._scanned = 0
-        self.lock = threading.Lock()
-
-    def feed(self, data: bytes) -> bytes:
-        """Take bytes from the host; return the bytes the printer answers."""
-        reply = bytearray()
-        with self.lock:
-            self.received += data
-            while True:
-                at = self.received.find(b"\x10\x04", self._scanned)
-                if at < 0 or at + 2 >= len(self.received):
-                    self._scanned = max(self._scanned, len(self.received) - 2, 0)
-                    break
-                n = self.received[at + 2]
-                if self.answers is not None and n in self.answers:
-                    reply.append(self.answers[n])
-                self._scanned = at + 3
-        return bytes(reply)
-
-    def job_bytes(self) -> bytes:
-        """What was received, without the status queries."""
-        with self.lock:
-            data = bytes(self.received)
-        for n in (1, 2, 4):
-            data = data.replace(bytes((0x10, 0x04, n)), b"")
-        return data
-
-
-class FakeNetworkPrinter:
-    """A printer on 127.0.0.1 with a real listening socket, served by a thread.
-
-    ``answers``: status bytes per DLE EOT n (None: never answers). ``close_after``: reset the
-    connection once that many bytes arrived. ``read``: False to never read (a stalled printer).
-    ``hang_up``: close each connection as soon as it is accepted.
-    """
-
-    def __init__(
-        self,
-        answers: dict[int, int] | None = READY,
-        close_after: int | None = None,
-        read: bool = True,
-        hang_up: bool = False,
-    ) -> None:
-        self.protocol = PrinterProtocol(answers)
-        self.close_after = close_after
-        self.read = read
-        self.hang_up = hang_up
-        self.closed = threading.Event()
-        self._stop = threading.Event()
-        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen(4)
-        self.listener.settimeout(0.05)
-        self.port = self.listener.getsockname()[1]
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"tcp://127.0.0.1:{self.port}?write_timeout=0.5&status_timeout=0.2"
-
-    def _serve(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            with conn:
-                self._handle(conn)
-            self.closed.set()
-
-    def _handle(self, conn: socket.socket) -> None:
-        if self.hang_up:
-            return
-        if not self.read:
-            self._stop.wait()
-            return
-        conn.settimeout(0.05)
-        while not self._stop.is_set():
-            try:
-                data = conn.recv(65536)
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            if not data:
-                return
-            reply = self.protocol.feed(data)
-            if reply:
-                conn.sendall(reply)
-            if self.close_after is not None and len(self.protocol.received) >= self.close_after:
-                # Linger 0: the close sends a reset, as a printer being switched off mid-job.
-                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                return
-
-    def stop(self) -> None:
-        self._stop.set()
-        self.thread.join(timeout=5)
-        self.listener.close()
+from tests.devices.fakes import (
+    COVER_OPEN,
+    PAPER_LOW,
+    PAPER_OUT,
+    READY,
+    FakeNetworkPrinter,
+    PrinterProtocol,
+    free_port,
+    network_printers,
+    wait_for,
+)
 
 
 @pytest.fixture
 def network_printer() -> Iterator[Callable[..., FakeNetworkPrinter]]:
-    servers: list[FakeNetworkPrinter] = []
-
-    def start(**kwargs: object) -> FakeNetworkPrinter:
-        server = FakeNetworkPrinter(**kwargs)  # type: ignore[arg-type]
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.stop()
+    yield from network_printers()
 
 
-def free_port() -> int:
-    """A loopback port nothing listens on."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+# Far more than loopback socket and pty buffers hold, so a printer that stops reading blocks us.
+BIG_JOB = b"\x00" * (48 * 1024 * 1024)
 
 
 # --------------------------------------------------------------------------- URLs
