@@ -7,19 +7,81 @@ production); screens know only this module, never the store or the devices.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Literal
 
 from core.model import PickListStatus, Priority, Role, ShortReason, Verdict
+from core.scanframe import FramedScan
 
 
 @dataclass(frozen=True)
 class Operator:
-    """A logged-in user at a station."""
+    """A logged-in user at the station the session works at (their bound station, if any)."""
 
     name: str
     role: Role
     station: str
+
+
+@dataclass(frozen=True)
+class StationView:
+    """A station as the terminal needs it: where its scanner and printer are (empty: none)."""
+
+    name: str
+    scanner_url: str = ""
+    printer_url: str = ""
+
+    @property
+    def has_scanner(self) -> bool:
+        """Whether the station has a serial scanner (else only keyboard-wedge scans)."""
+        return bool(self.scanner_url)
+
+    @property
+    def has_printer(self) -> bool:
+        """Whether the station has a printer."""
+        return bool(self.printer_url)
+
+
+@dataclass(frozen=True)
+class DeviceHolder:
+    """Another session that holds a station's device: who, on which host, since when."""
+
+    user: str
+    host: str
+    since: datetime
+
+
+ScannerStatus = Literal["none", "connecting", "connected", "disconnected", "held"]
+
+
+@dataclass(frozen=True)
+class ScannerLink:
+    """The station's serial scanner as the session sees it.
+
+    ``none``: the station has no serial scanner (keyboard-wedge scans only); ``connecting``,
+    ``connected``, ``disconnected``: the reader's state, with its sentence in ``message``;
+    ``held``: another session holds the scanner (``holder``; ``message`` says who and since
+    when).
+    """
+
+    status: ScannerStatus
+    message: str = ""
+    holder: DeviceHolder | None = None
+
+
+@dataclass(frozen=True)
+class PrinterLink:
+    """The station's printer as last reported by the print worker (``device_states``).
+
+    ``status`` is ``none`` when the station has no printer, ``unknown`` when nothing was
+    reported yet, else what the worker wrote (``ready``, ``offline``, ``paper_out`` …).
+    """
+
+    status: str
+    detail: str = ""
+    updated_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -107,11 +169,52 @@ class Floor(ABC):
 
     @abstractmethod
     def login(self, name: str, pin: str, station: str) -> Operator:
-        """Check a user's PIN; raises NotAllowed with a reason a person understands."""
+        """Check a user's PIN; raises NotAllowed with a reason a person understands.
+
+        ``station`` is where the operator says they are; a user bound to a station works there
+        whatever was typed. The operator carries the station used, and the audit names it."""
 
     @abstractmethod
     def badge_login(self, badge: str, station: str) -> Operator:
-        """Log in by a scanned user badge (``U:name``); raises NotAllowed if unknown/inactive."""
+        """Log in by a scanned user badge (``U:name``); raises NotAllowed if unknown/inactive.
+        The station is chosen as for :meth:`login`."""
+
+    @abstractmethod
+    def station(self, name: str) -> StationView | None:
+        """A station's devices (None for a name that is not a configured station)."""
+
+    @abstractmethod
+    def claim_scanner(self, operator: Operator) -> DeviceHolder | None:
+        """Take the operator's station's serial scanner for this session. None when it is ours
+        now; else the other live session that keeps it (nothing is taken from it)."""
+
+    @abstractmethod
+    def renew_scanner(self, operator: Operator) -> bool:
+        """Heartbeat of a held scanner; False when this session no longer holds it."""
+
+    @abstractmethod
+    def release_scanner(self, operator: Operator) -> None:
+        """Give the station's scanner back (if this session holds it)."""
+
+    @abstractmethod
+    def printer_state(self, station: str) -> PrinterLink:
+        """The station's printer as the print worker last reported it."""
+
+    @abstractmethod
+    def record_scan(
+        self,
+        operator: Operator,
+        raw: str,
+        source: str,
+        *,
+        picklist_id: int | None = None,
+        problem: str | None = None,
+        raw_bytes: bytes | None = None,
+    ) -> ScanOutcome:
+        """Store a scan that no pick list takes (every scan is stored): garbage from a serial
+        scanner (``problem`` set; verdict ``bad_scan``, its bytes kept in hex) or a scan on a
+        screen where none is expected (``not_expected``). ``picklist_id`` names the list on
+        screen when a bad scan arrived during picking; it is not changed."""
 
     @abstractmethod
     def summary(self) -> FloorSummary:
@@ -139,3 +242,36 @@ class Floor(ABC):
     @abstractmethod
     def expected_code(self, picklist_id: int) -> str | None:
         """A barcode of the item the list needs now (the demo's simulated scanner uses it)."""
+
+
+ScanCallback = Callable[[FramedScan], None]
+LinkCallback = Callable[[ScannerLink], None]
+
+
+class StationDevices(ABC):
+    """A station's serial scanner as the terminal drives it (devices.station in production).
+
+    The app starts it after the session has the scanner's lease and stops it at logout. The
+    callbacks are called from the reader's own thread: ``on_scan`` with each scan in the order
+    read (bad ones included, with their ``problem``), ``on_state`` with every change of the
+    scanner's state. They must be quick and thread-safe (posting a Textual message is both).
+    """
+
+    @abstractmethod
+    def start(self, scanner_url: str, on_scan: ScanCallback, on_state: LinkCallback) -> None:
+        """Open the scanner and read in the background; returns at once. A scanner already
+        running is stopped first. A bad URL is reported through ``on_state`` as
+        ``disconnected`` with the reason."""
+
+    @abstractmethod
+    def stop(self) -> None:
+        """Stop reading and close the port (a no-op when not started)."""
+
+    @property
+    @abstractmethod
+    def can_simulate(self) -> bool:
+        """True when :meth:`simulate` can feed a scan through the scanner (``loop://``)."""
+
+    @abstractmethod
+    def simulate(self, text: str) -> bool:
+        """Inject a scan that travels the serial path (demo); False when it cannot."""

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 from core.clock import Clock, SystemClock
 from core.i18n import _
-from data import catalog, orders, users, waves
+from data import catalog, orders, stations, users, waves
 from data.demo_data import DEMO_PIN, DEMO_USERS, write_demo_files
 from data.store import Actor, open_store
+
+#: The demo's packing bench: a simulated scanner, labels written as files under the demo folder.
+DEMO_BENCH = "demo-bench"
+#: The demo pickers' handheld: a simulated serial scanner, no printer.
+DEMO_HANDHELD = "demo-handheld"
+#: Which demo station each role works at (supervisors and admins choose at login).
+DEMO_STATIONS = {"picker": DEMO_HANDHELD, "packer": DEMO_BENCH}
 
 
 @dataclass(frozen=True)
@@ -21,9 +30,19 @@ class DemoResult:
     instructions: list[str]
 
 
-def build_demo(directory: Path, clock: Clock | None = None) -> DemoResult:
+#: Checks a station's scanner URL and printer URL, raising a WaretermError when one is wrong.
+StationCheck = Callable[[str, str], None]
+
+
+def build_demo(
+    directory: Path, clock: Clock | None = None, check_station: StationCheck | None = None
+) -> DemoResult:
     """Write the demo files into ``directory`` and import them into ``directory/demo.db``
-    (replacing an earlier demo there), add the demo users and release two waves."""
+    (replacing an earlier demo there), add the demo stations and users, release two waves.
+
+    Both stations have a ``loop://`` scanner (scans simulated through the serial path); the
+    bench prints to ``dir://<directory>/labels``, one file per label. ``check_station`` (the
+    device layer's URL check, passed in by the CLI) is asked about each station first."""
     clock = clock or SystemClock()
     directory.mkdir(parents=True, exist_ok=True)
     db = directory / "demo.db"
@@ -32,8 +51,16 @@ def build_demo(directory: Path, clock: Clock | None = None) -> DemoResult:
     files = write_demo_files(directory, clock.now())
     store = open_store(db, clock)
     actor = Actor("admin", "demo")
+    labels = (directory / "labels").resolve()
+    for name, scanner_url, printer_url in (
+        (DEMO_BENCH, "loop://", "dir://" + quote(str(labels), safe="/")),
+        (DEMO_HANDHELD, "loop://", ""),
+    ):
+        if check_station is not None:
+            check_station(scanner_url, printer_url)
+        stations.add_station(store, actor, name, scanner_url, printer_url)
     for name, role in DEMO_USERS:
-        users.add_user(store, actor, name, role, DEMO_PIN)
+        users.add_user(store, actor, name, role, DEMO_PIN, DEMO_STATIONS.get(role, ""))
     catalog.import_locations(store, actor, files.locations.read_bytes(), files.locations.name)
     catalog.import_products(store, actor, files.products.read_bytes(), files.products.name)
     report = orders.import_orders(store, actor, files.orders.read_bytes(), files.orders.name)
@@ -53,7 +80,17 @@ def build_demo(directory: Path, clock: Clock | None = None) -> DemoResult:
         _("Other users: {others}.").format(
             others=", ".join(f"{name} ({role})" for name, role in DEMO_USERS if role != "picker")
         ),
-        _("On the pick screen F5 simulates scanning the right item, F6 a wrong one."),
+        _(
+            "Stations: pickers work at {handheld}, the packer at {bench}; both have a "
+            "simulated serial scanner (loop://)."
+        ).format(handheld=DEMO_HANDHELD, bench=DEMO_BENCH),
+        _(
+            "On the pick screen F5 simulates scanning the right item, F6 a wrong one; the "
+            "scans travel the serial scanner's path."
+        ),
+        _("Labels printed at {bench} land in {labels}/ (one file per label).").format(
+            bench=DEMO_BENCH, labels=labels
+        ),
         _("Example scans to type or paste: {sheet}").format(sheet=files.scan_sheet),
         _("Command line: .venv/bin/wareterm --db {db} orders list").format(db=db),
     ]

@@ -4,13 +4,24 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from core.clock import from_iso
 from core.codes import parse_scan
 from core.errors import NotAllowed
 from core.i18n import _
-from core.model import CodeKind, OrderStatus, PickListStatus, ShortReason
-from core.ports import Floor, FloorSummary, Operator, PickView, ScanOutcome
-from data import settings, users
+from core.model import CodeKind, OrderStatus, PickListStatus, Role, ShortReason
+from core.ports import (
+    DeviceHolder,
+    Floor,
+    FloorSummary,
+    Operator,
+    PickView,
+    PrinterLink,
+    ScanOutcome,
+    StationView,
+)
+from data import leases, settings, stations, users
 from data.picking import close_short, read_pick_view, record_pick_scan
+from data.scans import record_loose_scan
 from data.store import Actor, Store
 from data.waves import claim_next, current_list
 
@@ -28,8 +39,25 @@ class SqliteFloor(Floor):
     def _actor(self, operator: Operator) -> Actor:
         return Actor(operator.name, operator.station)
 
+    def _station_for(self, name: str, requested: str) -> str:
+        """The bound station wins over the one asked for at the login screen."""
+        return users.bound_station(self.store, name) or requested.strip().lower() or "console"
+
+    def _logged_in(self, name: str, role: Role, requested: str, method: str) -> Operator:
+        station = self._station_for(name, requested)
+        with self.store.write(Actor(name, station)) as write:
+            write.audit(
+                "login",
+                name,
+                method=method,
+                role=role.value,
+                station=station,
+                requested_station=requested,
+            )
+        return Operator(name, role, station)
+
     def login(self, name: str, pin: str, station: str) -> Operator:
-        """PIN login (audited, success or not)."""
+        """PIN login (audited, success or not, with the station used)."""
         name = name.strip().lower()
         try:
             role = users.check_login(self.store, name, pin)
@@ -37,9 +65,7 @@ class SqliteFloor(Floor):
             with self.store.write(Actor(name or "?", station)) as write:
                 write.audit("login.failed", name or "?", method="pin")
             raise
-        with self.store.write(Actor(name, station)) as write:
-            write.audit("login", name, method="pin", role=role.value)
-        return Operator(name, role, station)
+        return self._logged_in(name, role, station, "pin")
 
     def badge_login(self, badge: str, station: str) -> Operator:
         """Login by a scanned badge ``U:name`` (allowed when ``login.badge_only`` is true)."""
@@ -49,9 +75,52 @@ class SqliteFloor(Floor):
         if settings.get(self.store, "login.badge_only") != "true":
             raise NotAllowed(_("Badge login is switched off here. Type your name and PIN."))
         role = users.check_login(self.store, code.value, None)
-        with self.store.write(Actor(code.value.lower(), station)) as write:
-            write.audit("login", code.value.lower(), method="badge", role=role.value)
-        return Operator(code.value.lower(), role, station)
+        return self._logged_in(code.value.lower(), role, station, "badge")
+
+    def station(self, name: str) -> StationView | None:
+        """A configured station's devices."""
+        return stations.station_view(self.store, name)
+
+    def claim_scanner(self, operator: Operator) -> DeviceHolder | None:
+        """Take the station's scanner lease, or say who keeps it."""
+        holder = leases.acquire(self.store, self._actor(operator), operator.station, "scanner")
+        if holder is None:
+            return None
+        return DeviceHolder(holder.user, holder.host, from_iso(holder.acquired_at))
+
+    def renew_scanner(self, operator: Operator) -> bool:
+        """Heartbeat of the scanner lease."""
+        return leases.heartbeat(self.store, operator.station, "scanner")
+
+    def release_scanner(self, operator: Operator) -> None:
+        """Give the scanner lease back."""
+        leases.release(self.store, self._actor(operator), operator.station, "scanner")
+
+    def printer_state(self, station: str) -> PrinterLink:
+        """The printer's last reported state."""
+        return stations.printer_state(self.store, station)
+
+    def record_scan(
+        self,
+        operator: Operator,
+        raw: str,
+        source: str,
+        *,
+        picklist_id: int | None = None,
+        problem: str | None = None,
+        raw_bytes: bytes | None = None,
+    ) -> ScanOutcome:
+        """Store a scan no pick list takes."""
+        return record_loose_scan(
+            self.store,
+            self._actor(operator),
+            raw,
+            source,
+            settings.prefixes(self.store),
+            picklist_id=picklist_id,
+            problem=problem,
+            raw_bytes=raw_bytes,
+        )
 
     def summary(self) -> FloorSummary:
         """Open orders by status and released lists waiting for a picker."""

@@ -53,9 +53,7 @@ def _current(conn: Any, clock: Clock, station: str, device: str) -> Holder | Non
     ).fetchone()
     if row is None:
         return None
-    stale = from_iso(row["heartbeat_at"]) < clock.now() - timedelta(
-        seconds=STALE_AFTER_S
-    )
+    stale = from_iso(row["heartbeat_at"]) < clock.now() - timedelta(seconds=STALE_AFTER_S)
     if stale or not _alive(row["host"], row["pid"]):
         return None
     return Holder(row["user"], row["host"], row["pid"], row["acquired_at"])

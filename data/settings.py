@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 from core.codes import CodePrefixes
 from core.errors import Rejected
 from core.i18n import _
+from core.labels import Sender
 from core.picking import PickSettings
 from core.sla import SlaPolicy
 from data.store import Store, Write
@@ -21,6 +23,9 @@ class Setting:
     kind: str
     help: str
 
+
+#: Longest text setting (a sender address fits easily).
+MAX_TEXT = 200
 
 SETTINGS = {
     setting.key: setting
@@ -37,6 +42,9 @@ SETTINGS = {
         Setting("prefix.order", "O:", "prefix", "prefix of order codes"),
         Setting("prefix.user", "U:", "prefix", "prefix of user badges"),
         Setting("login.badge_only", "true", "bool", "a badge scan logs in without a PIN"),
+        Setting("sender.name", "Warehouse", "text", "sender name on outbound labels"),
+        Setting("sender.phone", "", "text", "sender phone on outbound labels"),
+        Setting("sender.address", "", "text", "sender address on outbound labels"),
     )
 }
 
@@ -65,6 +73,15 @@ def check_value(key: str, value: str) -> str:
             raise Rejected(_("{key} must be a positive whole number").format(key=key))
     elif setting.kind == "prefix" and (not value or " " in value or len(value) > 4):
         raise Rejected(_("{key} must be 1–4 characters without spaces").format(key=key))
+    elif setting.kind == "text":
+        if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs") for ch in value):
+            raise Rejected(
+                _("{key} must be plain text, without control or invisible characters").format(
+                    key=key
+                )
+            )
+        if len(value) > MAX_TEXT:
+            raise Rejected(_("{key} is longer than {n} characters").format(key=key, n=MAX_TEXT))
     return value
 
 
@@ -112,4 +129,13 @@ def prefixes(store: Store) -> CodePrefixes:
         picklist=get(store, "prefix.picklist"),
         order=get(store, "prefix.order"),
         user=get(store, "prefix.user"),
+    )
+
+
+def sender(store: Store) -> Sender:
+    """Who ships, as printed in the "from" block of outbound labels."""
+    return Sender(
+        name=get(store, "sender.name"),
+        phone=get(store, "sender.phone"),
+        address=get(store, "sender.address"),
     )

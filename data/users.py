@@ -13,9 +13,13 @@ from data.store import Actor, Store
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,31}$")
 
 
-def add_user(store: Store, actor: Actor, name: str, role: str, pin: str) -> None:
+def add_user(
+    store: Store, actor: Actor, name: str, role: str, pin: str, station: str | None = None
+) -> None:
     """Create or update a user. Names are lowercase (letters, digits, ``.``, ``_``, ``-``);
-    PINs are 4–12 digits and stored only as a salted hash."""
+    PINs are 4–12 digits and stored only as a salted hash. ``station`` binds the user to a
+    configured station (a handheld's user works at that handheld); ``""`` unbinds, ``None``
+    keeps the binding as it is."""
     name = name.strip().lower()
     if not _NAME.match(name):
         raise Rejected(
@@ -32,7 +36,17 @@ def add_user(store: Store, actor: Actor, name: str, role: str, pin: str) -> None
     if not (pin.isdigit() and 4 <= len(pin) <= 12):
         raise Rejected(_("PIN must be 4–12 digits"))
     pin_hash = hash_secret(pin)
+    station = station.strip().lower() if station is not None else None
     with store.write(actor) as write:
+        if (
+            station
+            and not write.execute("SELECT 1 FROM stations WHERE name = ?", (station,)).fetchone()
+        ):
+            raise NotFound(
+                _("no station {station!r}; add it first with `wareterm stations add`").format(
+                    station=station
+                )
+            )
         existed = write.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone()
         write.execute(
             "INSERT INTO users (name, role, pin_hash, active, created_at) VALUES (?,?,?,1,?) "
@@ -40,12 +54,22 @@ def add_user(store: Store, actor: Actor, name: str, role: str, pin: str) -> None
             " active = 1",
             (name, role_value.value, pin_hash, write.now),
         )
-        write.audit("user.update" if existed else "user.add", name, role=role_value.value)
+        detail: dict[str, object] = {"role": role_value.value}
+        if station is not None:
+            write.execute("UPDATE users SET station = ? WHERE name = ?", (station or None, name))
+            detail["station"] = station or None
+        write.audit("user.update" if existed else "user.add", name, **detail)
 
 
 def list_users(store: Store) -> list[dict[str, object]]:
-    """Users without their secrets."""
-    return store.query("SELECT name, role, active, created_at FROM users ORDER BY name")
+    """Users without their secrets, with the station each is bound to (or None)."""
+    return store.query("SELECT name, role, station, active, created_at FROM users ORDER BY name")
+
+
+def bound_station(store: Store, name: str) -> str | None:
+    """The station a user is bound to, if any."""
+    value = store.scalar("SELECT station FROM users WHERE name = ?", (name.strip().lower(),))
+    return str(value) if value else None
 
 
 def check_login(store: Store, name: str, pin: str | None) -> Role:

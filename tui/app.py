@@ -1,20 +1,48 @@
-"""The wareterm Textual app: receives the floor port, routes every scan to the active screen."""
+"""The wareterm Textual app: receives the floor port and the station's devices, keeps the
+operator's session (the scanner lease, the device states) and routes every scan to the active
+screen, whether it came from a keyboard wedge or a serial scanner."""
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import time
-from typing import Protocol, runtime_checkable
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from textual import events
 from textual.app import App
 from textual.binding import Binding
+from textual.reactive import reactive
 from textual.timer import Timer
 
+from core.errors import WaretermError
 from core.i18n import _
-from core.ports import Floor, Operator
+from core.model import Verdict
+from core.ports import (
+    DeviceHolder,
+    Floor,
+    Operator,
+    PrinterLink,
+    ScannerLink,
+    ScanOutcome,
+    StationDevices,
+    StationView,
+)
+from core.scanframe import FramedScan
+from core.scans import bad_scan_message, safe_scan_text
+from core.sla import countdown
 from core.wedge import WedgeDetector
 from tui.backend import Backend
-from tui.messages import ScanRead
+from tui.messages import ScannerChanged, ScanRead
+
+T = TypeVar("T")
+
+#: How often the printer state is read again (the print worker writes it).
+DEVICE_POLL_S = 1.0
+#: How often a held scanner lease is renewed (well inside the lease's staleness limit), and a
+#: scanner held by another session is asked for again.
+HEARTBEAT_S = 5.0
 
 
 @runtime_checkable
@@ -23,6 +51,14 @@ class ScanTarget(Protocol):
 
     def handle_scan(self, raw: str, source: str) -> None:
         """Act on one complete scan."""
+
+
+@runtime_checkable
+class BadScanTarget(Protocol):
+    """A screen that shows (and records) a scan whose bytes were not a barcode."""
+
+    def handle_bad_scan(self, scan: ScanRead) -> None:
+        """Tell the operator loudly and store the scan."""
 
 
 class WaretermApp(App[None]):
@@ -35,15 +71,33 @@ class WaretermApp(App[None]):
     VERTICAL_BREAKPOINTS = [(0, "-short"), (20, "-tall")]
     BINDINGS = [Binding("ctrl+q", "quit", _("Quit"), show=False, priority=True)]
 
-    def __init__(self, floor: Floor, station: str = "console", demo: bool = False) -> None:
+    scanner_link: reactive[ScannerLink] = reactive(ScannerLink("none"))
+    printer_link: reactive[PrinterLink] = reactive(PrinterLink("none"))
+
+    def __init__(
+        self,
+        floor: Floor,
+        station: str = "console",
+        demo: bool = False,
+        devices: StationDevices | None = None,
+    ) -> None:
         super().__init__()
         self.floor = floor
         self.station = station
         self.demo = demo
+        self.devices = devices
         self.operator: Operator | None = None
+        self.station_view: StationView | None = None
         self.backend = Backend()
         self.wedge: WedgeDetector[events.Key] = WedgeDetector()
         self._wedge_timer: Timer | None = None
+        self._session = 0
+        self._scanner_run = 0
+        self._scanner_held = False
+        self._claim_pending = False
+        self._device_timer: Timer | None = None
+        self._last_heartbeat = 0.0
+        self.heartbeat_s = HEARTBEAT_S
 
     def on_mount(self) -> None:
         """Start at the login screen."""
@@ -52,8 +106,168 @@ class WaretermApp(App[None]):
         self.push_screen(LoginScreen())
 
     async def on_unmount(self) -> None:
-        """Let queued floor calls finish (no acknowledged scan is dropped)."""
+        """Give the scanner back and let queued floor calls finish (no acknowledged scan is
+        dropped)."""
+        operator, held = self.operator, self._scanner_held or self._claim_pending
+        self._stop_scanner()
+        if held and operator is not None:
+            # If this fails the lease expires by itself; a dead process frees it at once.
+            with contextlib.suppress(WaretermError):
+                await self.backend.submit(self.floor.release_scanner, operator)
         self.backend.shutdown()
+
+    # -- ordered floor calls --------------------------------------------------------------------
+
+    def call_floor(
+        self,
+        fn: Callable[..., T],
+        *args: Any,
+        then: Callable[[T], None],
+        session: bool = True,
+    ) -> None:
+        """Queue a floor call for the session (calls run in the order made); ``then`` gets the
+        result on the UI unless the session ended meanwhile (``session=False``: always)."""
+        future = self.backend.submit(fn, *args)
+        started = self._session
+
+        async def finish() -> None:
+            try:
+                result = await future
+            except WaretermError as error:
+                self.bell()
+                self.notify(str(error), severity="error", timeout=8, markup=False)
+                return
+            if not session or started == self._session:
+                then(result)
+
+        self.run_worker(finish(), group="session", exit_on_error=True)
+
+    # -- the operator's session -----------------------------------------------------------------
+
+    def begin_session(self, operator: Operator) -> None:
+        """After login: find the station's devices, take its scanner if free, watch them."""
+        self.end_session()
+        self.operator = operator
+        self._last_heartbeat = time.monotonic()
+        self.call_floor(self.floor.station, operator.station, then=self._station_known)
+        self._device_timer = self.set_interval(DEVICE_POLL_S, self._poll_devices)
+
+    def end_session(self) -> None:
+        """At logout: stop the scanner, give its lease back, forget the device states."""
+        # A claim still under way is given back too: the release is queued after it.
+        operator, held = self.operator, self._scanner_held or self._claim_pending
+        self._session += 1
+        self._claim_pending = False
+        self._stop_scanner()
+        if self._device_timer is not None:
+            self._device_timer.stop()
+            self._device_timer = None
+        if held and operator is not None:
+            self.call_floor(self.floor.release_scanner, operator, then=_ignore, session=False)
+        self.operator = None
+        self.station_view = None
+        self.scanner_link = ScannerLink("none")
+        self.printer_link = PrinterLink("none")
+
+    def _stop_scanner(self) -> None:
+        """Stop the reader; news it still sends about itself is ignored from now on."""
+        self._scanner_run += 1
+        self._scanner_held = False
+        if self.devices is not None:
+            self.devices.stop()
+
+    def _station_known(self, view: StationView | None) -> None:
+        self.station_view = view
+        self._read_printer()
+        if view is None or not view.has_scanner:
+            self.scanner_link = ScannerLink("none")
+        elif self.devices is None:
+            self.scanner_link = ScannerLink(
+                "disconnected", _("this terminal cannot open serial scanners")
+            )
+        else:
+            self._claim_scanner()
+
+    def _claim_scanner(self) -> None:
+        assert self.operator is not None
+        self._claim_pending = True
+        self.call_floor(self.floor.claim_scanner, self.operator, then=self._scanner_claimed)
+
+    def _scanner_claimed(self, holder: DeviceHolder | None) -> None:
+        self._claim_pending = False
+        view, devices = self.station_view, self.devices
+        if view is None or devices is None:
+            return
+        if holder is not None:
+            self._scanner_busy(view, holder)
+            return
+        self._scanner_held = True
+        self._scanner_run += 1
+        run = self._scanner_run
+        self.scanner_link = ScannerLink("connecting")
+        devices.start(
+            view.scanner_url,
+            self._serial_scan,
+            lambda link: self.post_message(ScannerChanged(link, run)),
+        )
+
+    def _scanner_busy(self, view: StationView, holder: DeviceHolder) -> None:
+        """Another live session has the scanner: say who, and keep working by keyboard."""
+        message = _(
+            "The scanner of station {station} is in use by {user} (since {since}, {ago} ago, "
+            "on {host}). Scan with a keyboard scanner here, or ask {user} to log out."
+        ).format(
+            station=view.name,
+            user=holder.user,
+            since=holder.since.astimezone().strftime("%H:%M"),
+            ago=countdown(self.floor.now(), holder.since),
+            host=holder.host,
+        )
+        already = self.scanner_link.status == "held"
+        self.scanner_link = ScannerLink("held", message, holder)
+        if not already:
+            self.notify(message, severity="warning", timeout=12, markup=False)
+
+    def on_scanner_changed(self, message: ScannerChanged) -> None:
+        """The reader thread's news about the scanner (stale news of a past session is dropped)."""
+        if message.run == self._scanner_run and self._scanner_held:
+            self.scanner_link = message.link
+
+    def _poll_devices(self) -> None:
+        self._read_printer()
+        operator = self.operator
+        if operator is None or time.monotonic() - self._last_heartbeat < self.heartbeat_s:
+            return
+        self._last_heartbeat = time.monotonic()
+        if self._scanner_held:
+            self.call_floor(self.floor.renew_scanner, operator, then=self._renewed)
+        elif self.scanner_link.status == "held" and not self._claim_pending:
+            self._claim_scanner()  # the other session may have left
+
+    def _renewed(self, still_ours: bool) -> None:
+        if not still_ours and self._scanner_held:
+            # Our lease lapsed (this process stalled) and another session took the scanner.
+            self._stop_scanner()
+            self._claim_scanner()
+
+    def _read_printer(self) -> None:
+        if self.operator is not None:
+            self.call_floor(
+                self.floor.printer_state, self.operator.station, then=self._printer_read
+            )
+
+    def _printer_read(self, link: PrinterLink) -> None:
+        if link != self.printer_link:
+            self.printer_link = link
+
+    def simulate_scan(self, code: str) -> None:
+        """Demo: read ``code`` through the station's simulated serial scanner when there is
+        one, else hand it in directly as a simulated scan."""
+        devices = self.devices
+        held = self._scanner_held and devices is not None and devices.can_simulate
+        if held and devices is not None and devices.simulate(code):
+            return
+        self.scan(code, "simulated")
 
     # -- keyboard wedge -------------------------------------------------------------------------
 
@@ -97,14 +311,56 @@ class WaretermApp(App[None]):
     # -- scans ----------------------------------------------------------------------------------
 
     def on_scan_read(self, message: ScanRead) -> None:
-        """Give a scan to the screen in front; a screen that takes none says so."""
+        """Give a scan to the screen in front; a screen that takes none says so. A bad scan
+        (garbage from a serial scanner) is shown loudly and stored wherever it arrives."""
         screen = self.screen
-        if isinstance(screen, ScanTarget):
+        if message.problem is not None:
+            self.bell()
+            if isinstance(screen, BadScanTarget):
+                screen.handle_bad_scan(message)
+            else:
+                self.record_bad_scan(message, None, self._show_bad_scan)
+        elif isinstance(screen, ScanTarget):
             screen.handle_scan(message.raw, message.source)
         else:
             self.bell()
             self.notify(_("Scans are not used on this screen."), severity="warning")
 
+    def record_bad_scan(
+        self, scan: ScanRead, picklist_id: int | None, then: Callable[[ScanOutcome], None]
+    ) -> None:
+        """Store a bad scan for the operator (before login there is no one to store it for:
+        it is only shown)."""
+        if self.operator is None:
+            then(ScanOutcome(Verdict.BAD_SCAN, bad_scan_message(scan.problem or ""), scan.raw))
+            return
+        record = functools.partial(
+            self.floor.record_scan,
+            self.operator,
+            scan.raw,
+            scan.source,
+            picklist_id=picklist_id,
+            problem=scan.problem,
+            raw_bytes=scan.raw_bytes,
+        )
+        self.call_floor(record, then=then)
+
+    def _show_bad_scan(self, outcome: ScanOutcome) -> None:
+        self.notify(outcome.message, severity="error", timeout=8, markup=False)
+
     def scan(self, raw: str, source: str) -> None:
         """Feed a scan from elsewhere (a serial scanner thread, the demo's simulator)."""
         self.post_message(ScanRead(raw, source))
+
+    def _serial_scan(self, scan: FramedScan) -> None:
+        """From the scanner's reader thread: a good scan goes the way a wedge scan goes; a bad
+        one carries its problem and its bytes."""
+        if scan.ok:
+            self.scan(scan.text or "", "serial")
+        else:
+            text = safe_scan_text(scan.text, scan.raw)
+            self.post_message(ScanRead(text, "serial", scan.problem, scan.raw))
+
+
+def _ignore(_result: object) -> None:
+    """A floor call whose result nobody waits for."""

@@ -9,13 +9,17 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from core.errors import WaretermError
 from core.i18n import _
 from core.model import ImportReport
+
+if TYPE_CHECKING:
+    from data.store import Store
+    from tui.app import WaretermApp
 
 
 def _emit_json(value: Any) -> None:
@@ -451,14 +455,25 @@ def users_group() -> None:
     "--role", required=True, type=click.Choice(["picker", "packer", "supervisor", "admin"])
 )
 @click.option("--pin", required=True, help="4–12 digits (stored hashed).")
+@click.option(
+    "--station",
+    help='Bind the user to this station (their handheld or bench); "" unbinds.',
+)
 @pass_context
-def users_add(ctx: Context, name: str, role: str, pin: str) -> None:
-    """Add a user, or change their role and PIN."""
+def users_add(ctx: Context, name: str, role: str, pin: str, station: str | None) -> None:
+    """Add a user, or change their role and PIN (and station binding)."""
     from data import users
 
     with _rejections():
-        users.add_user(ctx.store, ctx.actor, name, role, pin)
-    click.echo(_("user {name} ({role})").format(name=name.lower(), role=role))
+        users.add_user(ctx.store, ctx.actor, name, role, pin, station)
+    if station:
+        click.echo(
+            _("user {name} ({role}) at station {station}").format(
+                name=name.lower(), role=role, station=station.strip().lower()
+            )
+        )
+    else:
+        click.echo(_("user {name} ({role})").format(name=name.lower(), role=role))
 
 
 @users_group.command("list")
@@ -469,7 +484,10 @@ def users_list(ctx: Context, as_json: bool) -> None:
     from data import users
 
     rows = users.list_users(ctx.store)
-    _emit_json(rows) if as_json else _table(rows, ["name", "role", "active", "created_at"])
+    if as_json:
+        _emit_json(rows)
+    else:
+        _table(rows, ["name", "role", "station", "active", "created_at"])
 
 
 @main.group("scans")
@@ -561,14 +579,23 @@ def tui(ctx: Context, station: str) -> None:
         run_tui(ctx.db, station)
 
 
-def run_tui(db: str, station: str, demo: bool = False) -> None:
-    """The composition root: wire the store into the app and run it."""
+def build_app(store: Store, station: str, demo: bool = False) -> WaretermApp:
+    """The composition root: the floor on this process's own connection, the station's
+    serial devices, and the app that receives both."""
     from data.floor import SqliteFloor
-    from data.store import open_store
+    from devices.station import SerialStationDevices
     from tui.app import WaretermApp
 
-    floor = SqliteFloor(open_store(db))
-    WaretermApp(floor, station=station, demo=demo).run()
+    return WaretermApp(
+        SqliteFloor(store), station=station, demo=demo, devices=SerialStationDevices()
+    )
+
+
+def run_tui(db: str, station: str, demo: bool = False) -> None:
+    """Open the database, build the app and run it."""
+    from data.store import open_store
+
+    build_app(open_store(db), station, demo).run()
 
 
 @main.command()
@@ -580,9 +607,13 @@ def run_tui(db: str, station: str, demo: bool = False) -> None:
 def demo(ctx: Context, directory: Path, start: bool) -> None:
     """Create a fresh demo database with bundled data, users and released waves."""
     from data.demo import build_demo
+    from tui.cli_stations import check_device_urls
 
     with _rejections():
-        result = build_demo(directory)
+        result = build_demo(
+            directory,
+            check_station=lambda scanner, printer: check_device_urls(scanner, printer, None, 576),
+        )
     for line in result.instructions:
         click.echo(line)
     if start:
@@ -604,4 +635,8 @@ def _register_command_modules() -> None:
 _register_command_modules()
 
 if __name__ == "__main__":
-    main()
+    # `python -m tui.cli` runs this file as __main__; the command modules import `tui.cli`, so
+    # run that module's group, not a second copy whose classes differ.
+    from tui.cli import main as entry_point
+
+    entry_point()

@@ -1,9 +1,218 @@
-"""CLI commands: stations and their devices."""
+"""CLI commands: stations and their devices (``stations add|list|remove``, ``devices test``)."""
 
 from __future__ import annotations
 
+import sys
+from typing import Any
+
 import click
+
+from core.errors import Rejected
+from core.i18n import _
+
+
+def check_device_urls(
+    scanner_url: str, printer_url: str, profile: str | None, label_width: int
+) -> None:
+    """Ask the device layer whether the URLs make sense; raises Rejected with its reason."""
+    from devices.printer import PrinterConfig, PrinterError
+    from devices.scanner import ScannerConfig, ScannerConfigError
+
+    if scanner_url:
+        try:
+            ScannerConfig.from_url(scanner_url)
+        except ScannerConfigError as error:
+            raise Rejected(_("scanner URL rejected: {error}").format(error=error)) from None
+    if printer_url:
+        try:
+            PrinterConfig.from_url(printer_url, profile=profile, width_dots=label_width)
+        except PrinterError as error:
+            raise Rejected(_("printer URL rejected: {error}").format(error=error.message)) from None
+    if profile:
+        from devices.render import speaks_gb18030
+
+        try:
+            speaks_gb18030(profile)
+        except ValueError as error:
+            raise Rejected(_("printer profile rejected: {error}").format(error=error)) from None
 
 
 def register(main: click.Group) -> None:
     """Add this module's commands to the ``wareterm`` group."""
+    from tui.cli import Context, _emit_json, _rejections, _table, pass_context
+
+    @main.group("stations")
+    def stations_group() -> None:
+        """Benches and handhelds: their scanner and printer URLs."""
+
+    @stations_group.command("add")
+    @click.argument("name")
+    @click.option(
+        "--scanner",
+        "scanner_url",
+        help='Serial scanner URL: /dev/ttyUSB0?suffix=CR, socket://host:port, loop:// (""= none).',
+    )
+    @click.option(
+        "--printer",
+        "printer_url",
+        help='Printer URL: tcp://host:9100, serial:///dev/ttyS0, usb://VID:PID, file:///… (""= none).',
+    )
+    @click.option("--profile", help="python-escpos printer profile (e.g. TM-T88V).")
+    @click.option(
+        "--label-width",
+        type=click.IntRange(min=8),
+        help="Printable width in dots (576 for 80 mm, 384 for 58 mm).",
+    )
+    @click.option("--json", "as_json", is_flag=True)
+    @pass_context
+    def stations_add(
+        ctx: Context,
+        name: str,
+        scanner_url: str | None,
+        printer_url: str | None,
+        profile: str | None,
+        label_width: int | None,
+        as_json: bool,
+    ) -> None:
+        """Add a station, or change the settings given (the others are kept)."""
+        from data import stations
+
+        with _rejections():
+            current = stations.get_station(ctx.store, stations.station_name(name)) or {}
+            check_device_urls(
+                (
+                    scanner_url if scanner_url is not None else current.get("scanner_url", "")
+                ).strip(),
+                (
+                    printer_url if printer_url is not None else current.get("printer_url", "")
+                ).strip(),
+                profile if profile is not None else current.get("profile"),
+                label_width or current.get("label_width") or stations.DEFAULT_LABEL_WIDTH,
+            )
+            station = stations.add_station(
+                ctx.store, ctx.actor, name, scanner_url, printer_url, profile, label_width
+            )
+        if as_json:
+            _emit_json(station)
+            return
+        click.echo(
+            _("station {name} {what}: scanner {scanner}, printer {printer}").format(
+                name=station["name"],
+                what=_("updated") if current else _("added"),
+                scanner=station["scanner_url"] or _("none (keyboard scans only)"),
+                printer=station["printer_url"] or _("none"),
+            )
+        )
+
+    @stations_group.command("list")
+    @click.option("--json", "as_json", is_flag=True)
+    @pass_context
+    def stations_list(ctx: Context, as_json: bool) -> None:
+        """Stations, their devices and the users bound to them."""
+        from data import stations
+
+        rows = stations.list_stations(ctx.store)
+        if as_json:
+            _emit_json(rows)
+        else:
+            _table(rows, ["name", "scanner_url", "printer_url", "profile", "label_width", "users"])
+
+    @stations_group.command("remove")
+    @click.argument("name")
+    @pass_context
+    def stations_remove(ctx: Context, name: str) -> None:
+        """Remove a station; users bound to it choose a station at login again."""
+        from data import stations
+
+        with _rejections():
+            unbound = stations.remove_station(ctx.store, ctx.actor, name)
+        click.echo(_("station {name} removed").format(name=name.strip().lower()))
+        if unbound:
+            click.echo(_("no longer bound to it: {users}").format(users=", ".join(unbound)))
+
+    @main.group("devices")
+    def devices_group() -> None:
+        """Check a station's scanner and printer."""
+
+    @devices_group.command("test")
+    @click.option("--station", "station_name", required=True, help="The station to test.")
+    @click.option(
+        "--timeout",
+        type=click.FloatRange(min=0, min_open=True),
+        default=30.0,
+        show_default=True,
+        help="Seconds to wait for a scan.",
+    )
+    @click.option("--json", "as_json", is_flag=True)
+    @pass_context
+    def devices_test(ctx: Context, station_name: str, timeout: float, as_json: bool) -> None:
+        """Print a test label on the station's printer, then wait for one scan on its scanner;
+        say what worked and what did not (exit 0 only if everything configured works)."""
+        with _rejections():
+            checks = _test_station(ctx, station_name, timeout, not as_json)
+        failed = [check for check in checks if check.ok is False]
+        if as_json:
+            _emit_json([check.__dict__ for check in checks])
+        if failed:
+            click.echo(
+                _("station test failed: {devices}").format(
+                    devices=", ".join(check.device for check in failed)
+                ),
+                err=True,
+            )
+            sys.exit(1)
+        if not any(check.ok for check in checks):
+            click.echo(_("this station has no scanner and no printer to test"), err=True)
+            sys.exit(1)
+
+
+def _test_station(ctx: Any, name: str, timeout: float, verbose: bool) -> list[Any]:
+    """Test the printer, then the scanner (holding its lease so no session opens it meanwhile)."""
+    from core.errors import NotFound
+    from data import leases, stations
+    from devices.station import DeviceCheck, check_printer, check_scanner
+
+    station = stations.get_station(ctx.store, name)
+    if station is None:
+        raise NotFound(_("no station {name!r}").format(name=name.strip().lower()))
+
+    def say(check: DeviceCheck) -> None:
+        if verbose:
+            mark = {True: "✔", False: "✘", None: "–"}[check.ok]
+            click.echo(f"{mark} {check.message}")
+
+    if verbose:
+        click.echo(_("Testing station {name}").format(name=station["name"]))
+    checks = []
+    printer = check_printer(
+        station["name"], station["printer_url"], station["profile"], station["label_width"]
+    )
+    say(printer)
+    checks.append(printer)
+    scanner_url = station["scanner_url"]
+    holder = (
+        leases.acquire(ctx.store, ctx.actor, station["name"], "scanner") if scanner_url else None
+    )
+    if holder is not None:
+        scanner = DeviceCheck(
+            "scanner",
+            False,
+            _(
+                "scanner {url}: in use by {user}'s session on {host} since {since} — log that "
+                "session out first, then test again"
+            ).format(url=scanner_url, user=holder.user, host=holder.host, since=holder.acquired_at),
+        )
+    else:
+        try:
+            scanner = check_scanner(
+                station["name"],
+                scanner_url,
+                timeout,
+                on_progress=(lambda text: click.echo(f"… {text}")) if verbose else None,
+            )
+        finally:
+            if scanner_url:
+                leases.release(ctx.store, ctx.actor, station["name"], "scanner")
+    say(scanner)
+    checks.append(scanner)
+    return checks

@@ -4,11 +4,35 @@ from __future__ import annotations
 
 from textual.message import Message
 
+from core.ports import ScannerLink
+
 
 class ScanRead(Message):
-    """A complete scan from any source: keyboard wedge, serial scanner, typed, simulated."""
+    """A complete scan from any source: keyboard wedge, serial scanner, typed, simulated.
 
-    def __init__(self, raw: str, source: str) -> None:
+    A serial scanner's garbage (bytes that were not a barcode) is a scan too, with ``problem``
+    set (``non_printable``, ``too_long``, ``incomplete``, ``undecodable``) and the bytes as read
+    in ``raw_bytes``; ``raw`` is then only for showing.
+    """
+
+    def __init__(
+        self,
+        raw: str,
+        source: str,
+        problem: str | None = None,
+        raw_bytes: bytes | None = None,
+    ) -> None:
         super().__init__()
         self.raw = raw
         self.source = source
+        self.problem = problem
+        self.raw_bytes = raw_bytes
+
+
+class ScannerChanged(Message):
+    """The station's serial scanner changed state (posted from its reader thread)."""
+
+    def __init__(self, link: ScannerLink, run: int) -> None:
+        super().__init__()
+        self.link = link
+        self.run = run

@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from textual.screen import Screen
 
 from core.errors import WaretermError
-from core.ports import Floor, Operator
+from core.ports import Floor, Operator, ScanOutcome
 
 if TYPE_CHECKING:
     from tui.app import WaretermApp
+    from tui.messages import ScanRead
 
 T = TypeVar("T")
 
@@ -54,3 +55,18 @@ class FloorScreen(Screen[None]):
         """Tell the operator what went wrong (loudly)."""
         self.app.bell()
         self.notify(str(error), severity="error", timeout=8)
+
+    # -- bad scans ------------------------------------------------------------------------------
+
+    def handle_bad_scan(self, scan: ScanRead) -> None:
+        """Garbage from the serial scanner: store it (verdict ``bad_scan``) and say so loudly.
+        The app has rung the bell already."""
+        self.wapp.record_bad_scan(scan, self.bad_scan_list(), self.show_bad_scan)
+
+    def bad_scan_list(self) -> int | None:
+        """The pick list on screen, stored with a bad scan (None: no list)."""
+        return None
+
+    def show_bad_scan(self, outcome: ScanOutcome) -> None:
+        """Show a bad scan's message (screens with a banner put it there)."""
+        self.notify(outcome.message, severity="error", timeout=8, markup=False)

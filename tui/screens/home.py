@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -9,8 +10,9 @@ from textual.widgets import Footer, Static
 
 from core.i18n import _
 from core.model import OrderStatus
-from core.ports import FloorSummary, PickView
+from core.ports import FloorSummary, PickView, ScanOutcome
 from tui.screens.base import FloorScreen
+from tui.widgets.devicebar import DeviceBar
 
 
 class HomeScreen(FloorScreen):
@@ -23,10 +25,13 @@ class HomeScreen(FloorScreen):
     ]
 
     def compose(self) -> ComposeResult:
+        yield DeviceBar()
         with Vertical(id="home"):
             yield Static(
                 _("{user} · {role} · {station}").format(
-                    user=self.operator.name, role=self.operator.role.value, station=self.app.station
+                    user=self.operator.name,
+                    role=self.operator.role.value,
+                    station=self.operator.station,
                 ),
                 id="home-title",
             )
@@ -72,9 +77,7 @@ class HomeScreen(FloorScreen):
     def _claimed(self, view: PickView | None) -> None:
         if view is None:
             self.app.bell()
-            self.query_one("#home-hint", Static).update(
-                _("No pick list is waiting. Ask a supervisor to release a wave.")
-            )
+            self._hint(_("No pick list is waiting. Ask a supervisor to release a wave."), False)
             return
         self._open(view)
 
@@ -84,12 +87,25 @@ class HomeScreen(FloorScreen):
         self.app.push_screen(PickScreen(view))
 
     def handle_scan(self, raw: str, source: str) -> None:
-        """Nothing to pick yet: say what to do instead of losing the scan silently."""
+        """Nothing to pick yet: store the scan and say what to do instead."""
         self.app.bell()
-        self.query_one("#home-hint", Static).update(_("Scan ignored: take a list first (press N)."))
+        self._hint(_("Scan ignored: take a list first (press N)."), error=False)
+        self.run_floor(self.floor.record_scan, self.operator, raw, source, then=_stored)
+
+    def show_bad_scan(self, outcome: ScanOutcome) -> None:
+        self._hint("✘ " + outcome.message, error=True)
+
+    def _hint(self, text: str, error: bool) -> None:
+        hint = self.query_one("#home-hint", Static)
+        hint.update(Text(text))
+        hint.set_class(error, "banner-error")
 
     def action_logout(self) -> None:
         from tui.screens.login import LoginScreen
 
-        self.wapp.operator = None
+        self.wapp.end_session()
         self.app.switch_screen(LoginScreen())
+
+
+def _stored(outcome: ScanOutcome) -> None:
+    """The scan is on record; the hint already says what to do."""

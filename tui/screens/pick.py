@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -15,6 +16,7 @@ from core.sla import countdown
 from tui.screens.base import FloorScreen
 from tui.screens.modals import CodeEntry, ShortPickDialog
 from tui.widgets.bigtext import BigText
+from tui.widgets.devicebar import DeviceBar
 
 
 def _barcode_display(code: str) -> str:
@@ -41,6 +43,7 @@ class PickScreen(FloorScreen):
         self.last: ScanOutcome | None = None
 
     def compose(self) -> ComposeResult:
+        yield DeviceBar()
         with Vertical(id="pick"):
             with Horizontal(id="pick-top"):
                 yield Static("", id="pick-list")
@@ -127,7 +130,7 @@ class PickScreen(FloorScreen):
 
     def _banner(self, text: str, kind: str) -> None:
         banner = self.query_one("#banner", Static)
-        banner.update(text)
+        banner.update(Text(text))
         for name in ("ok", "error", "info"):
             banner.set_class(name == kind, f"banner-{name}")
 
@@ -163,6 +166,22 @@ class PickScreen(FloorScreen):
                 ),
                 "error",
             )
+
+    def bad_scan_list(self) -> int | None:
+        """A bad scan during picking is stored with the list on screen."""
+        return self.view.picklist_id
+
+    def show_bad_scan(self, outcome: ScanOutcome) -> None:
+        """The same loud banner as a refused scan (the app has rung the bell)."""
+        self.last = outcome
+        self._banner(
+            _("✘ {verdict}: {code}\n{message}").format(
+                verdict=outcome.verdict.value.replace("_", " ").upper(),
+                code=outcome.code,
+                message=outcome.message,
+            ),
+            "error",
+        )
 
     # -- actions --------------------------------------------------------------------------------
 
@@ -212,8 +231,8 @@ class PickScreen(FloorScreen):
     def action_simulate_wrong(self) -> None:
         """Demo only: a simulated scanner reads an item that is not on the list."""
         if self.wapp.demo:
-            self.wapp.scan("4006381333931", "simulated")
+            self.wapp.simulate_scan("4006381333931")
 
     def _simulate(self, code: str | None) -> None:
         if code:
-            self.wapp.scan(code, "simulated")
+            self.wapp.simulate_scan(code)

@@ -1,0 +1,160 @@
+"""Stations: a bench or a handheld with its scanner URL and printer URL, and who is bound to it.
+
+The URLs are stored as given; checking that a URL makes sense for a scanner or a printer is the
+device layer's job (the ``wareterm stations add`` command asks it before storing).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from core.clock import from_iso
+from core.errors import NotFound, Rejected
+from core.i18n import _
+from core.ports import PrinterLink, StationView
+from data.store import Actor, Store
+
+DEFAULT_LABEL_WIDTH = 576
+_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,31}$")
+
+
+def station_name(name: str) -> str:
+    """A station name as stored: trimmed and lowercase; raises Rejected when it is not a name
+    (1–32 letters, digits, ``.``, ``_`` or ``-``)."""
+    clean = name.strip().lower()
+    if not _NAME.match(clean):
+        raise Rejected(
+            _("station name {name!r}: use 1–32 letters, digits, '.', '_' or '-'").format(name=name)
+        )
+    return clean
+
+
+def add_station(
+    store: Store,
+    actor: Actor,
+    name: str,
+    scanner_url: str | None = None,
+    printer_url: str | None = None,
+    profile: str | None = None,
+    label_width: int | None = None,
+) -> dict[str, Any]:
+    """Create a station, or change the settings given (``None`` keeps what is stored; an empty
+    URL means the station has no such device). Returns the station as stored."""
+    name = station_name(name)
+    if label_width is not None and (label_width <= 0 or label_width % 8):
+        raise Rejected(
+            _(
+                "label width {width}: give the printable width in dots, a multiple of 8 (576 for "
+                "80 mm paper, 384 for 58 mm)"
+            ).format(width=label_width)
+        )
+    with store.write(actor) as write:
+        row = write.execute("SELECT * FROM stations WHERE name = ?", (name,)).fetchone()
+        old: dict[str, Any] = dict(row) if row else {}
+        values = {
+            "scanner_url": _pick(scanner_url, old.get("scanner_url"), ""),
+            "printer_url": _pick(printer_url, old.get("printer_url"), ""),
+            "profile": _pick(profile, old.get("profile"), None) or None,
+            "label_width": _pick(label_width, old.get("label_width"), DEFAULT_LABEL_WIDTH),
+        }
+        write.execute(
+            "INSERT INTO stations (name, scanner_url, printer_url, profile, label_width,"
+            " created_at) VALUES (?,?,?,?,?,?) ON CONFLICT (name) DO UPDATE SET"
+            " scanner_url = excluded.scanner_url, printer_url = excluded.printer_url,"
+            " profile = excluded.profile, label_width = excluded.label_width",
+            (
+                name,
+                values["scanner_url"],
+                values["printer_url"],
+                values["profile"],
+                values["label_width"],
+                write.now,
+            ),
+        )
+        changed = {key: value for key, value in values.items() if old.get(key) != value}
+        write.audit("station.update" if row else "station.add", name, **changed)
+    station = get_station(store, name)
+    assert station is not None
+    return station
+
+
+def _pick(given: Any, stored: Any, default: Any) -> Any:
+    if given is not None:
+        return given.strip() if isinstance(given, str) else given
+    return stored if stored is not None else default
+
+
+def get_station(store: Store, name: str) -> dict[str, Any] | None:
+    """One station with the users bound to it (None when there is no such station)."""
+    rows = list_stations(store, name.strip().lower())
+    return rows[0] if rows else None
+
+
+def list_stations(store: Store, name: str | None = None) -> list[dict[str, Any]]:
+    """Stations by name, each with ``users``: the names of the users bound to it."""
+    where, parameters = ("WHERE name = ?", (name,)) if name is not None else ("", ())
+    with store.read() as conn:
+        rows = [
+            dict(row)
+            for row in conn.execute(
+                "SELECT name, scanner_url, printer_url, profile, label_width, created_at"
+                f" FROM stations {where} ORDER BY name",
+                parameters,
+            )
+        ]
+        bound: dict[str, list[str]] = {}
+        for user in conn.execute(
+            "SELECT name, station FROM users WHERE station IS NOT NULL ORDER BY name"
+        ):
+            bound.setdefault(user["station"], []).append(user["name"])
+    for row in rows:
+        row["users"] = bound.get(row["name"], [])
+    return rows
+
+
+def remove_station(store: Store, actor: Actor, name: str) -> list[str]:
+    """Delete a station; users bound to it are unbound (they pick a station at login again).
+    Returns those users."""
+    name = name.strip().lower()
+    with store.write(actor) as write:
+        if write.execute("SELECT 1 FROM stations WHERE name = ?", (name,)).fetchone() is None:
+            raise NotFound(_("no station {name!r}").format(name=name))
+        bound = [
+            row["name"]
+            for row in write.execute(
+                "SELECT name FROM users WHERE station = ? ORDER BY name", (name,)
+            )
+        ]
+        write.execute("UPDATE users SET station = NULL WHERE station = ?", (name,))
+        write.execute("DELETE FROM stations WHERE name = ?", (name,))
+        write.audit("station.remove", name, unbound=bound)
+    return bound
+
+
+def station_view(store: Store, name: str) -> StationView | None:
+    """A station's devices as the terminal needs them."""
+    rows = store.query(
+        "SELECT name, scanner_url, printer_url FROM stations WHERE name = ?",
+        (name.strip().lower(),),
+    )
+    if not rows:
+        return None
+    row = rows[0]
+    return StationView(row["name"], row["scanner_url"] or "", row["printer_url"] or "")
+
+
+def printer_state(store: Store, station: str) -> PrinterLink:
+    """The station's printer as the print worker last reported it in ``device_states``."""
+    view = station_view(store, station)
+    if view is None or not view.has_printer:
+        return PrinterLink("none")
+    rows = store.query(
+        "SELECT status, detail, updated_at FROM device_states"
+        " WHERE station = ? AND device = 'printer'",
+        (view.name,),
+    )
+    if not rows:
+        return PrinterLink("unknown")
+    row = rows[0]
+    return PrinterLink(row["status"], row["detail"] or "", from_iso(row["updated_at"]))
