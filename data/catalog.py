@@ -10,6 +10,7 @@ from core.i18n import _
 from core.importing import LocationDraft, parse_locations, parse_products
 from core.locations import walk_key
 from core.model import CodeKind, ImportReport, ProductDraft, Rejection
+from core.roles import Permission
 from data.store import Actor, Store, Write
 
 #: Records per transaction: long enough to be fast, short enough not to stall scanning sessions.
@@ -28,6 +29,7 @@ def import_products(
     for start in range(0, len(parsed.drafts), CHUNK):
         chunk = parsed.drafts[start : start + CHUNK]
         with store.write(actor) as write:
+            write.require(Permission.IMPORT)
             for draft in chunk:
                 _store_product(write, draft, report)
             if not write.audited:
@@ -106,6 +108,7 @@ def import_locations(store: Store, actor: Actor, content: bytes, filename: str) 
     drafts: Sequence[LocationDraft] = parsed.drafts
     for start in range(0, len(drafts), CHUNK):
         with store.write(actor) as write:
+            write.require(Permission.IMPORT)
             for draft in drafts[start : start + CHUNK]:
                 existed = write.execute(
                     "SELECT 1 FROM locations WHERE code = ?", (draft.code,)

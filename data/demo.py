@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 from core.clock import Clock, SystemClock
 from core.i18n import _
+from core.model import Role
 from data import catalog, orders, stations, users, waves
 from data.demo_data import DEMO_PIN, DEMO_USERS, write_demo_files
 from data.store import Actor, open_store
@@ -50,7 +51,7 @@ def build_demo(
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     files = write_demo_files(directory, clock.now())
     store = open_store(db, clock)
-    actor = Actor("admin", "demo")
+    actor = Actor("admin", "demo", Role.ADMIN)
     labels = (directory / "labels").resolve()
     for name, scanner_url, printer_url in (
         (DEMO_BENCH, "loop://", "dir://" + quote(str(labels), safe="/")),

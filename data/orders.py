@@ -11,6 +11,7 @@ from core.i18n import _
 from core.importing import parse_orders
 from core.model import CANCELLABLE, ImportReport, OrderDraft, OrderStatus, Rejection
 from core.review import WAIVABLE, ReviewInput, review
+from core.roles import Permission
 from core.sla import SlaPolicy, due_at
 from data import settings
 from data.catalog import CHUNK, Progress
@@ -28,6 +29,7 @@ def import_orders(
     for start in range(0, len(parsed.drafts), CHUNK):
         chunk = parsed.drafts[start : start + CHUNK]
         with store.write(actor) as write:
+            write.require(Permission.IMPORT)
             for draft in chunk:
                 _store_order(write, draft, policy, report)
             if not write.audited:
@@ -158,6 +160,7 @@ def retry_backorders(write: Write) -> list[str]:
 def allocate_waiting(store: Store, actor: Actor) -> list[str]:
     """Allocate backordered orders that stock now covers (after a stock import)."""
     with store.write(actor) as write:
+        write.require(Permission.IMPORT)
         allocated = retry_backorders(write)
         write.audit("backorders.retry", "orders", allocated=len(allocated))
     return allocated
@@ -177,6 +180,7 @@ def cancel_order(store: Store, actor: Actor, order_no: str, reason: str) -> dict
     if not reason:
         raise Rejected(_("a reason is required to cancel an order"))
     with store.write(actor) as write:
+        write.require(Permission.CANCEL_ORDER)
         order = _order_row(write, order_no)
         status = OrderStatus(order["status"])
         if status not in CANCELLABLE:
@@ -249,6 +253,7 @@ def release_order(store: Store, actor: Actor, order_no: str) -> dict[str, Any]:
     """Release a held order: the supervisor accepts its waivable problems (payment, address);
     facts such as unknown SKUs must be fixed first. Then it is allocated or backordered."""
     with store.write(actor) as write:
+        write.require(Permission.RELEASE_HOLD)
         order = _order_row(write, order_no)
         if order["status"] != OrderStatus.ON_HOLD.value:
             raise Rejected(

@@ -18,6 +18,7 @@ from core.picking import (
     shares_left_short,
 )
 from core.ports import PickLineView, PickView, ScanOutcome
+from core.roles import Permission
 from core.sla import PRIORITY_RANK
 from data.catalog import sku_for_code
 from data.store import Actor, Store, Write
@@ -94,6 +95,7 @@ def record_pick_scan(
     pick line and on the most urgent order still missing it, all in one transaction."""
     code = parse_scan(raw, prefixes)
     with store.write(actor) as write:
+        write.require(Permission.PICK)
         view = pick_view(write.conn, store, picklist_id, settings)
         sku = sku_for_code(write.conn, code)
         refusal = _not_pickable(view, _picker(write, picklist_id), actor.user)
@@ -249,6 +251,7 @@ def close_short(
     """Close a line short: its missing units are released, the orders that miss them go to
     ``exception`` with the reason, and the bin is flagged for a count."""
     with store.write(actor) as write:
+        write.require(Permission.PICK)
         line = write.execute(
             "SELECT l.*, p.picker, p.status AS list_status FROM pick_lines l"
             " JOIN picklists p ON p.id = l.picklist_id WHERE l.id = ? AND l.picklist_id = ?",

@@ -39,6 +39,7 @@ from core.labels import (
     ToteLabel,
     compose_outbound_label,
 )
+from core.roles import Permission
 from data import settings
 from data.catalog import bin_walk_key
 from data.orders import show_order
@@ -331,6 +332,7 @@ def queue_outbound_labels(
         for number in range(1, packages + 1)
     ]
     with store.write(actor) as write:
+        write.require(Permission.REPRINT)
         _require_station(write, station)
         status = write.execute(
             "SELECT status FROM orders WHERE order_no = ?", (order_no,)
@@ -355,6 +357,7 @@ def queue_code_labels(
     """Queue bin / SKU / tote labels as one job at a station."""
     station = station_name(station)
     with store.write(actor) as write:
+        write.require(Permission.REPRINT)
         _require_station(write, station)
         return enqueue(write, station, "code", subject, code_content(labels))
 
@@ -363,6 +366,7 @@ def queue_test_label(store: Store, actor: Actor, station: str) -> int:
     """Queue a test label at a station."""
     station = station_name(station)
     with store.write(actor) as write:
+        write.require(Permission.REPRINT)
         _require_station(write, station)
         return enqueue(
             write, station, "test", station, content_of_test_label(station, store.clock.now())
@@ -428,6 +432,7 @@ def retry_job(store: Store, actor: Actor, job_id: int) -> PrintJob:
     """Send a failed or uncertain job again (it goes back into the queue at its place, now).
     A done job is reprinted instead, so the trail says why."""
     with store.write(actor) as write:
+        write.require(Permission.REPRINT)
         job = _job_in(write, job_id)
         if job.status not in ("failed", "uncertain"):
             raise Rejected(
@@ -452,6 +457,7 @@ def reprint_job(store: Store, actor: Actor, job_id: int, reason: str) -> int:
     if not reason:
         raise Rejected(_("say why the label is printed again (--reason)"))
     with store.write(actor) as write:
+        write.require(Permission.REPRINT)
         job = _job_in(write, job_id)
         content = json.dumps(job.content, ensure_ascii=False, sort_keys=True)
         new_id = _insert(write, job.station, job.kind, job.subject, content, reprint_of=job_id)
@@ -472,6 +478,7 @@ def cancel_job(store: Store, actor: Actor, job_id: int, reason: str) -> PrintJob
     if not reason:
         raise Rejected(_("say why the job is cancelled (--reason)"))
     with store.write(actor) as write:
+        write.require(Permission.MANAGE_PRINT)
         job = _job_in(write, job_id)
         if job.status not in ("queued", "failed", "uncertain"):
             raise Rejected(

@@ -10,6 +10,7 @@ from core.errors import Rejected
 from core.i18n import _
 from core.labels import Sender
 from core.picking import PickSettings
+from core.roles import Permission
 from core.sla import SlaPolicy
 from data.store import Store, Write
 
@@ -91,7 +92,8 @@ def get(store: Store, key: str) -> str:
 
 
 def put(write: Write, key: str, value: str) -> str:
-    """Change a setting inside a write transaction (audited)."""
+    """Change a setting inside a write transaction (audited; admins only)."""
+    write.require(Permission.CONFIGURE)
     value = check_value(key, value)
     write.execute(
         "INSERT INTO settings (key, value) VALUES (?, ?) "

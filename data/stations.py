@@ -13,6 +13,7 @@ from core.clock import from_iso
 from core.errors import NotFound, Rejected
 from core.i18n import _
 from core.ports import PrinterLink, StationView
+from core.roles import Permission
 from data.store import Actor, Store
 
 DEFAULT_LABEL_WIDTH = 576
@@ -50,6 +51,7 @@ def add_station(
             ).format(width=label_width)
         )
     with store.write(actor) as write:
+        write.require(Permission.CONFIGURE)
         row = write.execute("SELECT * FROM stations WHERE name = ?", (name,)).fetchone()
         old: dict[str, Any] = dict(row) if row else {}
         values = {
@@ -118,6 +120,7 @@ def remove_station(store: Store, actor: Actor, name: str) -> list[str]:
     Returns those users."""
     name = name.strip().lower()
     with store.write(actor) as write:
+        write.require(Permission.CONFIGURE)
         if write.execute("SELECT 1 FROM stations WHERE name = ?", (name,)).fetchone() is None:
             raise NotFound(_("no station {name!r}").format(name=name))
         bound = [

@@ -16,6 +16,8 @@ import sqlite_utils
 from core.clock import Clock, SystemClock, to_iso
 from core.errors import StoreBusy, WaretermError
 from core.i18n import _
+from core.model import Role
+from core.roles import Permission, require
 from data.schema import MIGRATIONS, SCHEMA_VERSION
 
 BUSY_TIMEOUT_MS = 5000
@@ -23,10 +25,16 @@ BUSY_TIMEOUT_MS = 5000
 
 @dataclass(frozen=True)
 class Actor:
-    """Who does something and where: every audit row names both."""
+    """Who does something and where: every audit row names both.
+
+    ``role`` is only for actors that are not users of the floor (the local command line, which
+    has the database file anyway, and background workers): a user's role is always read from
+    the users table when a permission is checked, so a session cannot claim a role it lacks.
+    """
 
     user: str
     station: str
+    role: Role | None = None
 
 
 class Write:
@@ -42,6 +50,20 @@ class Write:
     def execute(self, sql: str, parameters: Any = ()) -> sqlite3.Cursor:
         """Run one statement inside the transaction."""
         return self.conn.execute(sql, parameters)
+
+    def require(self, permission: Permission) -> Role:
+        """Refuse (NotAllowed) unless the actor may perform ``permission``; returns the role.
+
+        A user of the floor is judged by the role stored for them (and must be active);
+        only an actor that is no user carries its own role (the command line)."""
+        row = self.conn.execute(
+            "SELECT role, active FROM users WHERE name = ?", (self.actor.user,)
+        ).fetchone()
+        if row is not None:
+            role = Role(row["role"]) if row["active"] else None
+        else:
+            role = self.actor.role
+        return require(self.actor.user, role, permission)
 
     def audit(self, action: str, subject: str, **detail: Any) -> None:
         """Record who did what to which thing, in this transaction."""

@@ -8,6 +8,7 @@ from core.auth import hash_secret, verify_secret
 from core.errors import NotAllowed, NotFound, Rejected
 from core.i18n import _
 from core.model import Role
+from core.roles import Permission
 from data.store import Actor, Store
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,31}$")
@@ -38,6 +39,7 @@ def add_user(
     pin_hash = hash_secret(pin)
     station = station.strip().lower() if station is not None else None
     with store.write(actor) as write:
+        write.require(Permission.CONFIGURE)
         if (
             station
             and not write.execute("SELECT 1 FROM stations WHERE name = ?", (station,)).fetchone()

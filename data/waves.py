@@ -8,6 +8,7 @@ from core.clock import from_iso, to_iso
 from core.errors import NotFound, Rejected
 from core.i18n import _
 from core.model import OrderStatus, PickListStatus, Priority
+from core.roles import Permission
 from core.waves import WaveLine, WaveOrder, plan_wave
 from data import settings
 from data.catalog import bin_walk_key
@@ -34,6 +35,7 @@ def release_wave(
     if max_orders <= 0 or orders_per_list <= 0:
         raise Rejected(_("--max-orders and --orders-per-list must be positive"))
     with store.write(actor) as write:
+        write.require(Permission.RELEASE_WAVE)
         where = "o.status = ? AND o.picklist_id IS NULL"
         parameters: list[Any] = [OrderStatus.ALLOCATED.value]
         if priority:
@@ -121,6 +123,7 @@ def claim_next(store: Store, actor: Actor) -> int | None:
     The check and the claim happen in one ``BEGIN IMMEDIATE`` transaction, so two pickers in
     two processes never get the same list."""
     with store.write(actor) as write:
+        write.require(Permission.PICK)
         mine = write.execute(
             "SELECT id FROM picklists WHERE picker = ? AND status = ? ORDER BY claimed_at LIMIT 1",
             (actor.user, PickListStatus.PICKING.value),

@@ -69,10 +69,13 @@ class Context:
 
     @property
     def actor(self) -> Any:
+        from core.model import Role
         from data.store import Actor
 
+        # The command line is the admin's tool (whoever runs it can open the file anyway).
+        # WARETERM_USER names a user of the floor instead, judged by that user's role.
         user = os.environ.get("WARETERM_USER") or f"cli:{getpass.getuser()}"
-        return Actor(user, os.environ.get("WARETERM_STATION", "cli"))
+        return Actor(user, os.environ.get("WARETERM_STATION", "cli"), Role.ADMIN)
 
 
 pass_context = click.make_pass_decorator(Context)

@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from core.clock import FixedClock
+from core.model import Role
 from data.store import Actor, Store, open_store
 
 #: 2026-11-21 14:00 in Shanghai.
 NOW = datetime(2026, 11, 21, 6, 0, tzinfo=UTC)
-ADMIN = Actor("admin", "test")
+ADMIN = Actor("admin", "test", Role.ADMIN)
 
 PRODUCT_COLUMNS = ("sku", "name", "barcodes", "location", "on_hand", "safety_stock", "weight_g")
 ORDER_COLUMNS = (
@@ -207,3 +208,14 @@ def problems_of(store: Store, order_no: str) -> list[str]:
         row["code"]
         for row in store.query("SELECT code FROM order_problems WHERE order_no = ?", (order_no,))
     )
+
+
+def add_floor_users(store: Store, role: str, *names: str) -> None:
+    """Users of a role without a PIN (cheaper than hashing one in property tests)."""
+    with store.write(ADMIN) as write:
+        for name in names:
+            write.execute(
+                "INSERT OR REPLACE INTO users (name, role, active, created_at) VALUES (?,?,1,?)",
+                (name, role, write.now),
+            )
+        write.audit("test.users", ",".join(names))

@@ -20,7 +20,7 @@ from core.labels import (
     ToteLabel,
     compose_outbound_label,
 )
-from data import catalog, orders, printing, settings, stations
+from data import catalog, orders, printing, settings, stations, users
 from data.printing import backoff_seconds, enqueue
 from data.store import Actor, Store
 from tests.data.builders import (
@@ -50,6 +50,7 @@ def store(tmp_path: Path) -> Store:
     )
     orders.import_orders(store, ADMIN, orders_csv(order_rows("SO-1", [("SKU-MUG", 1)])), "o.csv")
     stations.add_station(store, ADMIN, "bench-1", "", "dummy://")
+    users.add_user(store, ADMIN, "chen.jie", "packer", "1234")
     return store
 
 

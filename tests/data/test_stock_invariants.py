@@ -30,6 +30,7 @@ from data.picking import close_short, record_pick_scan
 from data.store import Actor, Store
 from tests.data.builders import (
     ADMIN,
+    add_floor_users,
     ean13,
     new_store,
     order_rows,
@@ -124,6 +125,7 @@ class FloorMachine(RuleBasedStateMachine):
         super().__init__()
         self.directory = tempfile.TemporaryDirectory()
         self.store = new_store(Path(self.directory.name) / "p.db")
+        add_floor_users(self.store, "picker", *(picker.user for picker in PICKERS))
         self.order_nos: list[str] = []
 
     def teardown(self) -> None:

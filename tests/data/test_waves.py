@@ -11,6 +11,7 @@ from data import catalog, orders, settings, waves
 from data.store import Actor, Store
 from tests.data.builders import (
     ADMIN,
+    add_floor_users,
     locations_csv,
     new_store,
     order_rows,
@@ -39,6 +40,7 @@ def store(tmp_path: Path) -> Store:
         ),
         "p.csv",
     )
+    add_floor_users(store, "picker", "li.na", "wang.fang", "zhang.wei")
     return store
 
 

@@ -19,7 +19,7 @@ import pytest
 from PIL import Image
 
 from core.labels import ToteLabel, parse_qr_payload
-from data import catalog, leases, orders, printing, stations
+from data import catalog, leases, orders, printing, stations, users
 from data.printing import PrintJob, enqueue
 from data.store import Actor, Store, open_store
 from devices.outbox import PrintWorker, WorkerEvent, render_job
@@ -72,6 +72,7 @@ class Floor:
             "o.csv",
         )
         self.set_printer(url)
+        users.add_user(self.store, ADMIN, "chen.jie", "packer", "1234")
 
     def set_printer(self, url: str) -> None:
         stations.add_station(self.store, ADMIN, STATION, "", url)

@@ -15,6 +15,7 @@ import pytest
 from click.testing import Result
 
 from core.clock import to_iso
+from core.model import Role
 from core.ports import ScannerLink
 from core.scanframe import FramedScan
 from data import leases, stations
@@ -33,7 +34,7 @@ except ImportError:
     from tests.devices.test_printer import READY, FakeNetworkPrinter
 
 PAPER_OUT = {1: 0x1A, 2: 0x32, 4: 0x72}
-ADMIN = Actor("admin", "test")
+ADMIN = Actor("admin", "test", Role.ADMIN)
 
 
 class SerialPty:

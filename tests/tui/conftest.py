@@ -13,6 +13,7 @@ from textual.keys import _character_to_key
 from textual.pilot import Pilot
 
 from core.clock import FixedClock
+from core.model import Role
 from data import catalog, orders, users, waves
 from data.floor import SqliteFloor
 from data.store import Actor, Store, open_store
@@ -21,7 +22,7 @@ from tui.screens.pick import PickScreen
 from tui.widgets.bigtext import BigText
 
 NOW = datetime(2026, 11, 21, 6, 0, tzinfo=UTC)  # 14:00 in Shanghai
-ADMIN = Actor("admin", "test")
+ADMIN = Actor("admin", "test", Role.ADMIN)
 
 PRODUCTS = """sku,name,barcodes,location,on_hand,safety_stock,weight_g
 SKU-CUP,保温杯 500ml,6901234567892,A-10,10,2,300
