@@ -222,6 +222,80 @@ MIGRATIONS: list[str] = [
     CREATE INDEX print_jobs_subject ON print_jobs (subject);
     ALTER TABLE scans ADD COLUMN raw_hex TEXT;
     """,
+    # 3: pack and ship. Carriers (a JSON spec each; no rows = the presets), waybill number pools,
+    # shipments with one package (and one waybill number) per parcel, who packs where, totes,
+    # the task a scan belonged to, print batches (label-first 打单 of a wave or a list).
+    """
+    CREATE TABLE carriers (
+        code TEXT PRIMARY KEY,
+        spec TEXT NOT NULL,
+        active INTEGER NOT NULL DEFAULT 1,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE waybill_numbers (
+        number TEXT NOT NULL UNIQUE,
+        carrier TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'free' CHECK (status IN ('free', 'used', 'void')),
+        added_at TEXT NOT NULL,
+        taken_at TEXT,
+        package_id INTEGER
+    );
+    CREATE INDEX waybill_numbers_free ON waybill_numbers (carrier, status);
+    CREATE TABLE shipments (
+        id INTEGER PRIMARY KEY,
+        order_no TEXT NOT NULL REFERENCES orders (order_no),
+        status TEXT NOT NULL CHECK (status IN ('labelled', 'packed', 'shipped', 'void')),
+        carrier TEXT NOT NULL,
+        service TEXT NOT NULL,
+        choice_reason TEXT NOT NULL,
+        override_reason TEXT,
+        weight_g INTEGER NOT NULL CHECK (weight_g >= 0),
+        weight_source TEXT NOT NULL,
+        packages INTEGER NOT NULL CHECK (packages >= 1),
+        station TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        packed_by TEXT,
+        packed_at TEXT,
+        shipped_by TEXT,
+        shipped_at TEXT,
+        void_reason TEXT,
+        batch_id INTEGER
+    );
+    CREATE INDEX shipments_order ON shipments (order_no);
+    CREATE UNIQUE INDEX shipments_one_live ON shipments (order_no) WHERE status != 'void';
+    CREATE INDEX shipments_status ON shipments (status, created_at);
+    CREATE INDEX shipments_shipped ON shipments (shipped_at);
+    CREATE TABLE packages (
+        id INTEGER PRIMARY KEY,
+        shipment_id INTEGER NOT NULL REFERENCES shipments (id),
+        seq INTEGER NOT NULL CHECK (seq >= 1),
+        waybill_no TEXT NOT NULL UNIQUE,
+        status TEXT NOT NULL CHECK (status IN ('labelled', 'shipped', 'void')),
+        print_job_id INTEGER REFERENCES print_jobs (id),
+        shipped_at TEXT,
+        shipped_by TEXT
+    );
+    CREATE INDEX packages_shipment ON packages (shipment_id, seq);
+    CREATE TABLE print_batches (
+        id INTEGER PRIMARY KEY,
+        wave_id INTEGER,
+        picklist_id INTEGER,
+        station TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    ALTER TABLE print_jobs ADD COLUMN batch_id INTEGER;
+    CREATE INDEX print_jobs_batch ON print_jobs (batch_id);
+    ALTER TABLE orders ADD COLUMN packer TEXT;
+    ALTER TABLE orders ADD COLUMN pack_station TEXT;
+    ALTER TABLE orders ADD COLUMN shipped_at TEXT;
+    CREATE INDEX orders_shipped ON orders (shipped_at);
+    ALTER TABLE picklists ADD COLUMN tote TEXT;
+    CREATE INDEX picklists_tote ON picklists (tote);
+    ALTER TABLE scans ADD COLUMN task TEXT NOT NULL DEFAULT 'pick';
+    CREATE INDEX scans_order ON scans (order_no);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
