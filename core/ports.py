@@ -249,12 +249,18 @@ LinkCallback = Callable[[ScannerLink], None]
 
 
 class StationDevices(ABC):
-    """A station's serial scanner as the terminal drives it (devices.station in production).
+    """A station's devices as the terminal drives them (devices.station in production): its
+    serial scanner and the print worker that sends its print jobs.
 
-    The app starts it after the session has the scanner's lease and stops it at logout. The
-    callbacks are called from the reader's own thread: ``on_scan`` with each scan in the order
-    read (bad ones included, with their ``problem``), ``on_state`` with every change of the
+    The app starts the scanner after the session has the scanner's lease and stops it at logout.
+    The callbacks are called from the reader's own thread: ``on_scan`` with each scan in the
+    order read (bad ones included, with their ``problem``), ``on_state`` with every change of the
     scanner's state. They must be quick and thread-safe (posting a Textual message is both).
+
+    The print worker runs while a session is logged in at a station with a printer; it takes
+    the printer's lease, so with several sessions at one station only one of them prints and
+    another takes over when it leaves. The printer's state reaches every session through the
+    floor (``Floor.printer_state``), not through this port.
     """
 
     @abstractmethod
@@ -275,3 +281,17 @@ class StationDevices(ABC):
     @abstractmethod
     def simulate(self, text: str) -> bool:
         """Inject a scan that travels the serial path (demo); False when it cannot."""
+
+    @abstractmethod
+    def start_printing(self, station: str) -> None:
+        """Run the station's print worker in the background (returns at once; a worker
+        already running for another station is stopped first)."""
+
+    @abstractmethod
+    def wake_printer(self) -> None:
+        """A job was just queued: let the worker look at the queue now."""
+
+    @abstractmethod
+    def stop_printing(self) -> None:
+        """Stop the print worker and wait for it: a job being sent finishes or times out first,
+        so this can take seconds; call it off the UI thread."""

@@ -20,7 +20,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -83,11 +83,14 @@ class PrintJob:
     created_at: str
     updated_at: str
     sent_at: str | None
+    batch_id: int | None = None
 
     @classmethod
     def from_row(cls, row: Any) -> PrintJob:
-        """A job from a ``print_jobs`` row."""
-        values = dict(row)
+        """A job from a ``print_jobs`` row (columns this program does not know are left out,
+        so an older program reads a newer file's jobs)."""
+        known = {f.name for f in fields(cls)}
+        values = {key: value for key, value in dict(row).items() if key in known}
         values["content"] = json.loads(values["content"])
         return cls(**values)
 

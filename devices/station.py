@@ -10,6 +10,7 @@ technician acts on.
 from __future__ import annotations
 
 import math
+import os
 import queue
 import threading
 import time
@@ -21,6 +22,7 @@ from core.i18n import _
 from core.labels import CodeLabel
 from core.ports import LinkCallback, ScanCallback, ScannerLink, StationDevices
 from core.scanframe import FramedScan, display_code
+from devices.outbox import PrintWorker
 from devices.printer import PrinterConfig, PrinterError, printer_for
 from devices.render import code_label_escpos
 from devices.scanner import ScannerError, ScannerState, SerialScanner
@@ -30,11 +32,15 @@ CONNECT_GRACE_S = 1.5
 
 
 class SerialStationDevices(StationDevices):
-    """The station's serial scanner on a :class:`devices.scanner.SerialScanner` reader thread."""
+    """The station's serial scanner on a :class:`devices.scanner.SerialScanner` reader thread,
+    and its print worker (:class:`devices.outbox.PrintWorker`, on its own connection to
+    ``db_path``; without a database path the terminal does not print)."""
 
-    def __init__(self) -> None:
+    def __init__(self, db_path: str | os.PathLike[str] | None = None) -> None:
         self._scanner: SerialScanner | None = None
         self._lock = threading.Lock()
+        self._db_path = db_path
+        self._worker: PrintWorker | None = None
 
     def start(self, scanner_url: str, on_scan: ScanCallback, on_state: LinkCallback) -> None:
         """Open the scanner in the background (a bad URL is reported as ``disconnected``)."""
@@ -75,6 +81,30 @@ class SerialStationDevices(StationDevices):
         except ScannerError:
             return False
         return True
+
+    def start_printing(self, station: str) -> None:
+        """Start the station's print worker (it waits while another session prints there)."""
+        if self._db_path is None:
+            return
+        worker = PrintWorker(self._db_path, station)
+        with self._lock:
+            old, self._worker = self._worker, worker
+        if old is not None:
+            old.stop(timeout=0)  # ends by itself; the new one takes the printer after it
+        worker.start()
+
+    def wake_printer(self) -> None:
+        """Look at the queue now."""
+        worker = self._worker
+        if worker is not None:
+            worker.wake()
+
+    def stop_printing(self) -> None:
+        """Stop the worker and give the printer back."""
+        with self._lock:
+            worker, self._worker = self._worker, None
+        if worker is not None:
+            worker.stop()
 
 
 # -- the technician's test ------------------------------------------------------------------------

@@ -4,6 +4,7 @@ screen, whether it came from a keyboard wedge or a serial scanner."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import time
@@ -97,6 +98,7 @@ class WaretermApp(App[None]):
         self._claim_pending = False
         self._device_timer: Timer | None = None
         self._last_heartbeat = 0.0
+        self._printing = False
         self.heartbeat_s = HEARTBEAT_S
 
     def on_mount(self) -> None:
@@ -110,6 +112,10 @@ class WaretermApp(App[None]):
         dropped)."""
         operator, held = self.operator, self._scanner_held or self._claim_pending
         self._stop_scanner()
+        if self.devices is not None and self._printing:
+            # A label being sent is finished (or times out) before the printer is given back.
+            self._printing = False
+            await asyncio.to_thread(self.devices.stop_printing)
         if held and operator is not None:
             # If this fails the lease expires by itself; a dead process frees it at once.
             with contextlib.suppress(WaretermError):
@@ -159,6 +165,7 @@ class WaretermApp(App[None]):
         self._session += 1
         self._claim_pending = False
         self._stop_scanner()
+        self._stop_printing()
         if self._device_timer is not None:
             self._device_timer.stop()
             self._device_timer = None
@@ -176,8 +183,22 @@ class WaretermApp(App[None]):
         if self.devices is not None:
             self.devices.stop()
 
+    def _stop_printing(self) -> None:
+        devices = self.devices
+        if devices is not None and self._printing:
+            self._printing = False
+            self.run_worker(devices.stop_printing, thread=True, group="printing")
+
+    def wake_printer(self) -> None:
+        """A screen queued a print job: print it now rather than at the worker's next look."""
+        if self.devices is not None and self._printing:
+            self.devices.wake_printer()
+
     def _station_known(self, view: StationView | None) -> None:
         self.station_view = view
+        if view is not None and view.has_printer and self.devices is not None:
+            self.devices.start_printing(view.name)
+            self._printing = True
         self._read_printer()
         if view is None or not view.has_scanner:
             self.scanner_link = ScannerLink("none")

@@ -590,7 +590,10 @@ def build_app(store: Store, station: str, demo: bool = False) -> WaretermApp:
     from tui.app import WaretermApp
 
     return WaretermApp(
-        SqliteFloor(store), station=station, demo=demo, devices=SerialStationDevices()
+        SqliteFloor(store),
+        station=station,
+        demo=demo,
+        devices=SerialStationDevices(store.path),
     )
 
 

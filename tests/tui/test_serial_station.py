@@ -324,3 +324,70 @@ async def test_demo_simulated_scans_travel_the_serial_path(floor_db: Path) -> No
             await wait_until(pilot, lambda c=count: screen.view.units_done == c)
         assert isinstance(app.screen, PickScreen) and screen.view.current is None
     assert {row["source"] for row in _scans(floor_db)} == {"serial"}
+
+
+@pytest.fixture
+def network_printer() -> Any:
+    from tests.devices.fakes import network_printers
+
+    yield from network_printers()
+
+
+async def test_a_session_at_a_bench_prints_its_jobs_and_gives_the_printer_back(
+    floor_db: Path, network_printer: Any
+) -> None:
+    from data import printing
+    from tests.devices.fakes import url_for
+
+    printer = network_printer()
+    _station(floor_db, "bench-1", "", url_for(printer.port))
+    store = _open(floor_db)
+    users.add_user(store, ADMIN, "chen.jie", "packer", "1234")
+    first = printing.queue_test_label(store, ADMIN, "bench-1")  # queued before anyone is there
+
+    def status(job_id: int) -> str:
+        return str(store.scalar("SELECT status FROM print_jobs WHERE id = ?", (job_id,)))
+
+    app = build_app(_open(floor_db), "bench-1")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await badge_login(pilot, "chen.jie")
+        await wait_until(pilot, lambda: status(first) == "done", timeout=10)
+        await wait_until(pilot, lambda: "printer ready" in _bar(app), timeout=5)
+        second = printing.queue_test_label(store, ADMIN, "bench-1")
+        app.wake_printer()
+        await wait_until(pilot, lambda: status(second) == "done", timeout=10)
+        assert printer.protocol.job_bytes().count(b"\x1dV") == 2  # two labels, two cuts
+        assert leases.holder(store, "bench-1", "printer") is not None
+        await pilot.press("l")  # log out: the worker stops and gives the printer back
+        await wait_until(
+            pilot, lambda: leases.holder(store, "bench-1", "printer") is None, timeout=10
+        )
+    third = printing.queue_test_label(store, ADMIN, "bench-1")
+    assert status(third) == "queued"  # nobody at the bench: it waits, nothing is lost
+    done = store.scalar("SELECT count(*) FROM print_jobs WHERE status = 'done'")
+    assert done == 2
+
+
+async def test_two_sessions_at_one_bench_print_each_job_once(
+    floor_db: Path, network_printer: Any
+) -> None:
+    from data import printing
+    from tests.devices.fakes import url_for
+
+    printer = network_printer()
+    _station(floor_db, "bench-1", "", url_for(printer.port))
+    store = _open(floor_db)
+    users.add_user(store, ADMIN, "chen.jie", "packer", "1234")
+    one, two = build_app(_open(floor_db), "bench-1"), build_app(_open(floor_db), "bench-1")
+    async with one.run_test(size=(80, 24)) as pilot_one, two.run_test(size=(80, 24)) as pilot:
+        await badge_login(pilot_one, "chen.jie")
+        await badge_login(pilot, "li.na")
+        jobs = [printing.queue_test_label(store, ADMIN, "bench-1") for _ in range(3)]
+        await wait_until(
+            pilot,
+            lambda: (
+                store.scalar("SELECT count(*) FROM print_jobs WHERE status = 'done'") == len(jobs)
+            ),
+            timeout=15,
+        )
+    assert printer.protocol.job_bytes().count(b"\x1dV") == 3  # each label once
