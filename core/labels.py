@@ -312,3 +312,46 @@ class ToteLabel(CodeLabel):
     """A tote label, e.g. code ``T:0042``, caption ``Tote 42``."""
 
     kind: ClassVar[str] = "tote"
+
+
+@dataclass(frozen=True)
+class PickSheetLine:
+    """One stop on a printed pick list: bin, SKU, name, units."""
+
+    location: str
+    sku: str
+    name: str
+    qty: int
+
+    def __post_init__(self) -> None:
+        _set_clean_strings(self)
+
+
+@dataclass(frozen=True)
+class PickSheetOrder:
+    """An order of a printed pick list, with the waybill its label was printed with."""
+
+    order_no: str
+    carrier: str
+    waybill_no: str
+
+    def __post_init__(self) -> None:
+        _set_clean_strings(self)
+
+
+@dataclass(frozen=True)
+class PickSheet:
+    """A pick list on paper (label-first 打单): its code as a barcode, its stops in bin walk
+    order, and the orders whose labels were printed with it."""
+
+    code: str
+    title: str
+    lines: tuple[PickSheetLine, ...]
+    orders: tuple[PickSheetOrder, ...]
+    printed_on: date
+
+    def __post_init__(self) -> None:
+        _set_clean_strings(self)
+        check_code128_text(self.code, what="pick list code")
+        if not self.lines:
+            raise LabelError("a pick sheet needs at least one line")

@@ -73,8 +73,10 @@ class Verdict(StrEnum):
 
     OK = "ok"
     LOCATION_OK = "location_ok"
+    TOTE_OK = "tote_ok"
     WRONG_ITEM = "wrong_item"
     OVER_PICK = "over_pick"
+    EXTRA_UNIT = "extra_unit"
     UNKNOWN_CODE = "unknown_code"
     NOT_EXPECTED = "not_expected"
     WRONG_LOCATION = "wrong_location"
@@ -83,7 +85,7 @@ class Verdict(StrEnum):
 
 
 #: Verdicts that count as accepted; everything else is refused loudly.
-ACCEPTED = frozenset({Verdict.OK, Verdict.LOCATION_OK})
+ACCEPTED = frozenset({Verdict.OK, Verdict.LOCATION_OK, Verdict.TOTE_OK})
 
 
 class ShortReason(StrEnum):

@@ -48,6 +48,7 @@ class ScanDecision:
     message: str
     line_id: int | None = None
     confirms_location: str | None = None
+    binds_tote: str | None = None
 
 
 def current_line(lines: Sequence[PickLineState]) -> PickLineState | None:
@@ -74,6 +75,12 @@ def judge_pick_scan(
             _("Unreadable code {code}. Scan the item's barcode again, or type it.").format(
                 code=code.display or "(empty)"
             ),
+        )
+    if code.kind is CodeKind.TOTE:
+        return ScanDecision(
+            Verdict.TOTE_OK,
+            _("Tote {tote} holds this list. Put the units in it.").format(tote=code.display),
+            binds_tote=code.value,
         )
     if line is None:
         return ScanDecision(

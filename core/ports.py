@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from core.model import PickListStatus, Priority, Role, ShortReason, Verdict
+from core.model import OrderStatus, PickListStatus, Priority, Role, ShortReason, Verdict
+from core.packing import MissingReason
 from core.scanframe import FramedScan
 
 
@@ -151,6 +152,172 @@ class ScanOutcome:
 
 
 @dataclass(frozen=True)
+class PackLineView:
+    """An order line at the bench: units expected and units verified."""
+
+    sku: str
+    name: str
+    qty: int
+    packed: int
+    barcode: str = ""
+
+    @property
+    def missing(self) -> int:
+        """Units still to verify."""
+        return max(self.qty - self.packed, 0)
+
+
+@dataclass(frozen=True)
+class PackageView:
+    """One parcel of a shipment: its waybill number and where its label is."""
+
+    seq: int
+    waybill_no: str
+    status: str
+    label_status: str | None = None
+
+
+@dataclass(frozen=True)
+class ShipmentView:
+    """An order's live shipment: carrier and service, why they were chosen, its parcels."""
+
+    shipment_id: int
+    status: str
+    carrier: str
+    service: str
+    reason: str
+    weight_g: int
+    weight_source: str
+    packages: tuple[PackageView, ...]
+
+    @property
+    def waybills(self) -> tuple[str, ...]:
+        """The waybill numbers, parcel 1 first."""
+        return tuple(package.waybill_no for package in self.packages)
+
+
+@dataclass(frozen=True)
+class PackOrderView:
+    """An order at the bench, with its lines and (once labelled) its shipment."""
+
+    order_no: str
+    status: OrderStatus
+    priority: Priority
+    due_at: datetime
+    customer_name: str
+    city: str
+    lines: tuple[PackLineView, ...]
+    picklist_code: str | None = None
+    expected_weight_g: int = 0
+    shipment: ShipmentView | None = None
+
+    @property
+    def units(self) -> int:
+        """Units on the order."""
+        return sum(line.qty for line in self.lines)
+
+    @property
+    def verified(self) -> int:
+        """Units verified."""
+        return sum(min(line.packed, line.qty) for line in self.lines)
+
+    @property
+    def complete(self) -> bool:
+        """Every unit verified."""
+        return all(line.missing == 0 for line in self.lines)
+
+
+@dataclass(frozen=True)
+class PackView:
+    """A bench: the orders being checked (``checking``, most urgent first) and the packed
+    parcels waiting for their label to be scanned (``to_ship``)."""
+
+    station: str
+    checking: tuple[PackOrderView, ...] = ()
+    to_ship: tuple[PackOrderView, ...] = ()
+    source: str = ""
+
+    def order(self, order_no: str) -> PackOrderView | None:
+        """An order on the bench by number."""
+        return next((o for o in (*self.checking, *self.to_ship) if o.order_no == order_no), None)
+
+    @property
+    def ready(self) -> PackOrderView | None:
+        """The most urgent order whose every unit is verified: the one to weigh and close."""
+        return next((order for order in self.checking if order.complete), None)
+
+
+@dataclass(frozen=True)
+class PackOutcome:
+    """What a scan or an action at the bench did, the words for the packer, the bench after.
+    ``order_no`` is the order it concerned (the one a unit was counted for, say)."""
+
+    verdict: Verdict
+    message: str
+    code: str
+    view: PackView
+    accepted: bool = False
+    order_no: str | None = None
+    warning: str | None = None
+
+
+@dataclass(frozen=True)
+class CarrierOption:
+    """A carrier the packer may choose instead of the rules' choice."""
+
+    code: str
+    name: str
+    services: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CarrierProposal:
+    """What the rules choose for an order at a weight, with the reason; ``warning`` is set
+    when the parcel's weight looks wrong or the carrier's waybill numbers run low."""
+
+    carrier: str
+    service: str
+    reason: str
+    cost_fen: int
+    warning: str | None = None
+
+
+@dataclass(frozen=True)
+class WaveForPrint:
+    """A released wave as the batch-print (打单) screen lists it."""
+
+    wave_id: int
+    released_at: datetime
+    orders: int
+    labelled: int
+    lists: int
+
+
+@dataclass(frozen=True)
+class BatchView:
+    """A batch print of a wave or list: how many of its jobs printed, failed or wait, and the
+    orders that got no label (with the reason)."""
+
+    batch_id: int
+    wave_id: int | None
+    station: str
+    total: int
+    done: int
+    failed: int
+    waiting: int
+    uncertain: int
+    cancelled: int
+    skipped: tuple[tuple[str, str], ...] = ()
+    failures: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def finished(self) -> bool:
+        """Nothing of the batch is queued, being sent or failed-and-retrying: every job is
+        printed, cancelled or uncertain (waiting for a person)."""
+        return self.waiting == 0 and self.failed == 0
+
+
+@dataclass(frozen=True)
 class FloorSummary:
     """Counts for a home screen: open work by status."""
 
@@ -242,6 +409,77 @@ class Floor(ABC):
     @abstractmethod
     def expected_code(self, picklist_id: int) -> str | None:
         """A barcode of the item the list needs now (the demo's simulated scanner uses it)."""
+
+    # -- the packing bench (验货, weigh, label, ship) ----------------------------------------
+
+    @abstractmethod
+    def current_pack(self, operator: Operator) -> PackView:
+        """The operator's bench as it stands (to resume after a logout or a crash)."""
+
+    @abstractmethod
+    def pack_scan(self, operator: Operator, raw: str, source: str) -> PackOutcome:
+        """Judge and record one scan at the bench: a pick list, tote or order code opens it; a
+        unit is checked against the open orders (the most urgent order missing it gets it); a
+        waybill label confirms that parcel left the bench (ship)."""
+
+    @abstractmethod
+    def propose_carrier(
+        self, operator: Operator, order_no: str, weight_g: int, packages: int
+    ) -> CarrierProposal:
+        """What the carrier rules choose for an order at this weight (nothing is written)."""
+
+    @abstractmethod
+    def carrier_options(self, operator: Operator, order_no: str) -> list[CarrierOption]:
+        """The carriers that can take the order (for an override)."""
+
+    @abstractmethod
+    def finish_pack(
+        self,
+        operator: Operator,
+        order_no: str,
+        weight_g: int,
+        packages: int,
+        carrier: str | None = None,
+        service: str | None = None,
+        override_reason: str | None = None,
+    ) -> PackOutcome:
+        """Close a fully verified order: carrier by the rules (or the packer's override, with a
+        reason), waybill numbers taken, labels queued at the bench's printer and the order
+        ``packed`` — all in one transaction."""
+
+    @abstractmethod
+    def declare_missing(
+        self, operator: Operator, order_no: str, reason: MissingReason, note: str = ""
+    ) -> PackOutcome:
+        """Units that are not there: the order leaves the bench for the exception queue."""
+
+    @abstractmethod
+    def void_label(self, operator: Operator, order_no: str, reason: str) -> PackOutcome:
+        """Void an order's labels before it ships (their numbers are never used again); a
+        packed order goes back to checking at this bench to be labelled anew."""
+
+    @abstractmethod
+    def reprint_label(self, operator: Operator, order_no: str, reason: str) -> PackOutcome:
+        """Print an order's labels again at this bench (same waybill numbers; audited)."""
+
+    # -- label-first batch printing (打单) -----------------------------------------------------
+
+    @abstractmethod
+    def waves_for_print(self, operator: Operator) -> list[WaveForPrint]:
+        """Released waves with orders still to ship, newest first."""
+
+    @abstractmethod
+    def print_wave(self, operator: Operator, wave_id: int) -> BatchView:
+        """Take carriers and waybill numbers for every order of the wave that has no label yet,
+        queue their labels and a pick sheet per list at the operator's station."""
+
+    @abstractmethod
+    def batch_progress(self, operator: Operator, batch_id: int) -> BatchView:
+        """How far a batch has printed."""
+
+    @abstractmethod
+    def retry_batch(self, operator: Operator, batch_id: int) -> BatchView:
+        """Send the failed (and uncertain) jobs of a batch again: only those."""
 
 
 ScanCallback = Callable[[FramedScan], None]

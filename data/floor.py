@@ -9,17 +9,24 @@ from core.codes import parse_scan
 from core.errors import NotAllowed
 from core.i18n import _
 from core.model import CodeKind, OrderStatus, PickListStatus, Role, ShortReason
+from core.packing import MissingReason, weight_warning
 from core.ports import (
+    BatchView,
+    CarrierOption,
+    CarrierProposal,
     DeviceHolder,
     Floor,
     FloorSummary,
     Operator,
+    PackOutcome,
+    PackView,
     PickView,
     PrinterLink,
     ScanOutcome,
     StationView,
+    WaveForPrint,
 )
-from data import leases, settings, stations, users
+from data import batches, carriers, leases, packing, settings, stations, users
 from data.picking import close_short, read_pick_view, record_pick_scan
 from data.scans import record_loose_scan
 from data.store import Actor, Store
@@ -174,3 +181,126 @@ class SqliteFloor(Floor):
         if view.location_first and (view.confirmed_location or "") != line.location:
             return settings.get(self.store, "prefix.location") + line.location
         return line.barcode or None
+
+    # -- the packing bench ----------------------------------------------------------------------
+
+    def current_pack(self, operator: Operator) -> PackView:
+        """The operator's bench."""
+        return packing.read_bench(self.store, operator.station)
+
+    def pack_scan(self, operator: Operator, raw: str, source: str) -> PackOutcome:
+        """One scan at the bench."""
+        return packing.pack_scan(
+            self.store, self._actor(operator), raw, source, packing.bench_context(self.store)
+        )
+
+    def propose_carrier(
+        self, operator: Operator, order_no: str, weight_g: int, packages: int
+    ) -> CarrierProposal:
+        """The rules' carrier, with a warning for an odd weight or a pool running low."""
+        context = packing.bench_context(self.store)
+        choice, free = packing.propose(self.store, order_no, weight_g, context)
+        view = packing.read_bench(self.store, operator.station).order(order_no)
+        warnings = []
+        if view is not None:
+            odd = weight_warning(weight_g, view.expected_weight_g)
+            if odd:
+                warnings.append(odd)
+        low = int(settings.get(self.store, "pool.low_warning"))
+        if free < packages:
+            warnings.append(
+                _("{carrier} has {n} waybill numbers left: add some before closing.").format(
+                    carrier=choice.carrier, n=free
+                )
+            )
+        elif free - packages < low:
+            warnings.append(
+                _("{carrier} waybill numbers are running low ({n} left).").format(
+                    carrier=choice.carrier, n=free - packages
+                )
+            )
+        return CarrierProposal(
+            carrier=choice.carrier,
+            service=choice.service,
+            reason=choice.reason,
+            cost_fen=choice.cost_fen,
+            warning=" ".join(warnings) or None,
+        )
+
+    def carrier_options(self, operator: Operator, order_no: str) -> list[CarrierOption]:
+        """Active carriers with their services."""
+        with self.store.read() as conn:
+            known = carriers.load_carriers(conn)
+        return [
+            CarrierOption(c.code, c.name, tuple(s.code for s in c.services))
+            for c in known
+            if c.active
+        ]
+
+    def finish_pack(
+        self,
+        operator: Operator,
+        order_no: str,
+        weight_g: int,
+        packages: int,
+        carrier: str | None = None,
+        service: str | None = None,
+        override_reason: str | None = None,
+    ) -> PackOutcome:
+        """Close an order: shipment, waybills and labels in one transaction."""
+        return packing.finish_pack(
+            self.store,
+            self._actor(operator),
+            order_no,
+            weight_g,
+            packages,
+            packing.bench_context(self.store),
+            carrier=carrier,
+            service=service,
+            override_reason=override_reason,
+        )
+
+    def declare_missing(
+        self, operator: Operator, order_no: str, reason: MissingReason, note: str = ""
+    ) -> PackOutcome:
+        """Missing units: the order goes to exception."""
+        return packing.declare_missing(
+            self.store,
+            self._actor(operator),
+            order_no,
+            reason,
+            note,
+            packing.bench_context(self.store),
+        )
+
+    def void_label(self, operator: Operator, order_no: str, reason: str) -> PackOutcome:
+        """Void an order's labels."""
+        return packing.void_label(
+            self.store, self._actor(operator), order_no, reason, packing.bench_context(self.store)
+        )
+
+    def reprint_label(self, operator: Operator, order_no: str, reason: str) -> PackOutcome:
+        """Print an order's labels again at this bench."""
+        return packing.reprint_label(
+            self.store, self._actor(operator), order_no, reason, packing.bench_context(self.store)
+        )
+
+    # -- batch printing -------------------------------------------------------------------------
+
+    def waves_for_print(self, operator: Operator) -> list[WaveForPrint]:
+        """Released waves with orders still to ship."""
+        return batches.waves_for_print(self.store)
+
+    def print_wave(self, operator: Operator, wave_id: int) -> BatchView:
+        """Queue a wave's labels and pick sheets at the operator's station."""
+        return batches.print_wave(
+            self.store, self._actor(operator), wave_id, packing.bench_context(self.store)
+        )
+
+    def batch_progress(self, operator: Operator, batch_id: int) -> BatchView:
+        """A batch's progress."""
+        return batches.batch_view(self.store, batch_id)
+
+    def retry_batch(self, operator: Operator, batch_id: int) -> BatchView:
+        """Send a batch's failed jobs again."""
+        return batches.retry_failed(self.store, self._actor(operator), batch_id)

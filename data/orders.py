@@ -15,6 +15,7 @@ from core.roles import Permission
 from core.sla import SlaPolicy, due_at
 from data import settings
 from data.catalog import CHUNK, Progress
+from data.shipments import order_shipment
 from data.store import Actor, Store, Write
 
 
@@ -359,12 +360,14 @@ def show_order(store: Store, order_no: str) -> dict[str, Any]:
                 (order_no,),
             )
         ]
+        shipment = order_shipment(conn, order_no)
     result = dict(order)
     result.pop("waived", None)
     result["waived"] = order["waived"].split()
     result["problems"] = problems
     result["lines"] = lines
     result["putaway"] = putaway
+    result["shipment"] = shipment
     return result
 
 

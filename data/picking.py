@@ -108,6 +108,10 @@ def record_pick_scan(
             )
             verdict, message, line_id = decision.verdict, decision.message, decision.line_id
             decision_location = decision.confirms_location
+            if decision.binds_tote is not None:
+                refusal = _bind_tote(write, picklist_id, decision.binds_tote, prefixes)
+                if refusal is not None:
+                    verdict, message = Verdict.NOT_EXPECTED, refusal
         order_no = None
         if verdict is Verdict.OK and line_id is not None:
             order_no = _count_unit(write, line_id)
@@ -145,6 +149,23 @@ def record_pick_scan(
         view=after,
         accepted=verdict in ACCEPTED,
     )
+
+
+def _bind_tote(write: Write, picklist_id: int, tote: str, prefixes: CodePrefixes) -> str | None:
+    """Make ``tote`` the list's tote, unless it still holds another list's units (a list not
+    yet packed); returns why not, or None when bound."""
+    other = write.execute(
+        "SELECT p.id FROM picklists p WHERE upper(p.tote) = upper(?) AND p.id != ?"
+        " AND p.status IN ('picking', 'picked') AND EXISTS (SELECT 1 FROM orders o"
+        "   WHERE o.picklist_id = p.id AND o.status IN ('picking', 'picked', 'packing'))",
+        (tote, picklist_id),
+    ).fetchone()
+    if other is not None:
+        return _("Tote {tote} still holds list {other}. Take an empty tote.").format(
+            tote=prefixes.tote + tote, other=f"{prefixes.picklist}{other['id']:06d}"
+        )
+    write.execute("UPDATE picklists SET tote = ? WHERE id = ?", (tote, picklist_id))
+    return None
 
 
 def _not_pickable(view: PickView, picker: str | None, user: str) -> str | None:

@@ -33,6 +33,9 @@ from core.labels import (
     LabelOrder,
     LabelShipment,
     OutboundLabel,
+    PickSheet,
+    PickSheetLine,
+    PickSheetOrder,
     Recipient,
     Sender,
     SkuLabel,
@@ -46,8 +49,9 @@ from data.orders import show_order
 from data.stations import station_name
 from data.store import Actor, Store, Write
 
-#: What a job prints: an outbound shipping label, bin/SKU/tote code labels, a test label.
-KINDS = ("outbound", "code", "test")
+#: What a job prints: an outbound shipping label, bin/SKU/tote code labels, a test label, a
+#: pick list on paper.
+KINDS = ("outbound", "code", "test", "picksheet")
 #: Every status a job can have (the ``print_jobs.status`` check).
 STATUSES = ("queued", "sending", "done", "failed", "uncertain", "cancelled")
 #: Jobs the worker still has to send, in id order.
@@ -205,10 +209,35 @@ def labels_of_test_label(content: dict[str, Any]) -> list[CodeLabel]:
     return [CodeLabel(code=code, caption=f"wareterm test {station} {at}".strip())]
 
 
-def job_labels(kind: str, content: dict[str, Any]) -> OutboundLabel | list[CodeLabel]:
+def picksheet_content(sheet: PickSheet) -> dict[str, Any]:
+    """A pick sheet as job content."""
+    values = asdict(sheet)
+    values["printed_on"] = sheet.printed_on.isoformat()
+    return values
+
+
+def picksheet_from_content(content: dict[str, Any]) -> PickSheet:
+    """The pick sheet a job's content describes (neutralised again); raises LabelError."""
+    try:
+        return PickSheet(
+            code=str(content["code"]),
+            title=str(content["title"]),
+            lines=tuple(PickSheetLine(**line) for line in content["lines"]),
+            orders=tuple(PickSheetOrder(**order) for order in content["orders"]),
+            printed_on=date.fromisoformat(content["printed_on"]),
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        if isinstance(error, LabelError):
+            raise
+        raise LabelError(f"not a pick sheet: {error}") from None
+
+
+def job_labels(kind: str, content: dict[str, Any]) -> OutboundLabel | PickSheet | list[CodeLabel]:
     """What a job of ``kind`` prints, rebuilt from its content; raises LabelError."""
     if kind == "outbound":
         return outbound_from_content(content)
+    if kind == "picksheet":
+        return picksheet_from_content(content)
     if kind == "code":
         return code_labels_from_content(content)
     if kind == "test":
@@ -219,7 +248,14 @@ def job_labels(kind: str, content: dict[str, Any]) -> OutboundLabel | list[CodeL
 # --------------------------------------------------------------------------- queueing
 
 
-def enqueue(write: Write, station: str, kind: str, subject: str, content: dict[str, Any]) -> int:
+def enqueue(
+    write: Write,
+    station: str,
+    kind: str,
+    subject: str,
+    content: dict[str, Any],
+    batch_id: int | None = None,
+) -> int:
     """Queue a print job inside the caller's write transaction (audited ``print.queue``);
     returns its id. The content is checked (it must describe a label) and stored as the label
     it describes, with its text neutralised; nothing is rendered here. Raises Rejected for a
@@ -236,6 +272,8 @@ def enqueue(write: Write, station: str, kind: str, subject: str, content: dict[s
         labels = job_labels(kind, content)
         if isinstance(labels, OutboundLabel):
             content = outbound_content(labels)
+        elif isinstance(labels, PickSheet):
+            content = picksheet_content(labels)
         elif kind == "code":
             content = code_content(labels)
         text = json.dumps(content, ensure_ascii=False, sort_keys=True)
@@ -243,7 +281,7 @@ def enqueue(write: Write, station: str, kind: str, subject: str, content: dict[s
         raise Rejected(
             _("cannot print {subject}: {error}").format(subject=subject, error=error)
         ) from None
-    job_id = _insert(write, station, kind, subject, text, reprint_of=None)
+    job_id = _insert(write, station, kind, subject, text, reprint_of=None, batch_id=batch_id)
     write.audit("print.queue", subject, job=job_id, station=station, kind=kind)
     return job_id
 
@@ -258,12 +296,28 @@ def _clean_subject(subject: str) -> str:
 
 
 def _insert(
-    write: Write, station: str, kind: str, subject: str, content: str, reprint_of: int | None
+    write: Write,
+    station: str,
+    kind: str,
+    subject: str,
+    content: str,
+    reprint_of: int | None,
+    batch_id: int | None = None,
 ) -> int:
     cursor = write.execute(
         "INSERT INTO print_jobs (station, kind, subject, content, status, reprint_of,"
-        " created_by, created_at, updated_at) VALUES (?,?,?,?,'queued',?,?,?,?)",
-        (station, kind, subject, content, reprint_of, write.actor.user, write.now, write.now),
+        " created_by, created_at, updated_at, batch_id) VALUES (?,?,?,?,'queued',?,?,?,?,?)",
+        (
+            station,
+            kind,
+            subject,
+            content,
+            reprint_of,
+            write.actor.user,
+            write.now,
+            write.now,
+            batch_id,
+        ),
     )
     assert cursor.lastrowid is not None
     return cursor.lastrowid

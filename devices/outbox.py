@@ -30,7 +30,7 @@ from PIL import Image
 from core.clock import Clock
 from core.errors import WaretermError
 from core.i18n import _, ngettext
-from core.labels import OutboundLabel
+from core.labels import OutboundLabel, PickSheet
 from data import leases, printing
 from data.printing import PrintJob
 from data.stations import station_name
@@ -48,7 +48,9 @@ from devices.render import (
     PRINTER_DPI,
     code_label_escpos,
     outbound_label_escpos,
+    picksheet_escpos,
     render_code_label_image,
+    render_picksheet_image,
     save_preview_png,
 )
 
@@ -83,6 +85,8 @@ def render_job(kind: str, content: dict[str, Any], config: PrinterConfig) -> byt
     labels = printing.job_labels(kind, content)
     if isinstance(labels, OutboundLabel):
         return outbound_label_escpos(labels, config.width_dots, config.cjk_mode, config.profile)
+    if isinstance(labels, PickSheet):
+        return picksheet_escpos(labels, config.width_dots, config.profile)
     return code_label_escpos(labels, config.width_dots, config.cjk_mode, config.profile)
 
 
@@ -97,6 +101,9 @@ def save_job_preview(
     try:
         if isinstance(labels, OutboundLabel):
             save_preview_png(labels, partial, width_dots)
+        elif isinstance(labels, PickSheet):
+            image = render_picksheet_image(labels, width_dots)
+            image.save(partial, format="PNG", dpi=(PRINTER_DPI, PRINTER_DPI))
         else:
             images = [render_code_label_image(label, width_dots) for label in labels]
             gap = 24

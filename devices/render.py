@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 from PIL import Image, ImageDraw, ImageFont
 
-from core.labels import CodeLabel, OutboundLabel, needs_cjk
+from core.labels import CodeLabel, OutboundLabel, PickSheet, needs_cjk
 from devices.printer import CjkMode, load_escpos
 
 #: Printable width of an 80 mm thermal printer at 203 dpi.
@@ -764,4 +764,43 @@ def code_label_escpos(
             if gb18030:
                 printer._raw(b"\x1c.")
         printer.cut()
+    return bytes(printer.output)
+
+
+# --------------------------------------------------------------------------- pick sheets
+
+
+def render_picksheet_image(sheet: PickSheet, width_dots: int = DEFAULT_WIDTH_DOTS) -> Image.Image:
+    """Draw a pick list on paper, 1-bit: the list code as Code 128, then each stop (bin in
+    bold, units, SKU and name) in walk order, then the orders with their waybill numbers."""
+    _check_width(width_dots)
+    page = _Sheet(width_dots, find_cjk_font(), max_height=16000)
+    page.text(sheet.title, 36, bold=True, align="center")
+    page.text(sheet.printed_on.isoformat(), 22, align="center")
+    page.gap(6)
+    page.code128(sheet.code, height=96, text_size=26)
+    page.rule()
+    for line in sheet.lines:
+        if page.y > page.image.height - 400:
+            page.text("…", 30, bold=True)
+            break
+        page.columns(line.location or "—", f"× {line.qty}", 34, 34)
+        page.text(f"{line.sku}  {line.name}", 24, indent=round(24 * page.scale))
+        page.gap(6)
+    page.rule()
+    for order in sheet.orders:
+        if page.y > page.image.height - 120:
+            break
+        page.text(f"{order.order_no}  {order.carrier} {order.waybill_no}", 22)
+    return page.finish()
+
+
+def picksheet_escpos(
+    sheet: PickSheet, width_dots: int = DEFAULT_WIDTH_DOTS, profile: str | None = None
+) -> bytes:
+    """The ESC/POS bytes of a pick sheet: one raster image (it has names in any script), cut."""
+    printer = _escpos_printer(profile, width_dots)
+    printer.hw("INIT")
+    _raster(printer, render_picksheet_image(sheet, width_dots))
+    printer.cut()
     return bytes(printer.output)

@@ -135,14 +135,21 @@ def test_product_code_not_in_catalog_is_unknown_code() -> None:
     assert "CUP" in decision.message and "A-01-05" in decision.message
 
 
-@pytest.mark.parametrize("raw", ["T:0042", "O:SO1", "U:alice", "P:PL-1"])
-def test_tote_order_user_codes_are_not_expected(raw: str) -> None:
+def test_a_tote_scan_binds_the_tote_to_the_list_even_when_it_is_finished() -> None:
+    decision = judge(parse_scan("T:0042"), None)
+    assert decision.verdict is Verdict.TOTE_OK and decision.binds_tote == "0042"
+    done = tuple(line(n, "CUP", "A-01-05", qty=1, picked=1) for n in range(2))
+    assert judge(parse_scan("t:0042"), None, done).binds_tote == "0042"
+
+
+@pytest.mark.parametrize("raw", ["O:SO1", "U:alice", "P:PL-1"])
+def test_order_user_list_codes_are_not_expected(raw: str) -> None:
     decision = judge(parse_scan(raw), None)
     assert decision.verdict is Verdict.NOT_EXPECTED
     assert "A-01-05" in decision.message
 
 
-@pytest.mark.parametrize("raw", ["4006381333931", "L:A-01-05", "T:0042"])
+@pytest.mark.parametrize("raw", ["4006381333931", "L:A-01-05", "O:SO1"])
 def test_finished_list_expects_nothing(raw: str) -> None:
     done = tuple(line(n, "CUP", "A-01-05", qty=1, picked=1) for n in range(2))
     decision = judge(parse_scan(raw), "CUP", done)
@@ -307,7 +314,9 @@ def test_verdicts_never_accept_the_wrong_thing(
         assert code.value.upper() == now.location.upper()
         assert decision.confirms_location == now.location
     if now is None:
-        assert decision.verdict not in ACCEPTED
+        assert decision.verdict not in ACCEPTED or decision.verdict is Verdict.TOTE_OK
+    if decision.verdict is Verdict.TOTE_OK:
+        assert code.kind is CodeKind.TOTE and decision.binds_tote == code.value
     if decision.verdict is Verdict.OVER_PICK:
         assert all(candidate.done for candidate in lines if candidate.sku == sku)
     if code.kind is CodeKind.UNKNOWN:

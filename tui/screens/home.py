@@ -9,8 +9,8 @@ from textual.containers import Vertical
 from textual.widgets import Footer, Static
 
 from core.i18n import _
-from core.model import OrderStatus
-from core.ports import FloorSummary, PickView, ScanOutcome
+from core.model import OrderStatus, Role
+from core.ports import FloorSummary, PackView, PickView, ScanOutcome
 from tui.screens.base import FloorScreen
 from tui.widgets.devicebar import DeviceBar
 
@@ -20,9 +20,24 @@ class HomeScreen(FloorScreen):
 
     BINDINGS = [
         Binding("n", "next_list", _("Next list")),
+        Binding("p", "pack", _("Pack")),
+        Binding("b", "batch_print", _("Print wave")),
         Binding("r", "refresh", _("Refresh")),
         Binding("l", "logout", _("Log out")),
     ]
+
+    #: Which roles see which keys (the services check the roles again, whatever the keys).
+    ROLE_ACTIONS = {
+        "pack": frozenset({Role.PACKER, Role.SUPERVISOR, Role.ADMIN}),
+        "batch_print": frozenset({Role.PACKER, Role.SUPERVISOR, Role.ADMIN}),
+    }
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide the bench keys from pickers."""
+        roles = self.ROLE_ACTIONS.get(action)
+        if roles is None:
+            return True
+        return self.wapp.operator is not None and self.wapp.operator.role in roles
 
     def compose(self) -> ComposeResult:
         yield DeviceBar()
@@ -36,8 +51,13 @@ class HomeScreen(FloorScreen):
                 id="home-title",
             )
             yield Static("", id="home-summary")
-            yield Static(_("Press N for the next pick list."), id="home-hint")
+            yield Static(self._start_hint(), id="home-hint")
         yield Footer()
+
+    def _start_hint(self) -> str:
+        if self.operator.role is Role.PICKER:
+            return _("Press N for the next pick list.")
+        return _("Scan a pick list, tote or order to pack it (or press P). N: pick a list.")
 
     def on_mount(self) -> None:
         self.run_floor(self.floor.current_pick, self.operator, then=self._resume)
@@ -48,8 +68,15 @@ class HomeScreen(FloorScreen):
     def _resume(self, view: PickView | None) -> None:
         if view is not None:
             self._open(view)
-        else:
-            self.action_refresh()
+            return
+        self.action_refresh()
+        if self.check_action("pack", ()):
+            self.run_floor(self.floor.current_pack, self.operator, then=self._resume_bench)
+
+    def _resume_bench(self, bench: PackView) -> None:
+        """Orders left open at this bench (a logout, a crash): back to them."""
+        if (bench.checking or bench.to_ship) and self.is_current:
+            self.action_pack()
 
     def action_refresh(self) -> None:
         self.run_floor(self.floor.summary, then=self._show_summary)
@@ -87,7 +114,11 @@ class HomeScreen(FloorScreen):
         self.app.push_screen(PickScreen(view))
 
     def handle_scan(self, raw: str, source: str) -> None:
-        """Nothing to pick yet: store the scan and say what to do instead."""
+        """At a bench a scan starts packing; a picker is told to take a list first (the scan
+        is stored either way)."""
+        if self.check_action("pack", ()):
+            self.action_pack(first_scan=(raw, source))
+            return
         self.app.bell()
         self._hint(_("Scan ignored: take a list first (press N)."), error=False)
         self.run_floor(self.floor.record_scan, self.operator, raw, source, then=_stored)
@@ -99,6 +130,18 @@ class HomeScreen(FloorScreen):
         hint = self.query_one("#home-hint", Static)
         hint.update(Text(text))
         hint.set_class(error, "banner-error")
+
+    def action_pack(self, first_scan: tuple[str, str] | None = None) -> None:
+        """Open the packing bench (a scan that brought us here is its first scan)."""
+        from tui.screens.pack import PackScreen
+
+        self.app.push_screen(PackScreen(first_scan))
+
+    def action_batch_print(self) -> None:
+        """Print a released wave's labels and pick sheets in one go (打单)."""
+        from tui.screens.batch import BatchPrintScreen
+
+        self.app.push_screen(BatchPrintScreen())
 
     def action_logout(self) -> None:
         from tui.screens.login import LoginScreen

@@ -82,3 +82,94 @@ def _rescan(raw: str, source: str) -> object:
     from tui.messages import ScanRead
 
     return ScanRead(raw, source)
+
+
+class ReasonEntry(ModalScreen[str | None]):
+    """Ask why (voiding or reprinting a label, overriding a carrier): the words are kept in
+    the audit trail, so an empty reason is not accepted."""
+
+    BINDINGS = [Binding("escape", "cancel", _("Back"))]
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(self.question, classes="dialog-title")
+            yield Input(placeholder=_("reason"), id="reason")
+
+    def on_mount(self) -> None:
+        self.query_one("#reason", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.value.strip():
+            self.dismiss(event.value.strip())
+        else:
+            self.app.bell()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class MissingDialog(ModalScreen[str | None]):
+    """Why units of an order are not there: 1 not in the tote, 2 damaged, 3 mismatch."""
+
+    BINDINGS = [
+        Binding("1", "reason('not_in_tote')", _("Not in tote")),
+        Binding("2", "reason('damaged')", _("Damaged")),
+        Binding("3", "reason('mismatch')", _("Mismatch")),
+        Binding("escape", "cancel", _("Back")),
+    ]
+
+    def __init__(self, order_no: str, missing: int) -> None:
+        super().__init__()
+        self.order_no = order_no
+        self.missing = missing
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(
+                _("{order}: {n} units missing. Send it to the exception queue?").format(
+                    order=self.order_no, n=self.missing
+                ),
+                classes="dialog-title",
+            )
+            yield Static(_("1  not in the tote"))
+            yield Static(_("2  damaged"))
+            yield Static(_("3  wrong item (mismatch)"))
+            yield Static(_("Esc  back to checking"))
+
+    def action_reason(self, value: str) -> None:
+        self.dismiss(value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ChoiceDialog(ModalScreen[int | None]):
+    """Pick one of up to nine things by its number."""
+
+    BINDINGS = [
+        *(Binding(str(n), f"choose({n})", show=False) for n in range(1, 10)),
+        Binding("escape", "cancel", _("Back")),
+    ]
+
+    def __init__(self, title: str, options: list[str]) -> None:
+        super().__init__()
+        self.title_text = title
+        self.options = options[:9]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(self.title_text, classes="dialog-title")
+            for number, option in enumerate(self.options, start=1):
+                yield Static(f"{number}  {option}")
+            yield Static(_("Esc  back"))
+
+    def action_choose(self, number: int) -> None:
+        if 1 <= number <= len(self.options):
+            self.dismiss(number - 1)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

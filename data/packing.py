@@ -1,0 +1,1016 @@
+"""The packing bench on the store: open a list, tote or order at a bench, check every unit
+(验货), close an order with its weight, carrier, waybill numbers and labels, confirm parcels
+out by scanning their labels, void and reprint labels.
+
+Every step is one ``BEGIN IMMEDIATE`` transaction with its audit rows; closing an order writes
+its shipment, its waybill numbers and its label jobs in the same transaction, so a packed order
+never lacks its label job and a label job never lacks its order.
+
+Orders at a bench: ``packing`` with ``pack_station`` = the bench while their units are checked
+(opening another list or order at the bench parks them back to ``picked``, their checked
+counts kept), then ``packed`` until every parcel's label is scanned (``shipped``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from core.carriers import CarrierChoice, Destination, check_override, choose_carrier
+
+from core.clock import from_iso
+from core.codes import CodePrefixes, ScannedCode, display_code, parse_scan
+from core.errors import NotFound, Rejected
+from core.i18n import _
+from core.labels import LabelError, LabelOrder, LabelShipment, Sender, compose_outbound_label
+from core.model import CodeKind, OrderStatus, PickListStatus, Priority, Verdict
+from core.packing import (
+    MissingReason,
+    PackDecision,
+    PackLineState,
+    PackOrderState,
+    check_packages,
+    judge_pack_scan,
+)
+from core.ports import (
+    PackageView,
+    PackLineView,
+    PackOrderView,
+    PackOutcome,
+    PackView,
+    ShipmentView,
+)
+from core.roles import Permission
+from core.sla import PRIORITY_RANK
+from data import carriers, printing, settings
+from data.catalog import sku_for_code
+from data.store import Actor, Store, Write
+
+#: Shipment statuses of a label that still counts (not voided).
+LIVE = ("labelled", "packed", "shipped")
+
+
+@dataclass(frozen=True)
+class BenchContext:
+    """Settings a bench transaction needs, read before it starts."""
+
+    prefixes: CodePrefixes
+    sender: Sender
+    policy: Any
+    today: date
+
+
+def bench_context(store: Store) -> BenchContext:
+    """The settings of the bench's rules, read outside the write."""
+    return BenchContext(
+        prefixes=settings.prefixes(store),
+        sender=settings.sender(store),
+        policy=carriers.carrier_policy(store),
+        today=store.clock.now().date(),
+    )
+
+
+# --------------------------------------------------------------------------- reading the bench
+
+
+def read_bench(store: Store, station: str) -> PackView:
+    """The bench as the pack screen shows it."""
+    with store.read() as conn:
+        return bench_view(conn, station, settings.get(store, "prefix.picklist"))
+
+
+def bench_view(conn: Any, station: str, list_prefix: str = "P:", source: str = "") -> PackView:
+    """Orders checking at the bench (most urgent first) and packed parcels waiting to ship."""
+    rows = conn.execute(
+        "SELECT * FROM orders WHERE pack_station = ? AND status IN (?, ?)"
+        " ORDER BY due_at, order_no",
+        (station, OrderStatus.PACKING.value, OrderStatus.PACKED.value),
+    ).fetchall()
+    views = [order_view(conn, row, list_prefix) for row in rows]
+    checking = tuple(v for v in views if v.status is OrderStatus.PACKING)
+    to_ship = tuple(v for v in views if v.status is OrderStatus.PACKED)
+    if not source and checking:
+        codes = {v.picklist_code for v in checking if v.picklist_code}
+        source = codes.pop() if len(codes) == 1 else ""
+    return PackView(station=station, checking=checking, to_ship=to_ship, source=source)
+
+
+def order_view(conn: Any, order: Any, list_prefix: str = "P:") -> PackOrderView:
+    """One order with its lines and live shipment."""
+    lines = tuple(
+        PackLineView(
+            sku=row["sku"],
+            name=row["name"] or "",
+            qty=row["qty"],
+            packed=row["packed"],
+            barcode=row["barcode"] or "",
+        )
+        for row in conn.execute(
+            "SELECT l.sku, p.name, l.qty, l.packed,"
+            " (SELECT min(code) FROM barcodes b WHERE b.sku = l.sku) AS barcode"
+            " FROM order_lines l LEFT JOIN products p ON p.sku = l.sku"
+            " WHERE l.order_no = ? ORDER BY l.line_no",
+            (order["order_no"],),
+        )
+    )
+    weight = conn.execute(
+        "SELECT coalesce(sum(l.qty * coalesce(p.weight_g, 0)), 0) FROM order_lines l"
+        " LEFT JOIN products p ON p.sku = l.sku WHERE l.order_no = ?",
+        (order["order_no"],),
+    ).fetchone()[0]
+    return PackOrderView(
+        order_no=order["order_no"],
+        status=OrderStatus(order["status"]),
+        priority=Priority(order["priority"]),
+        due_at=from_iso(order["due_at"]),
+        customer_name=order["customer_name"],
+        city=order["city"],
+        lines=lines,
+        picklist_code=(
+            f"{list_prefix}{order['picklist_id']:06d}" if order["picklist_id"] else None
+        ),
+        expected_weight_g=int(weight),
+        shipment=shipment_view(conn, order["order_no"]),
+    )
+
+
+def shipment_view(conn: Any, order_no: str) -> ShipmentView | None:
+    """An order's live (not voided) shipment with its parcels and their label jobs."""
+    row = conn.execute(
+        "SELECT * FROM shipments WHERE order_no = ? AND status != 'void'", (order_no,)
+    ).fetchone()
+    if row is None:
+        return None
+    packages = tuple(
+        PackageView(
+            seq=p["seq"], waybill_no=p["waybill_no"], status=p["status"], label_status=p["job"]
+        )
+        for p in conn.execute(
+            "SELECT p.seq, p.waybill_no, p.status, j.status AS job FROM packages p"
+            " LEFT JOIN print_jobs j ON j.id = p.print_job_id"
+            " WHERE p.shipment_id = ? ORDER BY p.seq",
+            (row["id"],),
+        )
+    )
+    return ShipmentView(
+        shipment_id=row["id"],
+        status=row["status"],
+        carrier=row["carrier"],
+        service=row["service"],
+        reason=row["override_reason"] or row["choice_reason"],
+        weight_g=row["weight_g"],
+        weight_source=row["weight_source"],
+        packages=packages,
+    )
+
+
+# --------------------------------------------------------------------------- one scan
+
+
+@dataclass
+class _Step:
+    """What a scan did, gathered while the transaction runs."""
+
+    verdict: Verdict
+    message: str
+    order_no: str | None = None
+    task: str = "pack"
+    sku: str | None = None
+    source: str = ""
+
+
+def pack_scan(
+    store: Store, actor: Actor, raw: str, source: str, context: BenchContext
+) -> PackOutcome:
+    """Judge and record one scan at the actor's bench (see the module docstring)."""
+    code = parse_scan(raw, context.prefixes)
+    station = actor.station
+    with store.write(actor) as write:
+        write.require(Permission.PACK)
+        step = _scan_step(write, station, code, context)
+        write.execute(
+            "INSERT INTO scans (at, user, station, source, raw, kind, code, sku, verdict,"
+            " order_no, message, task) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                write.now,
+                actor.user,
+                station,
+                source,
+                raw,
+                code.kind.value,
+                code.value,
+                step.sku,
+                step.verdict.value,
+                step.order_no,
+                step.message,
+                step.task,
+            ),
+        )
+        write.audit(
+            f"{step.task}.{step.verdict.value}",
+            step.order_no or station,
+            code=code.value,
+            station=station,
+        )
+        view = bench_view(write.conn, station, context.prefixes.picklist, step.source)
+    return PackOutcome(
+        verdict=step.verdict,
+        message=step.message,
+        code=display_code(raw),
+        view=view,
+        accepted=step.verdict in (Verdict.OK, Verdict.LOCATION_OK),
+        order_no=step.order_no,
+    )
+
+
+def _scan_step(write: Write, station: str, code: ScannedCode, context: BenchContext) -> _Step:
+    if code.kind is CodeKind.PICKLIST:
+        return _open_list_code(write, station, code.value, context)
+    if code.kind is CodeKind.TOTE:
+        return _open_tote(write, station, code.value, context)
+    if code.kind is CodeKind.ORDER:
+        return _open_order(write, station, code.value)
+    if code.kind not in (CodeKind.LOCATION, CodeKind.USER):
+        package = _package_by_waybill(write, display_code(code.raw).strip())
+        if package is not None:
+            return _ship(write, package)
+    return _check_unit(write, station, code, context)
+
+
+# -- opening work at the bench -------------------------------------------------------------------
+
+
+def _park_others(write: Write, station: str, keep: set[str]) -> list[str]:
+    """Orders still checking at this bench that are not being opened go back to ``picked``
+    (their checked units are kept for whoever opens them next)."""
+    parked = [
+        row["order_no"]
+        for row in write.execute(
+            "SELECT order_no FROM orders WHERE pack_station = ? AND status = ?",
+            (station, OrderStatus.PACKING.value),
+        )
+        if row["order_no"] not in keep
+    ]
+    for order_no in parked:
+        write.execute(
+            "UPDATE orders SET status = ?, pack_station = NULL, packer = NULL, updated_at = ?"
+            " WHERE order_no = ?",
+            (OrderStatus.PICKED.value, write.now, order_no),
+        )
+        write.audit("pack.park", order_no, station=station)
+    return parked
+
+
+def _take_to_bench(write: Write, station: str, order: Any) -> None:
+    if order["status"] == OrderStatus.PACKING.value and order["pack_station"] == station:
+        return
+    if order["status"] == OrderStatus.PACKING.value and order["pack_station"]:
+        write.audit("pack.takeover", order["order_no"], station=station, was=order["pack_station"])
+    write.execute(
+        "UPDATE orders SET status = ?, pack_station = ?, packer = ?, updated_at = ?"
+        " WHERE order_no = ?",
+        (OrderStatus.PACKING.value, station, write.actor.user, write.now, order["order_no"]),
+    )
+    write.audit("order.packing", order["order_no"], station=station)
+
+
+def _open_list_code(write: Write, station: str, value: str, context: BenchContext) -> _Step:
+    if not value.isdigit():
+        return _Step(
+            Verdict.UNKNOWN_CODE,
+            _("{code} is not a pick list code.").format(code=context.prefixes.picklist + value),
+        )
+    return _open_list(write, station, int(value), context)
+
+
+def _open_list(
+    write: Write, station: str, picklist_id: int, context: BenchContext, keep_scan: bool = False
+) -> _Step:
+    code = f"{context.prefixes.picklist}{picklist_id:06d}"
+    plist = write.execute("SELECT * FROM picklists WHERE id = ?", (picklist_id,)).fetchone()
+    if plist is None:
+        return _Step(Verdict.NOT_EXPECTED, _("There is no pick list {code}.").format(code=code))
+    if plist["status"] in (PickListStatus.RELEASED.value, PickListStatus.PICKING.value):
+        who = plist["picker"] or _("nobody yet")
+        return _Step(
+            Verdict.NOT_EXPECTED,
+            _("{code} is still being picked ({who}). Pack it when it is picked.").format(
+                code=code, who=who
+            ),
+        )
+    orders = write.execute(
+        "SELECT * FROM orders WHERE picklist_id = ? ORDER BY due_at, order_no", (picklist_id,)
+    ).fetchall()
+    openable = [
+        o for o in orders if o["status"] in (OrderStatus.PICKED.value, OrderStatus.PACKING.value)
+    ]
+    held = [o for o in orders if o["status"] == OrderStatus.EXCEPTION.value]
+    if not openable:
+        return _Step(
+            Verdict.NOT_EXPECTED,
+            _("{code} has no order left to pack ({states}).").format(
+                code=code,
+                states=", ".join(f"{o['order_no']} {o['status']}" for o in orders) or "—",
+            ),
+        )
+    _park_others(write, station, {o["order_no"] for o in openable})
+    for order in openable:
+        _take_to_bench(write, station, order)
+    units = write.execute(
+        "SELECT coalesce(sum(qty - packed), 0) FROM order_lines WHERE order_no IN"
+        f" ({','.join('?' * len(openable))})",
+        [o["order_no"] for o in openable],
+    ).fetchone()[0]
+    message = _("{code} open: {n} orders, {units} units to check. Scan the units.").format(
+        code=code, n=len(openable), units=units
+    )
+    if held:
+        message += " " + _("Set aside the units of {orders} (exception: {why}).").format(
+            orders=", ".join(o["order_no"] for o in held),
+            why=held[0]["exception_reason"] or "?",
+        )
+    return _Step(Verdict.OK, message, source=code)
+
+
+def _open_tote(write: Write, station: str, value: str, context: BenchContext) -> _Step:
+    plist = write.execute(
+        "SELECT id FROM picklists WHERE upper(tote) = upper(?) ORDER BY id DESC LIMIT 1",
+        (value,),
+    ).fetchone()
+    if plist is None:
+        return _Step(
+            Verdict.NOT_EXPECTED,
+            _("Tote {tote} belongs to no pick list. Scan the list or an order.").format(
+                tote=context.prefixes.tote + value
+            ),
+        )
+    return _open_list(write, station, plist["id"], context)
+
+
+def _open_order(write: Write, station: str, order_no: str) -> _Step:
+    order = write.execute("SELECT * FROM orders WHERE order_no = ?", (order_no,)).fetchone()
+    if order is None:
+        return _Step(Verdict.NOT_EXPECTED, _("There is no order {order}.").format(order=order_no))
+    status = OrderStatus(order["status"])
+    if status in (OrderStatus.PICKED, OrderStatus.PACKING):
+        _park_others(write, station, {order_no})
+        _take_to_bench(write, station, order)
+        return _Step(
+            Verdict.OK,
+            _("{order} open at this bench. Scan its units.").format(order=order_no),
+            order_no=order_no,
+            source=order_no,
+        )
+    if status is OrderStatus.PACKED:
+        return _Step(
+            Verdict.NOT_EXPECTED,
+            _("{order} is packed: scan its waybill label to ship it.").format(order=order_no),
+            order_no=order_no,
+        )
+    if status is OrderStatus.SHIPPED:
+        return _Step(
+            Verdict.NOT_EXPECTED,
+            _("{order} was shipped at {at}.").format(order=order_no, at=order["shipped_at"]),
+            order_no=order_no,
+        )
+    if status is OrderStatus.EXCEPTION:
+        return _Step(
+            Verdict.NOT_EXPECTED,
+            _("{order} is in the exception queue ({why}). Set it aside for a supervisor.").format(
+                order=order_no, why=order["exception_reason"] or "?"
+            ),
+            order_no=order_no,
+        )
+    return _Step(
+        Verdict.NOT_EXPECTED,
+        _("{order} is {status}, not picked yet: it cannot be packed.").format(
+            order=order_no, status=status.value
+        ),
+        order_no=order_no,
+    )
+
+
+# -- checking units ---------------------------------------------------------------------------------
+
+
+def _states(write: Write, station: str) -> list[PackOrderState]:
+    rows = write.execute(
+        "SELECT o.order_no, o.due_at, o.priority, l.id, l.sku, p.name, l.qty, l.packed"
+        " FROM orders o JOIN order_lines l ON l.order_no = o.order_no"
+        " LEFT JOIN products p ON p.sku = l.sku"
+        " WHERE o.pack_station = ? AND o.status = ? ORDER BY o.due_at, o.order_no, l.line_no",
+        (station, OrderStatus.PACKING.value),
+    ).fetchall()
+    orders: dict[str, tuple[tuple[object, ...], list[PackLineState]]] = {}
+    for row in rows:
+        urgency = (row["due_at"], PRIORITY_RANK[Priority(row["priority"])], row["order_no"])
+        orders.setdefault(row["order_no"], (urgency, []))[1].append(
+            PackLineState(row["id"], row["sku"], row["name"] or "", row["qty"], row["packed"])
+        )
+    return [
+        PackOrderState(order_no, urgency, tuple(lines))
+        for order_no, (urgency, lines) in orders.items()
+    ]
+
+
+def _check_unit(write: Write, station: str, code: ScannedCode, context: BenchContext) -> _Step:
+    sku = sku_for_code(write.conn, code) if code.kind is CodeKind.PRODUCT else None
+    states = _states(write, station)
+    opened = ""
+    if not states and sku is not None:
+        opened = _open_by_unit(write, station, sku, context)
+        states = _states(write, station)
+    decision: PackDecision = judge_pack_scan(states, code, sku)
+    step = _Step(decision.verdict, decision.message, decision.order_no, sku=sku, source=opened)
+    if decision.verdict is Verdict.OK and decision.line_id is not None:
+        counted = write.execute(
+            "UPDATE order_lines SET packed = packed + 1 WHERE id = ? AND packed < qty",
+            (decision.line_id,),
+        ).rowcount
+        if counted != 1:
+            raise Rejected(_("that unit was counted already"))
+        left = write.execute(
+            "SELECT coalesce(sum(qty - packed), 0) FROM order_lines WHERE order_no = ?",
+            (decision.order_no,),
+        ).fetchone()[0]
+        if left == 0:
+            step.message += "  " + _("All units checked: type the weight.")
+        if opened:
+            step.message = _("{code} opened. ").format(code=opened) + step.message
+    return step
+
+
+def _open_by_unit(write: Write, station: str, sku: str, context: BenchContext) -> str:
+    """A unit scanned at an empty bench opens the most urgent picked list (or order) that
+    still misses it; returns what was opened ("" when nothing needs it)."""
+    row = write.execute(
+        "SELECT o.order_no, o.picklist_id FROM orders o JOIN order_lines l"
+        " ON l.order_no = o.order_no WHERE o.status = ? AND l.sku = ? AND l.packed < l.qty"
+        " AND (o.pack_station IS NULL OR o.pack_station = ?)"
+        " ORDER BY o.due_at, o.order_no LIMIT 1",
+        (OrderStatus.PICKED.value, sku, station),
+    ).fetchone()
+    if row is None:
+        return ""
+    if row["picklist_id"] is not None:
+        step = _open_list(write, station, row["picklist_id"], context)
+    else:
+        step = _open_order(write, station, row["order_no"])
+    return step.source if step.verdict is Verdict.OK else ""
+
+
+# -- shipping --------------------------------------------------------------------------------------
+
+
+def _package_by_waybill(write: Write, text: str) -> Any:
+    """The parcel whose waybill number was scanned (numbers are stored in capitals)."""
+    if not text:
+        return None
+    query = (
+        "SELECT p.*, s.order_no, s.status AS shipment_status FROM packages p"
+        " JOIN shipments s ON s.id = p.shipment_id WHERE p.waybill_no = ?"
+    )
+    return (
+        write.execute(query, (text,)).fetchone() or write.execute(query, (text.upper(),)).fetchone()
+    )
+
+
+def _ship(write: Write, package: Any) -> _Step:
+    order_no, waybill = package["order_no"], package["waybill_no"]
+    if package["status"] == "void":
+        return _Step(
+            Verdict.NOT_EXPECTED,
+            _("VOID label {waybill} ({order}): do not ship it. Peel it off.").format(
+                waybill=waybill, order=order_no
+            ),
+            order_no,
+            task="ship",
+        )
+    if package["status"] == "shipped":
+        return _Step(
+            Verdict.NOT_EXPECTED,
+            _("{waybill} ({order}) was shipped already at {at}.").format(
+                waybill=waybill, order=order_no, at=package["shipped_at"]
+            ),
+            order_no,
+            task="ship",
+        )
+    if package["shipment_status"] != "packed":
+        return _Step(
+            Verdict.NOT_EXPECTED,
+            _("{order} is not packed yet: check its units before it ships.").format(order=order_no),
+            order_no,
+            task="ship",
+        )
+    write.execute(
+        "UPDATE packages SET status = 'shipped', shipped_at = ?, shipped_by = ? WHERE id = ?",
+        (write.now, write.actor.user, package["id"]),
+    )
+    write.audit("package.shipped", order_no, waybill=waybill, seq=package["seq"])
+    left = write.execute(
+        "SELECT count(*) FROM packages WHERE shipment_id = ? AND status = 'labelled'",
+        (package["shipment_id"],),
+    ).fetchone()[0]
+    total = write.execute(
+        "SELECT count(*) FROM packages WHERE shipment_id = ? AND status != 'void'",
+        (package["shipment_id"],),
+    ).fetchone()[0]
+    if left:
+        return _Step(
+            Verdict.OK,
+            _("{waybill} out ({n}/{m} of {order}). Scan the next parcel's label.").format(
+                waybill=waybill, n=total - left, m=total, order=order_no
+            ),
+            order_no,
+            task="ship",
+        )
+    _ship_order(write, order_no, package["shipment_id"])
+    return _Step(
+        Verdict.OK,
+        _("{order} shipped ({waybill}).").format(order=order_no, waybill=waybill),
+        order_no,
+        task="ship",
+    )
+
+
+def _ship_order(write: Write, order_no: str, shipment_id: int) -> None:
+    """Every parcel is out: the order is shipped and its units leave the stock."""
+    write.execute(
+        "UPDATE shipments SET status = 'shipped', shipped_at = ?, shipped_by = ? WHERE id = ?",
+        (write.now, write.actor.user, shipment_id),
+    )
+    for line in write.execute(
+        "SELECT id, sku, qty, reserved FROM order_lines WHERE order_no = ?", (order_no,)
+    ).fetchall():
+        write.execute(
+            "UPDATE products SET on_hand = on_hand - ?, reserved = reserved - ?,"
+            " updated_at = ? WHERE sku = ?",
+            (line["qty"], line["reserved"], write.now, line["sku"]),
+        )
+    write.execute("UPDATE order_lines SET reserved = 0 WHERE order_no = ?", (order_no,))
+    write.execute(
+        "UPDATE orders SET status = ?, shipped_at = ?, updated_at = ? WHERE order_no = ?",
+        (OrderStatus.SHIPPED.value, write.now, write.now, order_no),
+    )
+    write.audit("order.shipped", order_no, shipment=shipment_id)
+
+
+# --------------------------------------------------------------------------- closing an order
+
+
+def _bench_order(write: Write, station: str, order_no: str, statuses: tuple[str, ...]) -> Any:
+    order = write.execute("SELECT * FROM orders WHERE order_no = ?", (order_no,)).fetchone()
+    if order is None:
+        raise NotFound(_("no order {order}").format(order=order_no))
+    if order["status"] not in statuses or order["pack_station"] != station:
+        raise Rejected(
+            _("{order} is not open at this bench ({status}); scan it here first.").format(
+                order=order_no, status=order["status"]
+            )
+        )
+    return order
+
+
+def _destination(order: Any) -> Destination:
+    return Destination(country=order["country"], province=order["province"], city=order["city"])
+
+
+def carrier_choice(
+    write: Write,
+    order: Any,
+    weight_g: int,
+    context: BenchContext,
+    carrier: str | None,
+    service: str | None,
+) -> CarrierChoice:
+    """The rules' carrier for an order (or the packer's override, checked)."""
+    known = carriers.load_carriers(write.conn)
+    if carrier:
+        return check_override(
+            known, _destination(order), carrier, service or None, weight_g, context.policy
+        )
+    return choose_carrier(
+        known, _destination(order), Priority(order["priority"]), weight_g, context.policy
+    )
+
+
+def propose(
+    store: Store, order_no: str, weight_g: int, context: BenchContext
+) -> tuple[CarrierChoice, int]:
+    """The rules' carrier for an order at a weight, and how many waybill numbers that carrier
+    has left (nothing is written)."""
+    with store.read() as conn:
+        order = conn.execute("SELECT * FROM orders WHERE order_no = ?", (order_no,)).fetchone()
+        if order is None:
+            raise NotFound(_("no order {order}").format(order=order_no))
+        choice = choose_carrier(
+            carriers.load_carriers(conn),
+            _destination(order),
+            Priority(order["priority"]),
+            weight_g,
+            context.policy,
+        )
+        free = conn.execute(
+            "SELECT count(*) FROM waybill_numbers WHERE carrier = ? AND status = 'free'",
+            (choice.carrier,),
+        ).fetchone()[0]
+    return choice, int(free)
+
+
+def _label_content(
+    order: Any,
+    shipment: CarrierChoice,
+    waybill: str,
+    weight_g: int,
+    seq: int,
+    count: int,
+    context: BenchContext,
+) -> dict[str, Any]:
+    try:
+        label = compose_outbound_label(
+            LabelOrder(
+                order_no=order["order_no"],
+                priority=order["priority"],
+                customer_name=order["customer_name"],
+                phone=order["phone"],
+                province=order["province"],
+                city=order["city"],
+                district=order["district"],
+                address=order["address"],
+                postcode=order["postcode"],
+            ),
+            LabelShipment(
+                carrier=shipment.carrier,
+                service=shipment.service,
+                waybill_no=waybill,
+                weight_g=weight_g,
+                package_no=seq,
+                package_count=count,
+            ),
+            context.sender,
+            context.today,
+        )
+    except LabelError as error:
+        raise Rejected(
+            _("cannot make a label for {order}: {error}").format(
+                order=order["order_no"], error=error
+            )
+        ) from None
+    return printing.outbound_content(label)
+
+
+def require_printer(write: Write, station: str) -> None:
+    """Refuse when the station has no printer: a label must have somewhere to print."""
+    row = write.execute("SELECT printer_url FROM stations WHERE name = ?", (station,)).fetchone()
+    if row is None or not row["printer_url"]:
+        raise Rejected(
+            _(
+                "Station {station} has no printer, and a packed order needs its label. "
+                "Configure one: wareterm stations add {station} --printer URL"
+            ).format(station=station)
+        )
+
+
+def new_shipment(
+    write: Write,
+    order: Any,
+    choice: CarrierChoice,
+    weight_g: int,
+    weight_source: str,
+    packages: int,
+    status: str,
+    station: str,
+    context: BenchContext,
+    override_reason: str | None = None,
+    batch_id: int | None = None,
+) -> int:
+    """A shipment with one parcel per package: waybill numbers taken from the carrier's pool
+    and a label job per parcel, all inside the caller's transaction; returns its id."""
+    taken = carriers.take_waybills(write, choice.carrier, packages)
+    cursor = write.execute(
+        "INSERT INTO shipments (order_no, status, carrier, service, choice_reason,"
+        " override_reason, weight_g, weight_source, packages, station, created_by, created_at,"
+        " packed_by, packed_at, batch_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        (
+            order["order_no"],
+            status,
+            choice.carrier,
+            choice.service,
+            choice.reason,
+            override_reason,
+            weight_g,
+            weight_source,
+            packages,
+            station,
+            write.actor.user,
+            write.now,
+            write.actor.user if status == "packed" else None,
+            write.now if status == "packed" else None,
+            batch_id,
+        ),
+    )
+    shipment_id = int(cursor.lastrowid or 0)
+    for seq, number in enumerate(taken.numbers, start=1):
+        package = write.execute(
+            "INSERT INTO packages (shipment_id, seq, waybill_no, status) VALUES (?,?,?,?)",
+            (shipment_id, seq, number, "labelled"),
+        )
+        package_id = int(package.lastrowid or 0)
+        carriers.attach(write, number, package_id)
+        content = _label_content(order, choice, number, weight_g, seq, packages, context)
+        job = printing.enqueue(
+            write, station, "outbound", order["order_no"], content, batch_id=batch_id
+        )
+        write.execute("UPDATE packages SET print_job_id = ? WHERE id = ?", (job, package_id))
+    write.audit(
+        "shipment.create",
+        order["order_no"],
+        shipment=shipment_id,
+        carrier=choice.carrier,
+        service=choice.service,
+        reason=choice.reason,
+        override=override_reason,
+        waybills=list(taken.numbers),
+        weight_g=weight_g,
+        low_pool=taken.low,
+    )
+    return shipment_id
+
+
+def finish_pack(
+    store: Store,
+    actor: Actor,
+    order_no: str,
+    weight_g: int,
+    packages: int,
+    context: BenchContext,
+    carrier: str | None = None,
+    service: str | None = None,
+    override_reason: str | None = None,
+) -> PackOutcome:
+    """Close a fully checked order at the actor's bench (see :meth:`core.ports.Floor.finish_pack`).
+    A label printed earlier in a batch is kept when the packer keeps its carrier and parcel
+    count; otherwise it is voided and new labels are made."""
+    packages = check_packages(packages)
+    override_reason = " ".join((override_reason or "").split()) or None
+    if carrier and not override_reason:
+        raise Rejected(_("Say why the carrier is changed (the reason is kept)."))
+    station = actor.station
+    with store.write(actor) as write:
+        write.require(Permission.PACK)
+        order = _bench_order(write, station, order_no, (OrderStatus.PACKING.value,))
+        unchecked = write.execute(
+            "SELECT coalesce(sum(qty - packed), 0) FROM order_lines WHERE order_no = ?",
+            (order_no,),
+        ).fetchone()[0]
+        if unchecked:
+            raise Rejected(
+                _(
+                    "{n} units of {order} are not checked yet: scan them, or declare them missing."
+                ).format(n=unchecked, order=order_no)
+            )
+        require_printer(write, station)
+        live = write.execute(
+            "SELECT * FROM shipments WHERE order_no = ? AND status != 'void'", (order_no,)
+        ).fetchone()
+        keep = (
+            live is not None
+            and live["status"] == "labelled"
+            and not carrier
+            and live["packages"] == packages
+        )
+        if keep:
+            write.execute(
+                "UPDATE shipments SET status = 'packed', weight_g = ?, weight_source = 'typed',"
+                " packed_by = ?, packed_at = ? WHERE id = ?",
+                (weight_g, actor.user, write.now, live["id"]),
+            )
+            message = _(
+                "{order} packed; its label was printed earlier ({carrier} {waybills}). "
+                "Scan the label to ship it."
+            )
+        else:
+            if live is not None:
+                _void_shipment(write, live, _("relabelled at the bench"))
+            choice = carrier_choice(write, order, weight_g, context, carrier, service)
+            new_shipment(
+                write,
+                order,
+                choice,
+                weight_g,
+                "typed",
+                packages,
+                "packed",
+                station,
+                context,
+                override_reason=override_reason,
+            )
+            message = _(
+                "{order} packed: {carrier} {waybills}. Stick the label, then scan it to ship."
+            )
+        write.execute(
+            "UPDATE orders SET status = ?, updated_at = ? WHERE order_no = ?",
+            (OrderStatus.PACKED.value, write.now, order_no),
+        )
+        write.audit("order.packed", order_no, weight_g=weight_g, packages=packages)
+        view = bench_view(write.conn, station, context.prefixes.picklist)
+    shipment = view.order(order_no)
+    waybills = " ".join(shipment.shipment.waybills) if shipment and shipment.shipment else ""
+    carrier_name = shipment.shipment.carrier if shipment and shipment.shipment else ""
+    return PackOutcome(
+        Verdict.OK,
+        message.format(order=order_no, carrier=carrier_name, waybills=waybills),
+        order_no,
+        view,
+        accepted=True,
+        order_no=order_no,
+    )
+
+
+# --------------------------------------------------------------------------- exceptions, voids, reprints
+
+
+def declare_missing(
+    store: Store,
+    actor: Actor,
+    order_no: str,
+    reason: MissingReason,
+    note: str,
+    context: BenchContext,
+) -> PackOutcome:
+    """Units of an order at the bench are not there (or broken): the order goes to the
+    exception queue with what is missing and why."""
+    station = actor.station
+    note = " ".join(note.split())
+    with store.write(actor) as write:
+        write.require(Permission.PACK)
+        _bench_order(write, station, order_no, (OrderStatus.PACKING.value,))
+        missing = write.execute(
+            "SELECT sku, qty - packed AS n FROM order_lines WHERE order_no = ? AND packed < qty"
+            " ORDER BY line_no",
+            (order_no,),
+        ).fetchall()
+        if not missing:
+            raise Rejected(
+                _("Every unit of {order} is checked: nothing is missing.").format(order=order_no)
+            )
+        what = ", ".join(f"{row['sku']} ×{row['n']}" for row in missing)
+        detail = _("pack check: {what} missing ({reason})").format(what=what, reason=reason.value)
+        if note:
+            detail += f" — {note}"
+        write.execute(
+            "UPDATE orders SET status = ?, exception_reason = ?, updated_at = ? WHERE order_no = ?",
+            (OrderStatus.EXCEPTION.value, detail, write.now, order_no),
+        )
+        write.audit("order.exception", order_no, reason=detail, kind=reason.value)
+        view = bench_view(write.conn, station, context.prefixes.picklist)
+    return PackOutcome(
+        Verdict.OK,
+        _("{order} goes to the exception queue: {detail}. Set its units aside.").format(
+            order=order_no, detail=detail
+        ),
+        order_no,
+        view,
+        accepted=True,
+        order_no=order_no,
+    )
+
+
+def _void_shipment(write: Write, shipment: Any, reason: str) -> None:
+    """Void a shipment that has not shipped: its waybill numbers are never used again and its
+    label jobs that have not printed are cancelled."""
+    packages = write.execute(
+        "SELECT * FROM packages WHERE shipment_id = ? AND status != 'void'", (shipment["id"],)
+    ).fetchall()
+    if any(p["status"] == "shipped" for p in packages):
+        raise Rejected(
+            _("{order} has a parcel out already; its labels cannot be voided.").format(
+                order=shipment["order_no"]
+            )
+        )
+    for package in packages:
+        write.execute("UPDATE packages SET status = 'void' WHERE id = ?", (package["id"],))
+        carriers.void_waybill(write, package["waybill_no"])
+        if package["print_job_id"] is not None:
+            cancelled = write.execute(
+                "UPDATE print_jobs SET status = 'cancelled', next_attempt_at = NULL,"
+                " updated_at = ? WHERE id = ? AND status IN ('queued', 'failed', 'uncertain')",
+                (write.now, package["print_job_id"]),
+            ).rowcount
+            if cancelled:
+                write.audit(
+                    "print.cancel", shipment["order_no"], job=package["print_job_id"], reason=reason
+                )
+    write.execute(
+        "UPDATE shipments SET status = 'void', void_reason = ? WHERE id = ?",
+        (reason, shipment["id"]),
+    )
+    write.audit(
+        "shipment.void",
+        shipment["order_no"],
+        shipment=shipment["id"],
+        waybills=[p["waybill_no"] for p in packages],
+        reason=reason,
+    )
+
+
+def void_label(
+    store: Store, actor: Actor, order_no: str, reason: str, context: BenchContext
+) -> PackOutcome:
+    """Void an order's labels before it ships; a packed order comes back to this bench."""
+    reason = " ".join(reason.split())
+    if not reason:
+        raise Rejected(_("Say why the label is voided (the reason is kept)."))
+    station = actor.station
+    with store.write(actor) as write:
+        write.require(Permission.PACK)
+        live = write.execute(
+            "SELECT * FROM shipments WHERE order_no = ? AND status != 'void'", (order_no,)
+        ).fetchone()
+        if live is None:
+            raise Rejected(_("{order} has no label to void.").format(order=order_no))
+        if live["status"] == "shipped":
+            raise Rejected(_("{order} has shipped; its label stays.").format(order=order_no))
+        _void_shipment(write, live, reason)
+        order = write.execute(
+            "SELECT status FROM orders WHERE order_no = ?", (order_no,)
+        ).fetchone()
+        if order["status"] == OrderStatus.PACKED.value:
+            write.execute(
+                "UPDATE orders SET status = ?, pack_station = ?, packer = ?, updated_at = ?"
+                " WHERE order_no = ?",
+                (OrderStatus.PACKING.value, station, actor.user, write.now, order_no),
+            )
+            write.audit("order.packing", order_no, station=station, after="void")
+        view = bench_view(write.conn, station, context.prefixes.picklist)
+    return PackOutcome(
+        Verdict.OK,
+        _(
+            "{order}: label voided; its waybill numbers are never used again. Close it again for "
+            "a new label."
+        ).format(order=order_no),
+        order_no,
+        view,
+        accepted=True,
+        order_no=order_no,
+    )
+
+
+def reprint_label(
+    store: Store, actor: Actor, order_no: str, reason: str, context: BenchContext
+) -> PackOutcome:
+    """Print an order's live labels again at the actor's bench (same numbers, new jobs)."""
+    reason = " ".join(reason.split())
+    if not reason:
+        raise Rejected(_("Say why the label is printed again (the reason is kept)."))
+    station = actor.station
+    with store.write(actor) as write:
+        write.require(Permission.REPRINT)
+        require_printer(write, station)
+        live = write.execute(
+            "SELECT * FROM shipments WHERE order_no = ? AND status != 'void'", (order_no,)
+        ).fetchone()
+        if live is None:
+            raise Rejected(_("{order} has no label to reprint.").format(order=order_no))
+        packages = write.execute(
+            "SELECT p.*, j.content FROM packages p LEFT JOIN print_jobs j"
+            " ON j.id = p.print_job_id WHERE p.shipment_id = ? AND p.status != 'void'"
+            " ORDER BY p.seq",
+            (live["id"],),
+        ).fetchall()
+        for package in packages:
+            if package["content"] is None:
+                raise Rejected(
+                    _("{order}: parcel {seq} has no label on record.").format(
+                        order=order_no, seq=package["seq"]
+                    )
+                )
+            job = printing.enqueue(
+                write, station, "outbound", order_no, json.loads(package["content"])
+            )
+            write.execute(
+                "UPDATE print_jobs SET reprint_of = ? WHERE id = ?", (package["print_job_id"], job)
+            )
+            write.execute("UPDATE packages SET print_job_id = ? WHERE id = ?", (job, package["id"]))
+            write.audit(
+                "print.reprint",
+                order_no,
+                job=job,
+                reprint_of=package["print_job_id"],
+                waybill=package["waybill_no"],
+                station=station,
+                reason=reason,
+            )
+        view = bench_view(write.conn, station, context.prefixes.picklist)
+    return PackOutcome(
+        Verdict.OK,
+        _("{order}: {n} label(s) printing again at {station}.").format(
+            order=order_no, n=len(packages), station=station
+        ),
+        order_no,
+        view,
+        accepted=True,
+        order_no=order_no,
+    )
