@@ -47,9 +47,15 @@ def pool(carrier: str, first: int, count: int = 20) -> list[str]:
 
 @pytest.fixture
 def path(tmp_path: Path) -> Path:
-    """One picked list with a rush order (cup ×1, cable ×1) and a standard order (cup ×2,
-    tea ×1), a packer at bench-1 (a dummy printer), waybill numbers for every carrier."""
     path = tmp_path / "floor.db"
+    build_bench(path)
+    return path
+
+
+def build_bench(path: Path, printer: str = "dummy://") -> None:
+    """Two picked lists: one with a rush order (cup ×1, cable ×1) and a standard order (cup ×2,
+    tea ×1) in tote T:0042, one with an order to Xinjiang (tea ×1) in tote T:0007; packers at
+    bench-1 and bench-2 (``printer``), waybill numbers for every carrier."""
     store = new_store(path)
     catalog.import_products(
         store,
@@ -82,8 +88,8 @@ def path(tmp_path: Path) -> Path:
         "o.csv",
     )
     waves.release_wave(store, ADMIN, max_orders=10, orders_per_list=2)
-    stations.add_station(store, ADMIN, "bench-1", "", "dummy://")
-    stations.add_station(store, ADMIN, "bench-2", "", "dummy://")
+    stations.add_station(store, ADMIN, "bench-1", "", printer)
+    stations.add_station(store, ADMIN, "bench-2", "", printer)
     users.add_user(store, ADMIN, "li.na", "picker", PIN)
     users.add_user(store, ADMIN, "chen.jie", "packer", PIN)
     users.add_user(store, ADMIN, "zhou.li", "packer", PIN)
@@ -104,7 +110,6 @@ def path(tmp_path: Path) -> Path:
             assert outcome.view is not None
             view = outcome.view
     store.close()
-    return path
 
 
 @pytest.fixture

@@ -28,12 +28,14 @@ REFRESH_S = 2.0
 class PackScreen(FloorScreen):
     """Check, weigh, label and ship the orders in front of the packer."""
 
+    # Priority bindings: they work while the weight field has focus (a weight never holds
+    # these letters), so the packer never has to leave the field first.
     BINDINGS = [
-        Binding("m", "missing", _("Missing")),
-        Binding("o", "override", _("Carrier")),
-        Binding("v", "void", _("Void label")),
-        Binding("r", "reprint", _("Reprint")),
-        Binding("c", "type_code", _("Type code")),
+        Binding("m", "missing", _("Missing"), priority=True),
+        Binding("o", "override", _("Carrier"), priority=True),
+        Binding("v", "void", _("Void label"), priority=True),
+        Binding("r", "reprint", _("Reprint"), priority=True),
+        Binding("c", "type_code", _("Type code"), priority=True),
         Binding("escape", "leave", _("Leave")),
     ]
 
@@ -349,9 +351,16 @@ class PackScreen(FloorScreen):
                 if reason:
                     service = option.services[0] if option.services else None
                     self.override = (option.code, service, reason)
-                    weight = self.query_one("#weight", Input)
-                    weight.focus()
-                    self.post_message(Input.Changed(weight, weight.value))
+                    self.query_one("#pack-carrier", Static).update(
+                        Text(
+                            _("{carrier} {service} — override: {reason}").format(
+                                carrier=option.code, service=service or "", reason=reason
+                            )
+                            + "\n"
+                            + _("Type the weight and press Enter.")
+                        )
+                    )
+                    self.query_one("#weight", Input).focus()
 
             self.app.push_screen(
                 ReasonEntry(

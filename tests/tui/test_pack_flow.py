@@ -1,0 +1,184 @@
+"""The packing bench driven through the app with a Pilot at 80x24 and 40x16: scan a list,
+check units (wrong, extra, missing), type the weight, the label is queued, scan it to ship."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input, Static
+
+from core.clock import FixedClock
+from core.model import Verdict
+from data.store import Store, open_store
+from tests.data.test_packing import CABLE, CUP, LOOSE, TEA, build_bench
+from tests.tui.conftest import NOW, badge_login, make_app, scan, wait_until
+from tui.app import WaretermApp
+from tui.screens.pack import PackScreen
+
+
+@pytest.fixture
+def bench_db(tmp_path: Path) -> Path:
+    path = tmp_path / "bench.db"
+    build_bench(path)
+    return path
+
+
+def _store(path: Path) -> Store:
+    return open_store(path, FixedClock(NOW))
+
+
+def _status(path: Path, order_no: str) -> str:
+    return str(_store(path).scalar("SELECT status FROM orders WHERE order_no = ?", (order_no,)))
+
+
+def _banner(app: WaretermApp) -> str:
+    return str(app.screen.query_one("#banner", Static).render())
+
+
+def _first_list(path: Path) -> str:
+    picklist = _store(path).scalar("SELECT picklist_id FROM orders WHERE order_no = 'O-RUSH'")
+    return f"P:{picklist:06d}"
+
+
+async def _bench(pilot: Pilot, path: Path, code: str) -> PackScreen:
+    """Log in the packer by badge and open ``code`` by scanning it on the home screen."""
+    await badge_login(pilot, "chen.jie")
+    await scan(pilot, code)
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, PackScreen))
+    screen = pilot.app.screen
+    assert isinstance(screen, PackScreen)
+    await wait_until(pilot, lambda: screen.last is not None)
+    return screen
+
+
+async def _scan_and_wait(pilot: Pilot, screen: PackScreen, code: str) -> Any:
+    before = screen.last
+    await scan(pilot, code)
+    await wait_until(pilot, lambda: screen.last is not before)
+    return screen.last
+
+
+async def _type_weight(pilot: Pilot, screen: PackScreen, weight: str) -> None:
+    """The packer types slowly (not a scanner burst): set the field, then Enter."""
+    await wait_until(pilot, lambda: bool(screen.query_one("#pack-close").display))
+    field = screen.query_one("#weight", Input)
+    field.value = weight
+    field.focus()
+    await pilot.pause()
+    await pilot.press("enter")
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["bench", "office"])
+async def test_check_weigh_label_and_ship_with_scans_and_the_weight_only(
+    bench_db: Path, size: tuple[int, int]
+) -> None:
+    app = make_app(bench_db, station="bench-1")
+    async with app.run_test(size=size) as pilot:
+        screen = await _bench(pilot, bench_db, _first_list(bench_db))
+        assert screen.last is not None and screen.last.accepted
+        assert "2 orders" in _banner(app)
+        wrong = await _scan_and_wait(pilot, screen, LOOSE)
+        assert wrong.verdict is Verdict.WRONG_ITEM and "WRONG ITEM" in _banner(app)
+        await _scan_and_wait(pilot, screen, CUP)
+        done = await _scan_and_wait(pilot, screen, CABLE)
+        assert done.order_no == "O-RUSH" and "weight" in done.message
+        extra = await _scan_and_wait(pilot, screen, CABLE)
+        assert extra.verdict is Verdict.EXTRA_UNIT and "EXTRA UNIT" in _banner(app)
+        await _type_weight(pilot, screen, "0.42")
+        await wait_until(pilot, lambda: _status(bench_db, "O-RUSH") == "packed")
+        await wait_until(pilot, lambda: "packed" in _banner(app))
+        shipment = json.loads(
+            _store(bench_db).scalar(
+                "SELECT content FROM print_jobs WHERE subject = 'O-RUSH' AND kind = 'outbound'"
+            )
+        )
+        assert shipment["weight_g"] == 420
+        waybill = shipment["waybill_no"]
+        assert waybill in str(screen.query_one("#pack-ship", Static).render())
+        shipped = await _scan_and_wait(pilot, screen, waybill)
+        assert shipped.accepted and _status(bench_db, "O-RUSH") == "shipped"
+    keys = [
+        row["verdict"]
+        for row in _store(bench_db).query("SELECT verdict FROM scans WHERE task != 'pick'")
+    ]
+    assert keys == ["ok", "wrong_item", "ok", "ok", "extra_unit", "ok"]
+
+
+async def test_missing_units_and_a_carrier_override_with_a_reason(bench_db: Path) -> None:
+    app = make_app(bench_db, station="bench-1")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _bench(pilot, bench_db, _first_list(bench_db))
+        for code in (CUP, CUP, CABLE):
+            await _scan_and_wait(pilot, screen, code)
+        # O-RUSH is complete and waits for its weight; O-STD misses its tea.
+        await pilot.press("o")
+        await wait_until(pilot, lambda: "Carrier for O-RUSH" in _dialog_text(app))
+        options = _dialog_text(app)
+        number = next(
+            line.split()[0] for line in options.splitlines() if line.split()[1:2] == ["JD"]
+        )
+        await pilot.press(number)
+        await wait_until(
+            pilot, lambda: isinstance(app.focused, Input) and app.focused.id == "reason"
+        )
+        reason = app.focused
+        assert isinstance(reason, Input)
+        reason.value = "customer asked for JD"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, PackScreen))
+        await wait_until(
+            pilot, lambda: "override" in str(screen.query_one("#pack-carrier", Static).render())
+        )
+        await _type_weight(pilot, screen, "420g")
+        await wait_until(pilot, lambda: _status(bench_db, "O-RUSH") == "packed")
+        shipment = _store(bench_db).query("SELECT * FROM shipments WHERE order_no = 'O-RUSH'")[0]
+        assert shipment["carrier"] == "JD"
+        assert shipment["override_reason"] == "customer asked for JD"
+        screen.focus_order = "O-STD"
+        await pilot.press("m")
+        await wait_until(pilot, lambda: "O-STD" in _dialog_text(app))
+        await pilot.press("1")
+        await wait_until(pilot, lambda: _status(bench_db, "O-STD") == "exception")
+        assert "exception queue" in _banner(app)
+
+
+def _dialog_text(app: WaretermApp) -> str:
+    return "\n".join(
+        str(widget.render()) for widget in app.screen.query(".dialog Static").results(Static)
+    )
+
+
+async def test_the_check_works_on_a_handheld(bench_db: Path) -> None:
+    app = make_app(bench_db, station="bench-1")
+    async with app.run_test(size=(40, 16)) as pilot:
+        screen = await _bench(pilot, bench_db, "T:0007")
+        assert "O-FAR" in str(screen.query_one("#pack-order", Static).render())
+        checked = await _scan_and_wait(pilot, screen, TEA)
+        assert checked.accepted and "1/1 units checked" in str(
+            screen.query_one("#pack-count", Static).render()
+        )
+        assert screen.query_one("#pack-close").display
+        wrong = await _scan_and_wait(pilot, screen, CUP)
+        assert wrong.verdict is Verdict.WRONG_ITEM
+
+
+async def test_a_packer_comes_back_to_the_open_bench_after_logging_in_again(
+    bench_db: Path,
+) -> None:
+    app = make_app(bench_db, station="bench-1")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _bench(pilot, bench_db, _first_list(bench_db))
+        await _scan_and_wait(pilot, screen, CUP)
+    app = make_app(bench_db, station="bench-1")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await badge_login(pilot, "chen.jie")
+        await wait_until(pilot, lambda: isinstance(app.screen, PackScreen))
+        screen = app.screen
+        assert isinstance(screen, PackScreen)
+        await wait_until(pilot, lambda: len(screen.view.checking) == 2)
+        rush = screen.view.order("O-RUSH")
+        assert rush is not None and rush.verified == 1
