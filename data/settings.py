@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
+from core.carriers import PRESET_CODES, carrier_code, check_code, mainland_province, province_list
 from core.codes import CodePrefixes
 from core.errors import Rejected
 from core.i18n import _
@@ -46,6 +47,15 @@ SETTINGS = {
         Setting("sender.name", "Warehouse", "text", "sender name on outbound labels"),
         Setting("sender.phone", "", "text", "sender phone on outbound labels"),
         Setting("sender.address", "", "text", "sender address on outbound labels"),
+        Setting("warehouse.province", "浙江", "province", "province parcels leave from (zones)"),
+        Setting(
+            "carrier.remote_provinces",
+            "新疆,西藏,青海,内蒙古,甘肃,宁夏",
+            "provinces",
+            "remote provinces (偏远地区), comma-separated",
+        ),
+        Setting("carrier.remote_preferred", "EMS", "carrier", "carrier preferred for remote"),
+        Setting("pool.low_warning", "50", "count", "warn below this many free waybill numbers"),
     )
 }
 
@@ -83,6 +93,18 @@ def check_value(key: str, value: str) -> str:
             )
         if len(value) > MAX_TEXT:
             raise Rejected(_("{key} is longer than {n} characters").format(key=key, n=MAX_TEXT))
+    elif setting.kind == "province":
+        try:
+            value = mainland_province(value)
+        except Rejected as error:
+            raise Rejected(_("{key}: {error}").format(key=key, error=error)) from None
+    elif setting.kind == "provinces":
+        try:
+            value = ",".join(province_list(value))
+        except Rejected as error:
+            raise Rejected(_("{key}: {error}").format(key=key, error=error)) from None
+    elif setting.kind == "carrier":
+        value = check_code(value)
     return value
 
 
@@ -95,6 +117,10 @@ def put(write: Write, key: str, value: str) -> str:
     """Change a setting inside a write transaction (audited; admins only)."""
     write.require(Permission.CONFIGURE)
     value = check_value(key, value)
+    if SETTINGS[key].kind == "carrier":
+        # The carriers table, or the presets while it is empty (see data.carriers).
+        stored = [row[0] for row in write.execute("SELECT code FROM carriers ORDER BY code")]
+        value = carrier_code(value, stored or PRESET_CODES)
     write.execute(
         "INSERT INTO settings (key, value) VALUES (?, ?) "
         "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
