@@ -210,18 +210,18 @@ class SqliteFloor(Floor):
         if free < packages:
             warnings.append(
                 _("{carrier} has {n} waybill numbers left: add some before closing.").format(
-                    carrier=choice.carrier, n=free
+                    carrier=choice.carrier.code, n=free
                 )
             )
         elif free - packages < low:
             warnings.append(
                 _("{carrier} waybill numbers are running low ({n} left).").format(
-                    carrier=choice.carrier, n=free - packages
+                    carrier=choice.carrier.code, n=free - packages
                 )
             )
         return CarrierProposal(
-            carrier=choice.carrier,
-            service=choice.service,
+            carrier=choice.carrier.code,
+            service=choice.service.name,
             reason=choice.reason,
             cost_fen=choice.cost_fen,
             warning=" ".join(warnings) or None,

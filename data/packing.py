@@ -19,7 +19,6 @@ from datetime import date
 from typing import Any
 
 from core.carriers import CarrierChoice, Destination, check_override, choose_carrier
-
 from core.clock import from_iso
 from core.codes import CodePrefixes, ScannedCode, display_code, parse_scan
 from core.errors import NotFound, Rejected
@@ -614,7 +613,7 @@ def propose(
         )
         free = conn.execute(
             "SELECT count(*) FROM waybill_numbers WHERE carrier = ? AND status = 'free'",
-            (choice.carrier,),
+            (choice.carrier.code,),
         ).fetchone()[0]
     return choice, int(free)
 
@@ -642,8 +641,8 @@ def _label_content(
                 postcode=order["postcode"],
             ),
             LabelShipment(
-                carrier=shipment.carrier,
-                service=shipment.service,
+                carrier=f"{shipment.carrier.name_zh} {shipment.carrier.code}".strip(),
+                service=shipment.service.name,
                 waybill_no=waybill,
                 weight_g=weight_g,
                 package_no=seq,
@@ -688,7 +687,7 @@ def new_shipment(
 ) -> int:
     """A shipment with one parcel per package: waybill numbers taken from the carrier's pool
     and a label job per parcel, all inside the caller's transaction; returns its id."""
-    taken = carriers.take_waybills(write, choice.carrier, packages)
+    taken = carriers.take_waybills(write, choice.carrier.code, packages)
     cursor = write.execute(
         "INSERT INTO shipments (order_no, status, carrier, service, choice_reason,"
         " override_reason, weight_g, weight_source, packages, station, created_by, created_at,"
@@ -696,8 +695,8 @@ def new_shipment(
         (
             order["order_no"],
             status,
-            choice.carrier,
-            choice.service,
+            choice.carrier.code,
+            choice.service.code,
             choice.reason,
             override_reason,
             weight_g,
@@ -728,8 +727,8 @@ def new_shipment(
         "shipment.create",
         order["order_no"],
         shipment=shipment_id,
-        carrier=choice.carrier,
-        service=choice.service,
+        carrier=choice.carrier.code,
+        service=choice.service.code,
         reason=choice.reason,
         override=override_reason,
         waybills=list(taken.numbers),

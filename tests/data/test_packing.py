@@ -41,8 +41,16 @@ XINJIANG = {
 }
 
 
+CARRIERS = ["SF", "ZTO", "YTO", "STO", "YUNDA", "EMS", "JD"]
+
+
 def pool(carrier: str, first: int, count: int = 20) -> list[str]:
     return [f"{carrier}{number:010d}" for number in range(first, first + count)]
+
+
+def number(carrier: str, nth: int = 0) -> str:
+    """The ``nth`` waybill number of a carrier's pool in this warehouse."""
+    return pool(carrier, (CARRIERS.index(carrier) + 1) * 1000)[nth]
 
 
 @pytest.fixture
@@ -93,8 +101,8 @@ def build_bench(path: Path, printer: str = "dummy://") -> None:
     users.add_user(store, ADMIN, "li.na", "picker", PIN)
     users.add_user(store, ADMIN, "chen.jie", "packer", PIN)
     users.add_user(store, ADMIN, "zhou.li", "packer", PIN)
-    for number, code in enumerate(["SF", "ZTO", "YTO", "STO", "YUNDA", "EMS", "JD"], start=1):
-        carriers.add_numbers(store, ADMIN, code, pool(code, number * 1000))
+    for index, code in enumerate(CARRIERS, start=1):
+        carriers.add_numbers(store, ADMIN, code, pool(code, index * 1000))
     floor = SqliteFloor(store)
     picker = floor.login("li.na", PIN, "hh-1")
     for _ in range(2):
@@ -192,22 +200,25 @@ def test_closing_writes_shipment_waybill_and_label_in_one_transaction(
     assert last.view.ready is not None and last.view.ready.order_no == "O-RUSH"
     assert "type the weight" in last.message
     proposal = floor.propose_carrier(packer, "O-RUSH", 420, 1)
-    assert proposal.carrier == "SF" and "rush" in proposal.reason
+    assert proposal.reason.startswith("rush: fastest")
+    rush = proposal.carrier
     closed = floor.finish_pack(packer, "O-RUSH", 420, 1)
     assert closed.accepted and status_of(store, "O-RUSH") == "packed"
     order = orders.show_order(store, "O-RUSH")
     shipment = order["shipment"]
-    assert shipment["carrier"] == "SF" and shipment["weight_g"] == 420
-    assert shipment["waybills"] == ["SF0000001000"]
+    assert shipment["carrier"] == rush and shipment["weight_g"] == 420
+    assert shipment["choice_reason"] == proposal.reason
+    assert shipment["waybills"] == [number(rush)]
     assert [line["packed"] for line in order["lines"]] == [1, 1]
     job = store.query(
         "SELECT * FROM print_jobs WHERE id = ?", (shipment["packages"][0]["label_job"],)
     )
     assert job[0]["status"] == "queued" and job[0]["station"] == "bench-1"
     content = json.loads(job[0]["content"])
-    assert content["waybill_no"] == "SF0000001000" and content["weight_g"] == 420
-    number = store.query("SELECT * FROM waybill_numbers WHERE number = 'SF0000001000'")[0]
-    assert number["status"] == "used"
+    assert content["waybill_no"] == number(rush) and content["weight_g"] == 420
+    assert rush in content["carrier"]
+    taken = store.query("SELECT * FROM waybill_numbers WHERE number = ?", (number(rush),))[0]
+    assert taken["status"] == "used"
     assert closed.view.to_ship[0].order_no == "O-RUSH"
 
 
@@ -226,14 +237,15 @@ def test_an_order_cannot_close_before_every_unit_is_checked(
 def test_an_empty_pool_stops_clearly_and_takes_nothing(
     store: Store, floor: SqliteFloor, packer: Operator
 ) -> None:
-    with store.write(ADMIN) as write:
-        write.execute("UPDATE waybill_numbers SET status = 'void' WHERE carrier = 'SF'")
-        write.audit("test.empty_pool", "SF")
     floor.pack_scan(packer, first_list(store), "wedge")
     check_all(floor, packer, CUP, CABLE)
+    rush = floor.propose_carrier(packer, "O-RUSH", 420, 1).carrier
+    with store.write(ADMIN) as write:
+        write.execute("UPDATE waybill_numbers SET status = 'void' WHERE carrier = ?", (rush,))
+        write.audit("test.empty_pool", rush)
     warning = floor.propose_carrier(packer, "O-RUSH", 420, 1).warning
-    assert warning is not None and "SF" in warning
-    with pytest.raises(Rejected, match="SF"):
+    assert warning is not None and rush in warning
+    with pytest.raises(Rejected, match=f"no waybill numbers left for {rush}"):
         floor.finish_pack(packer, "O-RUSH", 420, 1)
     assert status_of(store, "O-RUSH") == "packing"
     assert store.query("SELECT * FROM shipments") == []
@@ -245,12 +257,15 @@ def test_scanning_the_label_ships_the_order_and_its_stock_leaves(
     before = stock(store, "SKU-CUP")
     floor.pack_scan(packer, first_list(store), "wedge")
     check_all(floor, packer, CUP, CABLE)
-    floor.finish_pack(packer, "O-RUSH", 420, 1)
-    shipped = floor.pack_scan(packer, "SF0000001000", "wedge")
+    closed = floor.finish_pack(packer, "O-RUSH", 420, 1)
+    shipment = closed.view.to_ship[0].shipment
+    assert shipment is not None
+    (waybill,) = shipment.waybills
+    shipped = floor.pack_scan(packer, waybill, "wedge")
     assert shipped.accepted and "shipped" in shipped.message
     assert status_of(store, "O-RUSH") == "shipped"
     assert stock(store, "SKU-CUP") == (before[0] - 1, before[1] - 1)
-    again = floor.pack_scan(packer, "sf0000001000", "wedge")
+    again = floor.pack_scan(packer, waybill.lower(), "wedge")
     assert again.verdict is Verdict.NOT_EXPECTED and "shipped already" in again.message
     assert scans(store, "ship") == [("ok", "O-RUSH"), ("not_expected", "O-RUSH")]
     assert orders.show_order(store, "O-RUSH")["shipped_at"] is not None
@@ -313,27 +328,30 @@ def test_void_never_reuses_the_number_and_reprint_is_a_new_audited_job(
 ) -> None:
     floor.pack_scan(packer, first_list(store), "wedge")
     check_all(floor, packer, CUP, CABLE)
-    floor.finish_pack(packer, "O-RUSH", 420, 1)
+    rush = floor.finish_pack(packer, "O-RUSH", 420, 1).view.to_ship[0].shipment
+    assert rush is not None
     first_job = store.scalar("SELECT max(id) FROM print_jobs")
     floor.reprint_label(packer, "O-RUSH", "smudged")
     reprint = store.query("SELECT * FROM print_jobs ORDER BY id DESC LIMIT 1")[0]
     assert reprint["reprint_of"] == first_job
-    assert json.loads(reprint["content"])["waybill_no"] == "SF0000001000"
+    assert json.loads(reprint["content"])["waybill_no"] == number(rush.carrier)
     with pytest.raises(Rejected, match="why"):
         floor.void_label(packer, "O-RUSH", " ")
     voided = floor.void_label(packer, "O-RUSH", "wrong weight")
     assert status_of(store, "O-RUSH") == "packing"
     assert [o.order_no for o in voided.view.checking][0] == "O-RUSH"
+    voided_number = number(rush.carrier)
     assert (
-        store.scalar("SELECT status FROM waybill_numbers WHERE number = 'SF0000001000'") == "void"
+        store.scalar("SELECT status FROM waybill_numbers WHERE number = ?", (voided_number,))
+        == "void"
     )
     assert (
         store.scalar("SELECT status FROM print_jobs WHERE id = ?", (reprint["id"],)) == "cancelled"
     )
-    refused = floor.pack_scan(packer, "SF0000001000", "wedge")
+    refused = floor.pack_scan(packer, number(rush.carrier), "wedge")
     assert "VOID" in refused.message
     floor.finish_pack(packer, "O-RUSH", 400, 1)
-    assert orders.show_order(store, "O-RUSH")["shipment"]["waybills"] == ["SF0000001001"]
+    assert orders.show_order(store, "O-RUSH")["shipment"]["waybills"] == [number(rush.carrier, 1)]
     actions = [
         row["action"] for row in store.query("SELECT action FROM audit WHERE subject = 'O-RUSH'")
     ]

@@ -63,13 +63,11 @@ async def _scan_and_wait(pilot: Pilot, screen: PackScreen, code: str) -> Any:
 
 
 async def _type_weight(pilot: Pilot, screen: PackScreen, weight: str) -> None:
-    """The packer types slowly (not a scanner burst): set the field, then Enter."""
+    """The packer types the weight by hand: slower than a scanner's burst, then Enter."""
     await wait_until(pilot, lambda: bool(screen.query_one("#pack-close").display))
-    field = screen.query_one("#weight", Input)
-    field.value = weight
-    field.focus()
-    await pilot.pause()
-    await pilot.press("enter")
+    for key in [*weight, "enter"]:
+        await pilot.press({".": "full_stop"}.get(key, key))
+        await pilot.pause(0.08)
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["bench", "office"])
@@ -133,7 +131,7 @@ async def test_missing_units_and_a_carrier_override_with_a_reason(bench_db: Path
         await wait_until(
             pilot, lambda: "override" in str(screen.query_one("#pack-carrier", Static).render())
         )
-        await _type_weight(pilot, screen, "420g")
+        await _type_weight(pilot, screen, "0.42")
         await wait_until(pilot, lambda: _status(bench_db, "O-RUSH") == "packed")
         shipment = _store(bench_db).query("SELECT * FROM shipments WHERE order_no = 'O-RUSH'")[0]
         assert shipment["carrier"] == "JD"

@@ -30,7 +30,7 @@ class BatchPrintScreen(FloorScreen):
     def __init__(self) -> None:
         super().__init__()
         self.waves: list[WaveForPrint] = []
-        self.batch: BatchView | None = None
+        self.current: BatchView | None = None
 
     def compose(self) -> ComposeResult:
         yield DeviceBar()
@@ -82,13 +82,16 @@ class BatchPrintScreen(FloorScreen):
         self.run_floor(self.floor.waves_for_print, self.operator, then=self._show_waves)
 
     def _poll(self) -> None:
-        if self.batch is not None and not self.batch.finished:
+        if self.current is not None and not self.current.finished:
             self.run_floor(
-                self.floor.batch_progress, self.operator, self.batch.batch_id, then=self._show_batch
+                self.floor.batch_progress,
+                self.operator,
+                self.current.batch_id,
+                then=self._show_batch,
             )
 
     def _show_batch(self, batch: BatchView) -> None:
-        self.batch = batch
+        self.current = batch
         progress = self.query_one("#batch-progress", ProgressBar)
         settled = batch.done + batch.failed + batch.uncertain + batch.cancelled
         progress.update(total=max(batch.total, 1), progress=settled)
@@ -113,11 +116,11 @@ class BatchPrintScreen(FloorScreen):
 
     def action_retry_failed(self) -> None:
         """Send the batch's failed labels again (only those)."""
-        if self.batch is None or not (self.batch.failed or self.batch.uncertain):
+        if self.current is None or not (self.current.failed or self.current.uncertain):
             self.app.bell()
             return
         self.run_floor(
-            self.floor.retry_batch, self.operator, self.batch.batch_id, then=self._started
+            self.floor.retry_batch, self.operator, self.current.batch_id, then=self._started
         )
 
     def handle_scan(self, raw: str, source: str) -> None:

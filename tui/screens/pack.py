@@ -4,12 +4,14 @@ the label prints; scan the label and the parcel has shipped."""
 from __future__ import annotations
 
 import functools
+import re
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Footer, Input, Label, Static
+from textual.widgets import DataTable, Footer, Static
 
 from core.errors import WaretermError
 from core.i18n import _
@@ -23,19 +25,24 @@ from tui.widgets.devicebar import DeviceBar
 
 #: How often the bench is read again while nothing happens (label jobs print meanwhile).
 REFRESH_S = 2.0
+#: What a keyboard-wedge scale types: a weight such as ``1.25`` or ``1250g``.
+_SCALE_READING = re.compile(r"\d{1,3}(?:[.,]\d{1,3})?\s*(?:kg|g)?", re.IGNORECASE)
 
 
 class PackScreen(FloorScreen):
     """Check, weigh, label and ship the orders in front of the packer."""
 
-    # Priority bindings: they work while the weight field has focus (a weight never holds
-    # these letters), so the packer never has to leave the field first.
+    # The weight is typed on the screen itself (digits, point, backspace, Enter; + and - for
+    # parcels), not in an input field, so these letter keys work at every moment.
+    # Nothing takes the focus: keys go to the screen (the weight, the bench's keys).
+    AUTO_FOCUS = None
+
     BINDINGS = [
-        Binding("m", "missing", _("Missing"), priority=True),
-        Binding("o", "override", _("Carrier"), priority=True),
-        Binding("v", "void", _("Void label"), priority=True),
-        Binding("r", "reprint", _("Reprint"), priority=True),
-        Binding("c", "type_code", _("Type code"), priority=True),
+        Binding("m", "missing", _("Missing")),
+        Binding("o", "override", _("Carrier")),
+        Binding("v", "void", _("Void label")),
+        Binding("r", "reprint", _("Reprint")),
+        Binding("c", "type_code", _("Type code")),
         Binding("escape", "leave", _("Leave")),
     ]
 
@@ -46,6 +53,8 @@ class PackScreen(FloorScreen):
         self.focus_order: str | None = None
         self.proposal: CarrierProposal | None = None
         self.override: tuple[str, str | None, str] | None = None
+        self.weight_text = ""
+        self.parcels = 1
         self._first_scan = first_scan
 
     def compose(self) -> ComposeResult:
@@ -57,11 +66,7 @@ class PackScreen(FloorScreen):
             yield Static("", id="pack-order")
             yield Static("", id="pack-count")
             yield Static(_("Scan a pick list, a tote, an order or a unit."), id="banner")
-            with Horizontal(id="pack-close"):
-                yield Label(_("Weight kg"), id="weight-label")
-                yield Input(placeholder="1.25", id="weight")
-                yield Label(_("Parcels"), id="parcels-label")
-                yield Input("1", id="parcels", restrict=r"[0-9]*", max_length=2)
+            yield Static("", id="pack-close")
             yield Static("", id="pack-carrier")
             yield DataTable(id="pack-lines", cursor_type="none", show_cursor=False)
             yield Static("", id="pack-ship")
@@ -69,6 +74,8 @@ class PackScreen(FloorScreen):
 
     def on_mount(self) -> None:
         table = self.query_one("#pack-lines", DataTable)
+        table.can_focus = False
+        self.set_focus(None)
         table.add_columns(_("Order"), _("SKU"), _("Name"), _("Qty"), _("Checked"))
         self.query_one("#pack-close").display = False
         self.set_interval(1.0, self._tick)
@@ -156,7 +163,7 @@ class PackScreen(FloorScreen):
         self.query_one("#pack-ship", Static).update(Text(text))
 
     def _show_close(self, ready: PackOrderView | None) -> None:
-        row = self.query_one("#pack-close")
+        row = self.query_one("#pack-close", Static)
         was_shown = bool(row.display)
         row.display = ready is not None
         if ready is None:
@@ -164,14 +171,22 @@ class PackScreen(FloorScreen):
             self.proposal = None
             return
         if not was_shown:
-            weight = self.query_one("#weight", Input)
-            weight.value = ""
-            self.query_one("#parcels", Input).value = "1"
+            self.weight_text = ""
+            self.parcels = 1
             self.override = None
-            weight.focus()
             self.query_one("#pack-carrier", Static).update(
-                _("{order}: type the weight and press Enter.").format(order=ready.order_no)
+                _("{order}: type the weight in kg and press Enter.").format(order=ready.order_no)
             )
+        self._show_weight()
+
+    def _show_weight(self) -> None:
+        self.query_one("#pack-close", Static).update(
+            Text(
+                _("Weight {weight}▏kg   Parcels {parcels} (+/-)").format(
+                    weight=self.weight_text or " ", parcels=self.parcels
+                )
+            )
+        )
 
     def _tick(self) -> None:
         order = self._focused(self.view)
@@ -192,7 +207,14 @@ class PackScreen(FloorScreen):
     # -- scans ----------------------------------------------------------------------------------
 
     def handle_scan(self, raw: str, source: str) -> None:
-        """Every scan goes to the bench's rules; the verdict comes back in scan order."""
+        """Every scan goes to the bench's rules; the verdict comes back in scan order. While
+        an order waits for its weight, a short number is a weight (a keyboard-wedge scale types
+        it like a scanner); no barcode is that short."""
+        if self.view.ready is not None and _SCALE_READING.fullmatch(raw.strip()):
+            self.weight_text = raw.strip()
+            self._show_weight()
+            self._close()
+            return
         self.run_floor(self.floor.pack_scan, self.operator, raw, source, then=self._scanned)
 
     def _scanned(self, outcome: PackOutcome) -> None:
@@ -220,31 +242,53 @@ class PackScreen(FloorScreen):
 
     # -- closing an order -----------------------------------------------------------------------
 
-    def _weight_and_parcels(self) -> tuple[int, int] | None:
+    def on_key(self, event: events.Key) -> None:
+        """While an order waits for its weight: digits, point, backspace and Enter type it,
+        + and - change the number of parcels."""
+        if self.view.ready is None or self.app.screen is not self:
+            return
+        key = event.key
+        if key.isdigit() and len(key) == 1 or key in ("full_stop", "comma"):
+            if len(self.weight_text) < 8:
+                self.weight_text += key if key.isdigit() else "."
+        elif key == "backspace":
+            self.weight_text = self.weight_text[:-1]
+        elif key in ("plus", "equals_sign"):
+            self.parcels = min(self.parcels + 1, 20)
+        elif key in ("minus", "hyphen"):
+            self.parcels = max(self.parcels - 1, 1)
+        elif key == "enter":
+            event.stop()
+            self._close()
+            return
+        else:
+            return
+        event.stop()
+        self._show_weight()
+        self._propose()
+
+    def _weight(self) -> int | None:
         try:
-            weight = parse_weight(self.query_one("#weight", Input).value)
+            return parse_weight(self.weight_text)
         except WaretermError as error:
             self.app.bell()
             self.query_one("#pack-carrier", Static).update(Text("✘ " + str(error)))
             return None
-        parcels_text = self.query_one("#parcels", Input).value or "1"
-        return weight, int(parcels_text)
 
-    def on_input_changed(self, event: Input.Changed) -> None:
+    def _propose(self) -> None:
         ready = self.view.ready
-        if ready is None or event.input.id not in ("weight", "parcels"):
+        if ready is None:
             return
         try:
-            weight = parse_weight(self.query_one("#weight", Input).value)
+            weight = parse_weight(self.weight_text)
         except WaretermError:
             return
-        parcels = int(self.query_one("#parcels", Input).value or "1")
         self.run_floor(
             self.floor.propose_carrier,
             self.operator,
             ready.order_no,
             weight,
-            max(parcels, 1),
+            self.parcels,
             then=functools.partial(self._proposed, ready.order_no),
         )
 
@@ -269,34 +313,29 @@ class PackScreen(FloorScreen):
             text += "\n⚠ " + proposal.warning
         self.query_one("#pack-carrier", Static).update(Text(text + "\n" + _("Enter: close")))
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "weight" or event.input.id == "parcels":
-            self._close()
-
     def _close(self) -> None:
         ready = self.view.ready
-        values = self._weight_and_parcels()
-        if ready is None or values is None:
+        weight = self._weight() if ready is not None else None
+        if ready is None or weight is None:
             return
-        weight, parcels = values
         carrier, service, reason = self.override or (None, None, None)
         self.run_floor(
             self.floor.finish_pack,
             self.operator,
             ready.order_no,
             weight,
-            max(parcels, 1),
+            self.parcels,
             carrier,
             service,
             reason,
-            then=self._closed,
+            then=self._order_closed,
         )
 
-    def _closed(self, outcome: PackOutcome) -> None:
+    def _order_closed(self, outcome: PackOutcome) -> None:
         self.override = None
+        self.weight_text = ""
         self.wapp.wake_printer()
         self._scanned(outcome)
-        self.set_focus(None)
 
     # -- exceptions, labels ---------------------------------------------------------------------
 
@@ -360,7 +399,6 @@ class PackScreen(FloorScreen):
                             + _("Type the weight and press Enter.")
                         )
                     )
-                    self.query_one("#weight", Input).focus()
 
             self.app.push_screen(
                 ReasonEntry(
