@@ -641,8 +641,8 @@ _TONGDA_COVERAGE = frozenset(PROVINCES) - {"新疆", "西藏", "青海"}
 #: The carriers a new site starts with (used as long as the carriers table is empty). Prices
 #: are plausible e-commerce contract rates for a mid-sized shipper, not list prices: change them
 #: with ``wareterm carriers import``. The 通达 carriers (ZTO, YTO, STO, Yunda) leave out 新疆,
-#: 西藏 and 青海; China Post/EMS delivers everywhere, abroad included; GENERIC is a template for
-#: a local carrier and starts inactive.
+#: 西藏 and 青海 and charge a remote rate in the other remote provinces; China Post/EMS delivers
+#: everywhere, abroad included; GENERIC is a template for a local carrier and starts inactive.
 PRESETS: tuple[Carrier, ...] = (
     Carrier(
         "SF",
@@ -687,7 +687,9 @@ PRESETS: tuple[Carrier, ...] = (
                 "STANDARD",
                 "标准快递",
                 3.0,
-                _rates(local=(300, 100), regional=(400, 200), national=(550, 400)),
+                _rates(
+                    local=(300, 100), regional=(400, 200), national=(550, 400), remote=(1000, 800)
+                ),
             ),
         ),
         coverage=_TONGDA_COVERAGE,
@@ -703,7 +705,9 @@ PRESETS: tuple[Carrier, ...] = (
                 "STANDARD",
                 "标准快递",
                 3.0,
-                _rates(local=(310, 100), regional=(410, 200), national=(560, 380)),
+                _rates(
+                    local=(310, 100), regional=(410, 200), national=(560, 380), remote=(1050, 800)
+                ),
             ),
         ),
         coverage=_TONGDA_COVERAGE,
@@ -719,7 +723,9 @@ PRESETS: tuple[Carrier, ...] = (
                 "STANDARD",
                 "标准快递",
                 3.5,
-                _rates(local=(280, 100), regional=(420, 220), national=(580, 420)),
+                _rates(
+                    local=(280, 100), regional=(420, 220), national=(580, 420), remote=(1100, 850)
+                ),
             ),
         ),
         coverage=_TONGDA_COVERAGE,
@@ -735,7 +741,9 @@ PRESETS: tuple[Carrier, ...] = (
                 "STANDARD",
                 "标准快递",
                 3.0,
-                _rates(local=(290, 120), regional=(390, 210), national=(570, 390)),
+                _rates(
+                    local=(290, 120), regional=(390, 210), national=(570, 390), remote=(1020, 850)
+                ),
             ),
         ),
         coverage=_TONGDA_COVERAGE,

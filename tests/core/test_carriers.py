@@ -382,6 +382,18 @@ def test_the_presets_follow_the_rules(province: str, priority: str, expected: st
     assert choose_carrier(PRESETS, cn(province), priority, 1500, POLICY).carrier.code == expected
 
 
+def test_without_ems_remote_parcels_go_to_the_cheapest_that_covers() -> None:
+    no_ems = [replace(c, active=False) if c.code == "EMS" else c for c in PRESETS]
+    inner = choose_carrier(no_ems, cn("内蒙古"), "standard", 1000, POLICY)
+    assert inner.reason == (
+        "remote 内蒙古: preferred EMS is inactive, so cheapest covering — ZTO 标准快递 3 days, "
+        "¥10.00"
+    )
+    # No 通达 carrier goes to 新疆: SF 特惠 is the cheapest left.
+    far = choose_carrier(no_ems, cn("新疆"), "standard", 1000, POLICY)
+    assert (far.carrier.code, far.service.code, far.cost_fen) == ("SF", "ECONOMY", 1900)
+
+
 # -- overrides ---------------------------------------------------------------------------------
 
 
