@@ -10,9 +10,10 @@ from urllib.parse import quote
 from core.clock import Clock, SystemClock
 from core.i18n import _
 from core.model import Role
-from data import catalog, orders, stations, users, waves
+from core.waybills import number_range
+from data import carriers, catalog, orders, settings, stations, users, waves
 from data.demo_data import DEMO_PIN, DEMO_USERS, write_demo_files
-from data.store import Actor, open_store
+from data.store import Actor, Store, open_store
 
 #: The demo's packing bench: a simulated scanner, labels written as files under the demo folder.
 DEMO_BENCH = "demo-bench"
@@ -68,6 +69,15 @@ def build_demo(
     first = waves.release_wave(store, actor, max_orders=12, orders_per_list=3)
     second = waves.release_wave(store, actor, max_orders=12, orders_per_list=2)
     lists = len(first["picklists"]) + len(second["picklists"])
+    with store.write(actor) as write:
+        settings.put(write, "sender.name", "杭州演示仓 wareterm demo")
+        settings.put(write, "sender.phone", "0571-88886666")
+        settings.put(write, "sender.address", "浙江省杭州市余杭区仓前街道文一西路1号")
+    for code in DEMO_POOLS:
+        carriers.add_numbers(
+            store, actor, code, number_range(f"{code}1000000001", f"{code}1000000500")
+        )
+    picked = _pick_one_list(store)
     store.close()
     pickers = [name for name, role in DEMO_USERS if role == "picker"]
     instructions = [
@@ -92,7 +102,36 @@ def build_demo(
         _("Labels printed at {bench} land in {labels}/ (one file per label).").format(
             bench=DEMO_BENCH, labels=labels
         ),
+        _(
+            "List {code} is picked already (tote T:0001): log in as chen.jie at {bench} and "
+            "scan it to pack; there F5 scans the next unit or label, F6 a wrong one."
+        ).format(code=picked, bench=DEMO_BENCH),
         _("Example scans to type or paste: {sheet}").format(sheet=files.scan_sheet),
         _("Command line: .venv/bin/wareterm --db {db} orders list").format(db=db),
     ]
     return DemoResult(db, directory, instructions)
+
+
+#: Carriers the demo has waybill numbers for (500 each).
+DEMO_POOLS = ("SF", "ZTO", "YTO", "STO", "YUNDA", "EMS", "JD")
+
+
+def _pick_one_list(store: Store) -> str:
+    """A demo picker picks the most urgent list into tote T:0001, so the bench has work."""
+    from data.floor import SqliteFloor
+
+    floor = SqliteFloor(store)
+    picker = floor.login("zhang.wei", DEMO_PIN, DEMO_HANDHELD)
+    view = floor.claim_next_pick(picker)
+    if view is None:
+        return ""
+    floor.pick_scan(picker, view.picklist_id, "T:0001", "simulated")
+    while view.current is not None:
+        code = floor.expected_code(view.picklist_id)
+        if code is None:
+            break
+        outcome = floor.pick_scan(picker, view.picklist_id, code, "simulated")
+        if outcome.view is None:
+            break
+        view = outcome.view
+    return view.code

@@ -632,8 +632,9 @@ def demo(ctx: Context, directory: Path, start: bool) -> None:
 
 
 def _register_command_modules() -> None:
-    from tui import cli_print, cli_ship, cli_stations
+    from tui import cli_carriers, cli_print, cli_ship, cli_stations
 
+    cli_carriers.register(main)
     cli_print.register(main)
     cli_stations.register(main)
     cli_ship.register(main)

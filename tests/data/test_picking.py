@@ -172,7 +172,7 @@ def test_refused_scans_change_no_count_and_are_stored(
         (STRANGER, Verdict.UNKNOWN_CODE),  # valid GTIN, not in the catalog
         (CUP[:-1] + str((int(CUP[-1]) + 1) % 10), Verdict.UNKNOWN_CODE),  # bad check digit
         ("\x01\x02", Verdict.UNKNOWN_CODE),
-        ("T:0042", Verdict.NOT_EXPECTED),
+        ("O:DD-9", Verdict.NOT_EXPECTED),
     ]
     for raw, verdict in cases:
         outcome = floor.pick_scan(li, pid, raw, "wedge")
@@ -408,3 +408,29 @@ def test_every_change_leaves_its_audit_row(store: Store, floor: SqliteFloor, li:
         (row["user"], row["station"])
         for row in store.query("SELECT user, station FROM audit WHERE action LIKE 'scan.%'")
     } == {("li.na", "hh-1")}
+
+
+def test_a_tote_is_bound_to_one_list_until_that_list_is_packed(path: Path) -> None:
+    store = open_store(path, FixedClock(NOW))
+    floor = SqliteFloor(store)
+    li = floor.login("li.na", PIN, "hh-1")
+    view = floor.claim_next_pick(li)
+    assert view is not None
+    bound = floor.pick_scan(li, view.picklist_id, "T:0042", "wedge")
+    assert bound.verdict is Verdict.TOTE_OK and bound.accepted
+    assert store.scalar("SELECT tote FROM picklists WHERE id = ?", (view.picklist_id,)) == "0042"
+    assert [row["verdict"] for row in list_scans(store)] == ["tote_ok"]
+    # A second list may not take a tote that still holds the first one's units.
+    with store.write(ADMIN) as write:
+        write.execute(
+            "INSERT INTO picklists (wave_id, status, priority, due_at, picker, created_at)"
+            " SELECT wave_id, 'picking', priority, due_at, 'wang.fang', created_at"
+            " FROM picklists WHERE id = ?",
+            (view.picklist_id,),
+        )
+        other = write.execute("SELECT max(id) FROM picklists").fetchone()[0]
+        write.audit("test.list", str(other))
+    wang = floor.login("wang.fang", PIN, "hh-2")
+    refused = floor.pick_scan(wang, other, "t:0042", "wedge")
+    assert refused.verdict is Verdict.NOT_EXPECTED and "still holds list" in refused.message
+    assert store.scalar("SELECT tote FROM picklists WHERE id = ?", (other,)) is None

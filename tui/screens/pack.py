@@ -44,6 +44,8 @@ class PackScreen(FloorScreen):
         Binding("r", "reprint", _("Reprint")),
         Binding("c", "type_code", _("Type code")),
         Binding("escape", "leave", _("Leave")),
+        Binding("f5", "simulate_right", _("Sim scan"), show=False),
+        Binding("f6", "simulate_wrong", _("Sim wrong"), show=False),
     ]
 
     def __init__(self, first_scan: tuple[str, str] | None = None) -> None:
@@ -303,12 +305,7 @@ class PackScreen(FloorScreen):
                 carrier=carrier, service=service or "", reason=reason
             )
         else:
-            text = _("{carrier} {service} ¥{cost:.2f} — {reason}").format(
-                carrier=proposal.carrier,
-                service=proposal.service,
-                cost=proposal.cost_fen / 100,
-                reason=proposal.reason,
-            )
+            text = proposal.reason
         if proposal.warning:
             text += "\n⚠ " + proposal.warning
         self.query_one("#pack-carrier", Static).update(Text(text + "\n" + _("Enter: close")))
@@ -483,6 +480,29 @@ class PackScreen(FloorScreen):
                 self.handle_scan(code, "typed")
 
         self.app.push_screen(CodeEntry(), typed)
+
+    def action_simulate_right(self) -> None:
+        """Demo only: the simulated scanner reads the next unit the bench needs, or the label
+        of a packed parcel."""
+        if not self.wapp.demo:
+            return
+        for order in self.view.checking:
+            for line in order.lines:
+                if line.missing and line.barcode:
+                    self.wapp.simulate_scan(line.barcode)
+                    return
+        for order in self.view.to_ship:
+            if order.shipment is not None:
+                for package in order.shipment.packages:
+                    if package.status == "labelled":
+                        self.wapp.simulate_scan(package.waybill_no)
+                        return
+        self._banner(_("Demo: nothing to scan here. Scan a picked list (P:…) first."), "info")
+
+    def action_simulate_wrong(self) -> None:
+        """Demo only: the simulated scanner reads an item no order here wants."""
+        if self.wapp.demo:
+            self.wapp.simulate_scan("4006381333931")
 
     def action_leave(self) -> None:
         """Back to home; the bench keeps its orders."""

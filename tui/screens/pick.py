@@ -151,7 +151,7 @@ class PickScreen(FloorScreen):
         self.last = outcome
         if outcome.view is not None:
             self.show(outcome.view)
-        if outcome.verdict is Verdict.LOCATION_OK:
+        if outcome.verdict in (Verdict.LOCATION_OK, Verdict.TOTE_OK):
             self._banner("✔ " + outcome.message, "info")
         elif outcome.accepted:
             done = outcome.view is not None and outcome.view.current is None
