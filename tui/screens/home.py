@@ -101,10 +101,7 @@ class HomeScreen(FloorScreen):
         hint.set_class(error, "banner-error")
 
     def action_logout(self) -> None:
-        from tui.screens.login import LoginScreen
-
-        self.wapp.end_session()
-        self.app.switch_screen(LoginScreen())
+        self.wapp.log_out()
 
 
 def _stored(outcome: ScanOutcome) -> None:
