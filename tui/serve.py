@@ -533,8 +533,8 @@ class _Terminal(asyncssh.SSHServerSession[bytes]):
     async def stop(self, signum: int, notice: str = "") -> None:
         """End the terminal: ``signum`` to its process group (SIGHUP: the client is gone;
         SIGTERM: the server stops), SIGKILL after the grace period; returns once reaped."""
-        if self.proc is None or self.watch is None:
-            return
+        if self.proc is None or self.watch is None or self.watch.done():
+            return  # never signal a process group whose leader is reaped: its id may be reused
         self.notice = notice
         _signal_group(self.proc.pid, signum)
         try:
@@ -614,10 +614,15 @@ async def _exited(proc: subprocess.Popen[bytes]) -> None:
     try:
         pidfd = os.pidfd_open(proc.pid)
     except (AttributeError, OSError):
-        # No pidfd (old kernel): ask now and then.
-        while proc.poll() is None:
+        # No pidfd (old kernel): ask now and then, without reaping (WNOWAIT), so the process
+        # group cannot be reused before its last members are killed.
+        while True:
+            try:
+                if os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT):
+                    return
+            except ChildProcessError:
+                return
             await asyncio.sleep(0.05)
-        return
     try:
         ended: asyncio.Future[None] = loop.create_future()
 
@@ -678,7 +683,7 @@ class FloorServer:
         async def record() -> None:
             try:
                 await self.gate.ask(logins.record_refused, user or "?", peer, method, reason)
-            except WaretermError as error:
+            except (WaretermError, RuntimeError) as error:  # RuntimeError: shutting down
                 log.error("could not audit a refused login: %s", error)
 
         self.spawn(record())
