@@ -347,6 +347,16 @@ class Floor(ABC):
         The station is chosen as for :meth:`login`."""
 
     @abstractmethod
+    def session_login(
+        self, name: str, station: str, method: str, *, peer: str = "", key: str | None = None
+    ) -> Operator:
+        """Log in a user whom the SSH server has already authenticated (no PIN is asked);
+        raises NotAllowed if the user is unknown or inactive. ``method`` says how the server
+        checked them (``ssh-key``, ``ssh-password``), ``peer`` the client address, ``key`` the
+        fingerprint of the key used. The station is the key's station if it has one, else as
+        for :meth:`login`. The audit names method, station and peer."""
+
+    @abstractmethod
     def station(self, name: str) -> StationView | None:
         """A station's devices (None for a name that is not a configured station)."""
 

@@ -26,7 +26,7 @@ from core.ports import (
     StationView,
     WaveForPrint,
 )
-from data import batches, carriers, leases, packing, settings, stations, users
+from data import batches, carriers, keys, leases, packing, settings, stations, users
 from data.picking import close_short, read_pick_view, record_pick_scan
 from data.scans import record_loose_scan
 from data.store import Actor, Store
@@ -83,6 +83,31 @@ class SqliteFloor(Floor):
             raise NotAllowed(_("Badge login is switched off here. Type your name and PIN."))
         role = users.check_login(self.store, code.value, None)
         return self._logged_in(code.value.lower(), role, station, "badge")
+
+    def session_login(
+        self, name: str, station: str, method: str, *, peer: str = "", key: str | None = None
+    ) -> Operator:
+        """Log in a user the SSH server authenticated. The key's station wins, then the
+        user's bound station, then ``station``; the key's last use is stamped with the login."""
+        name = name.strip().lower()
+        role = users.check_login(self.store, name, None)
+        used = (keys.key_station(self.store, name, key) if key else None) or self._station_for(
+            name, station
+        )
+        with self.store.write(Actor(name, used)) as write:
+            if key:
+                keys.mark_used(write, name, key)
+            write.audit(
+                "login",
+                name,
+                method=method,
+                role=role.value,
+                station=used,
+                requested_station=station,
+                peer=peer,
+                key=key,
+            )
+        return Operator(name, role, used)
 
     def station(self, name: str) -> StationView | None:
         """A configured station's devices."""

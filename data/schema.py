@@ -296,6 +296,30 @@ MIGRATIONS: list[str] = [
     ALTER TABLE scans ADD COLUMN task TEXT NOT NULL DEFAULT 'pick';
     CREATE INDEX scans_order ON scans (order_no);
     """,
+    # 4: SSH public keys of users (a key may name its station), failed-login counters.
+    """
+    CREATE TABLE user_keys (
+        id INTEGER PRIMARY KEY,
+        user TEXT NOT NULL REFERENCES users (name) ON DELETE CASCADE,
+        fingerprint TEXT NOT NULL,
+        algorithm TEXT NOT NULL,
+        public_key TEXT NOT NULL,
+        comment TEXT NOT NULL DEFAULT '',
+        station TEXT,
+        created_at TEXT NOT NULL,
+        last_used_at TEXT,
+        UNIQUE (user, fingerprint)
+    );
+    CREATE INDEX user_keys_fingerprint ON user_keys (fingerprint);
+    CREATE TABLE login_failures (
+        scope TEXT NOT NULL CHECK (scope IN ('user', 'peer')),
+        subject TEXT NOT NULL,
+        failures INTEGER NOT NULL CHECK (failures > 0),
+        last_failed_at TEXT NOT NULL,
+        locked_until TEXT,
+        PRIMARY KEY (scope, subject)
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

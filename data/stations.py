@@ -116,8 +116,8 @@ def list_stations(store: Store, name: str | None = None) -> list[dict[str, Any]]
 
 
 def remove_station(store: Store, actor: Actor, name: str) -> list[str]:
-    """Delete a station; users bound to it are unbound (they pick a station at login again).
-    Returns those users."""
+    """Delete a station; users and SSH keys bound to it are unbound (they pick a station at
+    login again). Returns those users."""
     name = name.strip().lower()
     with store.write(actor) as write:
         write.require(Permission.CONFIGURE)
@@ -130,8 +130,11 @@ def remove_station(store: Store, actor: Actor, name: str) -> list[str]:
             )
         ]
         write.execute("UPDATE users SET station = NULL WHERE station = ?", (name,))
+        keys_unbound = write.execute(
+            "UPDATE user_keys SET station = NULL WHERE station = ?", (name,)
+        ).rowcount
         write.execute("DELETE FROM stations WHERE name = ?", (name,))
-        write.audit("station.remove", name, unbound=bound)
+        write.audit("station.remove", name, unbound=bound, keys_unbound=keys_unbound)
     return bound
 
 

@@ -7,6 +7,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import os
+import signal
+import threading
 import time
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar, runtime_checkable
@@ -39,6 +42,8 @@ from tui.messages import ScannerChanged, ScanRead
 
 T = TypeVar("T")
 
+#: After a hangup the terminal quits within this many seconds, cleanly or not.
+HANGUP_GRACE_S = 3.0
 #: How often the printer state is read again (the print worker writes it).
 DEVICE_POLL_S = 1.0
 #: How often a held scanner lease is renewed (well inside the lease's staleness limit), and a
@@ -81,9 +86,15 @@ class WaretermApp(App[None]):
         station: str = "console",
         demo: bool = False,
         devices: StationDevices | None = None,
+        operator: Operator | None = None,
+        hangup_exits: bool = False,
     ) -> None:
         super().__init__()
         self.floor = floor
+        #: Set when the session was opened for an operator already logged in (an SSH login):
+        #: the session is theirs alone, so logging out ends it instead of showing the login.
+        self.session_operator = operator
+        self.hangup_exits = hangup_exits
         self.station = station
         self.demo = demo
         self.devices = devices
@@ -102,10 +113,40 @@ class WaretermApp(App[None]):
         self.heartbeat_s = HEARTBEAT_S
 
     def on_mount(self) -> None:
-        """Start at the login screen."""
+        """Start at the login screen, or at home for an operator logged in already."""
+        from tui.screens.home import HomeScreen
         from tui.screens.login import LoginScreen
 
-        self.push_screen(LoginScreen())
+        if self.hangup_exits:
+            # The terminal went away (SIGHUP) or the server is stopping (SIGTERM): quit the
+            # normal way, so queued floor calls finish and the scanner is given back.
+            loop = asyncio.get_running_loop()
+            for signum in (signal.SIGHUP, signal.SIGTERM):
+                loop.add_signal_handler(signum, self._hang_up, signum)
+        if self.session_operator is not None:
+            self.begin_session(self.session_operator)
+            self.push_screen(HomeScreen())
+        else:
+            self.push_screen(LoginScreen())
+
+    def _hang_up(self, signum: int) -> None:
+        """Quit the normal way; if that gets stuck (a terminal that hung up can block the
+        last writes), the process ends anyway after a grace period."""
+        watchdog = threading.Timer(HANGUP_GRACE_S, os._exit, (128 + signum,))
+        watchdog.daemon = True
+        watchdog.start()
+        self.exit()
+
+    def log_out(self) -> None:
+        """End the operator's session: back to the login screen, or, for a session opened
+        for one operator, quit (the SSH connection closes)."""
+        from tui.screens.login import LoginScreen
+
+        self.end_session()
+        if self.session_operator is not None:
+            self.exit()
+        else:
+            self.switch_screen(LoginScreen())
 
     async def on_unmount(self) -> None:
         """Give the scanner back and let queued floor calls finish (no acknowledged scan is

@@ -20,6 +20,7 @@ from core.model import ImportReport
 if TYPE_CHECKING:
     from data.store import Store
     from tui.app import WaretermApp
+    from tui.session import SessionLogin
 
 
 def _emit_json(value: Any) -> None:
@@ -575,33 +576,67 @@ def config_set(ctx: Context, key: str, value: str) -> None:
 
 @main.command()
 @click.option("--station", envvar="WARETERM_STATION", default="console", show_default=True)
+# Set by `wareterm serve` for a session it authenticated (see tui.session); not for people.
+@click.option("--session-user", hidden=True)
+@click.option("--session-method", hidden=True, default="ssh")
+@click.option("--session-peer", hidden=True, default="")
+@click.option("--session-key", hidden=True)
 @pass_context
-def tui(ctx: Context, station: str) -> None:
+def tui(
+    ctx: Context,
+    station: str,
+    session_user: str | None,
+    session_method: str,
+    session_peer: str,
+    session_key: str | None,
+) -> None:
     """Start the floor terminal (login screen)."""
+    from tui.session import SessionLogin
+
+    login = (
+        SessionLogin(session_user, session_method, session_peer, session_key)
+        if session_user
+        else None
+    )
     with _rejections():
-        run_tui(ctx.db, station)
+        run_tui(ctx.db, station, login=login)
 
 
-def build_app(store: Store, station: str, demo: bool = False) -> WaretermApp:
+def build_app(
+    store: Store, station: str, demo: bool = False, login: SessionLogin | None = None
+) -> WaretermApp:
     """The composition root: the floor on this process's own connection, the station's
-    serial devices, and the app that receives both."""
+    serial devices, and the app that receives both. With ``login`` (an SSH session) the
+    operator is logged in here, before the first screen."""
     from data.floor import SqliteFloor
     from devices.station import SerialStationDevices
     from tui.app import WaretermApp
 
+    floor = SqliteFloor(store)
+    operator = (
+        floor.session_login(login.user, station, login.method, peer=login.peer, key=login.key)
+        if login is not None
+        else None
+    )
     return WaretermApp(
-        SqliteFloor(store),
+        floor,
         station=station,
         demo=demo,
         devices=SerialStationDevices(store.path),
+        operator=operator,
+        hangup_exits=login is not None,
     )
 
 
-def run_tui(db: str, station: str, demo: bool = False) -> None:
+def run_tui(db: str, station: str, demo: bool = False, login: SessionLogin | None = None) -> None:
     """Open the database, build the app and run it."""
     from data.store import open_store
 
-    build_app(open_store(db), station, demo).run()
+    if login is not None:
+        from tui.session import take_controlling_terminal
+
+        take_controlling_terminal()
+    build_app(open_store(db), station, demo, login).run()
 
 
 @main.command()
@@ -632,12 +667,13 @@ def demo(ctx: Context, directory: Path, start: bool) -> None:
 
 
 def _register_command_modules() -> None:
-    from tui import cli_carriers, cli_print, cli_ship, cli_stations
+    from tui import cli_carriers, cli_print, cli_serve, cli_ship, cli_stations
 
     cli_carriers.register(main)
     cli_print.register(main)
     cli_stations.register(main)
     cli_ship.register(main)
+    cli_serve.register(main)
 
 
 _register_command_modules()

@@ -144,10 +144,7 @@ class HomeScreen(FloorScreen):
         self.app.push_screen(BatchPrintScreen())
 
     def action_logout(self) -> None:
-        from tui.screens.login import LoginScreen
-
-        self.wapp.end_session()
-        self.app.switch_screen(LoginScreen())
+        self.wapp.log_out()
 
 
 def _stored(outcome: ScanOutcome) -> None:

@@ -1,0 +1,180 @@
+"""CLI commands: the SSH server (``serve``) and users' SSH keys (``users add-key|keys|remove-key``)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from core.errors import WaretermError
+from core.i18n import _
+
+
+def _read_key_file(path: str) -> bytes:
+    if path == "-":
+        return sys.stdin.buffer.read()
+    try:
+        return Path(path).read_bytes()
+    except OSError as error:
+        raise WaretermError(
+            _("cannot read {path}: {error}").format(path=path, error=error.strerror)
+        ) from None
+
+
+def _log_to_stderr() -> None:
+    """One line per event on stderr; asyncssh only says something when it is wrong."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%Y-%m-%d %H:%M:%S"))
+    for name, level in (("wareterm.serve", logging.INFO), ("asyncssh", logging.WARNING)):
+        logger = logging.getLogger(name)
+        logger.handlers = [handler]
+        logger.setLevel(level)
+        logger.propagate = False
+
+
+def register(main: click.Group) -> None:
+    """Add this module's commands to the ``wareterm`` group."""
+    from tui.cli import Context, _emit_json, _rejections, _table, pass_context
+
+    @main.command("serve")
+    @click.option(
+        "--host",
+        default="0.0.0.0",
+        show_default=True,
+        help="Address to listen on (0.0.0.0: every IPv4 interface; :: for IPv6).",
+    )
+    @click.option(
+        "--port",
+        type=click.IntRange(0, 65535),
+        default=2222,
+        show_default=True,
+        help="TCP port (0: any free port, printed at start).",
+    )
+    @click.option(
+        "--host-key",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help="Host key file, made on first start [default: ssh_host_ed25519_key next to the "
+        "database].",
+    )
+    @click.option(
+        "--max-sessions",
+        type=click.IntRange(min=1),
+        default=100,
+        show_default=True,
+        help="Terminals running at once.",
+    )
+    @pass_context
+    def serve_command(
+        ctx: Context, host: str, port: int, host_key: Path | None, max_sessions: int
+    ) -> None:
+        """Serve the floor terminal over SSH: operators log in with their PIN as password or
+        with a registered key; each session runs its own terminal. Stops on SIGTERM or Ctrl-C."""
+        from tui.serve import ServeConfig, serve
+
+        _log_to_stderr()
+        config = ServeConfig(
+            db=Path(ctx.db).resolve(),
+            host=host,
+            port=port,
+            host_key=host_key.resolve() if host_key else None,
+            max_sessions=max_sessions,
+        )
+
+        def ready(bound_host: str, bound_port: int, key_fingerprint: str) -> None:
+            click.echo(
+                _("wareterm serve: listening on {host}:{port}, host key {fp} ({path})").format(
+                    host=bound_host, port=bound_port, fp=key_fingerprint, path=config.host_key_path
+                )
+            )
+            sys.stdout.flush()
+
+        with _rejections():
+            ctx.store.migrate()  # the database is created or upgraded before anyone logs in
+            asyncio.run(serve(config, ready))
+
+    users_group = main.commands["users"]
+    assert isinstance(users_group, click.Group)
+
+    @users_group.command("add-key")
+    @click.argument("name")
+    @click.argument("keyfile")
+    @click.option(
+        "--station",
+        help='Sessions with this key work at this station (a handheld\'s key); "" unbinds.',
+    )
+    @click.option("--json", "as_json", is_flag=True)
+    @pass_context
+    def users_add_key(
+        ctx: Context, name: str, keyfile: str, station: str | None, as_json: bool
+    ) -> None:
+        """Let a user log in over SSH with the OpenSSH public key in KEYFILE (- for stdin)."""
+        from data import keys
+
+        with _rejections():
+            key = keys.add_key(ctx.store, ctx.actor, name, _read_key_file(keyfile), station)
+        if as_json:
+            _emit_json(key)
+            return
+        click.echo(
+            _("key {fp} ({algorithm} {comment}) for {user}{where}").format(
+                fp=key["fingerprint"],
+                algorithm=key["algorithm"],
+                comment=key["comment"] or "-",
+                user=key["user"],
+                where=_(" at station {station}").format(station=key["station"])
+                if key["station"]
+                else "",
+            )
+        )
+        if key["also_for"]:
+            click.echo(
+                _(
+                    "note: the same key also logs in as {users}; whoever holds it can log in as "
+                    "each of them"
+                ).format(users=", ".join(key["also_for"])),
+                err=True,
+            )
+
+    @users_group.command("keys")
+    @click.argument("name", required=False)
+    @click.option("--json", "as_json", is_flag=True)
+    @pass_context
+    def users_keys(ctx: Context, name: str | None, as_json: bool) -> None:
+        """SSH keys of one user or of everyone."""
+        from data import keys
+
+        rows = keys.list_keys(ctx.store, name)
+        if as_json:
+            _emit_json(rows)
+        else:
+            _table(
+                rows,
+                [
+                    "user",
+                    "fingerprint",
+                    "algorithm",
+                    "comment",
+                    "station",
+                    "created_at",
+                    "last_used_at",
+                ],
+            )
+
+    @users_group.command("remove-key")
+    @click.argument("name")
+    @click.argument("fingerprint")
+    @pass_context
+    def users_remove_key(ctx: Context, name: str, fingerprint: str) -> None:
+        """Stop a user logging in with a key (FINGERPRINT as `users keys` shows it)."""
+        from data import keys
+
+        with _rejections():
+            keys.remove_key(ctx.store, ctx.actor, name, fingerprint)
+        click.echo(
+            _("key {fp} of {user} removed").format(
+                fp=keys.normalise_fingerprint(fingerprint), user=name.strip().lower()
+            )
+        )
