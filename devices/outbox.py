@@ -626,3 +626,69 @@ def _describe_holder(holder: leases.Holder) -> str:
 def _describe(error: BaseException) -> str:
     text = str(error)
     return text if isinstance(error, WaretermError) else f"{type(error).__name__}: {text}"
+
+
+class PrintService:
+    """A print worker for every station with a printer (``wareterm serve`` runs one), so labels
+    print whether or not a session is open at the station. Stations added later get a worker
+    within ``rescan_s``; a worker whose station lost its printer is stopped. Each worker takes
+    its printer's lease, so a terminal session at the station and this service never both
+    print: whoever holds the lease prints, the other waits."""
+
+    def __init__(
+        self,
+        db_path: str | os.PathLike[str],
+        on_event: Callable[[WorkerEvent], None] | None = None,
+        rescan_s: float = 10.0,
+    ) -> None:
+        self.db_path = Path(db_path)
+        self.on_event = on_event
+        self.rescan_s = rescan_s
+        self.workers: dict[str, PrintWorker] = {}
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start the workers and watch for new stations, in a background thread."""
+        self._thread = threading.Thread(target=self._run, name="print-service", daemon=True)
+        self._thread.start()
+
+    def _stations(self) -> set[str]:
+        store = open_store(self.db_path)
+        try:
+            return {
+                row["name"]
+                for row in store.query("SELECT name FROM stations WHERE printer_url != ''")
+            }
+        finally:
+            store.close()
+
+    def sync(self) -> None:
+        """Start workers for stations that have a printer now, stop the others."""
+        wanted = self._stations()
+        for station in sorted(wanted - set(self.workers)):
+            worker = PrintWorker(self.db_path, station, on_event=self.on_event)
+            worker.start()
+            self.workers[station] = worker
+        for station in sorted(set(self.workers) - wanted):
+            self.workers.pop(station).stop(timeout=0)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.sync()
+            except Exception as error:  # the database was busy or unreadable: try again later
+                if self.on_event is not None:
+                    self.on_event(WorkerEvent("error", "*", _describe(error)))
+            self._stop.wait(self.rescan_s)
+
+    def stop(self, timeout: float = 15.0) -> None:
+        """Stop every worker (a label being sent finishes first) and the watch."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        for worker in self.workers.values():
+            worker.stop(timeout=0)
+        for worker in self.workers.values():
+            worker.join(timeout)
+        self.workers.clear()

@@ -28,7 +28,11 @@ def _log_to_stderr() -> None:
     """One line per event on stderr; asyncssh only says something when it is wrong."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%Y-%m-%d %H:%M:%S"))
-    for name, level in (("wareterm.serve", logging.INFO), ("asyncssh", logging.WARNING)):
+    for name, level in (
+        ("wareterm.serve", logging.INFO),
+        ("wareterm.print", logging.INFO),
+        ("asyncssh", logging.WARNING),
+    ):
         logger = logging.getLogger(name)
         logger.handlers = [handler]
         logger.setLevel(level)
@@ -66,9 +70,21 @@ def register(main: click.Group) -> None:
         show_default=True,
         help="Terminals running at once.",
     )
+    @click.option(
+        "--print/--no-print",
+        "printing",
+        default=True,
+        show_default=True,
+        help="Run a print worker for every station with a printer.",
+    )
     @pass_context
     def serve_command(
-        ctx: Context, host: str, port: int, host_key: Path | None, max_sessions: int
+        ctx: Context,
+        host: str,
+        port: int,
+        host_key: Path | None,
+        max_sessions: int,
+        printing: bool,
     ) -> None:
         """Serve the floor terminal over SSH: operators log in with their PIN as password or
         with a registered key; each session runs its own terminal. Stops on SIGTERM or Ctrl-C."""
@@ -93,7 +109,17 @@ def register(main: click.Group) -> None:
 
         with _rejections():
             ctx.store.migrate()  # the database is created or upgraded before anyone logs in
-            asyncio.run(serve(config, ready))
+            service = None
+            if printing:
+                from devices.outbox import PrintService
+
+                service = PrintService(config.db, on_event=_log_print_event)
+                service.start()
+            try:
+                asyncio.run(serve(config, ready))
+            finally:
+                if service is not None:
+                    service.stop()
 
     users_group = main.commands["users"]
     assert isinstance(users_group, click.Group)
@@ -178,3 +204,14 @@ def register(main: click.Group) -> None:
                 fp=keys.normalise_fingerprint(fingerprint), user=name.strip().lower()
             )
         )
+
+
+def _log_print_event(event: object) -> None:
+    """The print workers' news goes to the server's log."""
+    import logging
+
+    from core.labels import neutralise
+
+    kind = getattr(event, "kind", "")
+    level = logging.WARNING if kind in ("failed", "uncertain", "error", "busy") else logging.INFO
+    logging.getLogger("wareterm.print").log(level, neutralise(str(getattr(event, "message", ""))))

@@ -600,3 +600,28 @@ def test_dir_printer_urls_and_files(tmp_path: Path) -> None:
     with pytest.raises(PrinterError) as caught:
         printer_from_url(f"dir://{tmp_path}/file").open()
     assert caught.value.reason == PrinterFault.BAD_URL
+
+
+def test_the_print_service_runs_a_worker_per_station_with_a_printer(
+    tmp_path: Path, network_printer: Callable[..., FakeNetworkPrinter]
+) -> None:
+    from devices.outbox import PrintService
+
+    one, two = network_printer(), network_printer()
+    floor = Floor(tmp_path / "w.db", one.url)
+    first = floor.queue_codes("T:0001")[0]
+    service = PrintService(floor.db, rescan_s=0.2)
+    service.start()
+    try:
+        wait_for(lambda: floor.printed(first))
+        assert set(service.workers) == {STATION}
+        stations.add_station(floor.store, ADMIN, "bench-2", "", two.url)
+        stations.add_station(floor.store, ADMIN, "hh-1", "loop://", "")
+        wait_for(lambda: "bench-2" in service.workers)
+        (second,) = floor.queue_codes("T:0002", station="bench-2")
+        wait_for(lambda: floor.printed(second))
+        assert "hh-1" not in service.workers  # no printer, no worker
+    finally:
+        service.stop()
+    assert service.workers == {}
+    assert leases.holder(floor.store, STATION, "printer") is None
