@@ -180,3 +180,23 @@ async def test_a_packer_comes_back_to_the_open_bench_after_logging_in_again(
         await wait_until(pilot, lambda: len(screen.view.checking) == 2)
         rush = screen.view.order("O-RUSH")
         assert rush is not None and rush.verified == 1
+
+
+@pytest.mark.parametrize("size", [(40, 16), (80, 24)], ids=["handheld", "bench"])
+def test_pack_screen_waiting_for_the_weight(
+    snap_compare: Any, bench_db: Path, size: tuple[int, int]
+) -> None:
+    """The bench after a wrong item and a complete order: the weight row is open."""
+
+    async def run_before(pilot: Pilot) -> None:
+        screen = await _bench(pilot, bench_db, _first_list(bench_db))
+        for code in (CUP, CABLE, LOOSE):
+            await _scan_and_wait(pilot, screen, code)
+        for key in ("1", "full_stop", "2"):
+            await pilot.press(key)
+            await pilot.pause(0.08)
+        await wait_until(pilot, lambda: screen.proposal is not None)
+
+    assert snap_compare(
+        make_app(bench_db, station="bench-1"), terminal_size=size, run_before=run_before
+    )
