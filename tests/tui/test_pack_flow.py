@@ -15,7 +15,7 @@ from core.clock import FixedClock
 from core.model import Verdict
 from data.store import Store, open_store
 from tests.data.test_packing import CABLE, CUP, LOOSE, TEA, build_bench
-from tests.tui.conftest import NOW, badge_login, make_app, scan, wait_until
+from tests.tui.conftest import ADMIN, NOW, badge_login, make_app, scan, wait_until
 from tui.app import WaretermApp
 from tui.screens.pack import PackScreen
 
@@ -200,3 +200,38 @@ def test_pack_screen_waiting_for_the_weight(
     assert snap_compare(
         make_app(bench_db, station="bench-1"), terminal_size=size, run_before=run_before
     )
+
+
+async def test_batch_printing_a_wave_from_the_home_screen(bench_db: Path) -> None:
+    from tui.cli import build_app
+    from tui.screens.batch import BatchPrintScreen
+
+    app = build_app(_store(bench_db), "bench-1")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await badge_login(pilot, "chen.jie")
+        await pilot.press("b")
+        await wait_until(pilot, lambda: isinstance(app.screen, BatchPrintScreen))
+        screen = app.screen
+        assert isinstance(screen, BatchPrintScreen)
+        await wait_until(pilot, lambda: len(screen.waves) == 1)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: screen.current is not None and screen.current.finished)
+        summary = str(screen.query_one("#batch-summary", Static).render())
+        assert "5 printed, 0 failed, 0 waiting of 5" in summary
+        store = _store(bench_db)
+        with store.write(ADMIN) as write:
+            write.execute(
+                "UPDATE print_jobs SET status = 'failed', last_error = 'cover open'"
+                " WHERE id = (SELECT max(id) FROM print_jobs)"
+            )
+            write.audit("test.print", "fail one")
+        assert screen.current is not None
+        screen.current = app.floor.batch_progress(app.operator, screen.current.batch_id)
+        await pilot.press("f")
+        await wait_until(
+            pilot,
+            lambda: store.scalar("SELECT count(*) FROM print_jobs WHERE status = 'done'") == 5,
+            timeout=10,
+        )
+    sent = store.query("SELECT action FROM audit WHERE action = 'print.retry'")
+    assert len(sent) == 1  # only the failed one went again
