@@ -23,7 +23,7 @@ from core.clock import from_iso
 from core.codes import CodePrefixes, ScannedCode, display_code, parse_scan
 from core.errors import NotFound, Rejected
 from core.i18n import _
-from core.labels import LabelError, LabelOrder, LabelShipment, Sender, compose_outbound_label
+from core.labels import LabelError, LabelShipment, Sender, compose_outbound_label
 from core.model import CodeKind, OrderStatus, PickListStatus, Priority, Verdict
 from core.packing import (
     MissingReason,
@@ -620,7 +620,7 @@ def propose(
 
 def _label_content(
     order: Any,
-    shipment: CarrierChoice,
+    choice: CarrierChoice,
     waybill: str,
     weight_g: int,
     seq: int,
@@ -629,20 +629,10 @@ def _label_content(
 ) -> dict[str, Any]:
     try:
         label = compose_outbound_label(
-            LabelOrder(
-                order_no=order["order_no"],
-                priority=order["priority"],
-                customer_name=order["customer_name"],
-                phone=order["phone"],
-                province=order["province"],
-                city=order["city"],
-                district=order["district"],
-                address=order["address"],
-                postcode=order["postcode"],
-            ),
+            printing.label_order(order),
             LabelShipment(
-                carrier=f"{shipment.carrier.name_zh} {shipment.carrier.code}".strip(),
-                service=shipment.service.name,
+                carrier=f"{choice.carrier.name_zh} {choice.carrier.code}".strip(),
+                service=choice.service.name,
                 waybill_no=waybill,
                 weight_g=weight_g,
                 package_no=seq,

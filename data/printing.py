@@ -323,6 +323,21 @@ def _insert(
     return cursor.lastrowid
 
 
+def label_order(order: Any) -> LabelOrder:
+    """What an outbound label takes from an order (a row of ``orders`` or its dict)."""
+    return LabelOrder(
+        order_no=order["order_no"],
+        priority=order["priority"],
+        customer_name=order["customer_name"],
+        phone=order["phone"],
+        province=order["province"],
+        city=order["city"],
+        district=order["district"],
+        address=order["address"],
+        postcode=order["postcode"],
+    )
+
+
 def outbound_label(
     store: Store,
     order_no: str,
@@ -340,17 +355,7 @@ def outbound_label(
     order = show_order(store, order_no)
     try:
         return compose_outbound_label(
-            LabelOrder(
-                order_no=order["order_no"],
-                priority=order["priority"],
-                customer_name=order["customer_name"],
-                phone=order["phone"],
-                province=order["province"],
-                city=order["city"],
-                district=order["district"],
-                address=order["address"],
-                postcode=order["postcode"],
-            ),
+            label_order(order),
             LabelShipment(
                 carrier=carrier,
                 service=service,

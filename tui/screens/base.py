@@ -5,9 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from rich.text import Text
 from textual.screen import Screen
+from textual.widgets import Static
 
 from core.errors import WaretermError
+from core.i18n import _
+from core.labels import neutralise
 from core.ports import Floor, Operator, ScanOutcome
 
 if TYPE_CHECKING:
@@ -50,6 +54,25 @@ class FloorScreen(Screen[None]):
             then(result)
 
         self.run_worker(finish(), group="floor", exit_on_error=True)
+
+    def banner(self, text: str, kind: str) -> None:
+        """Show ``text`` in the screen's ``#banner`` (``ok``, ``error`` or ``info`` colours)."""
+        banner = self.query_one("#banner", Static)
+        banner.update(Text(text))
+        for name in ("ok", "error", "info"):
+            banner.set_class(name == kind, f"banner-{name}")
+
+    def refusal(self, verdict: str, code: str, message: str, bell: bool = True) -> None:
+        """A refused scan, loud: the bell and the red banner with what was scanned and what to
+        do (the code is made safe to show first)."""
+        if bell:
+            self.app.bell()
+        self.banner(
+            _("✘ {verdict}: {code}\n{message}").format(
+                verdict=verdict.replace("_", " ").upper(), code=neutralise(code), message=message
+            ),
+            "error",
+        )
 
     def on_floor_error(self, error: WaretermError) -> None:
         """Tell the operator what went wrong (loudly)."""

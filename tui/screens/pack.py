@@ -200,12 +200,6 @@ class PackScreen(FloorScreen):
         due.update(_("due {left}").format(left=left))
         due.set_class(left.startswith("-"), "overdue")
 
-    def _banner(self, text: str, kind: str) -> None:
-        banner = self.query_one("#banner", Static)
-        banner.update(Text(text))
-        for name in ("ok", "error", "info"):
-            banner.set_class(name == kind, f"banner-{name}")
-
     # -- scans ----------------------------------------------------------------------------------
 
     def handle_scan(self, raw: str, source: str) -> None:
@@ -225,22 +219,14 @@ class PackScreen(FloorScreen):
             self.focus_order = outcome.order_no
         self.show(outcome.view)
         if outcome.accepted:
-            self._banner("✔ " + outcome.message, "ok")
+            self.banner("✔ " + outcome.message, "ok")
         else:
-            self.app.bell()
-            self._banner(
-                _("✘ {verdict}: {code}\n{message}").format(
-                    verdict=outcome.verdict.value.replace("_", " ").upper(),
-                    code=neutralise(outcome.code),
-                    message=outcome.message,
-                ),
-                "error",
-            )
+            self.refusal(outcome.verdict.value, outcome.code, outcome.message)
 
     def show_bad_scan(self, outcome: object) -> None:
         """The same loud banner as a refused scan (the app has rung the bell)."""
         message = getattr(outcome, "message", "")
-        self._banner(_("✘ BAD SCAN\n{message}").format(message=message), "error")
+        self.banner(_("✘ BAD SCAN\n{message}").format(message=message), "error")
 
     # -- closing an order -----------------------------------------------------------------------
 
@@ -340,7 +326,7 @@ class PackScreen(FloorScreen):
         order = self._focused(self.view)
         if order is None:
             self.app.bell()
-            self._banner(_("No order is open at this bench."), "info")
+            self.banner(_("No order is open at this bench."), "info")
         return order
 
     def action_missing(self) -> None:
@@ -368,7 +354,7 @@ class PackScreen(FloorScreen):
         ready = self.view.ready
         if ready is None:
             self.app.bell()
-            self._banner(_("Check every unit first; then choose the carrier."), "info")
+            self.banner(_("Check every unit first; then choose the carrier."), "info")
             return
         self.run_floor(
             self.floor.carrier_options,
@@ -423,7 +409,7 @@ class PackScreen(FloorScreen):
         orders = self._labelled_orders()
         if not orders:
             self.app.bell()
-            self._banner(_("No label at this bench to act on."), "info")
+            self.banner(_("No label at this bench to act on."), "info")
             return
 
         def chosen(index: int | None) -> None:
@@ -497,7 +483,7 @@ class PackScreen(FloorScreen):
                     if package.status == "labelled":
                         self.wapp.simulate_scan(package.waybill_no)
                         return
-        self._banner(_("Demo: nothing to scan here. Scan a picked list (P:…) first."), "info")
+        self.banner(_("Demo: nothing to scan here. Scan a picked list (P:…) first."), "info")
 
     def action_simulate_wrong(self) -> None:
         """Demo only: the simulated scanner reads an item no order here wants."""

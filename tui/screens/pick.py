@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -128,12 +127,6 @@ class PickScreen(FloorScreen):
         due.update(_("due {left}").format(left=left))
         due.set_class(left.startswith("-"), "overdue")
 
-    def _banner(self, text: str, kind: str) -> None:
-        banner = self.query_one("#banner", Static)
-        banner.update(Text(text))
-        for name in ("ok", "error", "info"):
-            banner.set_class(name == kind, f"banner-{name}")
-
     # -- scans ----------------------------------------------------------------------------------
 
     def handle_scan(self, raw: str, source: str) -> None:
@@ -152,20 +145,12 @@ class PickScreen(FloorScreen):
         if outcome.view is not None:
             self.show(outcome.view)
         if outcome.verdict in (Verdict.LOCATION_OK, Verdict.TOTE_OK):
-            self._banner("✔ " + outcome.message, "info")
+            self.banner("✔ " + outcome.message, "info")
         elif outcome.accepted:
             done = outcome.view is not None and outcome.view.current is None
-            self._banner("✔ " + (_("List complete!") if done else outcome.message), "ok")
+            self.banner("✔ " + (_("List complete!") if done else outcome.message), "ok")
         else:
-            self.app.bell()
-            self._banner(
-                _("✘ {verdict}: {code}\n{message}").format(
-                    verdict=outcome.verdict.value.replace("_", " ").upper(),
-                    code=neutralise(outcome.code),
-                    message=outcome.message,
-                ),
-                "error",
-            )
+            self.refusal(outcome.verdict.value, outcome.code, outcome.message)
 
     def bad_scan_list(self) -> int | None:
         """A bad scan during picking is stored with the list on screen."""
@@ -174,14 +159,7 @@ class PickScreen(FloorScreen):
     def show_bad_scan(self, outcome: ScanOutcome) -> None:
         """The same loud banner as a refused scan (the app has rung the bell)."""
         self.last = outcome
-        self._banner(
-            _("✘ {verdict}: {code}\n{message}").format(
-                verdict=outcome.verdict.value.replace("_", " ").upper(),
-                code=outcome.code,
-                message=outcome.message,
-            ),
-            "error",
-        )
+        self.refusal(outcome.verdict.value, outcome.code, outcome.message, bell=False)
 
     # -- actions --------------------------------------------------------------------------------
 
@@ -208,7 +186,7 @@ class PickScreen(FloorScreen):
 
     def _shorted(self, view: PickView) -> None:
         self.show(view)
-        self._banner(_("Line closed short; the bin will be counted."), "info")
+        self.banner(_("Line closed short; the bin will be counted."), "info")
 
     def action_type_code(self) -> None:
         """Type a code whose barcode will not scan."""
