@@ -26,7 +26,7 @@ from core.ports import (
     StationView,
     WaveForPrint,
 )
-from data import batches, carriers, keys, leases, packing, settings, stations, users
+from data import batches, carriers, keys, leases, logins, packing, settings, stations, users
 from data.picking import close_short, read_pick_view, record_pick_scan
 from data.scans import record_loose_scan
 from data.store import Actor, Store
@@ -64,14 +64,24 @@ class SqliteFloor(Floor):
         return Operator(name, role, station)
 
     def login(self, name: str, pin: str, station: str) -> Operator:
-        """PIN login (audited, success or not, with the station used)."""
+        """PIN login at the login screen: audited, success or not, with the station used, and
+        rate-limited like SSH passwords (per user name and per terminal station)."""
         name = name.strip().lower()
-        try:
-            role = users.check_login(self.store, name, pin)
-        except NotAllowed:
-            with self.store.write(Actor(name or "?", station)) as write:
-                write.audit("login.failed", name or "?", method="pin")
-            raise
+        where = station.strip().lower() or "console"
+        check = logins.check_password(
+            self.store, name, pin, f"terminal:{where}", method="pin", station=where
+        )
+        if check.reason == "locked" and check.locked_until is not None:
+            raise NotAllowed(
+                _(
+                    "Too many wrong PINs for {name}. Try again after {time}, or ask a supervisor."
+                ).format(name=name, time=check.locked_until.astimezone().strftime("%H:%M:%S"))
+            )
+        if check.reason in ("unknown_user", "inactive"):
+            raise NotAllowed(_("Unknown user {name!r}. Ask a supervisor.").format(name=name))
+        if not check.ok:
+            raise NotAllowed(_("Wrong PIN for {name}. Try again.").format(name=name))
+        role = users.role_of(self.store, name)
         return self._logged_in(name, role, station, "pin")
 
     def badge_login(self, badge: str, station: str) -> Operator:

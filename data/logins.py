@@ -99,14 +99,26 @@ def lock_in_force(store: Store, name: str, peer: str) -> datetime | None:
     return max((end for end in ends if end is not None), default=None)
 
 
-def check_password(store: Store, name: str, secret: str, peer: str) -> LoginCheck:
-    """Check the user's PIN given as the SSH password. A failure is audited (``login.failed``
-    with method, reason and peer address) and counted against the user name and the address;
-    while a lock is in force the PIN is not even checked. Success clears the counters."""
+def check_password(
+    store: Store,
+    name: str,
+    secret: str,
+    peer: str,
+    *,
+    method: str = "password",
+    station: str = SSH_STATION,
+) -> LoginCheck:
+    """Check the user's PIN given as the SSH password (or typed at a terminal's login screen:
+    ``method`` ``pin``, ``peer`` the terminal, ``station`` where it stands). A failure is
+    audited (``login.failed`` with method, reason and peer address) and counted against the
+    user name and the address; while a lock is in force the PIN is not even checked. Success
+    clears the counters."""
     name = user_name(name)
     locked = lock_in_force(store, name, peer)
     if locked is not None:
-        _audit_failure(store, name, peer, "password", "locked", locked_until=to_iso(locked))
+        _audit_failure(
+            store, name, peer, method, "locked", station=station, locked_until=to_iso(locked)
+        )
         return LoginCheck(False, "locked", locked)
     row = _user_row(store, name)
     if row is None:
@@ -120,15 +132,17 @@ def check_password(store: Store, name: str, secret: str, peer: str) -> LoginChec
     else:
         _clear(store, name, peer)
         return LoginCheck(True)
-    until = _count_failure(store, name, peer, reason)
+    until = _count_failure(store, name, peer, reason, method, station)
     return LoginCheck(False, reason, until)
 
 
-def _count_failure(store: Store, name: str, peer: str, reason: str) -> datetime | None:
+def _count_failure(
+    store: Store, name: str, peer: str, reason: str, method: str, station: str
+) -> datetime | None:
     """Count a failed password and audit it, in one transaction; returns a lock it started."""
     now = store.clock.now()
     locks: list[datetime] = []
-    with store.write(Actor(name or "?", SSH_STATION)) as write:
+    with store.write(Actor(name or "?", station)) as write:
         for scope, subject, policy in _subjects(name, peer):
             count = throttle.after_failure(_load(write.conn, scope, subject), now, policy)
             write.execute(
@@ -154,7 +168,7 @@ def _count_failure(store: Store, name: str, peer: str, reason: str) -> datetime 
         write.audit(
             "login.failed",
             name or "?",
-            method="password",
+            method=method,
             reason=reason,
             peer=peer,
             locked_until=to_iso(until) if until else None,
@@ -196,9 +210,15 @@ def record_refused(
 
 
 def _audit_failure(
-    store: Store, name: str, peer: str, method: str, reason: str, **detail: Any
+    store: Store,
+    name: str,
+    peer: str,
+    method: str,
+    reason: str,
+    station: str = SSH_STATION,
+    **detail: Any,
 ) -> None:
-    with store.write(Actor(name or "?", SSH_STATION)) as write:
+    with store.write(Actor(name or "?", station)) as write:
         write.audit("login.failed", name or "?", method=method, reason=reason, peer=peer, **detail)
 
 
