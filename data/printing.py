@@ -83,6 +83,7 @@ class PrintJob:
     created_at: str
     updated_at: str
     sent_at: str | None
+    batch_id: int | None = None
 
     @classmethod
     def from_row(cls, row: Any) -> PrintJob:
