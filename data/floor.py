@@ -16,6 +16,7 @@ from core.ports import (
     Operator,
     PickView,
     PrinterLink,
+    ScannerLink,
     ScanOutcome,
     StationView,
 )
@@ -121,6 +122,15 @@ class SqliteFloor(Floor):
             problem=problem,
             raw_bytes=raw_bytes,
         )
+
+    def report_scanner(self, operator: Operator, link: ScannerLink) -> None:
+        """Record the scanner's state for the overview (only states of a scanner we read)."""
+        if link.status in ("connecting", "connected", "disconnected"):
+            stations.record_scanner_state(self.store, operator.station, link.status, link.message)
+
+    def data_version(self) -> int:
+        """SQLite's ``PRAGMA data_version`` on this session's connection."""
+        return self.store.data_version()
 
     def summary(self) -> FloorSummary:
         """Open orders by status and released lists waiting for a picker."""

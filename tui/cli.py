@@ -583,14 +583,19 @@ def tui(ctx: Context, station: str) -> None:
 
 
 def build_app(store: Store, station: str, demo: bool = False) -> WaretermApp:
-    """The composition root: the floor on this process's own connection, the station's
-    serial devices, and the app that receives both."""
+    """The composition root: the floor and the supervisor's port on this process's own
+    connection, the station's serial devices, and the app that receives them."""
     from data.floor import SqliteFloor
+    from data.oversight import SqliteOversight
     from devices.station import SerialStationDevices
     from tui.app import WaretermApp
 
     return WaretermApp(
-        SqliteFloor(store), station=station, demo=demo, devices=SerialStationDevices()
+        SqliteFloor(store),
+        station=station,
+        demo=demo,
+        devices=SerialStationDevices(),
+        oversight=SqliteOversight(store),
     )
 
 
