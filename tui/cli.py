@@ -634,9 +634,10 @@ def demo(ctx: Context, directory: Path, start: bool) -> None:
 
 
 def _register_command_modules() -> None:
-    from tui import cli_print, cli_stations
+    from tui import cli_print, cli_report, cli_stations
 
     cli_print.register(main)
+    cli_report.register(main)
     cli_stations.register(main)
 
 
