@@ -165,6 +165,9 @@ class WaretermApp(App[None]):
         self.call_floor(self.floor.station, operator.station, then=self._station_known)
         self._device_timer = self.set_interval(DEVICE_POLL_S, self._poll_devices)
         self._data_version = None
+        # The first question goes in now, ahead of any screen's read on the same FIFO thread:
+        # a change committed after a screen read its data then always moves the version.
+        self._poll_changes()
         self._change_timer = self.set_interval(self.change_poll_s, self._poll_changes)
 
     def end_session(self) -> None:

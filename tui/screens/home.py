@@ -1,4 +1,5 @@
-"""Home after login: open work at a glance and the key to take the next pick list."""
+"""Home after login: open work at a glance (kept current while other sessions work), the key to
+take the next pick list, and for supervisors the key to their screens."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from textual.widgets import Footer, Static
 from core.i18n import _
 from core.model import OrderStatus
 from core.ports import FloorSummary, PickView, ScanOutcome
+from core.roles import Permission, may
+from tui.messages import FloorChanged
 from tui.screens.base import FloorScreen
 from tui.widgets.devicebar import DeviceBar
 
@@ -20,6 +23,7 @@ class HomeScreen(FloorScreen):
 
     BINDINGS = [
         Binding("n", "next_list", _("Next list")),
+        Binding("s", "supervise", _("Supervisor")),
         Binding("r", "refresh", _("Refresh")),
         Binding("l", "logout", _("Log out")),
     ]
@@ -37,7 +41,31 @@ class HomeScreen(FloorScreen):
             )
             yield Static("", id="home-summary")
             yield Static(_("Press N for the next pick list."), id="home-hint")
+            if self.may_supervise:
+                yield Static(_("Press S for the supervisor's screens."), id="home-supervise-hint")
         yield Footer()
+
+    @property
+    def may_supervise(self) -> bool:
+        """Whether to offer the supervisor's screens (the port checks again on every call)."""
+        return self.wapp.oversight is not None and may(self.operator.role, Permission.OVERSEE)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Pickers and packers are not offered the supervisor's key at all."""
+        if action == "supervise":
+            return self.wapp.operator is not None and self.may_supervise
+        return True
+
+    def action_supervise(self) -> None:
+        """Open the supervisor's overview."""
+        if self.may_supervise:
+            from tui.screens.supervise import section_screen
+
+            self.app.push_screen(section_screen("overview"))
+
+    def on_floor_changed(self, message: FloorChanged) -> None:
+        """Another session changed the floor: redraw the counts."""
+        self.action_refresh()
 
     def on_mount(self) -> None:
         self.run_floor(self.floor.current_pick, self.operator, then=self._resume)
