@@ -518,9 +518,11 @@ def rate(part: int, whole: int) -> float | None:
 
 
 class Oversight(ABC):
-    """What a supervisor's session may see and do. Every method checks the operator's stored
-    role in the service and raises NotAllowed otherwise; actions write one transaction with
-    its audit entry. Implementations raise core.errors exceptions only."""
+    """What a supervisor's session may see and do. Every method, actions included, first
+    checks OVERSEE against the operator's stored role (the role the session claims is not
+    trusted) and raises NotAllowed otherwise; each action also checks its own permission
+    inside the one transaction that writes it with its audit entry. Implementations raise
+    core.errors exceptions only."""
 
     @abstractmethod
     def overview(self, operator: Operator) -> Overview:

@@ -612,3 +612,66 @@ async def test_the_port_is_called_off_the_ui_thread(super_db: Path) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await open_section(pilot, "overview")
     assert threads and all(name.startswith("floor") for name in threads)
+
+
+async def test_a_stations_scanner_as_its_session_reports_it(super_db: Path) -> None:
+    """A picker's terminal reads a serial scanner on a real pty; the supervisor's overview on
+    another terminal shows it connected, then unplugged."""
+    from data import stations
+    from tests.devices.test_scanner_station import SerialPty
+    from tui.cli import build_app
+
+    port = SerialPty()
+    try:
+        store = open_store(super_db, FixedClock(NOW))
+        stations.add_station(store, ADMIN, "hh-5", f"{port.path}?suffix=CR", "")
+        picker_app = build_app(open_store(super_db, FixedClock(NOW)), "hh-5")
+        boss_app = supervisor_app(super_db)
+        async with boss_app.run_test(size=(120, 40)) as boss:
+            screen = await open_section(boss, "overview")
+            table = screen.query_one("#ov-stations", DataTable)
+            assert str(table.get_row("hh-5")[1]) == "free"
+            async with picker_app.run_test(size=(40, 16)) as picker:
+                await badge_login(picker, "wang.fang")
+                await wait_until(picker, lambda: picker_app.scanner_link.status == "connected")
+                await wait_until(
+                    boss,
+                    lambda: str(table.get_row("hh-5")[1]).startswith("connected · wang.fang"),
+                    timeout=2.0,
+                )
+                port.unplug()
+                await wait_until(
+                    boss,
+                    lambda: str(table.get_row("hh-5")[1]).startswith("disconnected · wang.fang"),
+                    timeout=3.0,
+                )
+    finally:
+        port.unplug()
+
+
+async def test_a_table_is_updated_cell_by_cell_when_its_rows_stay() -> None:
+    from textual.app import App, ComposeResult
+
+    from tui.widgets.cells import sync_rows
+
+    class One(App[None]):
+        def compose(self) -> ComposeResult:
+            yield DataTable(cursor_type="row")
+
+    app = One()
+    async with app.run_test() as pilot:
+        table = app.query_one(DataTable)
+        table.add_columns("order", "status")
+        sync_rows(table, [("A", ["A", "picking"]), ("B", ["B", "allocated"]), ("C", ["C", "x"])])
+        table.move_cursor(row=2)
+        cleared: list[int] = []
+        real_clear = table.clear
+        table.clear = lambda *a, **k: (cleared.append(1), real_clear(*a, **k))[1]  # type: ignore[method-assign]
+        sync_rows(table, [("A", ["A", "picked"]), ("B", ["B", "allocated"]), ("C", ["C", "x"])])
+        await pilot.pause()
+        assert not cleared and str(table.get_row("A")[1]) == "picked"
+        assert table.cursor_row == 2
+        # Other rows: replaced, and the cursor follows its row by key.
+        sync_rows(table, [("Z", ["Z", "new"]), ("C", ["C", "x"])])
+        await pilot.pause()
+        assert cleared and column(table) == ["Z", "C"] and table.cursor_row == 1

@@ -23,13 +23,6 @@ def safe(value: object, style: str = "") -> Text:
     return Text(neutralise("" if value is None else str(value)), style=style)
 
 
-def clock(moment: datetime | None) -> str:
-    """``14:05`` today, ``11-22 08:00`` another day (China Standard Time); ``—`` for none."""
-    if moment is None:
-        return "—"
-    return moment.astimezone(CHINA_TZ).strftime("%m-%d %H:%M")
-
-
 def short_clock(moment: datetime | None, now: datetime) -> str:
     """``14:05`` when on the same day as ``now`` (China Standard Time), else ``11-22 08:00``."""
     if moment is None:
