@@ -451,3 +451,27 @@ def test_throughput_counts_orders_shipped_per_hour(store: Store, port) -> None:
     assert [h.shipped for h in view.hours[-3:]] == [1, 1, 1]
     assert view.total == 3
     assert sum(h.shipped for h in port.throughput(BOSS, 3).hours) == 3
+
+
+def test_the_overview_reads_open_orders_by_index_beside_a_long_history(bulk: Store) -> None:
+    """With 19,600 shipped orders and the planner's statistics, the overview still reads only
+    the open orders, through the status indexes."""
+    with bulk.write(ADMIN) as write:
+        write.execute(
+            "UPDATE orders SET status = 'shipped', due_at = '2026-10-01T00:00:00+00:00'"
+            " WHERE rowid % 50 != 0"
+        )
+        write.audit("test.history", "orders")
+    bulk.conn.execute("ANALYZE")
+    statements: list[str] = []
+    bulk.conn.set_trace_callback(statements.append)
+    view = SqliteOversight(bulk).overview(BOSS)
+    bulk.conn.set_trace_callback(None)
+    assert sum(row.total for row in view.queues) == 400
+    checked = 0
+    for sql in statements:
+        if "FROM orders" in sql and "status IN" in sql:
+            plan = " ".join(r["detail"] for r in bulk.query(f"EXPLAIN QUERY PLAN {sql}"))
+            assert "orders_status_" in plan and "orders_due " not in plan, plan
+            checked += 1
+    assert checked == 3  # queues, due soon, their counts
