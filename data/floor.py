@@ -8,7 +8,8 @@ from core.clock import from_iso
 from core.codes import parse_scan
 from core.errors import NotAllowed
 from core.i18n import _
-from core.model import CodeKind, OrderStatus, PickListStatus, Role, ShortReason
+from core.model import CodeKind, PickListStatus, Role, ShortReason
+from core.oversight import OPEN_STATUSES
 from core.ports import (
     DeviceHolder,
     Floor,
@@ -133,10 +134,14 @@ class SqliteFloor(Floor):
         return self.store.data_version()
 
     def summary(self) -> FloorSummary:
-        """Open orders by status and released lists waiting for a picker."""
+        """Open orders by status and released lists waiting for a picker. Read on every
+        change another session makes, so it counts from the status index: the open statuses
+        only, never the shipped history."""
+        open_statuses = [status.value for status in OPEN_STATUSES]
         rows = self.store.query(
-            "SELECT status, count(*) AS n FROM orders WHERE status NOT IN (?, ?) GROUP BY status",
-            (OrderStatus.SHIPPED.value, OrderStatus.CANCELLED.value),
+            "SELECT status, count(*) AS n FROM orders"
+            f" WHERE status IN ({','.join('?' * len(open_statuses))}) GROUP BY status",
+            open_statuses,
         )
         waiting = self.store.scalar(
             "SELECT count(*) FROM picklists WHERE status = ?", (PickListStatus.RELEASED.value,)

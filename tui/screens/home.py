@@ -9,6 +9,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Footer, Static
 
+from core.errors import WaretermError
 from core.i18n import _
 from core.model import OrderStatus
 from core.ports import FloorSummary, PickView, ScanOutcome
@@ -64,7 +65,11 @@ class HomeScreen(FloorScreen):
             self.app.push_screen(section_screen("overview"))
 
     def on_floor_changed(self, message: FloorChanged) -> None:
-        """Another session changed the floor: redraw the counts."""
+        """Another session changed the floor: redraw the counts (one read at a time; changes
+        during a read cause one more)."""
+        if self._summary_pending:
+            self._summary_stale = True
+            return
         self.action_refresh()
 
     def on_mount(self) -> None:
@@ -79,10 +84,18 @@ class HomeScreen(FloorScreen):
         else:
             self.action_refresh()
 
+    _summary_pending = False
+    _summary_stale = False
+
     def action_refresh(self) -> None:
+        self._summary_pending = True
         self.run_floor(self.floor.summary, then=self._show_summary)
 
     def _show_summary(self, summary: FloorSummary) -> None:
+        self._summary_pending = False
+        if self._summary_stale:
+            self._summary_stale = False
+            self.action_refresh()
         counts = summary.by_status
         lines = [
             _("Lists waiting: {n}").format(n=summary.lists_waiting),
@@ -98,6 +111,11 @@ class HomeScreen(FloorScreen):
             ),
         ]
         self.query_one("#home-summary", Static).update("\n".join(lines))
+
+    def on_floor_error(self, error: WaretermError) -> None:
+        """A refused call: said loudly; a summary read that failed is not waited for."""
+        self._summary_pending = False
+        super().on_floor_error(error)
 
     def action_next_list(self) -> None:
         self.run_floor(self.floor.claim_next_pick, self.operator, then=self._claimed)
