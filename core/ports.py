@@ -394,6 +394,16 @@ class Floor(ABC):
         screen when a bad scan arrived during picking; it is not changed."""
 
     @abstractmethod
+    def report_scanner(self, operator: Operator, link: ScannerLink) -> None:
+        """Tell every session how this session's serial scanner is (``connecting``,
+        ``connected``, ``disconnected`` with its message): the supervisor's overview shows it."""
+
+    @abstractmethod
+    def data_version(self) -> int:
+        """A number that changes whenever another session (or process) commits a change to
+        the floor; live screens poll it and redraw only when it moved."""
+
+    @abstractmethod
     def summary(self) -> FloorSummary:
         """Open work at a glance."""
 

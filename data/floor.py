@@ -8,7 +8,8 @@ from core.clock import from_iso
 from core.codes import parse_scan
 from core.errors import NotAllowed
 from core.i18n import _
-from core.model import CodeKind, OrderStatus, PickListStatus, Role, ShortReason
+from core.model import CodeKind, PickListStatus, Role, ShortReason
+from core.oversight import OPEN_STATUSES
 from core.packing import MissingReason, weight_warning
 from core.ports import (
     BatchView,
@@ -22,6 +23,7 @@ from core.ports import (
     PackView,
     PickView,
     PrinterLink,
+    ScannerLink,
     ScanOutcome,
     StationView,
     WaveForPrint,
@@ -164,11 +166,24 @@ class SqliteFloor(Floor):
             raw_bytes=raw_bytes,
         )
 
+    def report_scanner(self, operator: Operator, link: ScannerLink) -> None:
+        """Record the scanner's state for the overview (only states of a scanner we read)."""
+        if link.status in ("connecting", "connected", "disconnected"):
+            stations.record_scanner_state(self.store, operator.station, link.status, link.message)
+
+    def data_version(self) -> int:
+        """SQLite's ``PRAGMA data_version`` on this session's connection."""
+        return self.store.data_version()
+
     def summary(self) -> FloorSummary:
-        """Open orders by status and released lists waiting for a picker."""
+        """Open orders by status and released lists waiting for a picker. Read on every
+        change another session makes, so it counts from the status index: the open statuses
+        only, never the shipped history."""
+        open_statuses = [status.value for status in OPEN_STATUSES]
         rows = self.store.query(
-            "SELECT status, count(*) AS n FROM orders WHERE status NOT IN (?, ?) GROUP BY status",
-            (OrderStatus.SHIPPED.value, OrderStatus.CANCELLED.value),
+            "SELECT status, count(*) AS n FROM orders"
+            f" WHERE status IN ({','.join('?' * len(open_statuses))}) GROUP BY status",
+            open_statuses,
         )
         waiting = self.store.scalar(
             "SELECT count(*) FROM picklists WHERE status = ?", (PickListStatus.RELEASED.value,)

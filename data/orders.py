@@ -250,9 +250,11 @@ def _take_off_pick_lists(write: Write, order_no: str) -> None:
         settle_list(write, picklist_id)
 
 
-def release_order(store: Store, actor: Actor, order_no: str) -> dict[str, Any]:
+def release_order(store: Store, actor: Actor, order_no: str, note: str = "") -> dict[str, Any]:
     """Release a held order: the supervisor accepts its waivable problems (payment, address);
-    facts such as unknown SKUs must be fixed first. Then it is allocated or backordered."""
+    facts such as unknown SKUs must be fixed first. Then it is allocated or backordered.
+    ``note`` (why it was released) goes into the audit entry."""
+    note = " ".join(note.split())
     with store.write(actor) as write:
         write.require(Permission.RELEASE_HOLD)
         order = _order_row(write, order_no)
@@ -281,7 +283,10 @@ def release_order(store: Store, actor: Actor, order_no: str) -> dict[str, Any]:
             "UPDATE orders SET waived = ? WHERE order_no = ?", (" ".join(waived), order_no)
         )
         status = review_and_allocate(write, order_no, review_input, waived)
-        write.audit("order.release", order_no, waived=list(waived), status=status.value)
+        detail: dict[str, Any] = {"waived": list(waived), "status": status.value}
+        if note:
+            detail["note"] = note
+        write.audit("order.release", order_no, **detail)
     return show_order(store, order_no)
 
 

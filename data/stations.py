@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from core.clock import from_iso
+from core.clock import from_iso, to_iso
 from core.errors import NotFound, Rejected
 from core.i18n import _
 from core.ports import PrinterLink, StationView
@@ -164,3 +164,17 @@ def printer_state(store: Store, station: str) -> PrinterLink:
         return PrinterLink("unknown")
     row = rows[0]
     return PrinterLink(row["status"], row["detail"] or "", from_iso(row["updated_at"]))
+
+
+def record_scanner_state(store: Store, station: str, status: str, detail: str) -> None:
+    """Write how the session holding the station's scanner sees it into ``device_states``, for
+    the supervisor's overview. Bookkeeping, like the lease's heartbeat: not audited (the
+    lease's acquire and release are)."""
+    with store.immediate():
+        store.conn.execute(
+            "INSERT INTO device_states (station, device, status, detail, updated_at)"
+            " VALUES (?, 'scanner', ?, ?, ?) ON CONFLICT (station, device) DO UPDATE SET"
+            " status = excluded.status, detail = excluded.detail,"
+            " updated_at = excluded.updated_at",
+            (station.strip().lower(), status, detail, to_iso(store.clock.now())),
+        )

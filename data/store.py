@@ -37,6 +37,15 @@ class Actor:
     role: Role | None = None
 
 
+def actor_role(conn: sqlite3.Connection, actor: Actor) -> Role | None:
+    """The role an actor acts with: a user's stored role (None when inactive), else the role
+    the actor carries (the command line, workers); None for an unknown user."""
+    row = conn.execute("SELECT role, active FROM users WHERE name = ?", (actor.user,)).fetchone()
+    if row is not None:
+        return Role(row["role"]) if row["active"] else None
+    return actor.role
+
+
 class Write:
     """An open write transaction; it must record at least one audit entry before it commits."""
 
@@ -56,14 +65,7 @@ class Write:
 
         A user of the floor is judged by the role stored for them (and must be active);
         only an actor that is no user carries its own role (the command line)."""
-        row = self.conn.execute(
-            "SELECT role, active FROM users WHERE name = ?", (self.actor.user,)
-        ).fetchone()
-        if row is not None:
-            role = Role(row["role"]) if row["active"] else None
-        else:
-            role = self.actor.role
-        return require(self.actor.user, role, permission)
+        return require(self.actor.user, actor_role(self.conn, self.actor), permission)
 
     def audit(self, action: str, subject: str, **detail: Any) -> None:
         """Record who did what to which thing, in this transaction."""
@@ -196,6 +198,13 @@ class Store:
         return row[0] if row else None
 
     # -- settings -------------------------------------------------------------------------------
+
+    def require(self, actor: Actor, permission: Permission) -> Role:
+        """Refuse (NotAllowed) unless ``actor`` may perform ``permission``, judged as in
+        :meth:`Write.require`; for reads, which write no audit entry."""
+        with self._lock:
+            role = actor_role(self.conn, actor)
+        return require(actor.user, role, permission)
 
     def setting(self, key: str, default: str) -> str:
         """A site setting as text."""

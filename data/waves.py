@@ -7,8 +7,8 @@ from typing import Any
 from core.clock import from_iso, to_iso
 from core.errors import NotFound, Rejected
 from core.i18n import _
-from core.model import OrderStatus, PickListStatus, Priority
-from core.roles import Permission
+from core.model import OrderStatus, PickListStatus, Priority, Role
+from core.roles import Permission, may
 from core.waves import WaveLine, WaveOrder, plan_wave
 from data import settings
 from data.catalog import bin_walk_key
@@ -158,6 +158,60 @@ def claim_next(store: Store, actor: Actor) -> int | None:
         )
         write.audit("picklist.claim", picklist_code(store, row["id"]))
         return int(row["id"])
+
+
+def reassign_picklist(
+    store: Store, actor: Actor, picklist_id: int, picker: str, reason: str
+) -> dict[str, Any]:
+    """Give a list that is waiting or being picked to another picker, with the reason (audited
+    ``picklist.reassign``). The new picker resumes it where it stands with their next list
+    (a location confirmed by the old picker must be scanned again); the old picker's scans
+    on it are refused from now on. A waiting list becomes theirs as if they had claimed it."""
+    reason = " ".join(reason.split())
+    if not reason:
+        raise Rejected(_("say why the list is reassigned"))
+    picker = picker.strip().lower()
+    with store.write(actor) as write:
+        write.require(Permission.REASSIGN)
+        row = write.execute(
+            "SELECT status, picker FROM picklists WHERE id = ?", (picklist_id,)
+        ).fetchone()
+        if row is None:
+            raise NotFound(_("no pick list {id}").format(id=picklist_id))
+        code = picklist_code(store, picklist_id)
+        status = PickListStatus(row["status"])
+        if status not in (PickListStatus.RELEASED, PickListStatus.PICKING):
+            raise Rejected(
+                _(
+                    "list {code} is {status}; only a waiting list or one being picked can be"
+                    " reassigned"
+                ).format(code=code, status=status.value)
+            )
+        user = write.execute(
+            "SELECT role, active, station FROM users WHERE name = ?", (picker,)
+        ).fetchone()
+        if user is None or not user["active"] or not may(Role(user["role"]), Permission.PICK):
+            raise Rejected(_("{picker} is not an active user who may pick").format(picker=picker))
+        if row["picker"] == picker and status is PickListStatus.PICKING:
+            raise Rejected(_("list {code} is already {picker}'s").format(code=code, picker=picker))
+        write.execute(
+            "UPDATE picklists SET status = ?, picker = ?, station = ?, claimed_at = ?,"
+            " confirmed_location = NULL WHERE id = ?",
+            (PickListStatus.PICKING.value, picker, user["station"], write.now, picklist_id),
+        )
+        write.execute(
+            "UPDATE orders SET status = ?, updated_at = ? WHERE picklist_id = ? AND status = ?",
+            (OrderStatus.PICKING.value, write.now, picklist_id, OrderStatus.ALLOCATED.value),
+        )
+        write.audit(
+            "picklist.reassign",
+            code,
+            before=row["picker"],
+            after=picker,
+            was=status.value,
+            reason=reason,
+        )
+    return {"picklist_id": picklist_id, "code": code, "before": row["picker"], "after": picker}
 
 
 def current_list(store: Store, user: str) -> int | None:

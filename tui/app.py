@@ -23,6 +23,7 @@ from textual.timer import Timer
 from core.errors import WaretermError
 from core.i18n import _
 from core.model import Verdict
+from core.oversight import Oversight
 from core.ports import (
     DeviceHolder,
     Floor,
@@ -38,7 +39,7 @@ from core.scans import bad_scan_message, safe_scan_text
 from core.sla import countdown
 from core.wedge import WedgeDetector
 from tui.backend import Backend
-from tui.messages import ScannerChanged, ScanRead
+from tui.messages import FloorChanged, ScannerChanged, ScanRead
 
 T = TypeVar("T")
 
@@ -46,6 +47,8 @@ T = TypeVar("T")
 HANGUP_GRACE_S = 3.0
 #: How often the printer state is read again (the print worker writes it).
 DEVICE_POLL_S = 1.0
+#: How often the session asks whether another session changed the floor (live screens).
+CHANGE_POLL_S = 0.3
 #: How often a held scanner lease is renewed (well inside the lease's staleness limit), and a
 #: scanner held by another session is asked for again.
 HEARTBEAT_S = 5.0
@@ -68,7 +71,11 @@ class BadScanTarget(Protocol):
 
 
 class WaretermApp(App[None]):
-    """The floor terminal. ``floor`` is the only way into the warehouse's data."""
+    """The floor terminal. ``floor`` is the only way into the warehouse's data; ``oversight``
+    (None: this terminal has no supervisor's screens) is the supervisor's port, on the same
+    connection. While someone is logged in, the app polls ``floor.data_version()`` on its
+    backend thread and tells the screen in front (``FloorChanged``) when another session
+    changed something."""
 
     CSS_PATH = "wareterm.tcss"
     TITLE = "wareterm"
@@ -88,9 +95,11 @@ class WaretermApp(App[None]):
         devices: StationDevices | None = None,
         operator: Operator | None = None,
         hangup_exits: bool = False,
+        oversight: Oversight | None = None,
     ) -> None:
         super().__init__()
         self.floor = floor
+        self.oversight = oversight
         #: Set when the session was opened for an operator already logged in (an SSH login):
         #: the session is theirs alone, so logging out ends it instead of showing the login.
         self.session_operator = operator
@@ -111,6 +120,10 @@ class WaretermApp(App[None]):
         self._last_heartbeat = 0.0
         self._printing = False
         self.heartbeat_s = HEARTBEAT_S
+        self.change_poll_s = CHANGE_POLL_S
+        self._change_timer: Timer | None = None
+        self._data_version: int | None = None
+        self._version_pending = False
 
     def on_mount(self) -> None:
         """Start at the login screen, or at home for an operator logged in already."""
@@ -198,6 +211,11 @@ class WaretermApp(App[None]):
         self._last_heartbeat = time.monotonic()
         self.call_floor(self.floor.station, operator.station, then=self._station_known)
         self._device_timer = self.set_interval(DEVICE_POLL_S, self._poll_devices)
+        self._data_version = None
+        # The first question goes in now, ahead of any screen's read on the same FIFO thread:
+        # a change committed after a screen read its data then always moves the version.
+        self._poll_changes()
+        self._change_timer = self.set_interval(self.change_poll_s, self._poll_changes)
 
     def end_session(self) -> None:
         """At logout: stop the scanner, give its lease back, forget the device states."""
@@ -210,12 +228,52 @@ class WaretermApp(App[None]):
         if self._device_timer is not None:
             self._device_timer.stop()
             self._device_timer = None
+        if self._change_timer is not None:
+            self._change_timer.stop()
+            self._change_timer = None
         if held and operator is not None:
             self.call_floor(self.floor.release_scanner, operator, then=_ignore, session=False)
         self.operator = None
         self.station_view = None
         self.scanner_link = ScannerLink("none")
         self.printer_link = PrinterLink("none")
+
+    # -- live updates ---------------------------------------------------------------------------
+
+    def _poll_changes(self) -> None:
+        """Ask (on the backend thread, never the UI's) whether another session committed;
+        one question at a time, however slow the database is."""
+        if self._version_pending or self.operator is None:
+            return
+        self._version_pending = True
+        future = self.backend.submit(self.floor.data_version)
+        session = self._session
+
+        async def finish() -> None:
+            try:
+                version = await future
+            except WaretermError:
+                return
+            finally:
+                self._version_pending = False
+            if session != self._session:
+                return
+            if self._data_version is not None and version != self._data_version:
+                self.screen.post_message(FloorChanged(version))
+            self._data_version = version
+
+        self.run_worker(finish(), group="changes", exit_on_error=True)
+
+    def floor_changed_here(self) -> None:
+        """This session changed the floor itself (its own commits do not move its data
+        version): the screen in front redraws as if another session had."""
+        self.screen.post_message(FloorChanged(self._data_version or 0))
+
+    def watch_scanner_link(self, link: ScannerLink) -> None:
+        """Tell the other sessions (the supervisor's overview) how our scanner is."""
+        operator = self.operator
+        if operator is not None and self._scanner_held and link.status != "held":
+            self.call_floor(self.floor.report_scanner, operator, link, then=_ignore)
 
     def _stop_scanner(self) -> None:
         """Stop the reader; news it still sends about itself is ignored from now on."""

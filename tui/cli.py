@@ -605,10 +605,11 @@ def tui(
 def build_app(
     store: Store, station: str, demo: bool = False, login: SessionLogin | None = None
 ) -> WaretermApp:
-    """The composition root: the floor on this process's own connection, the station's
-    serial devices, and the app that receives both. With ``login`` (an SSH session) the
-    operator is logged in here, before the first screen."""
+    """The composition root: the floor and the supervisor's port on this process's own
+    connection, the station's serial devices, and the app that receives them. With ``login``
+    (an SSH session) the operator is logged in here, before the first screen."""
     from data.floor import SqliteFloor
+    from data.oversight import SqliteOversight
     from devices.station import SerialStationDevices
     from tui.app import WaretermApp
 
@@ -625,6 +626,7 @@ def build_app(
         devices=SerialStationDevices(store.path),
         operator=operator,
         hangup_exits=login is not None,
+        oversight=SqliteOversight(store),
     )
 
 
@@ -667,10 +669,11 @@ def demo(ctx: Context, directory: Path, start: bool) -> None:
 
 
 def _register_command_modules() -> None:
-    from tui import cli_carriers, cli_print, cli_serve, cli_ship, cli_stations
+    from tui import cli_carriers, cli_print, cli_report, cli_serve, cli_ship, cli_stations
 
     cli_carriers.register(main)
     cli_print.register(main)
+    cli_report.register(main)
     cli_stations.register(main)
     cli_ship.register(main)
     cli_serve.register(main)

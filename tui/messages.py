@@ -36,3 +36,14 @@ class ScannerChanged(Message):
         super().__init__()
         self.link = link
         self.run = run
+
+
+class FloorChanged(Message):
+    """Another session (or process) committed a change to the floor: the screen in front
+    redraws what it shows. Posted straight to that screen; it does not bubble."""
+
+    bubble = False
+
+    def __init__(self, version: int) -> None:
+        super().__init__()
+        self.version = version

@@ -1,4 +1,5 @@
-"""Home after login: open work at a glance and the key to take the next pick list."""
+"""Home after login: open work at a glance (kept current while other sessions work), the key to
+take the next pick list, and for supervisors the key to their screens."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Footer, Static
 
+from core.errors import WaretermError
 from core.i18n import _
 from core.model import OrderStatus, Role
 from core.ports import FloorSummary, PackView, PickView, ScanOutcome
+from core.roles import Permission, may
+from tui.messages import FloorChanged
 from tui.screens.base import FloorScreen
 from tui.widgets.devicebar import DeviceBar
 
@@ -22,6 +26,7 @@ class HomeScreen(FloorScreen):
         Binding("n", "next_list", _("Next list")),
         Binding("p", "pack", _("Pack")),
         Binding("b", "batch_print", _("Print wave")),
+        Binding("s", "supervise", _("Supervisor")),
         Binding("r", "refresh", _("Refresh")),
         Binding("l", "logout", _("Log out")),
     ]
@@ -33,11 +38,14 @@ class HomeScreen(FloorScreen):
     }
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Hide the bench keys from pickers."""
+        """Offer each key only to the roles it is for: the bench keys not to pickers, the
+        supervisor's key to supervisors and admins only."""
+        if self.wapp.operator is None:
+            return action not in (*self.ROLE_ACTIONS, "supervise")
+        if action == "supervise":
+            return self.may_supervise
         roles = self.ROLE_ACTIONS.get(action)
-        if roles is None:
-            return True
-        return self.wapp.operator is not None and self.wapp.operator.role in roles
+        return roles is None or self.wapp.operator.role in roles
 
     def compose(self) -> ComposeResult:
         yield DeviceBar()
@@ -52,12 +60,34 @@ class HomeScreen(FloorScreen):
             )
             yield Static("", id="home-summary")
             yield Static(self._start_hint(), id="home-hint")
+            if self.may_supervise:
+                yield Static(_("Press S for the supervisor's screens."), id="home-supervise-hint")
         yield Footer()
 
     def _start_hint(self) -> str:
         if self.operator.role is Role.PICKER:
             return _("Press N for the next pick list.")
         return _("Scan a pick list, tote or order to pack it (or press P). N: pick a list.")
+
+    @property
+    def may_supervise(self) -> bool:
+        """Whether to offer the supervisor's screens (the port checks again on every call)."""
+        return self.wapp.oversight is not None and may(self.operator.role, Permission.OVERSEE)
+
+    def action_supervise(self) -> None:
+        """Open the supervisor's overview."""
+        if self.may_supervise:
+            from tui.screens.supervise import section_screen
+
+            self.app.push_screen(section_screen("overview"))
+
+    def on_floor_changed(self, message: FloorChanged) -> None:
+        """Another session changed the floor: redraw the counts (one read at a time; changes
+        during a read cause one more)."""
+        if self._summary_pending:
+            self._summary_stale = True
+            return
+        self.action_refresh()
 
     def on_mount(self) -> None:
         self.run_floor(self.floor.current_pick, self.operator, then=self._resume)
@@ -78,10 +108,18 @@ class HomeScreen(FloorScreen):
         if (bench.checking or bench.to_ship) and self.is_current:
             self.action_pack()
 
+    _summary_pending = False
+    _summary_stale = False
+
     def action_refresh(self) -> None:
+        self._summary_pending = True
         self.run_floor(self.floor.summary, then=self._show_summary)
 
     def _show_summary(self, summary: FloorSummary) -> None:
+        self._summary_pending = False
+        if self._summary_stale:
+            self._summary_stale = False
+            self.action_refresh()
         counts = summary.by_status
         lines = [
             _("Lists waiting: {n}").format(n=summary.lists_waiting),
@@ -97,6 +135,11 @@ class HomeScreen(FloorScreen):
             ),
         ]
         self.query_one("#home-summary", Static).update("\n".join(lines))
+
+    def on_floor_error(self, error: WaretermError) -> None:
+        """A refused call: said loudly; a summary read that failed is not waited for."""
+        self._summary_pending = False
+        super().on_floor_error(error)
 
     def action_next_list(self) -> None:
         self.run_floor(self.floor.claim_next_pick, self.operator, then=self._claimed)

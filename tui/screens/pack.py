@@ -19,12 +19,11 @@ from core.labels import neutralise
 from core.packing import MissingReason, parse_weight
 from core.ports import CarrierOption, CarrierProposal, PackOrderView, PackOutcome, PackView
 from core.sla import countdown
+from tui.messages import FloorChanged
 from tui.screens.base import FloorScreen
 from tui.screens.modals import ChoiceDialog, CodeEntry, MissingDialog, ReasonEntry
 from tui.widgets.devicebar import DeviceBar
 
-#: How often the bench is read again while nothing happens (label jobs print meanwhile).
-REFRESH_S = 2.0
 #: What a keyboard-wedge scale types: a weight such as ``1.25`` or ``1250g``.
 _SCALE_READING = re.compile(r"\d{1,3}(?:[.,]\d{1,3})?\s*(?:kg|g)?", re.IGNORECASE)
 
@@ -81,7 +80,6 @@ class PackScreen(FloorScreen):
         table.add_columns(_("Order"), _("SKU"), _("Name"), _("Qty"), _("Checked"))
         self.query_one("#pack-close").display = False
         self.set_interval(1.0, self._tick)
-        self.set_interval(REFRESH_S, self._refresh)
         if self._first_scan is not None:
             raw, source = self._first_scan
             self._first_scan = None
@@ -93,6 +91,11 @@ class PackScreen(FloorScreen):
 
     def _refresh(self) -> None:
         self.run_floor(self.floor.current_pack, self.operator, then=self.show)
+
+    def on_floor_changed(self, message: FloorChanged) -> None:
+        """Another session or the print worker changed something (a label printed, an order
+        cancelled): read the bench again."""
+        self._refresh()
 
     def _focused(self, view: PackView) -> PackOrderView | None:
         if view.ready is not None:

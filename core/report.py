@@ -1,0 +1,229 @@
+"""The daily report's arithmetic: day boundaries in China Standard Time, averages and the 90th
+percentile, active hours from scan times, and the report itself as plain data."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from core.importing import CHINA_TZ
+from core.oversight import rate
+
+#: A gap between two scans longer than this is a break, not work (for lines per hour).
+BREAK_AFTER = timedelta(minutes=10)
+
+
+def local_day(moment: datetime) -> date:
+    """The calendar day (China Standard Time) an instant falls on."""
+    return moment.astimezone(CHINA_TZ).date()
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """Midnight to midnight of ``day`` in China Standard Time, as aware instants."""
+    start = datetime(day.year, day.month, day.day, tzinfo=CHINA_TZ)
+    return start, start + timedelta(days=1)
+
+
+def mean(values: Sequence[float]) -> float | None:
+    """The arithmetic mean (None for no values)."""
+    return sum(values) / len(values) if values else None
+
+
+def percentile(values: Iterable[float], p: float) -> float | None:
+    """The ``p``-th percentile by the nearest-rank method: the smallest value with at least
+    ``p`` percent of the values at or below it (None for no values)."""
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    if not 0 < p <= 100:
+        raise ValueError(f"percentile {p} is not in (0, 100]")
+    rank = math.ceil(p / 100 * len(ordered))
+    return ordered[max(rank, 1) - 1]
+
+
+def active_hours(times: Iterable[datetime], break_after: timedelta = BREAK_AFTER) -> float:
+    """Hours of work seen in a person's scan times: the sum of the gaps between consecutive
+    scans, leaving out gaps longer than ``break_after`` (breaks, other work)."""
+    ordered = sorted(times)
+    seconds = 0.0
+    for before, after in zip(ordered, ordered[1:], strict=False):
+        gap = after - before
+        if gap <= break_after:
+            seconds += gap.total_seconds()
+    return seconds / 3600
+
+
+def per_hour(count: int, hours: float) -> float | None:
+    """``count`` per hour of ``hours`` (None when no time was worked)."""
+    return count / hours if hours > 0 else None
+
+
+@dataclass(frozen=True)
+class SlaLine:
+    """One priority's ship-by record for the day: orders due that day (up to the time of the
+    report, cancelled ones left out) and how many shipped by their due time."""
+
+    priority: str
+    due: int
+    hit: int
+
+    @property
+    def missed(self) -> int:
+        """Due that day and not shipped by the due time (late or not shipped yet)."""
+        return self.due - self.hit
+
+    @property
+    def hit_rate(self) -> float | None:
+        """Share shipped on time (None when nothing was due)."""
+        return rate(self.hit, self.due)
+
+
+@dataclass(frozen=True)
+class PersonLine:
+    """One person's day at one task (``pick`` or ``pack``): distinct lines with an accepted
+    scan, accepted units, all scans and the refused ones, hours worked (gaps between scans
+    up to a break) and lines per hour of those."""
+
+    name: str
+    task: str
+    lines: int
+    units: int
+    scans: int
+    refused: int
+    hours: float
+
+    @property
+    def lines_per_hour(self) -> float | None:
+        """Lines per hour worked."""
+        return per_hour(self.lines, self.hours)
+
+    @property
+    def error_rate(self) -> float | None:
+        """Refused scans / scans."""
+        return rate(self.refused, self.scans)
+
+
+@dataclass(frozen=True)
+class DailyReport:
+    """The day's numbers. Times in minutes; rates as fractions (0.25 = 25 %)."""
+
+    day: date
+    start: datetime
+    end: datetime
+    generated_at: datetime
+    received: int
+    shipped: int
+    cancelled: int
+    lead_minutes: tuple[float, ...]
+    sla: tuple[SlaLine, ...]
+    pick_scans: int
+    pick_refused: int
+    short_picks: int
+    short_units: int
+    people: tuple[PersonLine, ...] = field(default_factory=tuple)
+
+    @property
+    def lead_avg_minutes(self) -> float | None:
+        """Average time from import to ship of the orders shipped that day."""
+        return mean(self.lead_minutes)
+
+    @property
+    def lead_p90_minutes(self) -> float | None:
+        """90th percentile (nearest rank) of the same."""
+        return percentile(self.lead_minutes, 90)
+
+    @property
+    def pick_error_rate(self) -> float | None:
+        """Refused pick scans / pick scans."""
+        return rate(self.pick_refused, self.pick_scans)
+
+    @property
+    def pick_accuracy(self) -> float | None:
+        """1 − the pick error rate."""
+        error = self.pick_error_rate
+        return None if error is None else 1 - error
+
+    def as_dict(self) -> dict[str, Any]:
+        """The report as plain data (the ``--json`` shape)."""
+        return {
+            "date": self.day.isoformat(),
+            "from": self.start.isoformat(),
+            "to": self.end.isoformat(),
+            "generated_at": self.generated_at.isoformat(),
+            "received": self.received,
+            "shipped": self.shipped,
+            "cancelled": self.cancelled,
+            "lead_time_minutes": {
+                "avg": _round(self.lead_avg_minutes),
+                "p90": _round(self.lead_p90_minutes),
+                "orders": len(self.lead_minutes),
+            },
+            "sla": {
+                line.priority: {
+                    "due": line.due,
+                    "hit": line.hit,
+                    "missed": line.missed,
+                    "hit_rate": _round(line.hit_rate, 4),
+                }
+                for line in self.sla
+            },
+            "picking": {
+                "scans": self.pick_scans,
+                "refused": self.pick_refused,
+                "error_rate": _round(self.pick_error_rate, 4),
+                "accuracy": _round(self.pick_accuracy, 4),
+                "short_picks": self.short_picks,
+                "short_units": self.short_units,
+            },
+            "people": [
+                {
+                    "name": person.name,
+                    "task": person.task,
+                    "lines": person.lines,
+                    "units": person.units,
+                    "scans": person.scans,
+                    "refused": person.refused,
+                    "hours": _round(person.hours, 3),
+                    "lines_per_hour": _round(person.lines_per_hour),
+                    "error_rate": _round(person.error_rate, 4),
+                }
+                for person in self.people
+            ],
+        }
+
+    def csv_rows(self) -> list[tuple[str, str, str, str]]:
+        """The report as ``section, key, metric, value`` rows (long format, one number a row;
+        empty value where there is nothing to compute)."""
+        data = self.as_dict()
+        rows: list[tuple[str, str, str, str]] = [
+            ("day", "", "date", data["date"]),
+            ("day", "", "received", str(self.received)),
+            ("day", "", "shipped", str(self.shipped)),
+            ("day", "", "cancelled", str(self.cancelled)),
+        ]
+        for metric, value in data["lead_time_minutes"].items():
+            rows.append(("lead_time_minutes", "", metric, _text(value)))
+        for priority, values in data["sla"].items():
+            rows.extend(("sla", priority, metric, _text(value)) for metric, value in values.items())
+        for metric, value in data["picking"].items():
+            rows.append(("picking", "", metric, _text(value)))
+        for person in data["people"]:
+            key = person["name"]
+            section = "picker" if person["task"] == "pick" else "packer"
+            rows.extend(
+                (section, key, metric, _text(value))
+                for metric, value in person.items()
+                if metric not in ("name", "task")
+            )
+        return rows
+
+
+def _round(value: float | None, digits: int = 1) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)

@@ -1,0 +1,170 @@
+"""CLI commands: reports (``report daily [--date D] [--csv FILE] [--json]``)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import click
+
+from core.errors import Rejected, WaretermError
+from core.i18n import _
+
+
+def parse_day(value: str | None, today: date) -> date:
+    """``YYYY-MM-DD``, ``today`` or ``yesterday`` (None: today); raises Rejected."""
+    if value is None or value.strip().lower() == "today":
+        return today
+    if value.strip().lower() == "yesterday":
+        return today - timedelta(days=1)
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise Rejected(
+            _("--date {value!r}: give a day as YYYY-MM-DD, today or yesterday").format(value=value)
+        ) from None
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def _number(value: float | None, digits: int = 1) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+def _minutes(value: float | None) -> str:
+    if value is None:
+        return "—"
+    hours, minutes = divmod(round(value), 60)
+    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m"
+
+
+def print_report(report: Any) -> None:
+    """The report for people, in the terminal."""
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 100)
+    console.print(
+        _("Daily report {day} (China Standard Time, {start} to {end})").format(
+            day=report.day.isoformat(),
+            start=report.start.strftime("%H:%M"),
+            end=report.end.strftime("%H:%M"),
+        ),
+        style="bold",
+    )
+    console.print(
+        _("received {received} · shipped {shipped} · cancelled {cancelled}").format(
+            received=report.received, shipped=report.shipped, cancelled=report.cancelled
+        )
+    )
+    console.print(
+        _("import to ship: average {avg}, 90th percentile {p90} ({n} orders)").format(
+            avg=_minutes(report.lead_avg_minutes),
+            p90=_minutes(report.lead_p90_minutes),
+            n=len(report.lead_minutes),
+        )
+    )
+    sla = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, title=_("Ship by due time"))
+    for column in (_("priority"), _("due"), _("on time"), _("missed"), _("hit rate")):
+        sla.add_column(column, justify="left" if column == _("priority") else "right")
+    for line in report.sla:
+        sla.add_row(
+            line.priority, str(line.due), str(line.hit), str(line.missed), _percent(line.hit_rate)
+        )
+    console.print(sla)
+    console.print(
+        _(
+            "picking: {scans} scans, {refused} refused (accuracy {accuracy}); short picks "
+            "{shorts} ({units} units)"
+        ).format(
+            scans=report.pick_scans,
+            refused=report.pick_refused,
+            accuracy=_percent(report.pick_accuracy),
+            shorts=report.short_picks,
+            units=report.short_units,
+        )
+    )
+    people = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, title=_("People"))
+    for column in (
+        _("name"),
+        _("task"),
+        _("lines"),
+        _("units"),
+        _("hours"),
+        _("lines/h"),
+        _("refused"),
+    ):
+        people.add_column(column, justify="left" if column in (_("name"), _("task")) else "right")
+    for person in report.people:
+        people.add_row(
+            person.name,
+            person.task,
+            str(person.lines),
+            str(person.units),
+            _number(person.hours, 2),
+            _number(person.lines_per_hour),
+            f"{person.refused}/{person.scans}",
+        )
+    console.print(people)
+
+
+def csv_text(report: Any) -> str:
+    """The report's long-format CSV (``section,key,metric,value``)."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(("section", "key", "metric", "value"))
+    writer.writerows(report.csv_rows())
+    return out.getvalue()
+
+
+def register(main: click.Group) -> None:
+    """Add this module's commands to the ``wareterm`` group."""
+    from tui.cli import Context, _emit_json, _rejections, pass_context
+
+    @main.group("report")
+    def report_group() -> None:
+        """Reports over the day's orders, scans and audit trail."""
+
+    @report_group.command("daily")
+    @click.option("--date", "day", help="The day (YYYY-MM-DD, today, yesterday; default today).")
+    @click.option(
+        "--csv",
+        "csv_file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Also write the numbers as CSV (section,key,metric,value); - for stdout.",
+    )
+    @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+    @pass_context
+    def report_daily(ctx: Context, day: str | None, csv_file: Path | None, as_json: bool) -> None:
+        """Received, shipped, import-to-ship times, SLA hit rate, pick accuracy, short picks
+        and lines per hour per picker and packer, for one day (China Standard Time)."""
+        from core.report import local_day
+        from data.report import daily_report
+
+        with _rejections():
+            store = ctx.store
+            report = daily_report(store, ctx.actor, parse_day(day, local_day(store.clock.now())))
+            if csv_file is not None:
+                text = csv_text(report)
+                if str(csv_file) == "-":
+                    click.echo(text, nl=False)
+                else:
+                    try:
+                        csv_file.write_text(text, encoding="utf-8")
+                    except OSError as error:
+                        raise WaretermError(
+                            _("cannot write {path}: {error}").format(
+                                path=csv_file, error=error.strerror
+                            )
+                        ) from None
+        if as_json:
+            _emit_json(report.as_dict())
+        elif csv_file is None or str(csv_file) != "-":
+            print_report(report)

@@ -1,0 +1,319 @@
+"""What needs a supervisor: held orders with their problems, exceptions (short picks …), labels
+that failed or may not have printed, and pick lists in work — with the actions that resolve
+them, each asking for a reason."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import DataTable, Footer, TabbedContent, TabPane
+
+from core.i18n import _
+from core.oversight import IDLE_AFTER, ExceptionsView
+from core.sla import countdown
+from tui.screens.dialogs import ReasonDialog
+from tui.screens.orders import (
+    OrderDetailScreen,
+    cancel_dialog,
+    reassign_dialog,
+    reprint_dialog,
+)
+from tui.screens.supervise import SupervisorScreen
+from tui.widgets.cells import Row, cursor_key, duration, safe, short_clock, sync_rows
+
+_PANES = ("ex-holds", "ex-exceptions", "ex-labels", "ex-lists")
+
+#: Which actions each pane offers.
+_ACTIONS = {
+    "release": ("ex-holds",),
+    "cancel_order": ("ex-holds", "ex-exceptions"),
+    "open": ("ex-holds", "ex-exceptions", "ex-labels"),
+    "reassign": ("ex-lists",),
+    "reprint": ("ex-labels",),
+    "retry": ("ex-labels",),
+}
+
+
+class ExceptionsScreen(SupervisorScreen):
+    """Four lists, one tab each; the actions offered follow the tab."""
+
+    SECTION = "exceptions"
+    BINDINGS = [
+        Binding("r", "release", _("Release")),
+        Binding("c", "cancel_order", _("Cancel")),
+        Binding("a", "reassign", _("Reassign")),
+        Binding("p", "reprint", _("Reprint")),
+        Binding("t", "retry", _("Retry")),
+        Binding("o", "open", _("Open")),
+        Binding("left", "tab(-1)", _("Tabs"), priority=True, key_display="←→"),
+        Binding("right", "tab(1)", _("Tab"), priority=True, show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.view: ExceptionsView | None = None
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_header()
+        with Vertical(id="exceptions"), TabbedContent(id="ex-tabs"):
+            for pane, title in (
+                ("ex-holds", _("Holds")),
+                ("ex-exceptions", _("Exceptions")),
+                ("ex-labels", _("Labels")),
+                ("ex-lists", _("Lists")),
+            ):
+                with TabPane(title, id=pane):
+                    yield DataTable(id=f"{pane}-table", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        columns = {
+            "ex-holds": (
+                _("Order"),
+                _("Priority"),
+                _("Due"),
+                _("Left"),
+                _("Customer"),
+                _("Problems"),
+            ),
+            "ex-exceptions": (
+                _("Order"),
+                _("Priority"),
+                _("Due"),
+                _("Left"),
+                _("List"),
+                _("Picker"),
+                _("Reason"),
+            ),
+            "ex-labels": (
+                _("Job"),
+                _("Status"),
+                _("Order"),
+                _("Station"),
+                _("Tries"),
+                _("Created"),
+                _("Error"),
+            ),
+            "ex-lists": (
+                _("List"),
+                _("Status"),
+                _("Priority"),
+                _("Due"),
+                _("Picker"),
+                _("Done"),
+                _("Last scan"),
+            ),
+        }
+        for pane, labels in columns.items():
+            table = self.query_one(f"#{pane}-table", DataTable)
+            for label in labels:
+                table.add_column(label)
+        self.query_one("#ex-holds-table", DataTable).focus()
+
+    @property
+    def pane(self) -> str:
+        """The tab on screen."""
+        return self.query_one("#ex-tabs", TabbedContent).active or _PANES[0]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Offer only what the tab on screen can do, and only with a row to do it to."""
+        if action in _ACTIONS:
+            tabs = next(self.query("#ex-tabs").results(TabbedContent), None)
+            if tabs is None or (tabs.active or _PANES[0]) not in _ACTIONS[action]:
+                return False
+            return self._key() is not None
+        return True
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        pane = event.pane.id or ""
+        table = next(self.query(f"#{pane}-table").results(DataTable), None)
+        if table is not None:
+            table.focus()
+        self.refresh_bindings()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.refresh_bindings()
+
+    def action_tab(self, step: int) -> None:
+        """The next or previous tab."""
+        tabs = self.query_one("#ex-tabs", TabbedContent)
+        index = _PANES.index(self.pane) if self.pane in _PANES else 0
+        tabs.active = _PANES[(index + step) % len(_PANES)]
+
+    # -- reading --------------------------------------------------------------------------------
+
+    def fetch(self) -> Callable[[], ExceptionsView]:
+        return partial(self.oversight.exceptions, self.operator)
+
+    def show(self, data: ExceptionsView) -> None:
+        self.view = data
+        now = self.floor.now()
+        tabs = self.query_one("#ex-tabs", TabbedContent)
+        for pane, title, count in (
+            ("ex-holds", _("Holds"), len(data.holds)),
+            ("ex-exceptions", _("Exceptions"), len(data.exceptions)),
+            ("ex-labels", _("Labels"), len(data.labels)),
+            ("ex-lists", _("Lists"), len(data.lists)),
+        ):
+            tabs.get_tab(pane).label = f"{title} ({count})"
+
+        def left(due: object) -> Text:
+            text = countdown(due, now)  # type: ignore[arg-type]
+            return Text(text, style="bold red" if text.startswith("-") else "")
+
+        holds: list[Row] = [
+            (
+                order.order_no,
+                [
+                    safe(order.order_no),
+                    order.priority.value,
+                    short_clock(order.due_at, now),
+                    left(order.due_at),
+                    safe(order.customer_name),
+                    safe("; ".join(problem.detail for problem in order.problems)),
+                ],
+            )
+            for order in data.holds
+        ]
+        exceptions: list[Row] = [
+            (
+                order.order_no,
+                [
+                    safe(order.order_no),
+                    order.priority.value,
+                    short_clock(order.due_at, now),
+                    left(order.due_at),
+                    safe(order.picklist or ""),
+                    safe(order.picker or ""),
+                    safe(order.reason),
+                ],
+            )
+            for order in data.exceptions
+        ]
+        labels: list[Row] = [
+            (
+                str(job.id),
+                [
+                    str(job.id),
+                    Text(job.status, style="bold red"),
+                    safe(job.subject),
+                    safe(job.station),
+                    str(job.attempts),
+                    short_clock(job.created_at, now),
+                    safe(job.last_error),
+                ],
+            )
+            for job in data.labels
+        ]
+        lists: list[Row] = []
+        for item in data.lists:
+            idle = None if item.last_scan_at is None else now - item.last_scan_at
+            stalled = item.status == "picking" and (idle is None or idle >= IDLE_AFTER)
+            lists.append(
+                (
+                    str(item.picklist_id),
+                    [
+                        safe(item.code),
+                        item.status,
+                        item.priority.value,
+                        short_clock(item.due_at, now),
+                        safe(item.picker or "—"),
+                        f"{item.picked}/{item.units}",
+                        Text(
+                            duration(idle) if idle is not None else "—",
+                            style="bold reverse yellow" if stalled else "",
+                        ),
+                    ],
+                )
+            )
+        for pane, rows in (
+            ("ex-holds", holds),
+            ("ex-exceptions", exceptions),
+            ("ex-labels", labels),
+            ("ex-lists", lists),
+        ):
+            sync_rows(self.query_one(f"#{pane}-table", DataTable), rows)
+        self.refresh_bindings()
+
+    # -- actions --------------------------------------------------------------------------------
+
+    def _key(self) -> str | None:
+        table = next(self.query(f"#{self.pane}-table").results(DataTable), None)
+        return cursor_key(table) if table is not None else None
+
+    def action_open(self) -> None:
+        """Open the order of the row."""
+        key = self._key()
+        if key is None or self.view is None:
+            return
+        if self.pane == "ex-labels":
+            job = next((j for j in self.view.labels if str(j.id) == key), None)
+            key = job.subject if job is not None else None
+        if key:
+            self.app.push_screen(OrderDetailScreen(key))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if self.check_action("open", ()):
+            self.action_open()
+
+    def action_release(self) -> None:
+        """Release the held order, saying why."""
+        order_no = self._key()
+        if order_no is None:
+            return
+
+        def confirmed(note: str | None) -> None:
+            if note:
+                self.act(
+                    self.oversight.release_hold,
+                    self.operator,
+                    order_no,
+                    note,
+                    done=_("{order_no} released").format(order_no=order_no),
+                )
+
+        self.app.push_screen(
+            ReasonDialog(
+                _("Release {order_no}?").format(order_no=order_no),
+                _("Its payment and address problems are accepted; then it is allocated."),
+            ),
+            confirmed,
+        )
+
+    def action_cancel_order(self) -> None:
+        """Cancel the order of the row, saying why."""
+        order_no = self._key()
+        if order_no is not None:
+            cancel_dialog(self, order_no)
+
+    def action_reassign(self) -> None:
+        """Give the list of the row to another picker."""
+        key = self._key()
+        if key is None or self.view is None:
+            return
+        item = next((i for i in self.view.lists if str(i.picklist_id) == key), None)
+        if item is not None:
+            reassign_dialog(self, item.picklist_id, item.code, item.picker)
+
+    def action_reprint(self) -> None:
+        """Print the label of the row again, saying why."""
+        key = self._key()
+        if key is not None:
+            reprint_dialog(self, int(key))
+
+    def action_retry(self) -> None:
+        """Send the label job of the row again."""
+        key = self._key()
+        if key is not None:
+            self.act(
+                self.oversight.retry_label,
+                self.operator,
+                int(key),
+                done=_("label job {job} queued again").format(job=key),
+            )

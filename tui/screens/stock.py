@@ -1,0 +1,117 @@
+"""Low stock (free stock below safety stock) and the orders waiting for stock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import DataTable, Footer, Static
+
+from core.i18n import _
+from core.oversight import StockView
+from core.sla import countdown
+from tui.screens.supervise import SupervisorScreen
+from tui.widgets.cells import Row, cursor_key, safe, short_clock, sync_rows
+
+
+class StockScreen(SupervisorScreen):
+    """Two lists: products to replenish, orders they hold up."""
+
+    SECTION = "stock"
+    BINDINGS = [Binding("o", "open", _("Open order"))]
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_header()
+        with Vertical(id="stock"):
+            yield Static("", id="stock-low-title", classes="section-title")
+            yield DataTable(id="stock-low", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="stock-back-title", classes="section-title")
+            yield DataTable(id="stock-back", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        low = self.query_one("#stock-low", DataTable)
+        for label in (
+            _("SKU"),
+            _("Name"),
+            _("Bin"),
+            _("On hand"),
+            _("Reserved"),
+            _("Free"),
+            _("Safety"),
+            _("Backordered"),
+        ):
+            low.add_column(label)
+        back = self.query_one("#stock-back", DataTable)
+        for label in (_("Order"), _("Priority"), _("Due"), _("Left"), _("Customer"), _("Missing")):
+            back.add_column(label)
+        self.query_one("#stock-back", DataTable).focus()
+
+    def fetch(self) -> Callable[[], StockView]:
+        return partial(self.oversight.stock, self.operator)
+
+    def show(self, data: StockView) -> None:
+        now = self.floor.now()
+        self.query_one("#stock-low-title", Static).update(
+            _("Low stock: free below safety stock ({n})").format(n=len(data.low))
+        )
+        self.query_one("#stock-back-title", Static).update(
+            _("Backorders: waiting for stock ({n})").format(n=len(data.backorders))
+        )
+        low: list[Row] = [
+            (
+                product.sku,
+                [
+                    safe(product.sku),
+                    safe(product.name),
+                    safe(product.location),
+                    str(product.on_hand),
+                    str(product.reserved),
+                    Text(str(product.free), style="bold red" if product.free <= 0 else "bold"),
+                    str(product.safety_stock),
+                    str(product.waiting) if product.waiting else "",
+                ],
+            )
+            for product in data.low
+        ]
+        back: list[Row] = []
+        for order in data.backorders:
+            left = countdown(order.due_at, now)
+            missing = ", ".join(
+                _("{sku} ×{needed} ({free} free)").format(
+                    sku=item.sku, needed=item.needed, free=item.free
+                )
+                for item in order.missing
+            )
+            back.append(
+                (
+                    order.order_no,
+                    [
+                        safe(order.order_no),
+                        order.priority.value,
+                        short_clock(order.due_at, now),
+                        Text(left, style="bold red" if left.startswith("-") else ""),
+                        safe(order.customer_name),
+                        safe(missing or _("stock covers it now")),
+                    ],
+                )
+            )
+        sync_rows(self.query_one("#stock-low", DataTable), low)
+        sync_rows(self.query_one("#stock-back", DataTable), back)
+
+    def action_open(self) -> None:
+        """Open the backordered order under the cursor."""
+        key = cursor_key(self.query_one("#stock-back", DataTable))
+        if key is not None:
+            from tui.screens.orders import OrderDetailScreen
+
+            self.app.push_screen(OrderDetailScreen(key))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.data_table.id == "stock-back":
+            self.action_open()

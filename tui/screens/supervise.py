@@ -1,0 +1,161 @@
+"""What the supervisor's screens share: the section keys, the supervisor's port, one read at a
+time (a change while reading reads once more), redraw when another session changes the floor,
+and actions that ask for a reason."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable
+
+from core.errors import WaretermError
+from core.i18n import _
+from core.oversight import Oversight
+from tui.messages import FloorChanged
+from tui.screens.base import FloorScreen
+from tui.widgets.devicebar import DeviceBar
+from tui.widgets.navbar import NavBar
+
+#: How often countdowns and idle times on screen are redrawn (no database read).
+TICK_S = 1.0
+
+
+def section_screen(name: str) -> SupervisorScreen:
+    """A new screen for one of the sections of the navigation bar."""
+    from tui.screens.exceptions import ExceptionsScreen
+    from tui.screens.orders import OrdersScreen
+    from tui.screens.overview import OverviewScreen
+    from tui.screens.people import PeopleScreen
+    from tui.screens.stock import StockScreen
+    from tui.screens.throughput import ThroughputScreen
+
+    screens: dict[str, type[SupervisorScreen]] = {
+        "overview": OverviewScreen,
+        "orders": OrdersScreen,
+        "people": PeopleScreen,
+        "exceptions": ExceptionsScreen,
+        "stock": StockScreen,
+        "throughput": ThroughputScreen,
+    }
+    return screens[name]()
+
+
+class SupervisorScreen(FloorScreen):
+    """A supervisor's screen: reads through the Oversight port on the app's backend thread and
+    shows the result; reads again when the floor changes or the screen comes back."""
+
+    SECTION = ""
+    BINDINGS = [
+        Binding("1", "goto('overview')", _("Overview"), show=False),
+        Binding("2", "goto('orders')", _("Orders"), show=False),
+        Binding("3", "goto('people')", _("People"), show=False),
+        Binding("4", "goto('exceptions')", _("Exceptions"), show=False),
+        Binding("5", "goto('stock')", _("Stock"), show=False),
+        Binding("6", "goto('throughput')", _("Throughput"), show=False),
+        Binding("escape", "leave", _("Home")),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._reading = False
+        self._read_again = False
+        #: How many reads were shown (tests wait on it).
+        self.reads = 0
+
+    @property
+    def oversight(self) -> Oversight:
+        """The supervisor's port (the home screen opens these screens only when there is one)."""
+        oversight = self.wapp.oversight
+        assert oversight is not None
+        return oversight
+
+    def compose_header(self) -> ComposeResult:
+        """The device line and the sections."""
+        yield DeviceBar()
+        yield NavBar(self.SECTION)
+
+    def on_mount(self) -> None:
+        self.set_interval(TICK_S, self.tick)
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    def on_floor_changed(self, message: FloorChanged) -> None:
+        """Another session changed something: read what this screen shows again."""
+        self.reload()
+
+    # -- reading --------------------------------------------------------------------------------
+
+    def fetch(self) -> Callable[[], Any]:
+        """The read this screen shows, as a call for the backend thread (built on the UI thread
+        from what the screen shows now: its filters, its page)."""
+        raise NotImplementedError
+
+    def show(self, data: Any) -> None:
+        """Draw what :meth:`fetch` returned."""
+        raise NotImplementedError
+
+    def tick(self) -> None:
+        """Redraw what moves with the clock (countdowns); no database read."""
+
+    def reload(self) -> None:
+        """Read again; at most one read is in flight, and a change that arrives meanwhile
+        causes exactly one more."""
+        if self._reading:
+            self._read_again = True
+            return
+        self._reading = True
+        future = self.wapp.backend.submit(self.fetch())
+
+        async def finish() -> None:
+            try:
+                data = await future
+            except WaretermError as error:
+                self._reading = False
+                self.on_floor_error(error)
+                return
+            self._reading = False
+            if not self.is_attached:
+                return
+            self.show(data)
+            self.reads += 1
+            if self._read_again:
+                self._read_again = False
+                self.reload()
+
+        self.run_worker(finish(), group="read", exit_on_error=True)
+
+    # -- acting ---------------------------------------------------------------------------------
+
+    def act(self, fn: Callable[..., Any], *args: Any, done: str) -> None:
+        """Run an action of the port; say ``done`` and read again when it went through (a
+        refusal is shown loudly by :meth:`on_floor_error`)."""
+
+        def finished(_result: Any) -> None:
+            self.notify(done, timeout=5, markup=False)
+            self.reload()
+
+        self.run_floor(fn, *args, then=finished)
+
+    def on_floor_error(self, error: WaretermError) -> None:
+        self.app.bell()
+        self.notify(str(error), severity="error", timeout=8, markup=False)
+
+    # -- navigation -----------------------------------------------------------------------------
+
+    def action_goto(self, section: str) -> None:
+        """Switch to another section (the home screen stays below)."""
+        if section != self.SECTION:
+            self.app.switch_screen(section_screen(section))
+
+    def action_leave(self) -> None:
+        """Back to the home screen."""
+        self.app.pop_screen()
+
+    def focused_table(self) -> DataTable | None:
+        """The table with the focus, if any."""
+        focused = self.focused
+        return focused if isinstance(focused, DataTable) else None
