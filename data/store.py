@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
-
 from core.clock import Clock, SystemClock, to_iso
 from core.errors import StoreBusy, WaretermError
 from core.i18n import _
@@ -86,8 +84,18 @@ class Store:
                 _("cannot open database {path}: {error}").format(path=self.path, error=error)
             ) from None
         self.conn = conn
-        self.db = sqlite_utils.Database(conn)
+        self._db: Any = None
         self._lock = threading.RLock()
+
+    @property
+    def db(self) -> Any:
+        """The connection as a ``sqlite_utils.Database`` (its table API), made when first
+        used: importing sqlite-utils and its plugins costs a terminal ~80 ms at start."""
+        if self._db is None:
+            import sqlite_utils
+
+            self._db = sqlite_utils.Database(self.conn)
+        return self._db
 
     def close(self) -> None:
         """Close the connection."""

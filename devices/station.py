@@ -22,7 +22,6 @@ from core.labels import CodeLabel
 from core.ports import LinkCallback, ScanCallback, ScannerLink, StationDevices
 from core.scanframe import FramedScan, display_code
 from devices.printer import PrinterConfig, PrinterError, printer_for
-from devices.render import code_label_escpos
 from devices.scanner import ScannerError, ScannerState, SerialScanner
 
 #: How long the test waits for a scanner that reported a failure to come up after all.
@@ -106,6 +105,8 @@ def check_printer(
         return DeviceCheck("printer", False, error.message)
     try:
         label = CodeLabel(diagnostic_code(station), f"wareterm test {station}")
+        from devices.render import code_label_escpos  # PIL and fonts: only for a test label
+
         data = code_label_escpos([label], label_width, config.cjk_mode, profile)
     except ValueError as error:
         return DeviceCheck(

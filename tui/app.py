@@ -16,6 +16,7 @@ from textual.binding import Binding
 from textual.reactive import reactive
 from textual.timer import Timer
 
+from core.codes import load_parser
 from core.errors import WaretermError
 from core.i18n import _
 from core.model import Verdict
@@ -100,10 +101,12 @@ class WaretermApp(App[None]):
         self.heartbeat_s = HEARTBEAT_S
 
     def on_mount(self) -> None:
-        """Start at the login screen."""
+        """Start at the login screen; once it is drawn, load the barcode parser on the floor
+        thread (started lazily so the login screen comes up sooner)."""
         from tui.screens.login import LoginScreen
 
         self.push_screen(LoginScreen())
+        self.call_after_refresh(self.backend.submit, load_parser)
 
     async def on_unmount(self) -> None:
         """Give the scanner back and let queued floor calls finish (no acknowledged scan is
