@@ -7,6 +7,8 @@ the next scan starts, so a parent that kills it knows exactly what was acknowled
 
     python -m bench.picker --db floor.db --user p01 --scans 1000 [--wrong-every 10]
 
+(and a ``{"list": id, "units_done": n}`` line for each list it claims or resumes).
+
 Also :func:`check_floor`: what a database must look like after pickers worked on it.
 """
 
@@ -79,10 +81,12 @@ def run_picker(
     station: str | None = None,
     report: Callable[[Ack], None] | None = None,
     start: Callable[[], None] | None = None,
+    on_list: Callable[[PickView], None] | None = None,
 ) -> PickerRun:
     """Scan ``scans`` times (fewer when no list is left): the unit the list needs next, except
     every ``wrong_every``-th scan, which is a wrong item or an unknown code. ``start`` is
-    called once the database is open (a barrier for a synchronised start)."""
+    called once the database is open (a barrier for a synchronised start); ``on_list`` with
+    each list as it is claimed or resumed."""
     floor = SqliteFloor(open_store(db))
     operator = Operator(user, Role.PICKER, station or f"hh-{user}")
     wrong_item, unknown = wrong_codes(floor.store)
@@ -103,6 +107,8 @@ def run_picker(
                 if view is None or view.current is None:
                     break  # nothing left to pick
                 run.lists.append(view.picklist_id)
+                if on_list is not None:
+                    on_list(view)
             number = len(run.acks) + 1
             if wrong_every and number % wrong_every == 0:
                 raw = wrong_item if number % (2 * wrong_every) else unknown
@@ -334,11 +340,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--wrong-every", type=int, default=10)
     args = parser.parse_args(argv)
 
-    def report(ack: Ack) -> None:
-        sys.stdout.write(json.dumps(asdict(ack)) + "\n")
+    def say(record: dict[str, Any]) -> None:
+        sys.stdout.write(json.dumps(record) + "\n")
         sys.stdout.flush()
 
-    run_picker(args.db, args.user, args.scans, wrong_every=args.wrong_every, report=report)
+    run_picker(
+        args.db,
+        args.user,
+        args.scans,
+        wrong_every=args.wrong_every,
+        report=lambda ack: say(asdict(ack)),
+        on_list=lambda view: say({"list": view.picklist_id, "units_done": view.units_done}),
+    )
     return 0
 
 
