@@ -165,7 +165,7 @@ class Printing(CrashLoop):
     killed halfway through)."""
 
     def __init__(self) -> None:
-        self.printer = JobPrinter()
+        self.printer = FakeNetworkPrinter()
         self.rendered: dict[int, bytes] = {}
 
     def close(self) -> None:
@@ -209,7 +209,7 @@ class Printing(CrashLoop):
             missing = [job for job in acknowledged if job not in statuses]
             assert missing == [], "acknowledged print jobs are missing"
             assert set(statuses.values()) <= {"queued", "sending", "done", "failed", "uncertain"}
-            received = self.printer.jobs()
+            received = self.printer.whole_jobs()
             for job_id, status in statuses.items():
                 copies = self.copies(store, job_id, received)
                 assert copies <= 1, f"job {job_id} printed {copies} times"
@@ -236,7 +236,7 @@ class Printing(CrashLoop):
             # Only a job being sent when its process died can be uncertain: one per kill at most.
             assert len(uncertain) <= len(lives)
             assert sum(1 for status in statuses.values() if status == "done") >= 10
-            received = self.printer.jobs()
+            received = self.printer.whole_jobs()
             before = {job: self.copies(store, job, received) for job in statuses}
             for job_id, status in statuses.items():
                 assert before[job_id] == 1 if status == "done" else before[job_id] <= 1
@@ -249,38 +249,13 @@ class Printing(CrashLoop):
                 lambda: all(printing.get_job(store, job).status == "done" for job in reprints),
                 timeout=30,
             )
-            received = self.printer.jobs()
+            received = self.printer.whole_jobs()
             for job in statuses:
                 again = 1 if job in uncertain else 0
                 assert self.copies(store, job, received) == before[job] + again
             store.close()
         finally:
             assert worker.stop()
-
-
-class JobPrinter(FakeNetworkPrinter):
-    """The loopback printer, noting where each connection's bytes begin: the print worker
-    opens one connection per job, so the bytes of a connection are one job (or the part of
-    it that arrived before the sender died)."""
-
-    def __init__(self) -> None:
-        self.starts: list[int] = []
-        super().__init__()
-
-    def _handle(self, conn: Any) -> None:
-        with self.protocol.lock:
-            self.starts.append(len(self.protocol.received))
-        super()._handle(conn)
-
-    def jobs(self) -> Counter[bytes]:
-        """How many times each job's bytes arrived whole (status queries left out)."""
-        with self.protocol.lock:
-            data = bytes(self.protocol.received)
-            starts = [*self.starts, len(data)]
-        return Counter(
-            without_status_queries(data[begin:end])
-            for begin, end in zip(starts, starts[1:], strict=False)
-        )
 
 
 LOOPS: dict[str, Callable[[], CrashLoop]] = {"picking": Picking, "printing": Printing}
