@@ -54,7 +54,7 @@ class FloorScreen(Screen[None]):
     def on_floor_error(self, error: WaretermError) -> None:
         """Tell the operator what went wrong (loudly)."""
         self.app.bell()
-        self.notify(str(error), severity="error", timeout=8)
+        self.notify(str(error), severity="error", timeout=8, markup=False)
 
     # -- bad scans ------------------------------------------------------------------------------
 
