@@ -6,9 +6,6 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-import biip
-import biip.gtin
-
 from core.errors import InvalidBarcode
 from core.i18n import _
 from core.model import CodeKind
@@ -71,12 +68,23 @@ def display_code(raw: str) -> str:
     return "".join(ch if ch.isprintable() else "�" for ch in text)
 
 
+def load_parser() -> None:
+    """Load the GS1 parser (biip) now. It takes a few tens of milliseconds, so it is loaded
+    when first needed rather than when a terminal starts; a session calls this once its first
+    screen is up, so that its first scan does not wait for it."""
+    import biip.gs1_messages
+    import biip.gtin  # noqa: F401
+
+
 def normalize_barcode(code: str) -> str:
     """The lookup key of a catalog barcode: GTIN-14 for GTINs, the code itself otherwise.
 
     UPC-A ``036000291452`` and EAN-13 ``0036000291452`` give the same key. A numeric code of a GTIN
     length with a wrong check digit raises :class:`InvalidBarcode`.
     """
+    import biip
+    import biip.gtin
+
     code = code.strip()
     if _DIGITS.match(code) and len(code) in _GTIN_LENGTHS:
         try:
@@ -101,6 +109,9 @@ def parse_scan(raw: str, prefixes: CodePrefixes = DEFAULT_PREFIXES) -> ScannedCo
 
 
 def _parse_scan(raw: str, prefixes: CodePrefixes) -> ScannedCode:
+    import biip
+    import biip.gtin
+
     text = raw.strip("\r\n\t ")
     symbology = None
     match = _AIM_PREFIX.match(text)
@@ -140,6 +151,10 @@ def _parse_scan(raw: str, prefixes: CodePrefixes) -> ScannedCode:
 
 def _parse_gs1(text: str, symbology: str | None) -> ScannedCode | None:
     """A GS1 element string (machine form or human ``(01)…`` form) carrying a GTIN."""
+    import biip
+    import biip.gs1_messages
+    import biip.gtin
+
     message: biip.gs1_messages.GS1Message | None
     try:
         if text.startswith("("):

@@ -53,6 +53,8 @@ ORDER_HEADER_FIELDS = ORDER_COLUMNS[:13]
 _REQUIRED_ORDER_COLUMNS = ("order_no", "placed_at", "sku", "qty")
 _MAX_FIELD = 500
 _MAX_QTY = 100_000
+#: What ``surrogateescape`` turns an undecodable byte into (searched in C, not char by char).
+_SURROGATE = re.compile("[\udc80-\udcff]")
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,12 @@ class Record:
 
     line: int
     fields: dict[str, Any]
+    #: True when the whole file was UTF-8, so no field can hold undecodable bytes.
+    clean: bool = False
+
+    def undecodable(self, values: dict[str, Any] | None = None) -> bool:
+        """Whether this record (or ``values`` taken from it) carries undecodable bytes."""
+        return not self.clean and undecodable(self.fields if values is None else values)
 
 
 T = TypeVar("T")
@@ -92,18 +100,21 @@ def read_records(content: bytes, filename: str, columns: tuple[str, ...]) -> Ite
     text = content.decode("utf-8", errors="surrogateescape")
     if text.startswith("\ufeff"):
         text = text[1:]
+    clean = _SURROGATE.search(text) is None  # one search, instead of one per field
     if fmt == "csv":
-        yield from _csv_records(text, filename, columns)
+        yield from _csv_records(text, filename, columns, clean)
     elif fmt == "jsonl":
         # JSON strings may hold U+2028 and friends unescaped: records end at \n only.
         for number, line in enumerate(text.split("\n"), start=1):
             if line.strip():
-                yield Record(number, _json_object(line, number, filename))
+                yield Record(number, _json_object(line, number, filename), clean)
     else:
-        yield from _json_array_records(text, filename)
+        yield from _json_array_records(text, filename, clean)
 
 
-def _csv_records(text: str, filename: str, columns: tuple[str, ...]) -> Iterator[Record]:
+def _csv_records(
+    text: str, filename: str, columns: tuple[str, ...], clean: bool
+) -> Iterator[Record]:
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
@@ -123,13 +134,12 @@ def _csv_records(text: str, filename: str, columns: tuple[str, ...]) -> Iterator
     start = 2
     try:
         for row in reader:
-            if any(cell.strip() for cell in row):
-                values: dict[str, Any] = dict(
-                    zip(header, (cell.strip() for cell in row), strict=False)
-                )
+            cells = [cell.strip() for cell in row]
+            if any(cells):
+                values: dict[str, Any] = dict(zip(header, cells, strict=False))
                 if len(row) > len(header):
                     values["__extra__"] = row[len(header) :]
-                yield Record(start, values)
+                yield Record(start, values, clean)
             start = reader.line_num + 1
     except csv.Error as error:
         raise Rejected(
@@ -161,7 +171,7 @@ def _json_object(line: str, number: int, filename: str) -> dict[str, Any]:
     return value
 
 
-def _json_array_records(text: str, filename: str) -> Iterator[Record]:
+def _json_array_records(text: str, filename: str, clean: bool) -> Iterator[Record]:
     """Walk a top-level JSON array element by element so each record knows its line."""
     decoder = json.JSONDecoder()
     position = _skip_space(text, 0)
@@ -179,7 +189,7 @@ def _json_array_records(text: str, filename: str) -> Iterator[Record]:
                 raise Rejected(
                     _("{name} line {line}: expected an object").format(name=filename, line=line)
                 )
-            records.append(Record(line, value))
+            records.append(Record(line, value, clean))
             position = _skip_space(text, position)
             if position < len(text) and text[position] == ",":
                 position = _skip_space(text, position + 1)
@@ -212,7 +222,7 @@ def undecodable(values: dict[str, Any]) -> bool:
 
 def _has_surrogate(value: Any) -> bool:
     if isinstance(value, str):
-        return any("\udc80" <= ch <= "\udcff" for ch in value)
+        return _SURROGATE.search(value) is not None
     if isinstance(value, list):
         return any(_has_surrogate(item) for item in value)
     if isinstance(value, dict):
@@ -224,9 +234,12 @@ def _text(values: dict[str, Any], name: str) -> str:
     value = values.get(name)
     if value is None:
         return ""
-    if isinstance(value, bool | dict | list):
+    if type(value) is str:  # the common case, first: every CSV cell
+        text = value.strip()
+    elif isinstance(value, bool | dict | list):
         raise ValueError(_("{field} must be text").format(field=name))
-    text = str(value).strip()
+    else:
+        text = str(value).strip()
     if len(text) > _MAX_FIELD:
         raise ValueError(
             _("{field} is longer than {n} characters").format(field=name, n=_MAX_FIELD)
@@ -344,8 +357,8 @@ def _safe_key(values: dict[str, Any], name: str) -> str:
     )
 
 
-def _header(values: dict[str, Any], default_tz: tzinfo) -> dict[str, Any]:
-    if undecodable(values):
+def _header(values: dict[str, Any], default_tz: tzinfo, record: Record) -> dict[str, Any]:
+    if record.undecodable(values):
         raise ValueError(_("undecodable bytes (the file must be UTF-8)"))
     header: dict[str, Any] = {name: _text(values, name) for name in ORDER_HEADER_FIELDS}
     header["placed_at"] = parse_instant(header["placed_at"], default_tz)
@@ -369,17 +382,26 @@ def _line(values: dict[str, Any]) -> OrderLineDraft:
 
 def _order_from_rows(order_no: str, records: list[Record], default_tz: tzinfo) -> OrderDraft:
     first: dict[str, Any] | None = None
+    first_raw: tuple[Any, ...] = ()
     lines: list[OrderLineDraft] = []
     for record in records:
+        raw = tuple(record.fields.get(name) for name in ORDER_HEADER_FIELDS)
         try:
             if "__extra__" in record.fields:
                 raise ValueError(_("more cells than columns (an unquoted comma?)"))
-            header = _header(record.fields, default_tz)
+            if first is not None and raw == first_raw:
+                # The same header text as the first row reads the same: only the bytes of the
+                # line's own fields are left to check.
+                if record.undecodable():
+                    raise ValueError(_("undecodable bytes (the file must be UTF-8)"))
+                lines.append(_line(record.fields))
+                continue
+            header = _header(record.fields, default_tz, record)
             lines.append(_line(record.fields))
         except ValueError as error:
             raise _LineError(record.line, str(error)) from None
         if first is None:
-            first = header
+            first, first_raw = header, raw
             continue
         for name in ORDER_HEADER_FIELDS:
             if header[name] != first[name]:
@@ -397,7 +419,7 @@ def _order_from_rows(order_no: str, records: list[Record], default_tz: tzinfo) -
 
 
 def _order_from_object(order_no: str, record: Record, default_tz: tzinfo) -> OrderDraft:
-    header = _header({k: v for k, v in record.fields.items() if k != "lines"}, default_tz)
+    header = _header({k: v for k, v in record.fields.items() if k != "lines"}, default_tz, record)
     raw_lines = record.fields.get("lines")
     if not isinstance(raw_lines, list) or not raw_lines:
         raise ValueError(_("lines is missing or empty"))
@@ -405,7 +427,7 @@ def _order_from_object(order_no: str, record: Record, default_tz: tzinfo) -> Ord
     for index, raw in enumerate(raw_lines, start=1):
         if not isinstance(raw, dict):
             raise ValueError(_("line {n} is not an object").format(n=index))
-        if undecodable(raw):
+        if record.undecodable(raw):
             raise ValueError(_("undecodable bytes (the file must be UTF-8)"))
         try:
             lines.append(_line(raw))
@@ -446,7 +468,7 @@ def parse_products(content: bytes, filename: str) -> Parsed[ProductDraft]:
         try:
             if not sku:
                 raise ValueError(_("sku is missing"))
-            if undecodable(values):
+            if record.undecodable():
                 raise ValueError(_("undecodable bytes (the file must be UTF-8)"))
             if "__extra__" in values:
                 raise ValueError(_("more cells than columns (an unquoted comma?)"))
@@ -506,7 +528,7 @@ def parse_locations(content: bytes, filename: str) -> Parsed[LocationDraft]:
         try:
             if not code:
                 raise ValueError(_("code is missing"))
-            if undecodable(record.fields):
+            if record.undecodable():
                 raise ValueError(_("undecodable bytes (the file must be UTF-8)"))
             sequence = _whole_number(record.fields, "sequence", positive=False, default=None)
         except ValueError as error:

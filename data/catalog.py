@@ -26,16 +26,17 @@ def import_products(
     whose new on-hand is below what is already reserved, is rejected whole."""
     parsed = parse_products(content, filename)
     report = ImportReport("products", rejected=list(parsed.rejected))
-    for start in range(0, len(parsed.drafts), CHUNK):
-        chunk = parsed.drafts[start : start + CHUNK]
-        with store.write(actor) as write:
-            write.require(Permission.IMPORT)
-            for draft in chunk:
-                _store_product(write, draft, report)
-            if not write.audited:
-                write.audit("import.products", filename, stored=0)
-        if progress:
-            progress(len(chunk))
+    with store.bulk():
+        for start in range(0, len(parsed.drafts), CHUNK):
+            chunk = parsed.drafts[start : start + CHUNK]
+            with store.write(actor) as write:
+                write.require(Permission.IMPORT)
+                for draft in chunk:
+                    _store_product(write, draft, report)
+                if not write.audited:
+                    write.audit("import.products", filename, stored=0)
+            if progress:
+                progress(len(chunk))
     report.rejected.sort(key=lambda rejection: rejection.line)
     return report
 

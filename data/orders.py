@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from core.allocation import Stock, allocate
@@ -27,16 +28,17 @@ def import_orders(
     parsed = parse_orders(content, filename)
     report = ImportReport("orders", rejected=list(parsed.rejected))
     policy = settings.sla_policy(store)
-    for start in range(0, len(parsed.drafts), CHUNK):
-        chunk = parsed.drafts[start : start + CHUNK]
-        with store.write(actor) as write:
-            write.require(Permission.IMPORT)
-            for draft in chunk:
-                _store_order(write, draft, policy, report)
-            if not write.audited:
-                write.audit("import.orders", filename, stored=0)
-        if progress:
-            progress(sum(len(draft.lines) for draft in chunk))
+    with store.bulk():
+        for start in range(0, len(parsed.drafts), CHUNK):
+            chunk = parsed.drafts[start : start + CHUNK]
+            with store.write(actor) as write:
+                write.require(Permission.IMPORT)
+                for draft in chunk:
+                    _store_order(write, draft, policy, report)
+                if not write.audited:
+                    write.audit("import.orders", filename, stored=0)
+            if progress:
+                progress(sum(len(draft.lines) for draft in chunk))
     report.rejected.sort(key=lambda rejection: rejection.line)
     return report
 
@@ -95,7 +97,8 @@ def review_and_allocate(
     write: Write, order_no: str, order: ReviewInput, waived: tuple[str, ...]
 ) -> OrderStatus:
     """Review an order; hold it with its problems, or reserve its stock (or backorder it)."""
-    problems = review(order, _sku_known(write), waived)
+    products = _products(write, order.skus)
+    problems = review(order, products.__contains__, waived)
     write.execute("DELETE FROM order_problems WHERE order_no = ?", (order_no,))
     if problems:
         write.conn.executemany(
@@ -103,22 +106,42 @@ def review_and_allocate(
             [(order_no, problem.code, problem.detail) for problem in problems],
         )
         return _set_status(write, order_no, OrderStatus.ON_HOLD)
-    return try_allocate(write, order_no)
+    return try_allocate(write, order_no, products)
 
 
-def try_allocate(write: Write, order_no: str) -> OrderStatus:
+def _products(write: Write, skus: Iterable[str]) -> dict[str, Any]:
+    """Stock rows (on hand, reserved, safety stock) of the catalog products among ``skus``."""
+    wanted = sorted(set(skus))
+    if not wanted:
+        return {}
+    return {
+        row["sku"]: row
+        for row in write.execute(
+            "SELECT sku, on_hand, reserved, safety_stock FROM products"
+            f" WHERE sku IN ({','.join('?' * len(wanted))})",
+            wanted,
+        )
+    }
+
+
+def try_allocate(
+    write: Write, order_no: str, products: dict[str, Any] | None = None
+) -> OrderStatus:
     """Reserve all lines of an order now, or mark it backordered. Runs inside the caller's
-    ``BEGIN IMMEDIATE`` transaction, so nothing else reserves between the check and the update."""
+    ``BEGIN IMMEDIATE`` transaction, so nothing else reserves between the check and the update.
+    ``products``: stock rows the caller read in this transaction (see :func:`_products`)."""
     lines = write.execute(
         "SELECT id, sku, qty FROM order_lines WHERE order_no = ?", (order_no,)
     ).fetchall()
-    skus = sorted({line["sku"] for line in lines})
+    skus = {line["sku"] for line in lines}
+    products = dict(products or {})
+    missing = skus - products.keys()
+    if missing:
+        products.update(_products(write, missing))
     stock = {
-        row["sku"]: Stock(row["on_hand"], row["reserved"])
-        for row in write.execute(
-            f"SELECT sku, on_hand, reserved FROM products WHERE sku IN ({','.join('?' * len(skus))})",
-            skus,
-        )
+        sku: Stock(products[sku]["on_hand"], products[sku]["reserved"])
+        for sku in skus
+        if sku in products
     }
     decision = allocate([(line["sku"], line["qty"]) for line in lines], stock)
     if not decision.allocated:
@@ -126,15 +149,10 @@ def try_allocate(write: Write, order_no: str) -> OrderStatus:
     for sku, qty in decision.reserve.items():
         write.execute("UPDATE products SET reserved = reserved + ? WHERE sku = ?", (qty, sku))
         after = stock[sku]
-        if after.on_hand - after.reserved - qty < _safety(write, sku) <= after.available:
+        if after.on_hand - after.reserved - qty < products[sku]["safety_stock"] <= after.available:
             write.audit("stock.low", sku, available=after.available - qty)
     write.execute("UPDATE order_lines SET reserved = qty WHERE order_no = ?", (order_no,))
     return _set_status(write, order_no, OrderStatus.ALLOCATED)
-
-
-def _safety(write: Write, sku: str) -> int:
-    row = write.execute("SELECT safety_stock FROM products WHERE sku = ?", (sku,)).fetchone()
-    return int(row["safety_stock"]) if row else 0
 
 
 def _set_status(write: Write, order_no: str, status: OrderStatus) -> OrderStatus:

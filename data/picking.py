@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from core.clock import from_iso
@@ -33,6 +34,13 @@ def read_pick_view(store: Store, picklist_id: int, settings: PickSettings) -> Pi
 
 def pick_view(conn: Any, store: Store, picklist_id: int, settings: PickSettings) -> PickView:
     """Everything the pick screen shows about a list."""
+    return _pick_view(conn, picklist_id, settings, picklist_code(store, picklist_id))[0]
+
+
+def _pick_view(
+    conn: Any, picklist_id: int, settings: PickSettings, code: str
+) -> tuple[PickView, str | None]:
+    """The pick screen's view of a list, and who picks it."""
     row = conn.execute("SELECT * FROM picklists WHERE id = ?", (picklist_id,)).fetchone()
     if row is None:
         raise NotFound(_("no pick list {id}").format(id=picklist_id))
@@ -60,9 +68,9 @@ def pick_view(conn: Any, store: Store, picklist_id: int, settings: PickSettings)
         "SELECT min(due_at) AS due, count(*) AS n FROM orders WHERE picklist_id = ?",
         (picklist_id,),
     ).fetchone()
-    return PickView(
+    view = PickView(
         picklist_id=picklist_id,
-        code=picklist_code(store, picklist_id),
+        code=code,
         status=PickListStatus(row["status"]),
         priority=Priority(row["priority"]),
         due_at=from_iso(open_due["due"] or row["due_at"]),
@@ -70,6 +78,33 @@ def pick_view(conn: Any, store: Store, picklist_id: int, settings: PickSettings)
         lines=lines,
         confirmed_location=row["confirmed_location"],
         location_first=settings.location_first,
+    )
+    return view, row["picker"]
+
+
+def _view_after_scan(
+    view: PickView,
+    counted_line: int | None,
+    status: PickListStatus | None,
+    confirmed_location: str | None,
+) -> PickView:
+    """The list as a scan left it, worked out from the view read at its start: a scan changes
+    one line's picked count, maybe the confirmed bin and maybe the list's status, and nothing
+    else the view shows (a second read inside the write would only lengthen the transaction
+    every other picker waits for)."""
+    lines = view.lines
+    if counted_line is not None:
+        lines = tuple(
+            replace(line, picked=line.picked + 1) if line.line_id == counted_line else line
+            for line in lines
+        )
+    return replace(
+        view,
+        lines=lines,
+        status=status or view.status,
+        confirmed_location=(
+            view.confirmed_location if confirmed_location is None else confirmed_location
+        ),
     )
 
 
@@ -94,11 +129,12 @@ def record_pick_scan(
     """Judge one scan on a list and store it with its verdict; an accepted unit counts on its
     pick line and on the most urgent order still missing it, all in one transaction."""
     code = parse_scan(raw, prefixes)
+    list_code = f"{prefixes.picklist}{picklist_id:06d}"
     with store.write(actor) as write:
         write.require(Permission.PICK)
-        view = pick_view(write.conn, store, picklist_id, settings)
+        view, picker = _pick_view(write.conn, picklist_id, settings, list_code)
         sku = sku_for_code(write.conn, code)
-        refusal = _not_pickable(view, _picker(write, picklist_id), actor.user)
+        refusal = _not_pickable(view, picker, actor.user)
         if refusal is not None:
             verdict, message, line_id = Verdict.NOT_EXPECTED, refusal, None
             decision_location = None
@@ -113,14 +149,17 @@ def record_pick_scan(
                 if refusal is not None:
                     verdict, message = Verdict.NOT_EXPECTED, refusal
         order_no = None
+        counted, status, confirmed = None, None, None
         if verdict is Verdict.OK and line_id is not None:
             order_no = _count_unit(write, line_id)
-            settle_list(write, picklist_id)
+            counted = line_id
+            status = settle_list(write, picklist_id)
         elif decision_location is not None:
             write.execute(
                 "UPDATE picklists SET confirmed_location = ? WHERE id = ?",
                 (decision_location, picklist_id),
             )
+            confirmed = decision_location
         write.execute(
             "INSERT INTO scans (at, user, station, source, raw, kind, code, sku, verdict,"
             " picklist_id, pick_line_id, order_no, message) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -141,7 +180,7 @@ def record_pick_scan(
             ),
         )
         write.audit(f"scan.{verdict.value}", view.code, code=code.value, order_no=order_no)
-        after = pick_view(write.conn, store, picklist_id, settings)
+    after = _view_after_scan(view, counted, status, confirmed)
     return ScanOutcome(
         verdict=verdict,
         message=message,
@@ -179,11 +218,6 @@ def _not_pickable(view: PickView, picker: str | None, user: str) -> str | None:
             code=view.code, status=view.status.value
         )
     return None
-
-
-def _picker(write: Write, picklist_id: int) -> str | None:
-    row = write.execute("SELECT picker FROM picklists WHERE id = ?", (picklist_id,)).fetchone()
-    return row["picker"] if row else None
 
 
 def _shares(write: Write, line_id: int) -> list[ShareState]:
@@ -239,8 +273,9 @@ def _settle_order(write: Write, order_no: str) -> None:
         write.audit("order.picked", order_no)
 
 
-def settle_list(write: Write, picklist_id: int) -> None:
-    """Finish a list whose lines are all picked or short (cancel it if nothing is left)."""
+def settle_list(write: Write, picklist_id: int) -> PickListStatus | None:
+    """Finish a list whose lines are all picked or short (cancel it if nothing is left);
+    returns the list's new status, or None when it stays as it is."""
     row = write.execute(
         "SELECT p.status, count(l.id) AS lines, coalesce(sum(l.qty), 0) AS units,"
         " coalesce(sum(CASE WHEN l.picked + l.short < l.qty THEN 1 ELSE 0 END), 0) AS open"
@@ -251,15 +286,16 @@ def settle_list(write: Write, picklist_id: int) -> None:
         PickListStatus.PICKED.value,
         PickListStatus.CANCELLED.value,
     ):
-        return
+        return None
     status = PickListStatus.PICKED if row["units"] else PickListStatus.CANCELLED
     if status is PickListStatus.PICKED and row["status"] == PickListStatus.RELEASED.value:
-        return  # nothing picked yet: an unclaimed list whose orders remain keeps waiting
+        return None  # nothing picked yet: an unclaimed list whose orders remain keeps waiting
     write.execute(
         "UPDATE picklists SET status = ?, finished_at = ? WHERE id = ?",
         (status.value, write.now, picklist_id),
     )
     write.audit(f"picklist.{status.value}", f"list {picklist_id}")
+    return status
 
 
 def close_short(

@@ -202,6 +202,9 @@ class PrintWorker:
         self._status = "unknown"
         self._message = ""
         self._written: tuple[str, str] | None = None
+        #: Printer URLs that have answered a status query since this worker started: silence
+        #: from one of them means a stalled printer, not one that cannot answer.
+        self._answering: set[str] = set()
 
     # -- control ------------------------------------------------------------------------------
 
@@ -489,8 +492,9 @@ class PrintWorker:
             printer.label_stem = stem
         try:
             printer.open()
-            seen = printer.print_job(data)
+            seen = printer.print_job(data, expect_status=config.url in self._answering)
             if seen is not PrinterStatus.UNKNOWN:
+                self._answering.add(config.url)
                 seen = _confirm(printer)
         except PrinterError as error:
             raise _JobFailure(
@@ -531,6 +535,8 @@ class PrintWorker:
             return
         finally:
             printer.close()
+        if seen is not PrinterStatus.UNKNOWN:
+            self._answering.add(config.url)
         self._set_state(store, *_state_of(seen))
 
     def _show_queue(self, store: Store) -> None:

@@ -472,14 +472,24 @@ class Printer(ABC):
     def close(self) -> None:
         """Release the connection; safe to call more than once, never raises."""
 
-    def print_job(self, data: bytes) -> PrinterStatus:
+    def print_job(self, data: bytes, expect_status: bool = False) -> PrinterStatus:
         """Send one job to an open printer after checking it can print.
 
         Raises :class:`PrinterError` with reason ``paper_out``, ``cover_open`` or ``offline``
-        (nothing is sent) when the printer says so; an ``unknown`` status does not stop the job.
-        Returns the status seen before sending.
+        (nothing is sent) when the printer says so; an ``unknown`` status does not stop the job,
+        unless ``expect_status`` says this printer has answered status queries before: then
+        silence means it is jammed or stalled, and the job is not sent (reason ``timeout``),
+        since what a stalled printer was sent waits in buffers that are lost when it is
+        switched off and on. Returns the status seen before sending.
         """
         seen = self.status()
+        if seen is PrinterStatus.UNKNOWN and expect_status:
+            raise PrinterError(
+                PrinterFault.TIMEOUT,
+                f"{self.config.where} answered status queries before but does not now (jammed"
+                " or stalled?); the label was not sent. If another printer that cannot answer"
+                " them took its place, restart the print worker",
+            )
         refusal = {
             PrinterStatus.PAPER_OUT: (PrinterFault.PAPER_OUT, "is out of paper — load a new roll"),
             PrinterStatus.COVER_OPEN: (PrinterFault.COVER_OPEN, "has its cover open — close it"),

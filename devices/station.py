@@ -24,7 +24,6 @@ from core.ports import LinkCallback, ScanCallback, ScannerLink, StationDevices
 from core.scanframe import FramedScan, display_code
 from devices.outbox import PrintWorker
 from devices.printer import PrinterConfig, PrinterError, printer_for
-from devices.render import code_label_escpos
 from devices.scanner import ScannerError, ScannerState, SerialScanner
 
 #: How long the test waits for a scanner that reported a failure to come up after all.
@@ -136,6 +135,8 @@ def check_printer(
         return DeviceCheck("printer", False, error.message)
     try:
         label = CodeLabel(diagnostic_code(station), f"wareterm test {station}")
+        from devices.render import code_label_escpos  # PIL and fonts: only for a test label
+
         data = code_label_escpos([label], label_width, config.cjk_mode, profile)
     except ValueError as error:
         return DeviceCheck(

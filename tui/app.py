@@ -20,6 +20,7 @@ from textual.binding import Binding
 from textual.reactive import reactive
 from textual.timer import Timer
 
+from core.codes import load_parser
 from core.errors import WaretermError
 from core.i18n import _
 from core.model import Verdict
@@ -126,7 +127,9 @@ class WaretermApp(App[None]):
         self._version_pending = False
 
     def on_mount(self) -> None:
-        """Start at the login screen, or at home for an operator logged in already."""
+        """Start at the login screen, or at home for an operator logged in already; once it
+        is drawn, load the barcode parser on the floor thread (loaded lazily so the first
+        screen comes up sooner)."""
         from tui.screens.home import HomeScreen
         from tui.screens.login import LoginScreen
 
@@ -141,6 +144,7 @@ class WaretermApp(App[None]):
             self.push_screen(HomeScreen())
         else:
             self.push_screen(LoginScreen())
+        self.call_after_refresh(self.backend.submit, load_parser)
 
     def _hang_up(self, signum: int) -> None:
         """Quit the normal way; if that gets stuck (a terminal that hung up can block the

@@ -6,6 +6,7 @@ import socket
 import struct
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 
 # Answers to DLE EOT 1, 2 and 4 as a real Epson-compatible printer gives them.
@@ -96,6 +97,8 @@ class FakeNetworkPrinter:
         self.read = read
         self.hang_up = hang_up
         self.connections = 0
+        #: Where each connection's bytes begin in ``protocol.received``.
+        self.starts: list[int] = []
         self.closed = threading.Event()
         self._stop = threading.Event()
         self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -121,6 +124,8 @@ class FakeNetworkPrinter:
             except OSError:
                 return
             self.connections += 1
+            with self.protocol.lock:
+                self.starts.append(len(self.protocol.received))
             with conn:
                 self._handle(conn)
             self.closed.set()
@@ -153,6 +158,19 @@ class FakeNetworkPrinter:
                 # Linger 0: the close sends a reset, as a printer being switched off mid-job.
                 conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                 return
+
+    def whole_jobs(self) -> Counter[bytes]:
+        """The bytes of each connection without status queries, counted. The print worker
+        opens one connection per job, so this counts the copies of each job that arrived
+        whole (a job cut off by a fault is a shorter, different entry)."""
+        with self.protocol.lock:
+            data = bytes(self.protocol.received)
+            starts = [*self.starts, len(data)]
+        return Counter(
+            without_status_queries(data[begin:end])
+            for begin, end in zip(starts, starts[1:], strict=False)
+            if end > begin
+        )
 
     def stop(self) -> None:
         self._stop.set()

@@ -58,7 +58,8 @@ class FloorScreen(Screen[None]):
     def banner(self, text: str, kind: str) -> None:
         """Show ``text`` in the screen's ``#banner`` (``ok``, ``error`` or ``info`` colours)."""
         banner = self.query_one("#banner", Static)
-        banner.update(Text(text))
+        # Verdict messages name SKUs and bins from imported files: no control characters.
+        banner.update(Text("\n".join(neutralise(part) for part in text.split("\n"))))
         for name in ("ok", "error", "info"):
             banner.set_class(name == kind, f"banner-{name}")
 
@@ -77,7 +78,7 @@ class FloorScreen(Screen[None]):
     def on_floor_error(self, error: WaretermError) -> None:
         """Tell the operator what went wrong (loudly)."""
         self.app.bell()
-        self.notify(str(error), severity="error", timeout=8)
+        self.notify(str(error), severity="error", timeout=8, markup=False)
 
     # -- bad scans ------------------------------------------------------------------------------
 

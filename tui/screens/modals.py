@@ -35,6 +35,7 @@ class ShortPickDialog(ModalScreen[ShortReason | None]):
                     sku=self.sku, bin=self.location or "?", n=self.missing
                 ),
                 classes="dialog-title",
+                markup=False,  # the SKU and bin come from imported files
             )
             yield Static(_("1  not found"))
             yield Static(_("2  damaged"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -16,6 +17,12 @@ from tui.screens.base import FloorScreen
 from tui.screens.modals import CodeEntry, ShortPickDialog
 from tui.widgets.bigtext import BigText
 from tui.widgets.devicebar import DeviceBar
+
+
+def _plain(text: str) -> Text:
+    """Data from an imported file as the screen shows it: no markup (a ``[`` is a bracket),
+    no control characters (an ESC could drive the terminal)."""
+    return Text(neutralise(text))
 
 
 def _barcode_display(code: str) -> str:
@@ -73,7 +80,7 @@ class PickScreen(FloorScreen):
         self.view = view
         line = view.current
         self.query_one("#pick-list", Static).update(
-            f"{view.code} · {view.priority.value} · {self.operator.name}"
+            Text(f"{view.code} · {view.priority.value} · {self.operator.name}")
         )
         bin_widget = self.query_one("#bin", BigText)
         if line is None:
@@ -84,20 +91,22 @@ class PickScreen(FloorScreen):
             )
             self.query_one("#pick-name", Static).update(_("Press Esc for the next list."))
         else:
-            bin_widget.text = line.location or "—"
+            bin_widget.text = neutralise(line.location) or "—"
             needs_bin = view.location_first and (view.confirmed_location or "") != line.location
             self.query_one("#bin-label", Static).update(
                 _("BIN — scan its label first") if needs_bin else _("BIN")
             )
             self.query_one("#pick-item", Static).update(
-                _("{sku}  {picked}/{qty}  [{barcode}]").format(
-                    sku=neutralise(line.sku),
-                    picked=line.picked,
-                    qty=line.qty,
-                    barcode=_barcode_display(line.barcode),
+                Text(
+                    _("{sku}  {picked}/{qty}  [{barcode}]").format(
+                        sku=neutralise(line.sku),
+                        picked=line.picked,
+                        qty=line.qty,
+                        barcode=_barcode_display(line.barcode),
+                    )
                 )
             )
-            self.query_one("#pick-name", Static).update(neutralise(line.name))
+            self.query_one("#pick-name", Static).update(_plain(line.name))
         progress = self.query_one("#pick-progress", ProgressBar)
         progress.update(total=max(view.units_total, 1), progress=view.units_done)
         self.query_one("#pick-count", Static).update(
@@ -114,9 +123,9 @@ class PickScreen(FloorScreen):
             marker = "▶ " if current and line.line_id == current.line_id else ""
             done = f"{line.picked}" + (f" -{line.short}" if line.short else "")
             table.add_row(
-                marker + (line.location or "—"),
-                neutralise(line.sku),
-                neutralise(line.name)[:24],
+                _plain(marker + (line.location or "—")),
+                _plain(line.sku),
+                Text(neutralise(line.name)[:24]),
                 str(line.qty),
                 done,
             )
@@ -181,7 +190,10 @@ class PickScreen(FloorScreen):
                 )
 
         self.app.push_screen(
-            ShortPickDialog(line.sku, line.location, line.qty - line.picked), chosen
+            ShortPickDialog(
+                neutralise(line.sku), neutralise(line.location), line.qty - line.picked
+            ),
+            chosen,
         )
 
     def _shorted(self, view: PickView) -> None:

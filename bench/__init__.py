@@ -1,0 +1,1 @@
+"""``make bench``: wareterm's measurements on a generated warehouse, with the machine they ran on."""

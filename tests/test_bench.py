@@ -1,0 +1,76 @@
+"""``make bench`` itself: on a small generated warehouse (``--quick``) it measures every metric
+it can, reports the others as null with the reason, and writes results.json in its format."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench.metrics import GOALS, Goal
+
+ROOT = Path(__file__).resolve().parent.parent
+NAMES = [
+    "scan_commit_ms_p50",
+    "scan_commit_ms_p99",
+    "scan_to_screen_ms_p95",
+    "concurrent_scans_per_s",
+    "lost_scans",
+    "double_claims",
+    "dashboard_first_paint_s",
+    "dashboard_refresh_ms",
+    "tui_cold_start_s",
+    "tui_rss_mb",
+    "label_native_ms",
+    "label_cjk_ms",
+    "import_order_lines_per_s",
+    "ssh_session_start_s",
+]
+NOT_BUILT = {
+    "dashboard_first_paint_s": "supervisor dashboard not built yet",
+    "dashboard_refresh_ms": "supervisor dashboard not built yet",
+    "ssh_session_start_s": "wareterm serve not built yet",
+}
+
+
+@pytest.mark.slow
+def test_quick_bench_reports_every_metric(tmp_path: Path) -> None:
+    output = tmp_path / "results.json"
+    result = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--output", str(output)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(output.read_text())
+    assert {"cores", "cpu_model", "memory_gib", "python", "sqlite"} <= set(report["machine"])
+    metrics = {metric["name"]: metric for metric in report["metrics"]}
+    assert list(metrics) == NAMES
+    for name, metric in metrics.items():
+        assert {"name", "value", "unit", "goal", "limit", "ratio"} <= set(metric)
+        if name in NOT_BUILT:
+            assert metric["value"] is None and metric["note"] == NOT_BUILT[name]
+            continue
+        assert isinstance(metric["value"], int | float), (name, metric)
+        assert metric["ratio"] is not None and metric["met"] == (metric["ratio"] <= 1)
+    assert metrics["lost_scans"]["value"] == 0
+    assert metrics["double_claims"]["value"] == 0
+    assert "scan_commit_ms_p50" in result.stdout  # the table
+
+
+def test_ratio_is_at_most_one_when_the_goal_is_met() -> None:
+    ceiling = Goal("x", "ms", 50, "lower", None, "")
+    floor = Goal("y", "scans/s", 2000, "higher", None, "")
+    zero = Goal("z", "scans", 0, "lower", 0, "")
+    assert ceiling.ratio(25) == 0.5 and ceiling.met(25)
+    assert ceiling.ratio(100) == 2 and not ceiling.met(100)
+    assert floor.ratio(4000) == 0.5 and floor.met(4000)
+    assert floor.ratio(1000) == 2 and not floor.met(1000)
+    assert zero.ratio(0) == 1 and zero.met(0)
+    assert zero.ratio(1) == 2 and not zero.met(1)
+    assert set(GOALS) == set(NAMES)
