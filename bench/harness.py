@@ -160,7 +160,7 @@ def run(
 ) -> dict[str, Any]:
     """Run the measurements (those measuring any of ``only``, or all) and return the report."""
     # Register every measurement module.
-    from bench import importing, labels, pending, scanning, terminal  # noqa: F401
+    from bench import importing, labels, scanning, ssh, supervision, terminal  # noqa: F401
 
     wanted = set(only) if only else set(GOALS)
     unknown = wanted - set(GOALS)

@@ -92,8 +92,8 @@ GOALS: dict[str, Goal] = {
             "a pick list is never given to two pickers",
             "worst",
         ),
-        Goal("dashboard_first_paint_s", "s", None, "lower", None, ""),
-        Goal("dashboard_refresh_ms", "ms", None, "lower", None, ""),
+        Goal("dashboard_first_paint_s", "s", 0.5, "lower", None, ""),
+        Goal("dashboard_refresh_ms", "ms", 100, "lower", None, ""),
         Goal("tui_cold_start_s", "s", 0.8, "lower", None, ""),
         Goal(
             "tui_rss_mb",
@@ -106,7 +106,7 @@ GOALS: dict[str, Goal] = {
         Goal("label_native_ms", "ms", 50, "lower", 1000, "a label printer takes ~1 s per label"),
         Goal("label_cjk_ms", "ms", 150, "lower", 1000, "a label printer takes ~1 s per label"),
         Goal("import_order_lines_per_s", "lines/s", 10_000, "higher", None, ""),
-        Goal("ssh_session_start_s", "s", None, "lower", None, ""),
+        Goal("ssh_session_start_s", "s", 1.5, "lower", None, ""),
     )
 }
 

@@ -404,6 +404,13 @@ class Floor(ABC):
         the floor; live screens poll it and redraw only when it moved."""
 
     @abstractmethod
+    def change_watch(self) -> Callable[[], int]:
+        """A function to ask, many times a second and from the UI thread, whether anything
+        committed a change to the floor since it was last asked (its number moves). It costs
+        microseconds and never waits for this session's own queued calls; it may move for
+        this session's own changes too. It raises WaretermError only."""
+
+    @abstractmethod
     def summary(self) -> FloorSummary:
         """Open work at a glance."""
 

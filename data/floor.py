@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from core.clock import from_iso
@@ -175,14 +176,21 @@ class SqliteFloor(Floor):
         """SQLite's ``PRAGMA data_version`` on this session's connection."""
         return self.store.data_version()
 
+    def change_watch(self) -> Callable[[], int]:
+        """``PRAGMA data_version`` on a connection of its own, which never writes: it moves
+        for every commit by any other connection, this session's included, and asking it
+        never queues behind this session's own transactions."""
+        return self.store.change_watch()
+
     def summary(self) -> FloorSummary:
         """Open orders by status and released lists waiting for a picker. Read on every
-        change another session makes, so it counts from the status index: the open statuses
-        only, never the shipped history."""
+        change another session makes, so it reads the counts the triggers keep (a few rows),
+        never the orders themselves."""
         open_statuses = [status.value for status in OPEN_STATUSES]
         rows = self.store.query(
-            "SELECT status, count(*) AS n FROM orders"
-            f" WHERE status IN ({','.join('?' * len(open_statuses))}) GROUP BY status",
+            "SELECT status, sum(n) AS n FROM order_counts"
+            f" WHERE status IN ({','.join('?' * len(open_statuses))}) GROUP BY status"
+            " HAVING sum(n) > 0",
             open_statuses,
         )
         waiting = self.store.scalar(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -241,6 +241,25 @@ class Store:
         value = self.scalar("SELECT value FROM settings WHERE key = ?", (key,))
         return default if value is None else str(value)
 
+    def change_watch(self) -> Callable[[], int]:
+        """A function returning ``PRAGMA data_version`` of a connection of its own (opened
+        now, never writing): its value moves with every commit of any other connection,
+        this store's included. Safe to call from any one thread; WaretermError on failure."""
+        try:
+            watcher = sqlite3.connect(
+                str(self.path), isolation_level=None, check_same_thread=False, timeout=0.1
+            )
+        except sqlite3.DatabaseError as error:
+            raise WaretermError(str(error)) from None
+
+        def version() -> int:
+            try:
+                return int(watcher.execute("PRAGMA data_version").fetchone()[0])
+            except sqlite3.Error as error:
+                raise WaretermError(str(error)) from None
+
+        return version
+
     def data_version(self) -> int:
         """Changes by other connections bump this (for live screens)."""
         return int(self.scalar("PRAGMA data_version"))
@@ -253,10 +272,17 @@ def _busy(error: sqlite3.OperationalError) -> WaretermError:
 
 
 def _statements(script: str) -> Iterator[str]:
-    """Split a migration script into statements (no semicolons inside our DDL strings)."""
-    for statement in script.split(";"):
-        if statement.strip():
-            yield statement
+    """Split a migration script into whole statements (a trigger's body keeps its own
+    semicolons: a statement ends where SQLite says it is complete)."""
+    pending = ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                yield pending
+            pending = ""
+    if pending.strip(" \n;"):
+        yield pending
 
 
 def open_store(path: str | Path, clock: Clock | None = None) -> Store:

@@ -49,7 +49,7 @@ HANGUP_GRACE_S = 3.0
 #: How often the printer state is read again (the print worker writes it).
 DEVICE_POLL_S = 1.0
 #: How often the session asks whether another session changed the floor (live screens).
-CHANGE_POLL_S = 0.3
+CHANGE_POLL_S = 0.05
 #: How often a held scanner lease is renewed (well inside the lease's staleness limit), and a
 #: scanner held by another session is asked for again.
 HEARTBEAT_S = 5.0
@@ -74,9 +74,9 @@ class BadScanTarget(Protocol):
 class WaretermApp(App[None]):
     """The floor terminal. ``floor`` is the only way into the warehouse's data; ``oversight``
     (None: this terminal has no supervisor's screens) is the supervisor's port, on the same
-    connection. While someone is logged in, the app polls ``floor.data_version()`` on its
-    backend thread and tells the screen in front (``FloorChanged``) when another session
-    changed something."""
+    connection. While someone is logged in, the app asks ``floor.change_watch()`` 20 times a
+    second whether anything was committed and tells the screen in front (``FloorChanged``)
+    when something was."""
 
     CSS_PATH = "wareterm.tcss"
     TITLE = "wareterm"
@@ -124,7 +124,7 @@ class WaretermApp(App[None]):
         self.change_poll_s = CHANGE_POLL_S
         self._change_timer: Timer | None = None
         self._data_version: int | None = None
-        self._version_pending = False
+        self._change_watch: Callable[[], int] | None = None
 
     def on_mount(self) -> None:
         """Start at the login screen, or at home for an operator logged in already; once it
@@ -216,8 +216,12 @@ class WaretermApp(App[None]):
         self.call_floor(self.floor.station, operator.station, then=self._station_known)
         self._device_timer = self.set_interval(DEVICE_POLL_S, self._poll_devices)
         self._data_version = None
-        # The first question goes in now, ahead of any screen's read on the same FIFO thread:
-        # a change committed after a screen read its data then always moves the version.
+        # The first question goes in now, before any screen reads its data: a change committed
+        # after a screen read then always moves the version.
+        try:
+            self._change_watch = self.floor.change_watch()
+        except WaretermError:
+            self._change_watch = None
         self._poll_changes()
         self._change_timer = self.set_interval(self.change_poll_s, self._poll_changes)
 
@@ -245,28 +249,19 @@ class WaretermApp(App[None]):
     # -- live updates ---------------------------------------------------------------------------
 
     def _poll_changes(self) -> None:
-        """Ask (on the backend thread, never the UI's) whether another session committed;
-        one question at a time, however slow the database is."""
-        if self._version_pending or self.operator is None:
+        """Ask whether anything committed a change (a microsecond question on a connection of
+        its own, so it never waits behind this session's queued calls) and tell the screen in
+        front when it did."""
+        watch = self._change_watch
+        if watch is None or self.operator is None:
             return
-        self._version_pending = True
-        future = self.backend.submit(self.floor.data_version)
-        session = self._session
-
-        async def finish() -> None:
-            try:
-                version = await future
-            except WaretermError:
-                return
-            finally:
-                self._version_pending = False
-            if session != self._session:
-                return
-            if self._data_version is not None and version != self._data_version:
-                self.screen.post_message(FloorChanged(version))
-            self._data_version = version
-
-        self.run_worker(finish(), group="changes", exit_on_error=True)
+        try:
+            version = watch()
+        except WaretermError:
+            return  # the file is busy being checkpointed, say: ask again at the next tick
+        if self._data_version is not None and version != self._data_version:
+            self.screen.post_message(FloorChanged(version))
+        self._data_version = version
 
     def floor_changed_here(self) -> None:
         """This session changed the floor itself (its own commits do not move its data

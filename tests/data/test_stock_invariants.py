@@ -78,6 +78,18 @@ def check_invariants(store: Store) -> None:
     for table in ("order_lines", "pick_lines", "pick_shares"):
         assert store.query(f"SELECT * FROM {table} WHERE picked < 0 OR picked > qty") == [], table
     assert store.query("SELECT * FROM order_lines WHERE picked + short > qty") == []
+    # The counts the triggers keep for the overview agree with the orders themselves.
+    kept = {
+        (row["status"], row["priority"]): row["n"]
+        for row in store.query("SELECT * FROM order_counts WHERE n > 0")
+    }
+    counted = {
+        (row["status"], row["priority"]): row["n"]
+        for row in store.query(
+            "SELECT status, priority, count(*) AS n FROM orders GROUP BY status, priority"
+        )
+    }
+    assert kept == counted
     assert store.query("SELECT * FROM pick_lines WHERE picked + short > qty") == []
     # A whole order is reserved or none of it, until picking starts.
     assert (
