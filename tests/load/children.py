@@ -32,6 +32,8 @@ code_label_escpos([ToteLabel(code="T:0", caption="周转箱 0")], 576, "raster",
 code_label_escpos([ToteLabel(code="T:0", caption="Tote 0")], 576, "auto", None)
 
 PRINTER_STATION = "bench-1"
+#: The bench of the packing loop (its printer is a dummy: the print loop proves printing).
+PACKING_STATION = "bench-2"
 PACKER = Actor("chen.jie", PRINTER_STATION)
 
 
@@ -87,3 +89,50 @@ def printing_station(db: str, outbound_every: int, seed: int, out: Connection) -
         _say({"queued": job_id})
         number += 1
         time.sleep(rng.uniform(0.002, 0.02))
+
+
+def packing(db: str, out: Connection) -> None:
+    """A packer at bench-1 working through the picked lists until killed: opens a list, checks
+    each unit, closes each order with a weight (its label queued in the same transaction),
+    scans each label to ship. Every step is reported after its commit; a new process carries
+    on with whatever the bench holds."""
+    from data.floor import SqliteFloor
+
+    _stdout_to(out)
+    floor = SqliteFloor(open_store(db))
+    packer = floor.login(PACKER.user, "1234", PACKING_STATION)
+    seq = 0
+    while True:
+        bench = floor.current_pack(packer)
+        _say({"bench": [o.order_no for o in bench.checking], "to_ship": len(bench.to_ship)})
+        if bench.to_ship:
+            order = bench.to_ship[0]
+            assert order.shipment is not None
+            package = next(p for p in order.shipment.packages if p.status == "labelled")
+            outcome = floor.pack_scan(packer, package.waybill_no, "serial")
+            seq += 1
+            _say({"seq": seq, "shipped": package.waybill_no, "verdict": outcome.verdict.value})
+        elif bench.ready is not None:
+            closed = floor.finish_pack(packer, bench.ready.order_no, 500 + seq % 900, 1 + seq % 2)
+            _say({"packed": closed.order_no})
+        elif bench.checking:
+            line = next(line for order in bench.checking for line in order.lines if line.missing)
+            outcome = floor.pack_scan(packer, picker.printed_code(line.barcode), "serial")
+            seq += 1
+            _say(
+                {
+                    "seq": seq,
+                    "unit": line.sku,
+                    "order": outcome.order_no,
+                    "verdict": outcome.verdict.value,
+                }
+            )
+        else:
+            store = floor.store
+            picklist = store.scalar("SELECT min(picklist_id) FROM orders WHERE status = 'picked'")
+            if picklist is None:
+                _say({"done": True})
+                time.sleep(3600)
+            outcome = floor.pack_scan(packer, f"P:{picklist:06d}", "serial")
+            seq += 1
+            _say({"seq": seq, "opened": picklist, "verdict": outcome.verdict.value})

@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 
 from bench.picker import Ack, check_floor
-from data import printing, stations, users
+from data import carriers, printing, stations, users
 from data.store import Actor, Store, open_store
 from devices.outbox import PrintWorker, render_job
 from devices.printer import PrinterConfig
@@ -260,7 +260,137 @@ class Printing(CrashLoop):
             assert worker.stop()
 
 
-LOOPS: dict[str, Callable[[], CrashLoop]] = {"picking": Picking, "printing": Printing}
+PACKING_STATION = children.PACKING_STATION
+#: Lists made picked for the packing loop (about three orders each).
+PICKED_LISTS = 40
+
+
+class Packing(CrashLoop):
+    """A packer checking units, closing orders (shipment, waybill, label job in one
+    transaction) and shipping them by their labels, killed at random."""
+
+    def start(self, db: Path, life: int) -> Life:
+        if life == 0:
+            self._prepare(db)
+        return Life(children.packing, str(db))
+
+    @staticmethod
+    def _prepare(db: Path) -> None:
+        """Pick the first lists in full (what the picking loop proves on its own), add the
+        packer, the bench and waybill numbers."""
+        store = open_store(db)
+        with store.write(ADMIN) as write:
+            lists = [
+                row["id"]
+                for row in write.execute(
+                    "SELECT id FROM picklists ORDER BY id LIMIT ?", (PICKED_LISTS,)
+                )
+            ]
+            marks = ",".join("?" * len(lists))
+            write.execute(
+                f"UPDATE pick_lines SET picked = qty WHERE picklist_id IN ({marks})", lists
+            )
+            write.execute(
+                f"UPDATE pick_shares SET picked = qty WHERE pick_line_id IN"
+                f" (SELECT id FROM pick_lines WHERE picklist_id IN ({marks}))",
+                lists,
+            )
+            write.execute(
+                f"UPDATE order_lines SET picked = qty WHERE order_no IN"
+                f" (SELECT order_no FROM orders WHERE picklist_id IN ({marks}))",
+                lists,
+            )
+            write.execute(
+                f"UPDATE orders SET status = 'picked' WHERE picklist_id IN ({marks})", lists
+            )
+            write.execute(f"UPDATE picklists SET status = 'picked' WHERE id IN ({marks})", lists)
+            write.audit("test.picked", "lists", lists=lists)
+        stations.add_station(store, ADMIN, PACKING_STATION, "", "dummy://")
+        users.add_user(store, ADMIN, children.PACKER.user, "packer", "1234")
+        for code in ("SF", "ZTO", "YTO", "STO", "YUNDA", "EMS", "JD"):
+            numbers = [f"{code}{n:010d}" for n in range(1, 400)]
+            assert not carriers.add_numbers(store, ADMIN, code, numbers).rejected
+        store.close()
+
+    def working(self, life: Life) -> int:
+        return 2
+
+    def after_kill(self, db: Path, lives: list[Life]) -> None:
+        store = open_store(db)
+        try:
+            assert store.scalar("PRAGMA integrity_check") == "ok"
+            self._consistent(store, lives)
+        finally:
+            store.close()
+
+    @staticmethod
+    def _consistent(store: Store, lives: list[Life]) -> None:
+        # Every acknowledged scan at the bench is stored, once.
+        acked = [line for life in lives for line in life.lines if "seq" in line]
+        stored = store.scalar("SELECT count(*) FROM scans WHERE task IN ('pack', 'ship')")
+        assert stored >= len(acked)
+        assert stored <= len(acked) + len(lives)  # at most one committed but unreported a life
+        # Every packed or shipped order has one live shipment, every parcel one label job for
+        # its order, and no waybill number serves two parcels.
+        packed = store.query(
+            "SELECT order_no, status FROM orders WHERE status IN ('packed', 'shipped')"
+        )
+        for order in packed:
+            live = store.query(
+                "SELECT * FROM shipments WHERE order_no = ? AND status != 'void'",
+                (order["order_no"],),
+            )
+            assert len(live) == 1, order
+            parcels = store.query(
+                "SELECT p.*, j.subject, j.kind FROM packages p"
+                " JOIN print_jobs j ON j.id = p.print_job_id WHERE p.shipment_id = ?",
+                (live[0]["id"],),
+            )
+            assert len(parcels) == live[0]["packages"]
+            assert {(p["subject"], p["kind"]) for p in parcels} == {(order["order_no"], "outbound")}
+            jobs = store.scalar(
+                "SELECT count(*) FROM print_jobs WHERE subject = ? AND kind = 'outbound'",
+                (order["order_no"],),
+            )
+            assert jobs == live[0]["packages"], order  # exactly one label job per parcel
+            if order["status"] == "shipped":
+                assert {p["status"] for p in parcels} == {"shipped"}
+        used = store.scalar("SELECT count(*) FROM waybill_numbers WHERE status != 'free'")
+        assert used == store.scalar("SELECT count(*) FROM packages")
+        assert (
+            store.scalar(
+                "SELECT count(*) FROM (SELECT waybill_no FROM packages GROUP BY waybill_no"
+                " HAVING count(*) > 1)"
+            )
+            == 0
+        )
+        for line in (line for life in lives for line in life.lines):
+            if "packed" in line:
+                status = store.scalar(
+                    "SELECT status FROM orders WHERE order_no = ?", (line["packed"],)
+                )
+                assert status in ("packed", "shipped"), line
+        # No order is counted at the bench beyond its quantity; stock stays within itself.
+        assert store.query("SELECT * FROM order_lines WHERE packed > qty") == []
+        assert store.query("SELECT * FROM products WHERE reserved > on_hand") == []
+
+    def finish(self, db: Path, lives: list[Life]) -> None:
+        store = open_store(db)
+        try:
+            self._consistent(store, lives)
+            shipped = store.scalar("SELECT count(*) FROM orders WHERE status = 'shipped'")
+            assert shipped >= 5, "the packer barely worked between the kills"
+            # Fifty kills at random points: some of them fell between a close and its ship.
+            assert store.scalar("SELECT count(*) FROM audit WHERE action = 'order.packed'") >= 5
+        finally:
+            store.close()
+
+
+LOOPS: dict[str, Callable[[], CrashLoop]] = {
+    "picking": Picking,
+    "packing": Packing,
+    "printing": Printing,
+}
 
 
 @pytest.fixture
