@@ -126,7 +126,7 @@ class SqliteOversight(Oversight):
             # one index seek per status and priority.
             for row in conn.execute(
                 "SELECT c.status, c.priority, c.n, (SELECT min(o.due_at) FROM orders o"
-                "   INDEXED BY orders_status_priority_due"
+                "   INDEXED BY orders_status_due_no"
                 "   WHERE o.status = c.status AND o.priority = c.priority) AS oldest"
                 f" FROM order_counts c WHERE c.status IN ({_OPEN_MARKS}) AND c.n > 0",
                 _OPEN,

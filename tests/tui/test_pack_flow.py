@@ -213,9 +213,12 @@ async def test_batch_printing_a_wave_from_the_home_screen(bench_db: Path) -> Non
         await wait_until(pilot, lambda: isinstance(app.screen, BatchPrintScreen))
         screen = app.screen
         assert isinstance(screen, BatchPrintScreen)
-        await wait_until(pilot, lambda: len(screen.waves) == 1)
+        await wait_until(pilot, lambda: len(screen.waves) == 1, timeout=10)
         await pilot.press("enter")
-        await wait_until(pilot, lambda: screen.current is not None and screen.current.finished)
+        # Five labels rendered (Chinese: rasters) and printed by the session's worker.
+        await wait_until(
+            pilot, lambda: screen.current is not None and screen.current.finished, timeout=30
+        )
         summary = str(screen.query_one("#batch-summary", Static).render())
         assert "5 printed, 0 failed, 0 waiting of 5" in summary
         store = _store(bench_db)
@@ -231,7 +234,7 @@ async def test_batch_printing_a_wave_from_the_home_screen(bench_db: Path) -> Non
         await wait_until(
             pilot,
             lambda: store.scalar("SELECT count(*) FROM print_jobs WHERE status = 'done'") == 5,
-            timeout=10,
+            timeout=30,
         )
     sent = store.query("SELECT action FROM audit WHERE action = 'print.retry'")
     assert len(sent) == 1  # only the failed one went again

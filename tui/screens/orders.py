@@ -36,6 +36,9 @@ class OrdersScreen(SupervisorScreen):
     """All orders, most urgent first, 50 at a time."""
 
     SECTION = "orders"
+    #: A filtered page of all orders can take 0.2 s to read beside a long history: on a busy
+    #: floor it is read again at most once a second.
+    MIN_RELOAD_S = 1.0
     BINDINGS = [
         Binding("slash", "search", _("Search")),
         Binding("n", "next_page", _("Next page")),

@@ -4,11 +4,13 @@ and actions that ask for a reason."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.timer import Timer
 from textual.widgets import DataTable
 
 from core.errors import WaretermError
@@ -62,6 +64,8 @@ class SupervisorScreen(FloorScreen):
         super().__init__()
         self._reading = False
         self._read_again = False
+        self._last_read = 0.0
+        self._reload_timer: Timer | None = None
         #: How many reads were shown (tests wait on it).
         self.reads = 0
 
@@ -85,7 +89,7 @@ class SupervisorScreen(FloorScreen):
 
     def on_floor_changed(self, message: FloorChanged) -> None:
         """Another session changed something: read what this screen shows again."""
-        self.reload()
+        self.reload(changed_elsewhere=True)
 
     # -- reading --------------------------------------------------------------------------------
 
@@ -101,13 +105,23 @@ class SupervisorScreen(FloorScreen):
     def tick(self) -> None:
         """Redraw what moves with the clock (countdowns); no database read."""
 
-    def reload(self) -> None:
+    #: Least time between two reads caused by changes elsewhere (a screen whose read is
+    #: costly, such as a filtered page of all orders, reads at most this often on a busy floor).
+    MIN_RELOAD_S = 0.0
+
+    def reload(self, changed_elsewhere: bool = False) -> None:
         """Read again; at most one read is in flight, and a change that arrives meanwhile
-        causes exactly one more."""
-        if self._reading:
+        causes exactly one more. A read for a change elsewhere comes no sooner than
+        ``MIN_RELOAD_S`` after the last read (one the operator asked for comes at once)."""
+        if self._reading or self._reload_timer is not None:
             self._read_again = True
             return
+        wait = self._last_read + self.MIN_RELOAD_S - time.monotonic()
+        if changed_elsewhere and wait > 0:
+            self._reload_timer = self.set_timer(wait, self._reload_later)
+            return
         self._reading = True
+        self._last_read = time.monotonic()
         future = self.wapp.backend.submit(self.fetch())
 
         async def finish() -> None:
@@ -127,6 +141,11 @@ class SupervisorScreen(FloorScreen):
                 self.reload()
 
         self.run_worker(finish(), group="read", exit_on_error=True)
+
+    def _reload_later(self) -> None:
+        self._reload_timer = None
+        self._read_again = False
+        self.reload()
 
     # -- acting ---------------------------------------------------------------------------------
 
