@@ -30,9 +30,23 @@ def super_db(tmp_path: Path) -> Path:
 def test_section(snap_compare, super_db: Path, section: str, size: tuple[int, int]) -> None:
     async def run_before(pilot: Pilot) -> None:
         await open_section(pilot, section)
-        await pilot.pause()
+        await settled(pilot)
 
     assert snap_compare(supervisor_app(super_db), terminal_size=size, run_before=run_before)
+
+
+async def settled(pilot: Pilot) -> None:
+    """Let the tables finish their layout (column widths are worked out after the rows
+    arrive, on a later refresh; a busy machine can take a few frames)."""
+    from textual.widgets import DataTable
+
+    def laid_out() -> bool:
+        return not any(
+            table._require_update_dimensions for table in pilot.app.screen.query(DataTable)
+        )
+
+    await wait_until(pilot, laid_out)
+    await pilot.pause()
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -49,9 +49,11 @@ class FloorScreen(Screen[None]):
             try:
                 result = await future
             except WaretermError as error:
-                self.on_floor_error(error)
+                if self.is_attached:
+                    self.on_floor_error(error)
                 return
-            then(result)
+            if self.is_attached:  # a screen already closed has nothing left to draw
+                then(result)
 
         self.run_worker(finish(), group="floor", exit_on_error=True)
 

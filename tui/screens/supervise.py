@@ -10,6 +10,7 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.timer import Timer
 from textual.widgets import DataTable
 
@@ -134,7 +135,13 @@ class SupervisorScreen(FloorScreen):
             self._reading = False
             if not self.is_attached:
                 return
-            self.show(data)
+            try:
+                self.show(data)
+            except NoMatches:
+                # A change arrived while the screen was still being built (or taken down):
+                # read again once it is drawn (a screen gone by then never reads again).
+                self.call_after_refresh(self.reload)
+                return
             self.reads += 1
             if self._read_again:
                 self._read_again = False
