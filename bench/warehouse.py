@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from core.clock import FixedClock
+from core.importing import ORDER_COLUMNS, PRODUCT_COLUMNS
 from core.model import Role
 from data import catalog, orders, users, waves
 from data.store import Actor, open_store
@@ -31,25 +32,9 @@ WRONG_SKU = "SKU-000000"
 #: A well-formed EAN-13 that is in no catalog: an unknown code.
 UNKNOWN_CODE = "2000000000008"
 
-PRODUCT_HEADER = ("sku", "name", "barcodes", "location", "on_hand", "safety_stock", "weight_g")
-ORDER_HEADER = (
-    "order_no",
-    "channel",
-    "placed_at",
-    "priority",
-    "payment_status",
-    "customer_name",
-    "phone",
-    "country",
-    "province",
-    "city",
-    "district",
-    "address",
-    "postcode",
-    "sku",
-    "qty",
-    "note",
-)
+# The columns of the files the importers read (one definition: the importer's own).
+PRODUCT_HEADER = PRODUCT_COLUMNS
+ORDER_HEADER = ORDER_COLUMNS
 
 _ZONES = "ABCDEFGHJKLMNPQRSTUV"
 _CN_GOODS = (

@@ -12,32 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from core.clock import FixedClock
+from core.importing import ORDER_COLUMNS, PRODUCT_COLUMNS
 from core.model import Role
 from data.store import Actor, Store, open_store
 
 #: 2026-11-21 14:00 in Shanghai.
 NOW = datetime(2026, 11, 21, 6, 0, tzinfo=UTC)
 ADMIN = Actor("admin", "test", Role.ADMIN)
-
-PRODUCT_COLUMNS = ("sku", "name", "barcodes", "location", "on_hand", "safety_stock", "weight_g")
-ORDER_COLUMNS = (
-    "order_no",
-    "channel",
-    "placed_at",
-    "priority",
-    "payment_status",
-    "customer_name",
-    "phone",
-    "country",
-    "province",
-    "city",
-    "district",
-    "address",
-    "postcode",
-    "sku",
-    "qty",
-    "note",
-)
 
 #: A complete Chinese address that passes review.
 ADDRESS = {
