@@ -20,7 +20,14 @@ from core.model import OrderStatus
 from core.ports import BatchView, WaveForPrint
 from core.roles import Permission
 from data import printing
-from data.packing import BenchContext, carrier_choice, new_shipment, require_printer
+from data.packing import (
+    BenchContext,
+    carrier_choice,
+    items_weight_g,
+    new_shipment,
+    require_printer,
+)
+from data.shipments import live_shipment
 from data.store import Actor, Store
 
 #: Orders of a wave that may still get a label before they are packed.
@@ -111,19 +118,12 @@ def _label_one(
     with store.write(actor) as write:
         write.require(Permission.BATCH_PRINT)
         order = write.execute("SELECT * FROM orders WHERE order_no = ?", (order_no,)).fetchone()
-        live = write.execute(
-            "SELECT 1 FROM shipments WHERE order_no = ? AND status != 'void'", (order_no,)
-        ).fetchone()
+        live = live_shipment(write.conn, order_no)
         if order is None or live is not None or order["status"] not in LABEL_FIRST:
             write.audit("print.batch_skip", order_no, batch=batch_id, reason="labelled meanwhile")
             return
-        items = write.execute(
-            "SELECT coalesce(sum(l.qty * coalesce(p.weight_g, 0)), 0) FROM order_lines l"
-            " LEFT JOIN products p ON p.sku = l.sku WHERE l.order_no = ?",
-            (order_no,),
-        ).fetchone()[0]
-        weight = int(items) + PACKING_ALLOWANCE_G
-        choice = carrier_choice(write, order, weight, context, None, None)
+        weight = items_weight_g(write.conn, order_no) + PACKING_ALLOWANCE_G
+        choice = carrier_choice(write.conn, order, weight, context.policy)
         new_shipment(
             write,
             order,

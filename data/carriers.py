@@ -304,7 +304,8 @@ def add_numbers(
     return report
 
 
-def _free(source: Source, code: str) -> int:
+def free_numbers(source: Source, code: str) -> int:
+    """How many waybill numbers of a carrier are still free."""
     return int(
         _rows(
             source,
@@ -348,7 +349,7 @@ def take_waybills(write: Write, carrier: str, count: int) -> WaybillTake:
     if updated != count:  # cannot happen inside BEGIN IMMEDIATE; never hand out a number twice
         raise RuntimeError("waybill numbers changed under a write transaction")
     numbers = tuple(str(row[1]) for row in rows)
-    remaining = _free(write, code)
+    remaining = free_numbers(write, code)
     write.audit("waybill.take", code, numbers=list(numbers), remaining=remaining)
     return WaybillTake(numbers, remaining, remaining < low_warning(write))
 

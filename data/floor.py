@@ -249,29 +249,28 @@ class SqliteFloor(Floor):
     def pack_scan(self, operator: Operator, raw: str, source: str) -> PackOutcome:
         """One scan at the bench."""
         return packing.pack_scan(
-            self.store, self._actor(operator), raw, source, packing.bench_context(self.store)
+            self.store, self._actor(operator), raw, source, settings.prefixes(self.store)
         )
 
     def propose_carrier(
         self, operator: Operator, order_no: str, weight_g: int, packages: int
     ) -> CarrierProposal:
         """The rules' carrier, with a warning for an odd weight or a pool running low."""
-        context = packing.bench_context(self.store)
-        choice, free = packing.propose(self.store, order_no, weight_g, context)
-        view = packing.read_bench(self.store, operator.station).order(order_no)
+        proposal = packing.propose(
+            self.store, order_no, weight_g, carriers.carrier_policy(self.store)
+        )
+        choice, free = proposal.choice, proposal.free_numbers
         warnings = []
-        if view is not None:
-            odd = weight_warning(weight_g, view.expected_weight_g)
-            if odd:
-                warnings.append(odd)
-        low = int(settings.get(self.store, "pool.low_warning"))
+        odd = weight_warning(weight_g, proposal.items_weight_g)
+        if odd:
+            warnings.append(odd)
         if free < packages:
             warnings.append(
                 _("{carrier} has {n} waybill numbers left: add some before closing.").format(
                     carrier=choice.carrier.code, n=free
                 )
             )
-        elif free - packages < low:
+        elif free - packages < carriers.low_warning(self.store):
             warnings.append(
                 _("{carrier} waybill numbers are running low ({n} left).").format(
                     carrier=choice.carrier.code, n=free - packages
@@ -328,19 +327,19 @@ class SqliteFloor(Floor):
             order_no,
             reason,
             note,
-            packing.bench_context(self.store),
+            settings.prefixes(self.store),
         )
 
     def void_label(self, operator: Operator, order_no: str, reason: str) -> PackOutcome:
         """Void an order's labels."""
         return packing.void_label(
-            self.store, self._actor(operator), order_no, reason, packing.bench_context(self.store)
+            self.store, self._actor(operator), order_no, reason, settings.prefixes(self.store)
         )
 
     def reprint_label(self, operator: Operator, order_no: str, reason: str) -> PackOutcome:
         """Print an order's labels again at this bench."""
         return packing.reprint_label(
-            self.store, self._actor(operator), order_no, reason, packing.bench_context(self.store)
+            self.store, self._actor(operator), order_no, reason, settings.prefixes(self.store)
         )
 
     # -- batch printing -------------------------------------------------------------------------

@@ -18,7 +18,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from core.carriers import CarrierChoice, Destination, check_override, choose_carrier
+from core.carriers import (
+    CarrierChoice,
+    CarrierPolicy,
+    Destination,
+    check_override,
+    choose_carrier,
+)
 from core.clock import from_iso
 from core.codes import CodePrefixes, ScannedCode, display_code, parse_scan
 from core.errors import NotFound, Rejected
@@ -45,10 +51,8 @@ from core.roles import Permission
 from core.sla import PRIORITY_RANK
 from data import carriers, printing, settings
 from data.catalog import sku_for_code
+from data.shipments import live_shipment
 from data.store import Actor, Store, Write
-
-#: Shipment statuses of a label that still counts (not voided).
-LIVE = ("labelled", "packed", "shipped")
 
 
 @dataclass(frozen=True)
@@ -57,7 +61,7 @@ class BenchContext:
 
     prefixes: CodePrefixes
     sender: Sender
-    policy: Any
+    policy: CarrierPolicy
     today: date
 
 
@@ -96,6 +100,17 @@ def bench_view(conn: Any, station: str, list_prefix: str = "P:", source: str = "
     return PackView(station=station, checking=checking, to_ship=to_ship, source=source)
 
 
+def items_weight_g(conn: Any, order_no: str) -> int:
+    """What an order's items weigh by the catalog (grams; products without a weight add 0)."""
+    return int(
+        conn.execute(
+            "SELECT coalesce(sum(l.qty * coalesce(p.weight_g, 0)), 0) FROM order_lines l"
+            " LEFT JOIN products p ON p.sku = l.sku WHERE l.order_no = ?",
+            (order_no,),
+        ).fetchone()[0]
+    )
+
+
 def order_view(conn: Any, order: Any, list_prefix: str = "P:") -> PackOrderView:
     """One order with its lines and live shipment."""
     lines = tuple(
@@ -114,11 +129,6 @@ def order_view(conn: Any, order: Any, list_prefix: str = "P:") -> PackOrderView:
             (order["order_no"],),
         )
     )
-    weight = conn.execute(
-        "SELECT coalesce(sum(l.qty * coalesce(p.weight_g, 0)), 0) FROM order_lines l"
-        " LEFT JOIN products p ON p.sku = l.sku WHERE l.order_no = ?",
-        (order["order_no"],),
-    ).fetchone()[0]
     return PackOrderView(
         order_no=order["order_no"],
         status=OrderStatus(order["status"]),
@@ -130,16 +140,14 @@ def order_view(conn: Any, order: Any, list_prefix: str = "P:") -> PackOrderView:
         picklist_code=(
             f"{list_prefix}{order['picklist_id']:06d}" if order["picklist_id"] else None
         ),
-        expected_weight_g=int(weight),
+        expected_weight_g=items_weight_g(conn, order["order_no"]),
         shipment=shipment_view(conn, order["order_no"]),
     )
 
 
 def shipment_view(conn: Any, order_no: str) -> ShipmentView | None:
     """An order's live (not voided) shipment with its parcels and their label jobs."""
-    row = conn.execute(
-        "SELECT * FROM shipments WHERE order_no = ? AND status != 'void'", (order_no,)
-    ).fetchone()
+    row = live_shipment(conn, order_no)
     if row is None:
         return None
     packages = tuple(
@@ -181,14 +189,14 @@ class _Step:
 
 
 def pack_scan(
-    store: Store, actor: Actor, raw: str, source: str, context: BenchContext
+    store: Store, actor: Actor, raw: str, source: str, prefixes: CodePrefixes
 ) -> PackOutcome:
     """Judge and record one scan at the actor's bench (see the module docstring)."""
-    code = parse_scan(raw, context.prefixes)
+    code = parse_scan(raw, prefixes)
     station = actor.station
     with store.write(actor) as write:
         write.require(Permission.PACK)
-        step = _scan_step(write, station, code, context)
+        step = _scan_step(write, station, code, prefixes)
         write.execute(
             "INSERT INTO scans (at, user, station, source, raw, kind, code, sku, verdict,"
             " order_no, message, task) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -213,7 +221,7 @@ def pack_scan(
             code=code.value,
             station=station,
         )
-        view = bench_view(write.conn, station, context.prefixes.picklist, step.source)
+        view = bench_view(write.conn, station, prefixes.picklist, step.source)
     return PackOutcome(
         verdict=step.verdict,
         message=step.message,
@@ -224,18 +232,18 @@ def pack_scan(
     )
 
 
-def _scan_step(write: Write, station: str, code: ScannedCode, context: BenchContext) -> _Step:
+def _scan_step(write: Write, station: str, code: ScannedCode, prefixes: CodePrefixes) -> _Step:
     if code.kind is CodeKind.PICKLIST:
-        return _open_list_code(write, station, code.value, context)
+        return _open_list_code(write, station, code.value, prefixes)
     if code.kind is CodeKind.TOTE:
-        return _open_tote(write, station, code.value, context)
+        return _open_tote(write, station, code.value, prefixes)
     if code.kind is CodeKind.ORDER:
         return _open_order(write, station, code.value)
     if code.kind not in (CodeKind.LOCATION, CodeKind.USER):
         package = _package_by_waybill(write, display_code(code.raw).strip())
         if package is not None:
             return _ship(write, package)
-    return _check_unit(write, station, code, context)
+    return _check_unit(write, station, code, prefixes)
 
 
 # -- opening work at the bench -------------------------------------------------------------------
@@ -275,19 +283,17 @@ def _take_to_bench(write: Write, station: str, order: Any) -> None:
     write.audit("order.packing", order["order_no"], station=station)
 
 
-def _open_list_code(write: Write, station: str, value: str, context: BenchContext) -> _Step:
+def _open_list_code(write: Write, station: str, value: str, prefixes: CodePrefixes) -> _Step:
     if not value.isdigit():
         return _Step(
             Verdict.UNKNOWN_CODE,
-            _("{code} is not a pick list code.").format(code=context.prefixes.picklist + value),
+            _("{code} is not a pick list code.").format(code=prefixes.picklist + value),
         )
-    return _open_list(write, station, int(value), context)
+    return _open_list(write, station, int(value), prefixes)
 
 
-def _open_list(
-    write: Write, station: str, picklist_id: int, context: BenchContext, keep_scan: bool = False
-) -> _Step:
-    code = f"{context.prefixes.picklist}{picklist_id:06d}"
+def _open_list(write: Write, station: str, picklist_id: int, prefixes: CodePrefixes) -> _Step:
+    code = f"{prefixes.picklist}{picklist_id:06d}"
     plist = write.execute("SELECT * FROM picklists WHERE id = ?", (picklist_id,)).fetchone()
     if plist is None:
         return _Step(Verdict.NOT_EXPECTED, _("There is no pick list {code}.").format(code=code))
@@ -333,7 +339,7 @@ def _open_list(
     return _Step(Verdict.OK, message, source=code)
 
 
-def _open_tote(write: Write, station: str, value: str, context: BenchContext) -> _Step:
+def _open_tote(write: Write, station: str, value: str, prefixes: CodePrefixes) -> _Step:
     plist = write.execute(
         "SELECT id FROM picklists WHERE upper(tote) = upper(?) ORDER BY id DESC LIMIT 1",
         (value,),
@@ -342,10 +348,10 @@ def _open_tote(write: Write, station: str, value: str, context: BenchContext) ->
         return _Step(
             Verdict.NOT_EXPECTED,
             _("Tote {tote} belongs to no pick list. Scan the list or an order.").format(
-                tote=context.prefixes.tote + value
+                tote=prefixes.tote + value
             ),
         )
-    return _open_list(write, station, plist["id"], context)
+    return _open_list(write, station, plist["id"], prefixes)
 
 
 def _open_order(write: Write, station: str, order_no: str) -> _Step:
@@ -414,12 +420,12 @@ def _states(write: Write, station: str) -> list[PackOrderState]:
     ]
 
 
-def _check_unit(write: Write, station: str, code: ScannedCode, context: BenchContext) -> _Step:
+def _check_unit(write: Write, station: str, code: ScannedCode, prefixes: CodePrefixes) -> _Step:
     sku = sku_for_code(write.conn, code) if code.kind is CodeKind.PRODUCT else None
     states = _states(write, station)
     opened = ""
     if not states and sku is not None:
-        opened = _open_by_unit(write, station, sku, context)
+        opened = _open_by_unit(write, station, sku, prefixes)
         states = _states(write, station)
     decision: PackDecision = judge_pack_scan(states, code, sku)
     step = _Step(decision.verdict, decision.message, decision.order_no, sku=sku, source=opened)
@@ -441,7 +447,7 @@ def _check_unit(write: Write, station: str, code: ScannedCode, context: BenchCon
     return step
 
 
-def _open_by_unit(write: Write, station: str, sku: str, context: BenchContext) -> str:
+def _open_by_unit(write: Write, station: str, sku: str, prefixes: CodePrefixes) -> str:
     """A unit scanned at an empty bench opens the most urgent picked list (or order) that
     still misses it; returns what was opened ("" when nothing needs it)."""
     row = write.execute(
@@ -454,7 +460,7 @@ def _open_by_unit(write: Write, station: str, sku: str, context: BenchContext) -
     if row is None:
         return ""
     if row["picklist_id"] is not None:
-        step = _open_list(write, station, row["picklist_id"], context)
+        step = _open_list(write, station, row["picklist_id"], prefixes)
     else:
         step = _open_order(write, station, row["order_no"])
     return step.source if step.verdict is Verdict.OK else ""
@@ -577,45 +583,44 @@ def _destination(order: Any) -> Destination:
 
 
 def carrier_choice(
-    write: Write,
+    conn: Any,
     order: Any,
     weight_g: int,
-    context: BenchContext,
-    carrier: str | None,
-    service: str | None,
+    policy: CarrierPolicy,
+    carrier: str | None = None,
+    service: str | None = None,
 ) -> CarrierChoice:
     """The rules' carrier for an order (or the packer's override, checked)."""
-    known = carriers.load_carriers(write.conn)
+    known = carriers.load_carriers(conn)
     if carrier:
         return check_override(
-            known, _destination(order), carrier, service or None, weight_g, context.policy
+            known, _destination(order), carrier, service or None, weight_g, policy
         )
-    return choose_carrier(
-        known, _destination(order), Priority(order["priority"]), weight_g, context.policy
-    )
+    return choose_carrier(known, _destination(order), Priority(order["priority"]), weight_g, policy)
 
 
-def propose(
-    store: Store, order_no: str, weight_g: int, context: BenchContext
-) -> tuple[CarrierChoice, int]:
-    """The rules' carrier for an order at a weight, and how many waybill numbers that carrier
-    has left (nothing is written)."""
+@dataclass(frozen=True)
+class Proposal:
+    """The rules' carrier for an order at a weight, the waybill numbers that carrier has left
+    and what the order's items weigh by the catalog."""
+
+    choice: CarrierChoice
+    free_numbers: int
+    items_weight_g: int
+
+
+def propose(store: Store, order_no: str, weight_g: int, policy: CarrierPolicy) -> Proposal:
+    """What closing the order at this weight would choose (nothing is written)."""
     with store.read() as conn:
         order = conn.execute("SELECT * FROM orders WHERE order_no = ?", (order_no,)).fetchone()
         if order is None:
             raise NotFound(_("no order {order}").format(order=order_no))
-        choice = choose_carrier(
-            carriers.load_carriers(conn),
-            _destination(order),
-            Priority(order["priority"]),
-            weight_g,
-            context.policy,
+        choice = carrier_choice(conn, order, weight_g, policy)
+        return Proposal(
+            choice,
+            carriers.free_numbers(conn, choice.carrier.code),
+            items_weight_g(conn, order_no),
         )
-        free = conn.execute(
-            "SELECT count(*) FROM waybill_numbers WHERE carrier = ? AND status = 'free'",
-            (choice.carrier.code,),
-        ).fetchone()[0]
-    return choice, int(free)
 
 
 def _label_content(
@@ -761,9 +766,7 @@ def finish_pack(
                 ).format(n=unchecked, order=order_no)
             )
         require_printer(write, station)
-        live = write.execute(
-            "SELECT * FROM shipments WHERE order_no = ? AND status != 'void'", (order_no,)
-        ).fetchone()
+        live = live_shipment(write.conn, order_no)
         keep = (
             live is not None
             and live["status"] == "labelled"
@@ -783,7 +786,7 @@ def finish_pack(
         else:
             if live is not None:
                 _void_shipment(write, live, _("relabelled at the bench"))
-            choice = carrier_choice(write, order, weight_g, context, carrier, service)
+            choice = carrier_choice(write.conn, order, weight_g, context.policy, carrier, service)
             new_shipment(
                 write,
                 order,
@@ -827,7 +830,7 @@ def declare_missing(
     order_no: str,
     reason: MissingReason,
     note: str,
-    context: BenchContext,
+    prefixes: CodePrefixes,
 ) -> PackOutcome:
     """Units of an order at the bench are not there (or broken): the order goes to the
     exception queue with what is missing and why."""
@@ -854,7 +857,7 @@ def declare_missing(
             (OrderStatus.EXCEPTION.value, detail, write.now, order_no),
         )
         write.audit("order.exception", order_no, reason=detail, kind=reason.value)
-        view = bench_view(write.conn, station, context.prefixes.picklist)
+        view = bench_view(write.conn, station, prefixes.picklist)
     return PackOutcome(
         Verdict.OK,
         _("{order} goes to the exception queue: {detail}. Set its units aside.").format(
@@ -906,7 +909,7 @@ def _void_shipment(write: Write, shipment: Any, reason: str) -> None:
 
 
 def void_label(
-    store: Store, actor: Actor, order_no: str, reason: str, context: BenchContext
+    store: Store, actor: Actor, order_no: str, reason: str, prefixes: CodePrefixes
 ) -> PackOutcome:
     """Void an order's labels before it ships; a packed order comes back to this bench."""
     reason = " ".join(reason.split())
@@ -915,9 +918,7 @@ def void_label(
     station = actor.station
     with store.write(actor) as write:
         write.require(Permission.PACK)
-        live = write.execute(
-            "SELECT * FROM shipments WHERE order_no = ? AND status != 'void'", (order_no,)
-        ).fetchone()
+        live = live_shipment(write.conn, order_no)
         if live is None:
             raise Rejected(_("{order} has no label to void.").format(order=order_no))
         if live["status"] == "shipped":
@@ -933,7 +934,7 @@ def void_label(
                 (OrderStatus.PACKING.value, station, actor.user, write.now, order_no),
             )
             write.audit("order.packing", order_no, station=station, after="void")
-        view = bench_view(write.conn, station, context.prefixes.picklist)
+        view = bench_view(write.conn, station, prefixes.picklist)
     return PackOutcome(
         Verdict.OK,
         _(
@@ -948,7 +949,7 @@ def void_label(
 
 
 def reprint_label(
-    store: Store, actor: Actor, order_no: str, reason: str, context: BenchContext
+    store: Store, actor: Actor, order_no: str, reason: str, prefixes: CodePrefixes
 ) -> PackOutcome:
     """Print an order's live labels again at the actor's bench (same numbers, new jobs)."""
     reason = " ".join(reason.split())
@@ -958,9 +959,7 @@ def reprint_label(
     with store.write(actor) as write:
         write.require(Permission.REPRINT)
         require_printer(write, station)
-        live = write.execute(
-            "SELECT * FROM shipments WHERE order_no = ? AND status != 'void'", (order_no,)
-        ).fetchone()
+        live = live_shipment(write.conn, order_no)
         if live is None:
             raise Rejected(_("{order} has no label to reprint.").format(order=order_no))
         packages = write.execute(
@@ -992,7 +991,7 @@ def reprint_label(
                 station=station,
                 reason=reason,
             )
-        view = bench_view(write.conn, station, context.prefixes.picklist)
+        view = bench_view(write.conn, station, prefixes.picklist)
     return PackOutcome(
         Verdict.OK,
         _("{order}: {n} label(s) printing again at {station}.").format(

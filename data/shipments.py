@@ -84,11 +84,16 @@ def show_shipment(store: Store, key: str) -> dict[str, Any]:
         return _shape(conn, row)
 
 
-def order_shipment(conn: Any, order_no: str) -> dict[str, Any] | None:
-    """An order's live shipment (the ``orders show --json`` part), or None."""
-    row = conn.execute(
+def live_shipment(conn: Any, order_no: str) -> Any:
+    """An order's live shipment row (the one not voided; there is at most one), or None."""
+    return conn.execute(
         "SELECT * FROM shipments WHERE order_no = ? AND status != 'void'", (order_no,)
     ).fetchone()
+
+
+def order_shipment(conn: Any, order_no: str) -> dict[str, Any] | None:
+    """An order's live shipment (the ``orders show --json`` part), or None."""
+    row = live_shipment(conn, order_no)
     if row is None:
         return None
     shape = _shape(conn, row)
