@@ -24,6 +24,11 @@ T = TypeVar("T")
 class FloorScreen(Screen[None]):
     """A screen that talks to the floor through the app's ordered backend."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._rereading: set[str] = set()
+        self._reread_again: set[str] = set()
+
     @property
     def wapp(self) -> WaretermApp:
         """The app, typed."""
@@ -43,6 +48,15 @@ class FloorScreen(Screen[None]):
     def run_floor(self, fn: Callable[..., T], *args: Any, then: Callable[[T], None]) -> None:
         """Queue a floor call now (calls run in the order made) and hand its result to
         ``then`` on the UI; a refusal goes to :meth:`on_floor_error`."""
+        self._call(fn, args, then, self.on_floor_error)
+
+    def _call(
+        self,
+        fn: Callable[..., T],
+        args: tuple[Any, ...],
+        then: Callable[[T], None],
+        refused: Callable[[WaretermError], None],
+    ) -> None:
         future = self.wapp.backend.submit(fn, *args)
 
         async def finish() -> None:
@@ -50,12 +64,42 @@ class FloorScreen(Screen[None]):
                 result = await future
             except WaretermError as error:
                 if self.is_attached:
-                    self.on_floor_error(error)
+                    refused(error)
                 return
             if self.is_attached:  # a screen already closed has nothing left to draw
                 then(result)
 
         self.run_worker(finish(), group="floor", exit_on_error=True)
+
+    def reread(self, fn: Callable[..., T], *args: Any, then: Callable[[T], None]) -> None:
+        """A read that redraws the screen, asked for again on every change on the floor: at
+        most one of them (by ``then``) is in flight, and asks made meanwhile cause exactly one
+        more once it is back, so a busy floor never queues reads ahead of this session's
+        scans."""
+        key = getattr(then, "__name__", repr(then))
+        if key in self._rereading:
+            self._reread_again.add(key)
+            return
+        self._rereading.add(key)
+
+        def done(result: T) -> None:
+            self._rereading.discard(key)
+            then(result)
+            self._again(key, fn, args, then)
+
+        def failed(error: WaretermError) -> None:
+            self._rereading.discard(key)
+            self.on_floor_error(error)
+            self._again(key, fn, args, then)
+
+        self._call(fn, args, done, failed)
+
+    def _again(
+        self, key: str, fn: Callable[..., T], args: tuple[Any, ...], then: Callable[[T], None]
+    ) -> None:
+        if key in self._reread_again:
+            self._reread_again.discard(key)
+            self.reread(fn, *args, then=then)
 
     def banner(self, text: str, kind: str) -> None:
         """Show ``text`` in the screen's ``#banner`` (``ok``, ``error`` or ``info`` colours)."""

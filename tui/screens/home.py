@@ -9,7 +9,6 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Footer, Static
 
-from core.errors import WaretermError
 from core.i18n import _
 from core.model import OrderStatus, Role
 from core.ports import FloorSummary, PackView, PickView, ScanOutcome
@@ -84,9 +83,6 @@ class HomeScreen(FloorScreen):
     def on_floor_changed(self, message: FloorChanged) -> None:
         """Another session changed the floor: redraw the counts (one read at a time; changes
         during a read cause one more)."""
-        if self._summary_pending:
-            self._summary_stale = True
-            return
         self.action_refresh()
 
     def on_mount(self) -> None:
@@ -108,18 +104,10 @@ class HomeScreen(FloorScreen):
         if (bench.checking or bench.to_ship) and self.is_current:
             self.action_pack()
 
-    _summary_pending = False
-    _summary_stale = False
-
     def action_refresh(self) -> None:
-        self._summary_pending = True
-        self.run_floor(self.floor.summary, then=self._show_summary)
+        self.reread(self.floor.summary, then=self._show_summary)
 
     def _show_summary(self, summary: FloorSummary) -> None:
-        self._summary_pending = False
-        if self._summary_stale:
-            self._summary_stale = False
-            self.action_refresh()
         counts = summary.by_status
         lines = [
             _("Lists waiting: {n}").format(n=summary.lists_waiting),
@@ -135,11 +123,6 @@ class HomeScreen(FloorScreen):
             ),
         ]
         self.query_one("#home-summary", Static).update("\n".join(lines))
-
-    def on_floor_error(self, error: WaretermError) -> None:
-        """A refused call: said loudly; a summary read that failed is not waited for."""
-        self._summary_pending = False
-        super().on_floor_error(error)
 
     def action_next_list(self) -> None:
         self.run_floor(self.floor.claim_next_pick, self.operator, then=self._claimed)

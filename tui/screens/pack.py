@@ -17,7 +17,14 @@ from core.errors import WaretermError
 from core.i18n import _
 from core.labels import neutralise
 from core.packing import MissingReason, parse_weight
-from core.ports import CarrierOption, CarrierProposal, PackOrderView, PackOutcome, PackView
+from core.ports import (
+    CarrierOption,
+    CarrierProposal,
+    PackOrderView,
+    PackOutcome,
+    PackView,
+    ScanOutcome,
+)
 from core.sla import countdown
 from tui.messages import FloorChanged
 from tui.screens.base import FloorScreen
@@ -90,7 +97,7 @@ class PackScreen(FloorScreen):
     # -- drawing --------------------------------------------------------------------------------
 
     def _refresh(self) -> None:
-        self.run_floor(self.floor.current_pack, self.operator, then=self.show)
+        self.reread(self.floor.current_pack, self.operator, then=self.show)
 
     def on_floor_changed(self, message: FloorChanged) -> None:
         """Another session or the print worker changed something (a label printed, an order
@@ -226,10 +233,9 @@ class PackScreen(FloorScreen):
         else:
             self.refusal(outcome.verdict.value, outcome.code, outcome.message)
 
-    def show_bad_scan(self, outcome: object) -> None:
+    def show_bad_scan(self, outcome: ScanOutcome) -> None:
         """The same loud banner as a refused scan (the app has rung the bell)."""
-        message = getattr(outcome, "message", "")
-        self.banner(_("✘ BAD SCAN\n{message}").format(message=message), "error")
+        self.refusal(outcome.verdict.value, outcome.code, outcome.message, bell=False)
 
     # -- closing an order -----------------------------------------------------------------------
 
