@@ -5,15 +5,22 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= demo
 
-.PHONY: run test check bench lint format clean
+.PHONY: run test check bench lint format clean lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+# Exact versions with hashes from requirements.lock; the project itself without its ranges.
+$(STAMP): $(BIN)/python requirements.lock pyproject.toml
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+# Upgrade the lock on purpose: newest versions inside pyproject's ranges, with hashes.
+lock: $(BIN)/python
+	$(BIN)/pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --universal \
+		--python-version 3.11 --upgrade -o requirements.lock
 
 run: $(STAMP)
 	$(BIN)/wareterm demo --dir $(DEMO_DIR) --start
