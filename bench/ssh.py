@@ -11,11 +11,10 @@ import sys
 import time
 from pathlib import Path
 
-import asyncssh
-
 from bench.harness import ROOT, Bench
 from bench.metrics import measurement
 from bench.warehouse import ADMIN, copy_db
+from data.sshlib import asyncssh
 
 #: Sessions timed per run.
 SESSIONS = 5

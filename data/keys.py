@@ -34,7 +34,7 @@ class PublicKey:
 def parse_public_key(content: bytes) -> PublicKey:
     """Read one OpenSSH public key (the one line of an ``id_ed25519.pub`` file); raises
     Rejected with what is wrong (a private key, several keys, not a key, a weak key)."""
-    import asyncssh
+    from data.sshlib import asyncssh
 
     if len(content) > MAX_KEY_FILE:
         raise Rejected(_("that file is too large to be a public key"))

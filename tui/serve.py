@@ -28,11 +28,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-import asyncssh
-
 from core.errors import WaretermError
 from core.i18n import _
 from data import keys, logins
+from data.sshlib import asyncssh
 from data.store import Store, open_store
 
 T = TypeVar("T")

@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import asyncssh
 import pytest
 
 from core.errors import NotAllowed, NotFound, Rejected
 from data import keys, stations, users
 from data.floor import SqliteFloor
+from data.sshlib import asyncssh
 from data.store import Store
 from tests.data.builders import ADMIN, new_store
 

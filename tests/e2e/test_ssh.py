@@ -12,9 +12,9 @@ import stat
 import time
 from pathlib import Path
 
-import asyncssh
 from click.testing import CliRunner
 
+from data.sshlib import asyncssh
 from tests.e2e.conftest import (
     DEADLINE_S,
     Floor,
