@@ -174,11 +174,17 @@ def bin_walk_key(conn: Any) -> Callable[[str], Any]:
 
 
 def sku_for_code(conn: Any, code: ScannedCode) -> str | None:
-    """The catalog SKU a product scan refers to (an indexed lookup)."""
+    """The catalog SKU a product scan refers to (indexed lookups): a SKU label's SKU, else the
+    product the barcode belongs to, else a product whose SKU is the code (a SKU label printed
+    without its prefix)."""
     if code.kind is not CodeKind.PRODUCT:
         return None
-    row = conn.execute("SELECT sku FROM barcodes WHERE code = ?", (code.value,)).fetchone()
-    return row["sku"] if row else None
+    if not code.by_sku:
+        row = conn.execute("SELECT sku FROM barcodes WHERE code = ?", (code.value,)).fetchone()
+        if row:
+            return str(row["sku"])
+    row = conn.execute("SELECT sku FROM products WHERE sku = ?", (code.value,)).fetchone()
+    return str(row["sku"]) if row else None
 
 
 def list_products(store: Store, low_only: bool = False) -> list[dict[str, Any]]:
