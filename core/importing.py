@@ -288,8 +288,10 @@ class _Window:
     def grow(self) -> bool:
         """Read more of the current record; False at the end of the file or of its size limit."""
         pending = len(self.buf) - self.pos
-        # Doubling what is held keeps the decoder's retries few on a large record.
-        return pending <= MAX_RECORD and self.more(max(_READ, pending))
+        # Doubling what is held keeps the decoder's retries few on a large record; a record
+        # is never held beyond its limit (and one character to know it is over).
+        size = min(max(_READ, pending), MAX_RECORD + 1 - pending)
+        return size > 0 and self.more(size)
 
     def advance(self, end: int) -> None:
         self.line += self.buf.count("\n", self.pos, end)
@@ -351,9 +353,12 @@ def _json_element(window: _Window, filename: str, broken: Callable[..., Rejected
         try:
             value, end = _DECODER.raw_decode(window.buf, window.pos)
         except json.JSONDecodeError as error:
-            if window.grow():
-                continue  # the record may go on in what is not read yet
-            if not window.eof:
+            # Where what is read ends (a token or string cut off), the record may go on in
+            # what is not read yet; anywhere else the file is broken there.
+            cut = error.pos >= len(window.buf) - 8 or error.msg.startswith("Unterminated")
+            if cut and window.grow():
+                continue
+            if cut and not window.eof:
                 raise Rejected(_too_large(filename, line)) from None
             raise broken(error.msg, error.pos) from None
         except (RecursionError, ValueError):

@@ -379,3 +379,21 @@ def test_memory_does_not_grow_with_the_file(tmp_path: Path, name: str) -> None:
     growth = large_peak - small_peak
     assert growth < 1_000_000 + 200 * (3_200 - 800), (small_peak, large_peak)
     assert large_peak < large.stat().st_size, (large_peak, large.stat().st_size)
+
+
+def test_a_record_over_the_size_limit_refuses_the_file_naming_its_line() -> None:
+    from core.importing import MAX_RECORD
+
+    huge = '{"order_no": "H", "note": "' + "x" * (MAX_RECORD + 10) + '"}'
+    content = ("[\n" + json.dumps(order("A")) + ",\n" + huge + "\n]").encode()
+    with pytest.raises(Rejected, match=r"o\.json line 3: a record longer than"):
+        parse_orders(content, "o.json")
+    with pytest.raises(Rejected, match=r"o\.jsonl line 2: a record longer than"):
+        parse_orders((json.dumps(order("A")) + "\n" + huge + "\n").encode(), "o.jsonl")
+
+
+def test_a_syntax_error_is_named_at_once_in_a_large_file() -> None:
+    records = [json.dumps(order(f"J{n}")) for n in range(20_000)]
+    content = ('[\n{"order_no": "A", x},\n' + ",\n".join(records) + "\n]").encode()
+    with pytest.raises(Rejected, match="line 2: not valid JSON"):
+        parse_orders(content, "o.json")
