@@ -69,6 +69,8 @@ MAX_ORDER_LINES = 500
 MAX_QTY = 100_000
 #: Barcodes of one product.
 MAX_BARCODES = 20
+#: Levels of nesting in a JSON record (an order, its lines, a line: three).
+MAX_DEPTH = 8
 #: Characters in one JSON record or JSON Lines line; a longer one refuses the file.
 MAX_RECORD = 8_000_000
 #: Order times before this are mistakes (placeholders such as 1970-01-01 or 0001-01-01).
@@ -232,7 +234,22 @@ def _too_large(filename: str, line: int) -> str:
 def _json_record(line: int, value: Any) -> Record:
     if not isinstance(value, dict):
         return Record(line, {}, problem=_("expected an object"))
-    return Record(line, value)
+    # One walk, without recursion (a value may nest as deep as the decoder went): how deep
+    # the record goes, and whether any text in it is not text.
+    dirty = False
+    pending: list[tuple[Any, int]] = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, str):
+            dirty = dirty or _SURROGATE.search(item) is not None
+            continue
+        if not isinstance(item, dict | list):
+            continue
+        if depth > MAX_DEPTH:
+            return Record(line, {}, problem=_too_deep())
+        children = item.values() if isinstance(item, dict) else item
+        pending.extend((child, depth + 1) for child in children)
+    return Record(line, value, dirty)
 
 
 def _jsonl_records(text: IO[str], filename: str) -> Iterator[Record]:
@@ -393,12 +410,16 @@ def undecodable(values: dict[str, Any]) -> bool:
 
 
 def _has_surrogate(value: Any, pattern: re.Pattern[str] = _SURROGATE) -> bool:
-    if isinstance(value, str):
-        return pattern.search(value) is not None
-    if isinstance(value, list):
-        return any(_has_surrogate(item, pattern) for item in value)
-    if isinstance(value, dict):
-        return any(_has_surrogate(item, pattern) for item in value.values())
+    pending = [value]
+    while pending:  # without recursion: JSON values may nest deep
+        item = pending.pop()
+        if isinstance(item, str):
+            if pattern.search(item) is not None:
+                return True
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, dict):
+            pending.extend(item.values())
     return False
 
 

@@ -397,3 +397,27 @@ def test_a_syntax_error_is_named_at_once_in_a_large_file() -> None:
     content = ('[\n{"order_no": "A", x},\n' + ",\n".join(records) + "\n]").encode()
     with pytest.raises(Rejected, match="line 2: not valid JSON"):
         parse_orders(content, "o.json")
+
+
+@pytest.mark.parametrize("depth", [9, 400, 700, 960, 990])
+def test_nesting_at_any_depth_below_the_decoders_rejects_only_its_record(depth: int) -> None:
+    # Deep enough to matter to any code that walks the record recursively, shallow enough for
+    # the decoder: the check must not recurse itself.
+    junk = "[" * depth + "]" * depth
+    record = (
+        '{"order_no": "X", "placed_at": "2026-11-21T09:00", "junk": '
+        + junk
+        + ', "lines": [{"sku": "A", "qty": 1}]}'
+    )
+    for name in ("o.json", "o.jsonl"):
+        text = (
+            f"[{json.dumps(order('OK'))},\n{record}]"
+            if name == "o.json"
+            else (json.dumps(order("OK")) + "\n" + record)
+        )
+        parsed = parse_orders(text.encode(), name)
+        assert list(by_key(parsed.drafts)) == ["OK"]
+        assert [r.line for r in parsed.rejected] == [2]
+    product_record = '{"sku": "P", "name": "n", "on_hand": 1, "junk": ' + junk + "}"
+    parsed_products = parse_products(f"[{product_record}]".encode(), "p.json")
+    assert parsed_products.drafts == [] and len(parsed_products.rejected) == 1
