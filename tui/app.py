@@ -17,6 +17,7 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 from textual import events
 from textual.app import App
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.timer import Timer
 
@@ -41,6 +42,7 @@ from core.sla import countdown
 from core.wedge import WedgeDetector
 from tui.backend import Backend
 from tui.messages import FloorChanged, ScannerChanged, ScanRead
+from tui.text import clean
 
 T = TypeVar("T")
 
@@ -125,6 +127,21 @@ class WaretermApp(App[None]):
         self._change_timer: Timer | None = None
         self._data_version: int | None = None
         self._change_watch: Callable[[], int] | None = None
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification, from any screen: its words are drawn as text (no markup, no
+        control characters), since errors and messages quote order numbers, SKUs and names."""
+        super().notify(
+            clean(message), title=clean(title), severity=severity, timeout=timeout, markup=False
+        )
 
     def on_mount(self) -> None:
         """Start at the login screen, or at home for an operator logged in already; once it
