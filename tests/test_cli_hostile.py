@@ -178,3 +178,19 @@ def test_the_server_log_writes_no_control_character() -> None:
     )
     line = PlainLogFormatter("%(message)s").format(record)
     assert controls(line) == [] and "ERRTITLE" in line
+
+
+def test_the_progress_bar_draws_a_hostile_file_name_as_text(tmp_path: Path) -> None:
+    """A large import draws the file's name on the terminal's stderr, in a bar that reads
+    markup: the name is text there too."""
+    import sys
+
+    from tests.test_cli_progress import _big_orders, _run_on_pty
+
+    orders = tmp_path / "o[bold]B\x1b]0;FILETITLE\x07.csv"
+    _big_orders(orders, 2500)
+    wareterm = [sys.executable, "-m", "tui.cli", "--db", str(tmp_path / "w.db")]
+    code, drawn = _run_on_pty([*wareterm, "import", "orders", str(orders)])
+    assert code == 0
+    assert b"importing o[bold]B" in drawn
+    assert b"\x1b]0;FILETITLE" not in drawn

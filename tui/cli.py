@@ -131,13 +131,16 @@ def _run_import(
         content = _read(path)
         total = content.count(b"\n")
         if sys.stderr.isatty() and not as_json and total > 2000:
+            from rich.markup import escape
             from rich.progress import Progress
 
             from tui.cli_output import console
 
             # The report goes to stdout; the bar draws on the terminal's stderr.
             with Progress(console=console(stderr=True), transient=True) as progress:
-                task = progress.add_task(_("importing {name}").format(name=path.name), total=total)
+                # The bar's description is read as markup: the file's name is escaped.
+                name = escape(_cell(path.name))
+                task = progress.add_task(_("importing {name}").format(name=name), total=total)
                 report = run(content, path.name, lambda n: progress.advance(task, n))
         else:
             report = run(content, path.name, None)
