@@ -3,7 +3,7 @@
 SKUs, bins and carrier names carrying escape sequences, C1 controls, bidi overrides and
 Textual markup. No screen crashes, and nothing the app draws holds a control character:
 what is checked is every line of the screen as composed for the terminal, dialogs and
-notifications included. A real ``wareterm tui`` on a pty then shows that no injected command
+notifications (shown in these tests) included. A real ``wareterm tui`` on a pty then shows that no injected command
 reaches the terminal's bytes."""
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ async def pin_login(pilot: Pilot, name: str) -> None:
 
 async def test_login_and_home(hostile_db: Path) -> None:
     app = hostile_app(hostile_db, "hh-1")
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(notifications=True, size=(80, 24)) as pilot:
         await clean(pilot, "log in")
         await scan(pilot, "U:INJ[/bold]x[@click=app.quit]y[/]")
         text = await clean(pilot, "[/bold]")
@@ -105,7 +105,7 @@ async def test_login_and_home(hostile_db: Path) -> None:
 
 async def test_pick_screen_and_short_dialog(hostile_db: Path) -> None:
     app = hostile_app(hostile_db, "hh-1")
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(notifications=True, size=(80, 24)) as pilot:
         await pin_login(pilot, "li.na")
         await pilot.press("n")
         text = await clean(pilot, "BLINK")
@@ -122,7 +122,7 @@ async def test_pack_bench_dialogs_and_carrier_choice(hostile_db: Path) -> None:
     """The bench that crashed in a loop: the table, the missing-units dialog, the carrier
     choice, the reason entry, the proposal, the label to ship, the void dialog."""
     app = hostile_app(hostile_db, "bench-1")
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with app.run_test(notifications=True, size=(100, 30)) as pilot:
         await pin_login(pilot, "chen.jie")
         await scan(pilot, "T:0042")
         await wait_until(pilot, lambda: isinstance(app.screen, PackScreen))
@@ -161,7 +161,7 @@ async def test_pack_bench_dialogs_and_carrier_choice(hostile_db: Path) -> None:
 
 async def test_batch_print(hostile_db: Path) -> None:
     app = hostile_app(hostile_db, "bench-1")
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(notifications=True, size=(80, 24)) as pilot:
         await pin_login(pilot, "chen.jie")
         await pilot.press("b")
         await clean(pilot, "Print a wave")
@@ -209,7 +209,7 @@ async def dialog(pilot: Pilot, key: str, required: bool = True) -> None:
 
 async def test_every_supervisor_section_order_detail_and_dialogs(hostile_db: Path) -> None:
     app = hostile_app(hostile_db, "office")
-    async with app.run_test(size=(140, 40)) as pilot:
+    async with app.run_test(notifications=True, size=(140, 40)) as pilot:
         await pin_login(pilot, "zhao.min")
         await pilot.press("s")
         for key, section in (
@@ -242,13 +242,20 @@ async def test_every_supervisor_section_order_detail_and_dialogs(hostile_db: Pat
         await pilot.press("escape")
         await _section(pilot, "4", "exceptions")
         seen = ""
-        for _tab in range(4):  # holds, exceptions, labels, lists: each with its actions
+        offered = {"holds": ("r", "c"), "exceptions": ("c",), "labels": ("p",), "lists": ()}
+        for keys in offered.values():  # each tab, with the dialogs of its actions
             seen += await clean(pilot)
             for key in ("r", "c", "a", "p"):
-                await dialog(pilot, key, required=False)
+                await dialog(pilot, key, required=key in keys)
             await pilot.press("right")
         for marker in ("HELDTITLE", "SHORT", "ERRTITLE"):
             assert marker in seen
+        # Back on the holds: release the held order; the notification names it.
+        await pilot.press("r")
+        await wait_until(pilot, lambda: app.screen.is_modal)
+        app.screen.query_one("#reason", Input).value = "paid [/bold] by phone"
+        await pilot.press("enter")
+        await clean(pilot, "HELDTITLE released")
 
 
 def test_nothing_injected_reaches_a_real_terminal(hostile_db: Path) -> None:
