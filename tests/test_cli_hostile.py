@@ -13,9 +13,10 @@ import pytest
 from click.testing import CliRunner, Result
 
 from core.clock import FixedClock
+from data import keys
 from data.floor import SqliteFloor
 from data.store import open_store
-from tests.data.builders import order_rows, orders_csv, product, products_csv
+from tests.data.builders import ADMIN, order_rows, orders_csv, product, products_csv
 from tests.data.hostile_floor import (
     CHANNEL,
     CUP_CODE,
@@ -46,8 +47,21 @@ def hostile_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
         assert floor.pack_scan(packer, code, "serial").accepted
     closed = floor.finish_pack(packer, ORDER_NO, 500, 1, None, None, None)
     assert closed.accepted, closed.message
+    keys.add_key(store, ADMIN, "li.na", _public_key(KEY_COMMENT))
+    assert "\x1b]0;KEYTITLE" in keys.list_keys(store, "li.na")[0]["comment"]
     store.close()
     return path
+
+
+#: The comment of an OpenSSH public key is whatever the key's owner wrote.
+KEY_COMMENT = "li@hh\x1b]0;KEYTITLE\x07[/bold]"
+
+
+def _public_key(comment: str) -> bytes:
+    from data.sshlib import asyncssh
+
+    key = asyncssh.generate_private_key("ssh-ed25519", comment=comment)
+    return bytes(key.export_public_key("openssh"))
 
 
 def _run(db: Path, *args: str) -> Result:
@@ -79,6 +93,7 @@ LISTINGS = [
     ["carriers", "list"],
     ["carriers", "pool", "status"],
     ["users", "list"],
+    ["users", "keys"],
     ["report", "daily", "--date", "2026-11-21"],
 ]
 
@@ -135,7 +150,10 @@ def test_import_report_and_errors_quote_data_as_plain_text(
     ]
     rows[1]["qty"] = "x\x1b]0;QTY\x07"
     orders.write_bytes(orders_csv(rows))
+    key = tmp_path / "key.pub"
+    key.write_bytes(_public_key("new\x1b]0;KEYTITLE\x07"))
     for args in (
+        ["users", "add-key", "chen.jie", str(key)],
         ["import", "products", str(products)],
         ["import", "orders", str(orders)],
         ["import", "orders", str(orders), "--json"],
@@ -145,7 +163,13 @@ def test_import_report_and_errors_quote_data_as_plain_text(
     ):
         result = _run(db, *args)
         text = _assert_safe(result, args)
-        for marker in (b"\x1b]0;PRODTITLE", b"\x1b]52;c;TkVX", b"\x1b]0;BADTITLE", b"\x1b]0;QTY"):
+        for marker in (
+            b"\x1b]0;PRODTITLE",
+            b"\x1b]52;c;TkVX",
+            b"\x1b]0;BADTITLE",
+            b"\x1b]0;QTY",
+            b"\x1b]0;KEYTITLE",
+        ):
             assert marker not in result.stdout_bytes + result.stderr_bytes
         if args[-1] == "--json":
             json.loads(result.stdout)
