@@ -1,10 +1,10 @@
 """Every screen and dialog over a floor whose files were written by an attacker
 (``tests.data.hostile_floor``): order numbers, channels, customers, addresses, products,
 SKUs, bins and carrier names carrying escape sequences, C1 controls, bidi overrides and
-Textual markup. No screen crashes, and nothing the app draws holds a control character:
-what is checked is every line of the screen as composed for the terminal, dialogs and
-notifications (shown in these tests) included. A real ``wareterm tui`` on a pty then shows that no injected command
-reaches the terminal's bytes."""
+Textual markup. No screen crashes, and nothing the app draws holds a control character: what
+is checked is every line of the screen as composed for the terminal, dialogs and
+notifications (shown in these tests) included. A real ``wareterm tui`` on a pty then shows
+that no injected command reaches the terminal's bytes."""
 
 from __future__ import annotations
 

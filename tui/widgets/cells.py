@@ -50,15 +50,16 @@ def percent(rate: float | None) -> str:
 
 
 def sync_rows(table: DataTable, rows: Sequence[Row]) -> None:
-    """Make ``table`` show ``rows`` (key, cells), every cell drawn as text (``tui.text``). When the same keys come in the same order,
-    only cells whose content changed are updated; otherwise the rows are replaced and the
-    cursor stays on the row it was on (by key, else by position)."""
-    rows = [(key, drawn(list(cells))) for key, cells in rows]
-    keys = [key for key, _ in rows]
+    """Make ``table`` show ``rows`` (key, cells), every cell drawn as text (``tui.text``).
+    When the same keys come in the same order, only cells whose content changed are updated;
+    otherwise the rows are replaced and the cursor stays on the row it was on (by key, else by
+    position)."""
+    shown: list[tuple[str, list[Text]]] = [(key, drawn(list(cells))) for key, cells in rows]
+    keys = [key for key, _ in shown]
     current = [row.key.value for row in table.ordered_rows]
     columns = list(table.columns)
     if keys == current:
-        for key, cells in rows:
+        for key, cells in shown:
             for column, value in zip(columns, cells, strict=False):
                 if not _same(table.get_cell(key, column), value):
                     table.update_cell(key, column, value)
@@ -66,9 +67,9 @@ def sync_rows(table: DataTable, rows: Sequence[Row]) -> None:
     cursor = table.cursor_row
     on_key = current[cursor] if 0 <= cursor < len(current) else None
     table.clear()
-    for key, cells in rows:
+    for key, cells in shown:
         table.add_row(*cells, key=key)
-    if not rows:
+    if not shown:
         return
     target = keys.index(on_key) if on_key in keys else min(cursor, len(rows) - 1)
     table.move_cursor(row=max(target, 0), animate=False)
