@@ -32,7 +32,6 @@ from tests.data.hostile_floor import (
 )
 from tests.tui.conftest import scan, wait_until
 from tui.app import WaretermApp
-from tui.screens.home import HomeScreen
 from tui.screens.login import LoginScreen
 from tui.screens.pack import PackScreen
 from tui.screens.supervise import SupervisorScreen
@@ -89,7 +88,7 @@ async def pin_login(pilot: Pilot, name: str) -> None:
     pin.value = PIN
     pin.focus()
     await pilot.press("enter")
-    await wait_until(pilot, lambda: isinstance(pilot.app.screen, HomeScreen))
+    await wait_until(pilot, lambda: not isinstance(pilot.app.screen, LoginScreen))
 
 
 async def test_login_and_home(hostile_db: Path) -> None:
@@ -157,6 +156,20 @@ async def test_pack_bench_dialogs_and_carrier_choice(hostile_db: Path) -> None:
         await clean(pilot, "Why void the label", "INJ[/bold]-3")
         await pilot.press("escape")
         await clean(pilot)
+
+
+async def test_a_new_login_resumes_the_hostile_bench(hostile_db: Path) -> None:
+    """The crash came back at every login, since a login resumes the bench: it must not."""
+    store = open_store(hostile_db, FixedClock(NOW))
+    floor = SqliteFloor(store)
+    assert floor.pack_scan(floor.login("chen.jie", PIN, "bench-1"), "T:0042", "serial").accepted
+    store.close()
+    for _login in range(2):
+        app = hostile_app(hostile_db, "bench-1")
+        async with app.run_test(notifications=True, size=(80, 24)) as pilot:
+            await pin_login(pilot, "chen.jie")
+            await wait_until(pilot, lambda app=app: isinstance(app.screen, PackScreen))
+            await clean(pilot, "T1JET1JE", "WIPE")
 
 
 async def test_batch_print(hostile_db: Path) -> None:
