@@ -185,23 +185,34 @@ def test_json_text_escapes_c1_del_bidi_and_lone_surrogates() -> None:
     assert json.loads(text) == value
 
 
-def test_the_server_log_writes_no_control_character() -> None:
-    """``serve`` logs user names, peers and device errors to the admin's terminal."""
+def test_the_server_log_writes_no_control_character(capsys: pytest.CaptureFixture[str]) -> None:
+    """``serve`` logs user names, peers, asyncssh's news of clients and device errors to the
+    admin's terminal: each line without control characters (a traceback keeps its lines)."""
     import logging
 
-    from tui.cli_output import PlainLogFormatter
+    from tui.cli_serve import _log_to_stderr
 
-    record = logging.LogRecord(
-        "wareterm.serve",
-        logging.WARNING,
-        __file__,
-        1,
-        "refused %s: %s",
-        ("x\x1b]0;T\x07", PRINT_ERROR),
-        None,
-    )
-    line = PlainLogFormatter("%(message)s").format(record)
-    assert controls(line) == [] and "ERRTITLE" in line
+    names = ("wareterm.serve", "wareterm.print", "asyncssh")
+    saved = {
+        name: (logging.getLogger(name).handlers, logging.getLogger(name).propagate)
+        for name in names
+    }
+    try:
+        _log_to_stderr()
+        logging.getLogger("wareterm.serve").warning("refused %r: %s", "x\x1b]0;T\x07", PRINT_ERROR)
+        logging.getLogger("asyncssh").warning("client version SSH-2.0-\x1b]0;CLIENTTITLE\x07")
+        try:
+            raise ValueError(CUSTOMER)
+        except ValueError:
+            logging.getLogger("wareterm.print").exception("label failed")
+    finally:
+        for name, (handlers, propagate) in saved.items():
+            logging.getLogger(name).handlers = handlers
+            logging.getLogger(name).propagate = propagate
+    err = capsys.readouterr().err
+    assert "ERRTITLE" in err and "CLIENTTITLE" in err and "WIPE" in err
+    assert controls(err) == []
+    assert "Traceback" in err and err.count("\n") > 4
 
 
 def test_the_progress_bar_draws_a_hostile_file_name_as_text(tmp_path: Path) -> None:
