@@ -281,11 +281,12 @@ class _Connection(asyncssh.SSHServer):
             config.max_pending_per_peer,
             config.max_pending,
         )
-        self.server.connections.add(self)
         if not admission.admit:
             log.warning("too many connections logging in from %s; turned it away", self.peer)
             loop.call_soon(conn.abort)
-        elif admission.evict is not None:
+            return
+        self.server.connections.add(self)
+        if admission.evict is not None:
             evicted = waiting[admission.evict]
             log.warning("too many connections logging in; dropped the oldest from %s", evicted.peer)
             self.server.connections.discard(evicted)
