@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from collections.abc import Callable
 from datetime import datetime
 
 from core.clock import from_iso
 from core.codes import parse_scan
-from core.errors import NotAllowed
+from core.errors import NotAllowed, WaretermError
 from core.i18n import _
 from core.model import CodeKind, PickListStatus, Role, ShortReason
 from core.oversight import OPEN_STATUSES
@@ -108,9 +110,11 @@ class SqliteFloor(Floor):
         role = users.check_login(self.store, name, None)
         if not badge_may_open(role):
             where = station.strip().lower() or "console"
-            logins.record_refused(
-                self.store, name, f"terminal:{where}", "badge", "pin_required", station=where
-            )
+            # Refused whether or not the refusal can be recorded (a full disk, say).
+            with contextlib.suppress(sqlite3.Error, WaretermError):
+                logins.record_refused(
+                    self.store, name, f"terminal:{where}", "badge", "pin_required", station=where
+                )
             raise NotAllowed(
                 _("A badge does not open a {role}'s session. Type your name and PIN.").format(
                     role=role.value

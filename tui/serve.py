@@ -861,7 +861,7 @@ class FloorServer:
         async def record() -> None:
             try:
                 await self.gate.ask(logins.record_refused, user or "?", peer, method, reason)
-            except (WaretermError, RuntimeError) as error:  # RuntimeError: shutting down
+            except Exception as error:  # RuntimeError: shutting down; sqlite3: a full disk
                 log.error("could not audit a refused login: %s", error)
 
         self.spawn(record())
