@@ -128,13 +128,16 @@ class WaretermApp(App[None]):
         self._change_watch: Callable[[], int] | None = None
 
     def get_driver_class(self) -> type[Driver]:
-        """On a terminal, the driver whose input survives any bytes (tui.driver)."""
-        from textual.drivers.linux_driver import LinuxDriver
-
+        """On a POSIX terminal, the driver whose input survives any bytes (tui.driver)."""
+        driver = super().get_driver_class()
+        if (
+            f"{driver.__module__}.{driver.__qualname__}"
+            != "textual.drivers.linux_driver.LinuxDriver"
+        ):
+            return driver  # another platform, or TEXTUAL_DRIVER set on purpose
         from tui.driver import FloorDriver
 
-        driver = super().get_driver_class()
-        return FloorDriver if driver is LinuxDriver else driver
+        return FloorDriver
 
     def on_mount(self) -> None:
         """Start at the login screen, or at home for an operator logged in already; once it
