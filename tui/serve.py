@@ -501,11 +501,20 @@ class _Terminal(asyncssh.SSHServerSession[bytes]):
         ]
         if connection.key:
             argv += ["--session-key", connection.key]
-        # The terminal writes where it crashed on this pipe (tui.session.report_crash).
-        self.crash_pipe, crash_end = os.pipe()
+        opened: list[int] = []
+        try:  # out of ptys or descriptors: refused like a terminal that cannot start
+            master, slave = os.openpty()
+            opened += (master, slave)
+            # The terminal writes where it crashed on this pipe (tui.session.report_crash).
+            self.crash_pipe, crash_end = os.pipe()
+        except OSError as error:
+            for fd in opened:
+                os.close(fd)
+            log.error("could not start a terminal for %s: %s", connection.user, error)
+            self._refuse(_("wareterm: the floor terminal could not be started"))
+            return
         os.set_blocking(self.crash_pipe, False)
         argv += ["--session-crash-fd", str(crash_end)]
-        master, slave = os.openpty()
         try:
             _set_window(master, *self.size)
             self.proc = subprocess.Popen(
