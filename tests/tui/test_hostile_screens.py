@@ -30,9 +30,9 @@ from tests.data.hostile_floor import (
     controls,
     hostile_floor,
 )
+from tests.tui.conftest import pin_login as _pin_login
 from tests.tui.conftest import scan, wait_until
 from tui.app import WaretermApp
-from tui.screens.login import LoginScreen
 from tui.screens.pack import PackScreen
 from tui.screens.supervise import SupervisorScreen
 
@@ -80,15 +80,8 @@ async def clean(pilot: Pilot, *expected: str) -> str:
 
 
 async def pin_login(pilot: Pilot, name: str) -> None:
-    """Type the name and the PIN on the login screen."""
-    screen = pilot.app.screen
-    assert isinstance(screen, LoginScreen)
-    screen.query_one("#user", Input).value = name
-    pin = screen.query_one("#pin", Input)
-    pin.value = PIN
-    pin.focus()
-    await pilot.press("enter")
-    await wait_until(pilot, lambda: not isinstance(pilot.app.screen, LoginScreen))
+    """Type the name and the PIN on the login screen (supervisors must)."""
+    await _pin_login(pilot, name, PIN)
 
 
 async def test_login_and_home(hostile_db: Path) -> None:
@@ -284,11 +277,15 @@ def test_nothing_injected_reaches_a_real_terminal(hostile_db: Path) -> None:
         bench.wait_for("BLINK", offset)
     finally:
         bench.close()
-    office = PtySession(hostile_db, "office", size=(140, 40))
+    # The supervisor's session as serve starts it after an SSH login (a badge cannot open it).
+    office = PtySession(
+        hostile_db,
+        "office",
+        size=(140, 40),
+        args=("--session-user", "zhao.min", "--session-method", "ssh-password"),
+    )
     try:
-        _, offset = office.wait_for("log in")
-        office.type(b"U:zhao.min\r")
-        _, offset = office.wait_for("Supervisor", offset)
+        _, offset = office.wait_for("Supervisor")
         office.type(b"s")
         _, offset = office.wait_for("Due within", offset)
         office.type(b"2")
