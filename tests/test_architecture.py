@@ -90,4 +90,5 @@ def test_the_command_line_prints_one_way() -> None:
                 "sys.stderr.write",
                 "json.dump",
                 "Console",
+                "neutralise",
             ), f"{path.name}:{call.lineno} prints with {name}"

@@ -11,7 +11,7 @@ import click
 
 from core.errors import WaretermError
 from core.i18n import _
-from tui.cli_output import PlainLogFormatter, echo
+from tui.cli_output import PlainLogFormatter, cell, echo
 
 
 def _read_key_file(path: str) -> bytes:
@@ -223,8 +223,6 @@ def _log_print_event(event: object) -> None:
     """The print workers' news goes to the server's log."""
     import logging
 
-    from core.labels import neutralise
-
     kind = getattr(event, "kind", "")
     level = logging.WARNING if kind in ("failed", "uncertain", "error", "busy") else logging.INFO
-    logging.getLogger("wareterm.print").log(level, neutralise(str(getattr(event, "message", ""))))
+    logging.getLogger("wareterm.print").log(level, cell(str(getattr(event, "message", ""))))

@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from core.i18n import _
-from tui.cli_output import echo
+from tui.cli_output import cell, echo
 
 
 def register(main: click.Group) -> None:
@@ -81,7 +81,6 @@ def shipments_show(ctx: Any, key: str, as_json: bool) -> None:
     if as_json:
         _shell()._emit_json(shipment)
         return
-    cell = _shell()._cell
     for name, value in shipment.items():
         if name != "packages":
             echo(f"{name:>16}: {cell(value)}")
