@@ -6,13 +6,13 @@ the scanner's reader thread and the print worker's reports) and redraws when the
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Static
 
 from core.i18n import _
 from core.ports import PrinterLink, ScannerLink
+from tui.text import shown
 
 
 def scanner_text(link: ScannerLink) -> tuple[str, str]:
@@ -63,7 +63,7 @@ class DeviceBar(Horizontal):
 
     def _show(self, selector: str, text: str, tone: str) -> None:
         part = self.query_one(selector, Static)
-        part.update(Text(text))
+        part.update(shown(text))
         for name in self.TONES:
             part.set_class(name == tone, f"-{name}")
 
