@@ -229,3 +229,20 @@ def test_without_an_api_wired_the_carrier_refuses_rather_than_use_the_pool(
     with pytest.raises(Rejected, match="cannot reach"):
         floor.finish_pack(packer, "O-RUSH", 420, 1)
     assert carriers.free_numbers(store, "JD") == 20
+
+
+def test_batch_labels_skip_a_carrier_with_an_api_rather_than_call_it_under_the_lock(
+    tmp_path: Path, server: KdniaoStandIn
+) -> None:
+    path = tmp_path / "floor.db"
+    store = _setup(path, server)
+    seen: list[bool] = []
+    floor = SqliteFloor(store, waybill_apis=lambda api: Watched(api, path, seen))
+    packer = floor.login("chen.jie", PIN, "bench-1")
+    wave = store.scalar("SELECT min(id) FROM waves")
+    floor.print_wave(packer, wave)
+    assert seen == [] and server.requests == []
+    skipped = store.query("SELECT * FROM audit WHERE action = 'print.batch_skip'")
+    assert any("waybill API" in row["detail"] for row in skipped)
+    assert store.scalar("SELECT count(*) FROM shipments WHERE carrier = 'JD'") == 0
+    assert store.scalar("SELECT count(*) FROM shipments") >= 1  # the others were labelled
