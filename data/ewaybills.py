@@ -258,10 +258,19 @@ def pending_cancels(store: Store) -> list[dict[str, Any]]:
         ]
 
 
+class ApiNotAnswering(Rejected):
+    """The carrier's API cannot issue now and may later (the order can wait for it)."""
+
+
+def backoff_s(attempts: int) -> int:
+    """Seconds before try ``attempts`` + 1: 30 s, doubling, at most an hour."""
+    return _backoff(attempts)
+
+
 def unavailable(api: CarrierApi, error: WaybillUnavailable) -> Rejected:
     """The bench's words when the API cannot issue and the carrier waits for it."""
     if error.retryable:
-        return Rejected(
+        return ApiNotAnswering(
             _(
                 "{carrier}'s waybill API is not answering ({error}). The order stays at the "
                 "bench: close it again in a moment, or choose another carrier."

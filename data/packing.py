@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from core.carriers import (
@@ -25,7 +25,7 @@ from core.carriers import (
     check_override,
     choose_carrier,
 )
-from core.clock import from_iso
+from core.clock import from_iso, to_iso
 from core.codes import CodePrefixes, ScannedCode, display_code, parse_scan
 from core.errors import NotFound, Rejected, WaretermError
 from core.i18n import _
@@ -256,7 +256,8 @@ def _park_others(write: Write, station: str, keep: set[str]) -> list[str]:
     parked = [
         row["order_no"]
         for row in write.execute(
-            "SELECT order_no FROM orders WHERE pack_station = ? AND status = ?",
+            "SELECT order_no FROM orders WHERE pack_station = ? AND status = ?"
+            " AND order_no NOT IN (SELECT order_no FROM waybill_waits WHERE status = 'waiting')",
             (station, OrderStatus.PACKING.value),
         )
         if row["order_no"] not in keep
@@ -784,6 +785,7 @@ def finish_pack(
     service: str | None = None,
     override_reason: str | None = None,
     apis: ewaybills.WaybillApis | None = None,
+    queue: bool = True,
 ) -> PackOutcome:
     """Close a fully checked order at the actor's bench (see :meth:`core.ports.Floor.finish_pack`).
     A label printed earlier in a batch is kept when the packer keeps its carrier and parcel
@@ -791,14 +793,25 @@ def finish_pack(
 
     A carrier with a waybill API gets its numbers before the write transaction starts (no API
     call holds the write lock); if that transaction then fails, they are cancelled at the
-    carrier. Numbers of a voided shipment are cancelled at the carrier after it commits."""
+    carrier. Numbers of a voided shipment are cancelled at the carrier after it commits. When
+    the API does not answer and the carrier waits for it, the order waits in
+    ``waybill_waits`` (``queue``; :func:`retry_waits` closes it when the number comes) and the
+    packer goes on."""
     packages = check_packages(packages)
     override_reason = " ".join((override_reason or "").split()) or None
     if carrier and not override_reason:
         raise Rejected(_("Say why the carrier is changed (the reason is kept)."))
-    issued, pool_fallback, note = _issue_first(
-        store, actor, order_no, weight_g, packages, context, carrier, service, apis
-    )
+    try:
+        issued, pool_fallback, note = _issue_first(
+            store, actor, order_no, weight_g, packages, context, carrier, service, apis
+        )
+    except ewaybills.ApiNotAnswering as waiting:
+        if not queue:
+            raise
+        return _wait_for_number(
+            store, actor, order_no, weight_g, packages, context, carrier, service,
+            override_reason, waiting,
+        )  # fmt: skip
     try:
         outcome, voided = _finish_pack_write(
             store,
@@ -825,6 +838,148 @@ def finish_pack(
     return outcome
 
 
+def _wait_for_number(
+    store: Store,
+    actor: Actor,
+    order_no: str,
+    weight_g: int,
+    packages: int,
+    context: BenchContext,
+    carrier: str | None,
+    service: str | None,
+    override_reason: str | None,
+    waiting: Rejected,
+) -> PackOutcome:
+    """The order waits at the bench for its number: a row the worker retries with backoff."""
+    station = actor.station
+    with store.write(actor) as write:
+        write.require(Permission.PACK)
+        order = _bench_order(write, station, order_no, (OrderStatus.PACKING.value,))
+        require_printer(write, station)
+        choice = carrier_choice(write.conn, order, weight_g, context.policy, carrier, service)
+        retry_at = to_iso(store.clock.now() + timedelta(seconds=ewaybills.backoff_s(1)))
+        write.execute(
+            "INSERT INTO waybill_waits (order_no, station, user, carrier, service,"
+            " override_reason, weight_g, packages, status, attempts, last_error,"
+            " next_attempt_at, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,'waiting',1,?,?,?,?)"
+            " ON CONFLICT (order_no) DO UPDATE SET station = excluded.station,"
+            " user = excluded.user, carrier = excluded.carrier, service = excluded.service,"
+            " override_reason = excluded.override_reason, weight_g = excluded.weight_g,"
+            " packages = excluded.packages, status = 'waiting', attempts = 1,"
+            " last_error = excluded.last_error, next_attempt_at = excluded.next_attempt_at,"
+            " updated_at = excluded.updated_at",
+            (
+                order_no,
+                station,
+                actor.user,
+                choice.carrier.code,
+                service if carrier else None,
+                override_reason,
+                weight_g,
+                packages,
+                str(waiting)[:300],
+                retry_at,
+                write.now,
+                write.now,
+            ),
+        )
+        write.audit(
+            "waybill.wait",
+            order_no,
+            carrier=choice.carrier.code,
+            station=station,
+            retry_at=retry_at,
+        )
+        view = bench_view(write.conn, station, context.prefixes.picklist)
+    return PackOutcome(
+        Verdict.OK,
+        _(
+            "{order} waits for its {carrier} waybill number: the carrier's API is not "
+            "answering. Its label prints here when the number comes; go on with the next order."
+        ).format(order=order_no, carrier=choice.carrier.code),
+        order_no,
+        view,
+        accepted=True,
+        order_no=order_no,
+        warning=str(waiting),
+    )
+
+
+def waiting_orders(store: Store) -> list[dict[str, Any]]:
+    """Orders waiting for a number from their carrier's API (and those that gave up)."""
+    return store.query(
+        "SELECT order_no, station, user, carrier, status, attempts, last_error, next_attempt_at,"
+        " created_at FROM waybill_waits WHERE status != 'done' ORDER BY created_at, order_no"
+    )
+
+
+def retry_waits(
+    store: Store,
+    apis: ewaybills.WaybillApis | None,
+    context: BenchContext | None = None,
+    due_only: bool = True,
+) -> dict[str, str]:
+    """The worker's pass: close each waiting order whose next try is due, as its packer at its
+    bench (the number is issued before the transaction, as at the bench). Still not answering:
+    tried again later, waiting twice as long each time (30 s up to an hour). Anything else (the
+    order was opened elsewhere, the API refused it): ``failed``, with the reason, for a person.
+    Returns each order's outcome: ``done``, ``waiting`` or ``failed``."""
+    now = store.clock.now()
+    rows = store.query(
+        "SELECT * FROM waybill_waits WHERE status = 'waiting' ORDER BY next_attempt_at, order_no"
+    )
+    if context is None:
+        context = bench_context(store)
+    outcome: dict[str, str] = {}
+    for row in rows:
+        if due_only and row["next_attempt_at"] and from_iso(row["next_attempt_at"]) > now:
+            continue
+        actor = Actor(row["user"], row["station"])
+        try:
+            finish_pack(
+                store,
+                actor,
+                row["order_no"],
+                row["weight_g"],
+                row["packages"],
+                context,
+                carrier=row["carrier"] if row["override_reason"] else None,
+                service=row["service"],
+                override_reason=row["override_reason"],
+                apis=apis,
+                queue=False,
+            )
+        except WaretermError as error:
+            attempts = int(row["attempts"]) + 1
+            still = isinstance(error, ewaybills.ApiNotAnswering)
+            status = "waiting" if still else "failed"
+            retry_at = to_iso(now + timedelta(seconds=ewaybills.backoff_s(attempts)))
+            with store.write(actor) as write:
+                write.execute(
+                    "UPDATE waybill_waits SET status = ?, attempts = ?, last_error = ?,"
+                    " next_attempt_at = ?, updated_at = ? WHERE order_no = ? AND status = 'waiting'",
+                    (
+                        status,
+                        attempts,
+                        str(error)[:300],
+                        retry_at if still else None,
+                        write.now,
+                        row["order_no"],
+                    ),
+                )
+                write.audit(
+                    "waybill.wait_retry",
+                    row["order_no"],
+                    attempts=attempts,
+                    status=status,
+                    error=str(error)[:300],
+                )
+            outcome[row["order_no"]] = status
+        else:
+            outcome[row["order_no"]] = "done"
+    return outcome
+
+
 def _issue_first(
     store: Store,
     actor: Actor,
@@ -847,6 +1002,12 @@ def _issue_first(
             or order["pack_station"] != actor.station
         ):
             return None, False, ""
+        unchecked = conn.execute(
+            "SELECT coalesce(sum(qty - packed), 0) FROM order_lines WHERE order_no = ?",
+            (order_no,),
+        ).fetchone()[0]
+        if unchecked:
+            return None, False, ""  # the transaction says what is missing; no number asked
         live = live_shipment(conn, order_no)
         if (
             live is not None
@@ -985,6 +1146,11 @@ def _finish_pack_write(
             (OrderStatus.PACKED.value, write.now, order_no),
         )
         write.audit("order.packed", order_no, weight_g=weight_g, packages=packages)
+        write.execute(
+            "UPDATE waybill_waits SET status = 'done', next_attempt_at = NULL, updated_at = ?"
+            " WHERE order_no = ? AND status = 'waiting'",
+            (write.now, order_no),
+        )
         view = bench_view(write.conn, station, context.prefixes.picklist)
     shipment = view.order(order_no)
     waybills = " ".join(shipment.shipment.waybills) if shipment and shipment.shipment else ""

@@ -359,8 +359,8 @@ MIGRATIONS: list[str] = [
     """,
     # 7: electronic waybills (电子面单): a carrier's API account (its key is read by the
     # process that calls the API and never shown), where each number came from and the
-    # reference the API cancels it by, a parcel's routing data, and numbers still to cancel
-    # at the carrier.
+    # reference the API cancels it by, a parcel's routing data, numbers still to cancel at the
+    # carrier, and orders waiting for their number while the API does not answer.
     """
     CREATE TABLE carrier_apis (
         carrier TEXT PRIMARY KEY,
@@ -388,6 +388,23 @@ MIGRATIONS: list[str] = [
         done_at TEXT
     );
     CREATE INDEX waybill_cancels_pending ON waybill_cancels (status, next_attempt_at);
+    CREATE TABLE waybill_waits (
+        order_no TEXT PRIMARY KEY REFERENCES orders (order_no),
+        station TEXT NOT NULL,
+        user TEXT NOT NULL,
+        carrier TEXT NOT NULL,
+        service TEXT,
+        override_reason TEXT,
+        weight_g INTEGER NOT NULL,
+        packages INTEGER NOT NULL,
+        status TEXT NOT NULL DEFAULT 'waiting' CHECK (status IN ('waiting', 'done', 'failed')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        next_attempt_at TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX waybill_waits_due ON waybill_waits (status, next_attempt_at);
     """,
 ]
 

@@ -107,3 +107,9 @@ def test_bad_configurations_are_refused(wareterm: Run) -> None:
         "--ebusiness-id", "1", "--key", "k",
     )  # fmt: skip
     assert result.exit_code == 1 and "SF" in result.stderr
+
+
+def test_waits_cancels_and_one_worker_pass_run_on_an_empty_queue(wareterm: Run) -> None:
+    assert _json(wareterm("carriers", "waits", "--json")) == []
+    assert _json(wareterm("carriers", "cancels", "--retry", "--json")) == []
+    assert _ok(wareterm("carriers", "worker", "--once")).stdout == ""

@@ -289,6 +289,60 @@ def carriers_cancels(ctx: Any, retry: bool, as_json: bool) -> None:
     cli._table(rows, ["number", "carrier", "status", "attempts", "next_attempt_at", "last_error"])
 
 
+@carriers_group.command("waits")
+@click.option("--retry", is_flag=True, help="Try the due ones again now.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def carriers_waits(ctx: Any, retry: bool, as_json: bool) -> None:
+    """Orders waiting for a number from their carrier's API (it did not answer)."""
+    from data import packing
+    from devices.waybill_apis import source_for
+
+    cli = _shell()
+    with cli._rejections():
+        if retry:
+            packing.retry_waits(ctx.store, source_for)
+        rows = packing.waiting_orders(ctx.store)
+    if as_json:
+        cli._emit_json(rows)
+        return
+    cli._table(
+        rows,
+        ["order_no", "station", "carrier", "status", "attempts", "next_attempt_at", "last_error"],
+    )
+
+
+@carriers_group.command("worker")
+@click.option(
+    "--interval",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(0.5, 3600),
+    help="Seconds between passes.",
+)
+@click.option("--once", is_flag=True, help="One pass, then exit.")
+@click.pass_obj
+def carriers_worker(ctx: Any, interval: float, once: bool) -> None:
+    """Keep trying: orders waiting for their API number, numbers to cancel at the carrier."""
+    import time
+
+    from data import ewaybills, packing
+    from devices.waybill_apis import source_for
+
+    cli = _shell()
+    while True:
+        with cli._rejections():
+            closed = packing.retry_waits(ctx.store, source_for)
+            cancelled = ewaybills.cancel_pending(ctx.store, ctx.actor, source_for)
+        for order_no, status in closed.items():
+            click.echo(_("{order}: {status}").format(order=order_no, status=status))
+        for number, status in cancelled.items():
+            click.echo(_("{number}: cancel {status}").format(number=number, status=status))
+        if once:
+            return
+        time.sleep(interval)
+
+
 # -- pools ---------------------------------------------------------------------------------------
 
 

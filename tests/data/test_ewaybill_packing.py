@@ -15,7 +15,7 @@ from core.clock import FixedClock, to_iso
 from core.errors import Rejected
 from core.ports import Operator
 from core.waybills import CarrierApi, WaybillSource
-from data import carriers, ewaybills, settings
+from data import carriers, ewaybills, packing, settings
 from data.floor import SqliteFloor
 from data.shipments import show_shipment
 from data.store import Store, open_store
@@ -179,19 +179,69 @@ def test_a_void_the_api_cannot_take_now_waits_and_is_retried_with_backoff(
     assert ewaybills.pending_cancels(store) == []
 
 
-def test_api_down_and_waiting_leaves_the_order_at_the_bench(
+def test_api_down_the_order_waits_in_the_queue_and_the_bench_goes_on(
+    tmp_path: Path, server: KdniaoStandIn
+) -> None:
+    path = tmp_path / "floor.db"
+    store = _setup(path, server)
+    floor, packer = _bench(store, path, [])
+    server.http_status = 503
+    waiting = floor.finish_pack(packer, "O-RUSH", 420, 1)
+    assert waiting.accepted and "waits for its JD waybill number" in waiting.message
+    assert waiting.warning and "503" in waiting.warning
+    assert store.scalar("SELECT status FROM orders WHERE order_no = 'O-RUSH'") == "packing"
+    assert store.scalar("SELECT count(*) FROM shipments") == 0
+    row = packing.waiting_orders(store)[0]
+    assert (row["order_no"], row["station"], row["status"]) == ("O-RUSH", "bench-1", "waiting")
+    assert row["next_attempt_at"] == to_iso(NOW.replace(second=30))
+    audit = store.query("SELECT * FROM audit WHERE action = 'waybill.api_unavailable'")
+    assert audit and KEY not in audit[0]["detail"]
+    # the bench goes on: opening the other list parks O-STD, not the waiting order
+    far = store.scalar("SELECT picklist_id FROM orders WHERE order_no = 'O-FAR'")
+    floor.pack_scan(packer, f"P:{far:06d}", "wedge")
+    assert store.scalar("SELECT status FROM orders WHERE order_no = 'O-STD'") == "picked"
+    assert store.scalar("SELECT pack_station FROM orders WHERE order_no = 'O-RUSH'") == "bench-1"
+    # the worker: not due yet; still down (backoff doubles); then the number comes
+    assert packing.retry_waits(store, source_for) == {}
+    assert packing.retry_waits(store, source_for, due_only=False) == {"O-RUSH": "waiting"}
+    row = packing.waiting_orders(store)[0]
+    assert row["attempts"] == 2 and row["next_attempt_at"] == to_iso(NOW.replace(minute=1))
+    server.http_status = None
+    assert packing.retry_waits(store, source_for, due_only=False) == {"O-RUSH": "done"}
+    assert store.scalar("SELECT status FROM orders WHERE order_no = 'O-RUSH'") == "packed"
+    shipment = show_shipment(store, "O-RUSH")
+    assert shipment["waybills"] == ["JDE0000000001"] and shipment["station"] == "bench-1"
+    assert shipment["packed_by"] == "chen.jie"
+    assert packing.waiting_orders(store) == []
+
+
+def test_a_waiting_order_the_api_then_refuses_is_failed_for_a_person(
     tmp_path: Path, server: KdniaoStandIn
 ) -> None:
     path = tmp_path / "floor.db"
     store = _setup(path, server)
     floor, packer = _bench(store, path, [])
     server.down()
-    with pytest.raises(Rejected, match="not answering"):
+    assert floor.finish_pack(packer, "O-RUSH", 420, 1).accepted
+    with kdniao_stand_in({"E1": "another-key"}) as other:
+        carriers.set_api(store, ADMIN, "JD", "kdniao", other.url, "E1", KEY)
+        assert packing.retry_waits(store, source_for, due_only=False) == {"O-RUSH": "failed"}
+    row = packing.waiting_orders(store)[0]
+    assert row["status"] == "failed" and "DataSign" in row["last_error"]
+
+
+def test_an_order_not_fully_checked_never_reaches_the_api(
+    tmp_path: Path, server: KdniaoStandIn
+) -> None:
+    path = tmp_path / "floor.db"
+    store = _setup(path, server)
+    floor = SqliteFloor(store, waybill_apis=source_for)
+    packer = floor.login("chen.jie", PIN, "bench-1")
+    floor.pack_scan(packer, first_list(store), "wedge")
+    check_all(floor, packer, CUP)
+    with pytest.raises(Rejected, match="not checked"):
         floor.finish_pack(packer, "O-RUSH", 420, 1)
-    assert store.scalar("SELECT status FROM orders WHERE order_no = 'O-RUSH'") == "packing"
-    assert store.scalar("SELECT count(*) FROM shipments") == 0
-    audit = store.query("SELECT * FROM audit WHERE action = 'waybill.api_unavailable'")
-    assert audit and KEY not in audit[0]["detail"]
+    assert server.requests == []
 
 
 def test_api_refusing_is_said_with_its_reason(tmp_path: Path, server: KdniaoStandIn) -> None:
