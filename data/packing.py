@@ -49,7 +49,7 @@ from core.ports import (
 )
 from core.roles import Permission
 from core.sla import PRIORITY_RANK
-from core.waybills import IssuedWaybill, WaybillUnavailable
+from core.waybills import IssuedWaybill, Routing, WaybillUnavailable
 from data import carriers, ewaybills, printing, settings
 from data.catalog import sku_for_code
 from data.shipments import live_shipment
@@ -64,6 +64,7 @@ class BenchContext:
     sender: Sender
     policy: CarrierPolicy
     today: date
+    privacy: bool = True
 
 
 def bench_context(store: Store) -> BenchContext:
@@ -73,6 +74,7 @@ def bench_context(store: Store) -> BenchContext:
         sender=settings.sender(store),
         policy=carriers.carrier_policy(store),
         today=store.clock.now().date(),
+        privacy=settings.get(store, "label.privacy") == "true",
     )
 
 
@@ -633,7 +635,9 @@ def _label_content(
     seq: int,
     count: int,
     context: BenchContext,
+    routing: Routing | None = None,
 ) -> dict[str, Any]:
+    routing = routing or Routing()
     try:
         label = compose_outbound_label(
             printing.label_order(order),
@@ -644,9 +648,13 @@ def _label_content(
                 weight_g=weight_g,
                 package_no=seq,
                 package_count=count,
+                mark_destination=routing.mark_destination,
+                package_name=routing.package_name,
+                sorting_code=routing.sorting_code,
             ),
             context.sender,
             context.today,
+            privacy=context.privacy,
         )
     except LabelError as error:
         raise Rejected(
@@ -753,7 +761,9 @@ def new_shipment(
         )
         package_id = int(package.lastrowid or 0)
         carriers.attach(write, number, package_id)
-        content = _label_content(order, choice, number, weight_g, seq, packages, context)
+        content = _label_content(
+            order, choice, number, weight_g, seq, packages, context, waybill.routing
+        )
         job = printing.enqueue(
             write, station, "outbound", order["order_no"], content, batch_id=batch_id
         )

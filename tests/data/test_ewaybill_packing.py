@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import zxingcpp
 
 from core.clock import FixedClock, to_iso
 from core.errors import Rejected
@@ -17,8 +18,10 @@ from core.ports import Operator
 from core.waybills import CarrierApi, WaybillSource
 from data import carriers, ewaybills, packing, settings
 from data.floor import SqliteFloor
+from data.printing import outbound_from_content
 from data.shipments import show_shipment
 from data.store import Store, open_store
+from devices.render import ONE_PART_WIDTH_DOTS, render_outbound_image
 from devices.waybill_apis import source_for
 from tests.data.builders import ADMIN, NOW
 from tests.data.test_packing import CABLE, CUP, PIN, build_bench, check_all, first_list
@@ -114,7 +117,18 @@ def test_a_closed_order_carries_the_api_number_and_routing(
     assert sent["Sender"]["CityName"] == "杭州市"
     assert sent["Commodity"] and sent["OrderCode"].startswith("O-RUSH-1-")
     job = store.query("SELECT content FROM print_jobs ORDER BY id DESC LIMIT 1")[0]
-    assert json.loads(job["content"])["waybill_no"] == "JDE0000000001"
+    content = json.loads(job["content"])
+    assert content["waybill_no"] == "JDE0000000001"
+    assert content["mark_destination"] == package["routing"]["mark_destination"]
+    assert content["sorting_code"] == package["routing"]["sorting_code"]
+    # a privacy label by default: masked on paper, whole in the API's data
+    assert content["recipient"]["phone"] == "138****8000"
+    assert content["recipient"]["name"] == "张*"
+    assert sent["Receiver"]["Mobile"] == "13800138000" and sent["Receiver"]["Name"] == "张伟"
+    # the label as the printer draws it reads back as the API's number
+    image = render_outbound_image(outbound_from_content(content), ONE_PART_WIDTH_DOTS)
+    found = {c.format.name: c.text for c in zxingcpp.read_barcodes(image.convert("L"))}
+    assert found["Code128"] == "JDE0000000001"
     row = store.query("SELECT * FROM waybill_numbers WHERE number = 'JDE0000000001'")[0]
     assert row["status"] == "used" and row["source"] == "kdniao" and row["package_id"]
     assert carriers.free_numbers(store, "JD") == 20  # the pool was not touched
@@ -296,3 +310,15 @@ def test_batch_labels_skip_a_carrier_with_an_api_rather_than_call_it_under_the_l
     assert any("waybill API" in row["detail"] for row in skipped)
     assert store.scalar("SELECT count(*) FROM shipments WHERE carrier = 'JD'") == 0
     assert store.scalar("SELECT count(*) FROM shipments") >= 1  # the others were labelled
+
+
+def test_a_site_can_print_the_full_phone_and_name(tmp_path: Path, server: KdniaoStandIn) -> None:
+    path = tmp_path / "floor.db"
+    store = _setup(path, server)
+    with store.write(ADMIN) as write:
+        settings.put(write, "label.privacy", "false")
+    floor, packer = _bench(store, path, [])
+    floor.finish_pack(packer, "O-RUSH", 420, 1)
+    job = store.query("SELECT content FROM print_jobs ORDER BY id DESC LIMIT 1")[0]
+    recipient = json.loads(job["content"])["recipient"]
+    assert (recipient["phone"], recipient["name"]) == ("13800138000", "张伟")
