@@ -223,6 +223,9 @@ class WaybillUnavailable(Rejected):
         super().__init__(message)
         self.retryable = retryable
         self.code = code
+        #: Numbers issued before the failure that could not be cancelled again: the caller
+        #: stores them void and cancels them later, so none is lost or used.
+        self.stray: tuple[IssuedWaybill, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -549,6 +549,8 @@ def set_api(
     url = _printable(url, "--url", 500)
     if not url.startswith(("http://", "https://")) or len(url) < 10:
         raise Rejected(_("the API URL must start with http:// or https://"))
+    if "@" in url.split("/")[2]:
+        raise Rejected(_("put no credentials in the API URL: the key goes in --key"))
     account = _printable(account, _("the account id"), 64)
     key = _printable(key, _("the key"), 200)
     if not account or not key:

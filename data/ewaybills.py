@@ -126,6 +126,43 @@ def issue(apis: WaybillApis | None, api: CarrierApi, parcels: Sequence[ParcelReq
     return Issued(api.carrier, api.provider, source.issue(api.carrier, parcels), source)
 
 
+def keep_stray(store: Store, actor: Actor, api: CarrierApi, error: WaybillUnavailable) -> None:
+    """Numbers an API issued before a later parcel failed and could not cancel again: stored
+    void (never used) and queued to be cancelled at the carrier."""
+    if not error.stray:
+        return
+    _queue_void(
+        store, actor, api.carrier, api.provider, error.stray, _("issued for an order that failed")
+    )
+
+
+def _queue_void(
+    store: Store,
+    actor: Actor,
+    carrier: str,
+    provider: str,
+    waybills: Sequence[IssuedWaybill],
+    reason: str,
+) -> None:
+    with store.write(actor) as write:
+        for waybill in waybills:
+            exists = write.execute(
+                "SELECT 1 FROM waybill_numbers WHERE number = ?", (waybill.number,)
+            ).fetchone()
+            if exists is None:
+                carriers.record_issued(write, carrier, provider, waybill)
+            write.execute(
+                "UPDATE waybill_numbers SET status = 'void' WHERE number = ?", (waybill.number,)
+            )
+            carriers.queue_cancel(write, waybill.number, reason)
+        write.audit(
+            "waybill.cancel_queued",
+            carrier,
+            numbers=[w.number for w in waybills],
+            reason=reason,
+        )
+
+
 def cancel_after_failure(store: Store, actor: Actor, issued: Issued, reason: str) -> list[str]:
     """The transaction that was to store ``issued`` failed: cancel its numbers at the carrier
     now (no write is open). Numbers the API cannot cancel now are stored void and queued, so
@@ -137,24 +174,7 @@ def cancel_after_failure(store: Store, actor: Actor, issued: Issued, reason: str
         except WaybillUnavailable:
             queued.append(waybill)
     if queued:
-        with store.write(actor) as write:
-            for waybill in queued:
-                exists = write.execute(
-                    "SELECT 1 FROM waybill_numbers WHERE number = ?", (waybill.number,)
-                ).fetchone()
-                if exists is None:
-                    carriers.record_issued(write, issued.carrier, issued.provider, waybill)
-                write.execute(
-                    "UPDATE waybill_numbers SET status = 'void' WHERE number = ?",
-                    (waybill.number,),
-                )
-                carriers.queue_cancel(write, waybill.number, reason)
-            write.audit(
-                "waybill.cancel_queued",
-                issued.carrier,
-                numbers=[w.number for w in queued],
-                reason=reason,
-            )
+        _queue_void(store, actor, issued.carrier, issued.provider, queued, reason)
     return [w.number for w in queued]
 
 

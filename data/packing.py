@@ -1039,6 +1039,7 @@ def _issue_first(
     try:
         return ewaybills.issue(apis, api, parcels), False, ""
     except WaybillUnavailable as error:
+        ewaybills.keep_stray(store, actor, api, error)
         with store.write(actor) as write:
             write.audit(
                 "waybill.api_unavailable",

@@ -24,7 +24,6 @@ again may help. The AppKey never leaves this module except inside the MD5.
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 import json
 import urllib.error
@@ -322,11 +321,14 @@ class KdniaoSource(WaybillSource):
         try:
             for parcel in parcels:
                 issued.append(self.client.order(parcel))
-        except WaybillUnavailable:
+        except WaybillUnavailable as error:
+            stray = []
             for waybill in issued:
-                # The caller is told of the failure; a number left uncancelled is never used.
-                with contextlib.suppress(WaybillUnavailable):
+                try:
                     self.cancel(waybill)
+                except WaybillUnavailable:
+                    stray.append(waybill)
+            error.stray = tuple(stray)  # the caller keeps them void and cancels them later
             raise
         return tuple(issued)
 

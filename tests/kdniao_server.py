@@ -3,7 +3,8 @@
 It plays the published protocol: a form-encoded POST of RequestData (JSON), EBusinessID,
 RequestType, DataSign and DataType. It checks the signature (base64 of the hex MD5 of
 RequestData + AppKey) and the required fields, answers 1007 with a unique LogisticCode and the
-routing fields, cancels with 1147, and can be told to be slow, down, or answer an error.
+routing fields, cancels with 1147, and can be told to be slow, down, answer an HTTP status (from the Nth request on), or answer
+an error.
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ class KdniaoStandIn:
     delay_s: float = 0.0
     error: str | None = None  # a key of ERRORS: every business request answers it
     http_status: int | None = None  # answer this HTTP status instead
+    fail_after: int | None = None  # answer HTTP 503 once this many requests were answered
+    answered: int = 0
     issued: dict[str, Issued] = field(default_factory=dict)
     order_codes: dict[str, str] = field(default_factory=dict)
     requests: list[dict[str, Any]] = field(default_factory=list)
@@ -184,8 +187,12 @@ def kdniao_stand_in(accounts: dict[str, str], prefix: str = "KD") -> Iterator[Kd
                 state._stop.wait(state.delay_s)
             length = min(int(self.headers.get("Content-Length") or 0), 1_000_000)
             raw = self.rfile.read(length)
-            if state.http_status:
-                self.send_response(state.http_status)
+            with state._lock:
+                state.answered += 1
+                over = state.fail_after is not None and state.answered > state.fail_after
+            status = 503 if over else state.http_status
+            if status:
+                self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 return

@@ -100,6 +100,11 @@ def test_bad_configurations_are_refused(wareterm: Run) -> None:
         "--ebusiness-id", "1", "--key", "k",
     )  # fmt: skip
     assert result.exit_code == 1 and "http://" in result.stderr
+    result = wareterm(
+        "carriers", "api", "ZTO", "--provider", "kdniao", "--url",
+        "https://user:secret@api.example.invalid/", "--ebusiness-id", "1", "--key", "k",
+    )  # fmt: skip
+    assert result.exit_code == 1 and "--key" in result.stderr
     result = _configure(wareterm, "--template-size", "big")
     assert result.exit_code == 1 and "130" in result.stderr
     result = wareterm(

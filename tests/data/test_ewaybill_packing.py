@@ -322,3 +322,23 @@ def test_a_site_can_print_the_full_phone_and_name(tmp_path: Path, server: Kdniao
     job = store.query("SELECT content FROM print_jobs ORDER BY id DESC LIMIT 1")[0]
     recipient = json.loads(job["content"])["recipient"]
     assert (recipient["phone"], recipient["name"]) == ("13800138000", "张伟")
+
+
+def test_numbers_the_api_issued_before_failing_and_could_not_cancel_are_kept_void(
+    tmp_path: Path, server: KdniaoStandIn
+) -> None:
+    path = tmp_path / "floor.db"
+    store = _setup(path, server)
+    floor, packer = _bench(store, path, [])
+    server.fail_after = 1  # parcel 1 issued; parcel 2 and the cancel of parcel 1 get HTTP 503
+    waiting = floor.finish_pack(packer, "O-RUSH", 420, 2)
+    assert waiting.accepted and "waits" in waiting.message
+    assert set(server.issued) == {"JDE0000000001"} and server.cancelled() == set()
+    row = store.query("SELECT * FROM waybill_numbers WHERE number = 'JDE0000000001'")[0]
+    assert row["status"] == "void" and row["source"] == "kdniao"
+    assert [r["number"] for r in ewaybills.pending_cancels(store)] == ["JDE0000000001"]
+    server.fail_after = None
+    assert ewaybills.cancel_pending(store, ADMIN, source_for, due_only=False) == {
+        "JDE0000000001": "done"
+    }
+    assert server.cancelled() == {"JDE0000000001"}

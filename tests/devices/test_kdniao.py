@@ -165,3 +165,12 @@ def test_the_key_never_shows_in_repr() -> None:
     assert KEY not in str(config.shown()) and "pw-secret" not in str(config.shown())
     assert KEY not in repr(kdniao.KdniaoAccount.from_api(config))
     assert IssuedWaybill("KD1").routing.as_dict()["mark_destination"] == ""
+
+
+def test_numbers_that_could_not_be_cancelled_come_back_with_the_error() -> None:
+    with kdniao_stand_in({"1234567": KEY}) as server:
+        server.fail_after = 1
+        with pytest.raises(WaybillUnavailable) as error:
+            source_for(api(server.url)).issue("ZTO", [parcel("R-1"), parcel("R-2", 2, 2)])
+        assert [w.number for w in error.value.stray] == ["KD0000000001"]
+        assert error.value.stray[0].reference == "R-1"
