@@ -220,7 +220,7 @@ def carriers_api(
         if as_json:
             cli._emit_json({"carrier": code, "api": None, "was_set": was_set})
         else:
-            click.echo(_("{carrier}: numbers come from the pool").format(carrier=code))
+            echo(_("{carrier}: numbers come from the pool").format(carrier=code))
         return
     missing = [
         name
@@ -257,7 +257,7 @@ def carriers_api(
     if as_json:
         cli._emit_json(shown)
     else:
-        click.echo(
+        echo(
             _(
                 "{carrier}: numbers from {provider} at {url} (key set; while it cannot answer: "
                 "{fallback})"
@@ -336,9 +336,9 @@ def carriers_worker(ctx: Any, interval: float, once: bool) -> None:
             closed = packing.retry_waits(ctx.store, source_for)
             cancelled = ewaybills.cancel_pending(ctx.store, ctx.actor, source_for)
         for order_no, status in closed.items():
-            click.echo(_("{order}: {status}").format(order=order_no, status=status))
+            echo(_("{order}: {status}").format(order=order_no, status=status))
         for number, status in cancelled.items():
-            click.echo(_("{number}: cancel {status}").format(number=number, status=status))
+            echo(_("{number}: cancel {status}").format(number=number, status=status))
         if once:
             return
         time.sleep(interval)
