@@ -363,7 +363,7 @@ class BinLabel(CodeLabel):
 
 @dataclass(frozen=True)
 class SkuLabel(CodeLabel):
-    """A product label for items without a usable barcode, e.g. code ``SKU-1001``, caption the
+    """A product label for items without a usable barcode, e.g. code ``S:SKU-1001``, caption the
     product name."""
 
     kind: ClassVar[str] = "sku"

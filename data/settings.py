@@ -43,6 +43,7 @@ SETTINGS = {
         Setting("prefix.picklist", "P:", "prefix", "prefix of pick list codes"),
         Setting("prefix.order", "O:", "prefix", "prefix of order codes"),
         Setting("prefix.user", "U:", "prefix", "prefix of user badges"),
+        Setting("prefix.sku", "S:", "prefix", "prefix of SKU label codes"),
         Setting("login.badge_only", "true", "bool", "a badge scan logs in without a PIN"),
         Setting("sender.name", "Warehouse", "text", "sender name on outbound labels"),
         Setting("sender.phone", "", "text", "sender phone on outbound labels"),
@@ -161,7 +162,14 @@ def get_many(store: Store, keys: tuple[str, ...]) -> dict[str, str]:
     return {key: found.get(key, SETTINGS[key].default) for key in keys}
 
 
-_PREFIX_KEYS = ("prefix.location", "prefix.tote", "prefix.picklist", "prefix.order", "prefix.user")
+_PREFIX_KEYS = (
+    "prefix.location",
+    "prefix.tote",
+    "prefix.picklist",
+    "prefix.order",
+    "prefix.user",
+    "prefix.sku",
+)
 
 
 def prefixes(store: Store) -> CodePrefixes:
@@ -173,6 +181,7 @@ def prefixes(store: Store) -> CodePrefixes:
         picklist=values["prefix.picklist"],
         order=values["prefix.order"],
         user=values["prefix.user"],
+        sku=values["prefix.sku"],
     )
 
 

@@ -121,29 +121,46 @@ def _read(path: Path) -> bytes:
         ) from None
 
 
+def _count_lines(path: Path) -> int:
+    """Lines in a file, read a megabyte at a time (for the progress bar; memory stays flat)."""
+    try:
+        with path.open("rb") as file:
+            return sum(block.count(b"\n") for block in iter(lambda: file.read(1 << 20), b""))
+    except OSError as error:
+        raise WaretermError(
+            _("cannot read {path}: {error}").format(path=path, error=error.strerror)
+        ) from None
+
+
 def _run_import(
     path: Path,
     as_json: bool,
-    run: Callable[[bytes, str, Callable[[int], None] | None], ImportReport],
+    run: Callable[[Path, str, Callable[[int], None] | None], ImportReport],
     unit: str,
 ) -> None:
     with _rejections():
-        content = _read(path)
-        total = content.count(b"\n")
-        if sys.stderr.isatty() and not as_json and total > 2000:
-            from rich.markup import escape
-            from rich.progress import Progress
+        # Streamed by the importer, never read whole: the first pass also tells a file that
+        # cannot be read from one that is broken.
+        total = _count_lines(path)
+        try:
+            if sys.stderr.isatty() and not as_json and total > 2000:
+                from rich.markup import escape
+                from rich.progress import Progress
 
-            from tui.cli_output import console
+                from tui.cli_output import console
 
-            # The report goes to stdout; the bar draws on the terminal's stderr.
-            with Progress(console=console(stderr=True), transient=True) as progress:
-                # The bar's description is read as markup: the file's name is escaped.
-                name = escape(_cell(path.name))
-                task = progress.add_task(_("importing {name}").format(name=name), total=total)
-                report = run(content, path.name, lambda n: progress.advance(task, n))
-        else:
-            report = run(content, path.name, None)
+                # The report goes to stdout; the bar draws on the terminal's stderr.
+                with Progress(console=console(stderr=True), transient=True) as progress:
+                    # The bar's description is read as markup: the file's name is escaped.
+                    name = escape(_cell(path.name))
+                    task = progress.add_task(_("importing {name}").format(name=name), total=total)
+                    report = run(path, path.name, lambda n: progress.advance(task, n))
+            else:
+                report = run(path, path.name, None)
+        except OSError as error:
+            raise WaretermError(
+                _("cannot read {path}: {error}").format(path=path, error=error.strerror)
+            ) from None
     _report(report, as_json, unit)
 
 
@@ -189,7 +206,7 @@ def import_products(ctx: Context, file: Path, as_json: bool) -> None:
     """Products: sku,name,barcodes,location,on_hand,safety_stock,weight_g (barcodes a|b)."""
     from data import catalog, orders
 
-    def run(content: bytes, name: str, progress: Any) -> ImportReport:
+    def run(content: Path, name: str, progress: Any) -> ImportReport:
         report = catalog.import_products(ctx.store, ctx.actor, content, name, progress)
         if report.stored or report.updated:
             orders.allocate_waiting(ctx.store, ctx.actor)

@@ -17,7 +17,14 @@ from textual.widgets import DataTable, Footer, Input, Select, Static, TabbedCont
 
 from core.i18n import _
 from core.model import CANCELLABLE, OrderStatus, Priority
-from core.oversight import OrderDetail, OrderPage, OrderQuery, OrderRow, PageRequest
+from core.oversight import (
+    ORDER_LINES_PAGE,
+    OrderDetail,
+    OrderPage,
+    OrderQuery,
+    OrderRow,
+    PageRequest,
+)
 from core.sla import countdown
 from tui.screens.dialogs import ReasonDialog, ReassignDialog
 from tui.screens.supervise import SupervisorScreen
@@ -274,6 +281,8 @@ class OrderDetailScreen(SupervisorScreen):
         Binding("a", "reassign", _("Reassign list")),
         Binding("p", "reprint", _("Reprint label")),
         Binding("t", "retry", _("Retry label")),
+        Binding("n", "lines_page(1)", _("More lines")),
+        Binding("b", "lines_page(-1)", _("Earlier lines")),
         Binding("left", "tab(-1)", _("Tabs"), priority=True, key_display="←→"),
         Binding("right", "tab(1)", _("Tab"), priority=True, show=False),
     ]
@@ -282,6 +291,8 @@ class OrderDetailScreen(SupervisorScreen):
         super().__init__()
         self.order_no = order_no
         self.detail: OrderDetail | None = None
+        #: The first line shown: a long order's lines are read and drawn a page at a time.
+        self.lines_from = 0
 
     def compose(self) -> ComposeResult:
         yield DeviceBar()
@@ -290,6 +301,7 @@ class OrderDetailScreen(SupervisorScreen):
             yield Static("", id="od-info")
             with TabbedContent(id="od-tabs"):
                 with TabPane(_("Lines"), id="od-lines"):
+                    yield Static("", id="od-lines-pager")
                     yield DataTable(id="od-lines-table", cursor_type="row", zebra_stripes=True)
                 with TabPane(_("Scans"), id="od-scans"):
                     yield DataTable(id="od-scans-table", cursor_type="row", zebra_stripes=True)
@@ -356,6 +368,12 @@ class OrderDetailScreen(SupervisorScreen):
         if action == "goto":
             return False
         detail = self.detail
+        if action == "lines_page":
+            if detail is None:
+                return False
+            if parameters and parameters[0] == 1:
+                return detail.lines_from + ORDER_LINES_PAGE < detail.line_count
+            return detail.lines_from > 0
         if action in ("release", "cancel_order", "reassign", "reprint", "retry"):
             if detail is None:
                 return False
@@ -375,7 +393,7 @@ class OrderDetailScreen(SupervisorScreen):
         return True
 
     def fetch(self) -> Callable[[], OrderDetail]:
-        return partial(self.oversight.order, self.operator, self.order_no)
+        return partial(self.oversight.order, self.operator, self.order_no, self.lines_from)
 
     def show(self, data: OrderDetail) -> None:
         self.detail = data
@@ -422,6 +440,16 @@ class OrderDetailScreen(SupervisorScreen):
 
     def _fill(self, data: OrderDetail) -> None:
         now = self.floor.now()
+        pager = self.query_one("#od-lines-pager", Static)
+        pager.display = data.line_count > ORDER_LINES_PAGE
+        if pager.display:
+            pager.update(
+                _("lines {first}–{last} of {count} · n more · b earlier").format(
+                    first=data.lines_from + 1,
+                    last=data.lines_from + len(data.lines),
+                    count=data.line_count,
+                )
+            )
         sync_rows(
             self.query_one("#od-lines-table", DataTable),
             [
@@ -518,6 +546,13 @@ class OrderDetailScreen(SupervisorScreen):
         )
 
     # -- actions --------------------------------------------------------------------------------
+
+    def action_lines_page(self, step: int) -> None:
+        """The next or previous page of the order's lines."""
+        if self.detail is None:
+            return
+        self.lines_from = max(0, self.lines_from + step * ORDER_LINES_PAGE)
+        self.reload()
 
     def action_tab(self, step: int) -> None:
         """The next or previous tab."""

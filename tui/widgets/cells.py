@@ -10,6 +10,7 @@ from rich.text import Text
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowKey
 
+from core.clock import in_zone
 from core.importing import CHINA_TZ
 from tui.text import cells as drawn
 
@@ -18,13 +19,17 @@ Row = tuple[str, Sequence[Cell]]
 
 
 def short_clock(moment: datetime | None, now: datetime) -> str:
-    """``14:05`` when on the same day as ``now`` (China Standard Time), else ``11-22 08:00``."""
+    """``14:05`` when on the same day as ``now`` (China Standard Time), ``11-22 08:00`` in the
+    same year, else ``2031-11-22``."""
     if moment is None:
         return "—"
-    local = moment.astimezone(CHINA_TZ)
-    if local.date() == now.astimezone(CHINA_TZ).date():
+    local = in_zone(moment, CHINA_TZ)
+    today = in_zone(now, CHINA_TZ).date()
+    if local.date() == today:
         return local.strftime("%H:%M")
-    return local.strftime("%m-%d %H:%M")
+    if local.year == today.year:
+        return local.strftime("%m-%d %H:%M")
+    return f"{local.year:04d}-{local:%m-%d}"
 
 
 def duration(span: timedelta | None) -> str:
