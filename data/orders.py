@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,14 @@ from core.clock import from_iso, to_iso
 from core.errors import NotFound, Rejected
 from core.i18n import _
 from core.importing import read_orders
-from core.model import CANCELLABLE, ImportReport, OrderDraft, OrderStatus, Rejection
+from core.model import (
+    CANCELLABLE,
+    ImportReport,
+    OrderDraft,
+    OrderStatus,
+    Rejection,
+    Skipped,
+)
 from core.review import WAIVABLE, ReviewInput, review
 from core.roles import Permission
 from core.sla import SlaPolicy, due_at
@@ -27,14 +35,40 @@ def import_orders(
     content: bytes | Path,
     filename: str,
     progress: Progress | None = None,
+    shop: str = "",
 ) -> ImportReport:
     """Store the orders of a file (its bytes, or its path: then it is read as a stream, in
     bounded memory). Malformed orders are rejected whole (nothing stored); an order number
     already stored is skipped; orders with business problems are held. Every order of the
-    file ends up stored, skipped or rejected in the report."""
+    file ends up stored, skipped or rejected in the report. ``shop``: the shop of orders
+    that do not name theirs."""
+    items = read_orders(source_of(content), filename, now=store.clock.now())
+    return store_orders(store, actor, items, filename, progress, shop)
+
+
+def store_orders(
+    store: Store,
+    actor: Actor,
+    items: Iterable[OrderDraft | Rejection],
+    filename: str,
+    progress: Progress | None = None,
+    shop: str = "",
+) -> ImportReport:
+    """Store what an order reader yields (see :func:`core.importing.read_orders`), in chunks:
+    drafts stored or held, skipped ones and rejections reported."""
     report = ImportReport("orders")
     policy = settings.sla_policy(store)
-    items = read_orders(source_of(content), filename, now=store.clock.now())
+
+    def divert(items: Iterable[OrderDraft | Rejection]) -> Iterator[OrderDraft | Rejection]:
+        for item in items:
+            if isinstance(item, Skipped):
+                report.skipped.append(item)
+            elif shop and isinstance(item, OrderDraft) and not item.shop:
+                yield replace(item, shop=shop)
+            else:
+                yield item
+
+    items = divert(items)
     with store.bulk():
         for chunk in chunks(items, report.rejected):
             with store.write(actor) as write:
@@ -56,12 +90,13 @@ def _store_order(write: Write, draft: OrderDraft, policy: SlaPolicy, report: Imp
         )
         return
     write.execute(
-        "INSERT INTO orders (order_no, channel, placed_at, priority, payment_status,"
+        "INSERT INTO orders (order_no, channel, shop, placed_at, priority, payment_status,"
         " customer_name, phone, country, province, city, district, address, postcode, status,"
-        " due_at, imported_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        " due_at, imported_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (
             draft.order_no,
             draft.channel,
+            draft.shop,
             to_iso(draft.placed_at),
             draft.priority.value,
             draft.payment_status.value,
@@ -74,7 +109,7 @@ def _store_order(write: Write, draft: OrderDraft, policy: SlaPolicy, report: Imp
             draft.address,
             draft.postcode,
             OrderStatus.RECEIVED.value,
-            to_iso(due_at(draft.placed_at, draft.priority, policy)),
+            to_iso(draft.due_at or due_at(draft.placed_at, draft.priority, policy)),
             write.now,
             write.now,
         ),

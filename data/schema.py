@@ -406,6 +406,10 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX waybill_waits_due ON waybill_waits (status, next_attempt_at);
     """,
+    # Orders from several shops (店铺) on several platforms feed one warehouse.
+    """
+    ALTER TABLE orders ADD COLUMN shop TEXT NOT NULL DEFAULT '';
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

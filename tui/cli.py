@@ -234,18 +234,45 @@ def import_locations(ctx: Context, file: Path, as_json: bool) -> None:
 
 
 @import_group.command("orders")
-@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--platform",
+    default="auto",
+    show_default=True,
+    help="auto, taobao, jd, pdd, douyin (or another bundled profile), or generic (our format).",
+)
+@click.option("--shop", default="", help="The shop (店铺) these orders come from.")
+@click.option(
+    "--profile",
+    "profile_file",
+    type=click.Path(path_type=Path),
+    help="A platform profile (JSON) for a layout wareterm does not know.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @pass_context
-def import_orders(ctx: Context, file: Path, as_json: bool) -> None:
-    """Orders: CSV one row per line, or JSON orders with nested lines."""
-    from data import orders
+def import_orders(
+    ctx: Context,
+    files: tuple[Path, ...],
+    platform: str,
+    shop: str,
+    profile_file: Path | None,
+    as_json: bool,
+) -> None:
+    """Orders: our CSV (one row per line) or JSON (orders with nested lines), or a platform's
+    own export (Taobao's ExportOrderList and ExportOrderDetailList given together; JD,
+    Pinduoduo, Douyin), CSV in any of their encodings or .xlsx."""
+    from data import platforms
 
+    with _rejections():
+        profile = platforms.load_profile(profile_file) if profile_file else None
+        for path in files[1:]:
+            _count_lines(path)  # a file that cannot be read is named before anything is stored
+    paths = list(files)
     _run_import(
-        file,
+        paths[0],
         as_json,
-        lambda content, name, progress: orders.import_orders(
-            ctx.store, ctx.actor, content, name, progress
+        lambda content, name, progress: platforms.import_platform_orders(
+            ctx.store, ctx.actor, paths, platform, shop.strip(), profile, progress
         ),
         "order lines",
     )
