@@ -10,13 +10,15 @@ from core.clock import from_iso, to_iso
 from core.errors import NotFound, Rejected
 from core.i18n import _
 from core.importing import parse_orders
-from core.model import CANCELLABLE, ImportReport, OrderDraft, OrderStatus, Rejection
+from core.lifecycle import cancellable
+from core.model import ImportReport, OrderDraft, OrderStatus, Rejection
 from core.review import WAIVABLE, ReviewInput, review
 from core.roles import Permission
 from core.sla import SlaPolicy, due_at
 from data import settings
 from data.catalog import CHUNK, Progress
 from data.shipments import order_shipment
+from data.status import set_order_status
 from data.store import Actor, Store, Write
 
 
@@ -156,10 +158,7 @@ def try_allocate(
 
 
 def _set_status(write: Write, order_no: str, status: OrderStatus) -> OrderStatus:
-    write.execute(
-        "UPDATE orders SET status = ?, updated_at = ? WHERE order_no = ?",
-        (status.value, write.now, order_no),
-    )
+    set_order_status(write, order_no, status)
     return status
 
 
@@ -202,7 +201,7 @@ def cancel_order(store: Store, actor: Actor, order_no: str, reason: str) -> dict
         write.require(Permission.CANCEL_ORDER)
         order = _order_row(write, order_no)
         status = OrderStatus(order["status"])
-        if status not in CANCELLABLE:
+        if not cancellable(status):
             raise Rejected(
                 _("order {order_no} is {status}; it can no longer be cancelled").format(
                     order_no=order_no, status=status.value
@@ -234,9 +233,8 @@ def cancel_order(store: Store, actor: Actor, order_no: str, reason: str) -> dict
                 )
         write.execute("UPDATE order_lines SET reserved = 0 WHERE order_no = ?", (order_no,))
         _take_off_pick_lists(write, order_no)
-        write.execute(
-            "UPDATE orders SET status = ?, cancel_reason = ?, updated_at = ? WHERE order_no = ?",
-            (OrderStatus.CANCELLED.value, reason, write.now, order_no),
+        set_order_status(
+            write, order_no, OrderStatus.CANCELLED, current=status, cancel_reason=reason
         )
         write.audit("order.cancel", order_no, before=status.value, reason=reason)
         retry_backorders(write)

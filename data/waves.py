@@ -12,7 +12,8 @@ from core.roles import Permission, may
 from core.waves import WaveLine, WaveOrder, plan_wave
 from data import settings
 from data.catalog import bin_walk_key
-from data.store import Actor, Store
+from data.status import set_list_status, set_order_status
+from data.store import Actor, Store, Write
 
 
 def release_wave(
@@ -138,24 +139,16 @@ def claim_next(store: Store, actor: Actor) -> int | None:
         if row is None:
             write.audit("picklist.claim_none", "picklists")
             return None
-        claimed = write.execute(
-            "UPDATE picklists SET status = ?, picker = ?, station = ?, claimed_at = ?"
-            " WHERE id = ? AND status = ?",
-            (
-                PickListStatus.PICKING.value,
-                actor.user,
-                actor.station,
-                write.now,
-                row["id"],
-                PickListStatus.RELEASED.value,
-            ),
-        ).rowcount
-        if claimed != 1:  # cannot happen under BEGIN IMMEDIATE; refuse rather than double-claim
-            raise Rejected(_("that list was just taken; press next again"))
-        write.execute(
-            "UPDATE orders SET status = ?, updated_at = ? WHERE picklist_id = ? AND status = ?",
-            (OrderStatus.PICKING.value, write.now, row["id"], OrderStatus.ALLOCATED.value),
+        set_list_status(
+            write,
+            row["id"],
+            PickListStatus.PICKING,
+            picklist_code(store, row["id"]),
+            picker=actor.user,
+            station=actor.station,
+            claimed_at=write.now,
         )
+        _start_orders(write, row["id"])
         write.audit("picklist.claim", picklist_code(store, row["id"]))
         return int(row["id"])
 
@@ -194,15 +187,17 @@ def reassign_picklist(
             raise Rejected(_("{picker} is not an active user who may pick").format(picker=picker))
         if row["picker"] == picker and status is PickListStatus.PICKING:
             raise Rejected(_("list {code} is already {picker}'s").format(code=code, picker=picker))
-        write.execute(
-            "UPDATE picklists SET status = ?, picker = ?, station = ?, claimed_at = ?,"
-            " confirmed_location = NULL WHERE id = ?",
-            (PickListStatus.PICKING.value, picker, user["station"], write.now, picklist_id),
+        set_list_status(
+            write,
+            picklist_id,
+            PickListStatus.PICKING,
+            code,
+            picker=picker,
+            station=user["station"],
+            claimed_at=write.now,
+            confirmed_location=None,
         )
-        write.execute(
-            "UPDATE orders SET status = ?, updated_at = ? WHERE picklist_id = ? AND status = ?",
-            (OrderStatus.PICKING.value, write.now, picklist_id, OrderStatus.ALLOCATED.value),
-        )
+        _start_orders(write, picklist_id)
         write.audit(
             "picklist.reassign",
             code,
@@ -212,6 +207,18 @@ def reassign_picklist(
             reason=reason,
         )
     return {"picklist_id": picklist_id, "code": code, "before": row["picker"], "after": picker}
+
+
+def _start_orders(write: Write, picklist_id: int) -> None:
+    """The allocated orders of a list being claimed start picking (orders taken off it or
+    already further along keep their status)."""
+    for order in write.execute(
+        "SELECT order_no, status FROM orders WHERE picklist_id = ?", (picklist_id,)
+    ).fetchall():
+        if order["status"] == OrderStatus.ALLOCATED.value:
+            set_order_status(
+                write, order["order_no"], OrderStatus.PICKING, current=OrderStatus.ALLOCATED
+            )
 
 
 def current_list(store: Store, user: str) -> int | None:
