@@ -19,6 +19,8 @@ from data import settings
 from data.catalog import CHUNK, Progress
 from data.shipments import order_shipment
 from data.status import set_order_status
+from data.stock import allocatable
+from data.stock import release_order as release_stock
 from data.store import Actor, Store, Write
 
 
@@ -140,11 +142,9 @@ def try_allocate(
     missing = skus - products.keys()
     if missing:
         products.update(_products(write, missing))
-    stock = {
-        sku: Stock(products[sku]["on_hand"], products[sku]["reserved"])
-        for sku in skus
-        if sku in products
-    }
+    # only units in bins that may be picked count: never a damaged bin's
+    pickable = allocatable(write.conn, skus & products.keys())
+    stock = {sku: Stock(pickable[sku], products[sku]["reserved"]) for sku in pickable}
     decision = allocate([(line["sku"], line["qty"]) for line in lines], stock)
     if not decision.allocated:
         return _set_status(write, order_no, OrderStatus.BACKORDERED)
@@ -207,6 +207,7 @@ def cancel_order(store: Store, actor: Actor, order_no: str, reason: str) -> dict
                     order_no=order_no, status=status.value
                 )
             )
+        release_stock(write, order_no)
         for line in write.execute(
             "SELECT id, sku, reserved, picked FROM order_lines WHERE order_no = ?", (order_no,)
         ).fetchall():

@@ -53,6 +53,7 @@ from data import carriers, printing, settings
 from data.catalog import sku_for_code
 from data.shipments import live_shipment
 from data.status import set_order_status
+from data.stock import ship_order as ship_stock
 from data.store import Actor, Store, Write
 
 
@@ -557,11 +558,11 @@ def _ship_order(write: Write, order_no: str, shipment_id: int) -> None:
         "SELECT id, sku, qty, reserved FROM order_lines WHERE order_no = ?", (order_no,)
     ).fetchall():
         write.execute(
-            "UPDATE products SET on_hand = on_hand - ?, reserved = reserved - ?,"
-            " updated_at = ? WHERE sku = ?",
-            (line["qty"], line["reserved"], write.now, line["sku"]),
+            "UPDATE products SET reserved = reserved - ?, updated_at = ? WHERE sku = ?",
+            (line["reserved"], write.now, line["sku"]),
         )
     write.execute("UPDATE order_lines SET reserved = 0 WHERE order_no = ?", (order_no,))
+    ship_stock(write, order_no)
     set_order_status(write, order_no, OrderStatus.SHIPPED, shipped_at=write.now)
     write.audit("order.shipped", order_no, shipment=shipment_id)
 

@@ -23,6 +23,7 @@ from core.roles import Permission
 from core.sla import PRIORITY_RANK
 from data.catalog import sku_for_code
 from data.status import set_list_status, set_order_status
+from data.stock import release_line
 from data.store import Actor, Store, Write
 from data.waves import picklist_code
 
@@ -335,6 +336,9 @@ def close_short(
             write.execute(
                 "UPDATE products SET reserved = reserved - ? WHERE sku = ?",
                 (share.open, order_line["sku"]),
+            )
+            release_line(
+                write, line["sku"], line["location"], line["lot"], share.open, share.order_no
             )
             detail = _("short pick: {sku} ×{n} ({reason}) at bin {bin}").format(
                 sku=line["sku"], n=share.open, reason=reason.value, bin=line["location"] or "?"

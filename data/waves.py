@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from core.clock import from_iso, to_iso
@@ -9,10 +11,12 @@ from core.errors import NotFound, Rejected
 from core.i18n import _
 from core.model import OrderStatus, PickListStatus, Priority, Role
 from core.roles import Permission, may
-from core.waves import WaveLine, WaveOrder, plan_wave
+from core.stock import Movement
+from core.waves import WaveLine, WaveOrder, plan_wave, urgency
 from data import settings
 from data.catalog import bin_walk_key
 from data.status import set_list_status, set_order_status
+from data.stock import Document, draw_for_line, rows_of, save_movements
 from data.store import Actor, Store, Write
 
 
@@ -43,17 +47,15 @@ def release_wave(
             where += " AND o.priority = ?"
             parameters.append(priority)
         rows = write.execute(
-            "SELECT o.order_no, o.due_at, o.priority, l.id AS line_id, l.sku, l.qty,"
-            " coalesce(p.location, '') AS location FROM orders o"
+            "SELECT o.order_no, o.due_at, o.priority, l.id AS line_id, l.sku, l.qty FROM orders o"
             " JOIN order_lines l ON l.order_no = o.order_no"
-            " LEFT JOIN products p ON p.sku = l.sku"
             f" WHERE {where} ORDER BY o.due_at, o.order_no, l.line_no",
             parameters,
         ).fetchall()
         orders: dict[str, WaveOrder] = {}
         for row in rows:
             order = orders.get(row["order_no"])
-            line = WaveLine(row["line_id"], row["sku"], row["qty"], row["location"])
+            line = WaveLine(row["line_id"], row["sku"], row["qty"], "")
             if order is None:
                 orders[row["order_no"]] = WaveOrder(
                     row["order_no"], from_iso(row["due_at"]), Priority(row["priority"]), (line,)
@@ -62,9 +64,11 @@ def release_wave(
                 orders[row["order_no"]] = WaveOrder(
                     order.order_no, order.due_at, order.priority, (*order.lines, line)
                 )
-        plans = plan_wave(
-            list(orders.values()), bin_walk_key(write.conn), max_orders, orders_per_list
-        )
+        walk = bin_walk_key(write.conn)
+        chosen, reservations, unfilled = _draw_bins(write, orders.values(), walk, max_orders)
+        plans = plan_wave(chosen, walk, max_orders, orders_per_list)
+        for order_no in unfilled:
+            write.audit("wave.skip", order_no, reason="no bin holds its units")
         if not plans:
             write.audit("wave.release", "wave", orders=0)
             return {"wave_id": None, "picklists": [], "orders": 0}
@@ -73,6 +77,7 @@ def release_wave(
             "INSERT INTO waves (released_at, released_by, order_count) VALUES (?,?,?)",
             (write.now, actor.user, order_count),
         ).lastrowid
+        save_movements(write, reservations, Document("wave", str(wave_id)))
         picklist_ids = []
         for plan in plans:
             picklist_id = write.execute(
@@ -90,9 +95,9 @@ def release_wave(
             picklist_ids.append(picklist_id)
             for seq, stop in enumerate(plan.lines, start=1):
                 line_id = write.execute(
-                    "INSERT INTO pick_lines (picklist_id, seq, sku, location, qty)"
-                    " VALUES (?,?,?,?,?)",
-                    (picklist_id, seq, stop.sku, stop.location, stop.qty),
+                    "INSERT INTO pick_lines (picklist_id, seq, sku, location, lot, qty)"
+                    " VALUES (?,?,?,?,?,?)",
+                    (picklist_id, seq, stop.sku, stop.location, stop.lot, stop.qty),
                 ).lastrowid
                 write.conn.executemany(
                     "INSERT INTO pick_shares (pick_line_id, order_line_id, order_no, qty)"
@@ -111,6 +116,36 @@ def release_wave(
             )
         write.audit("wave.release", f"wave {wave_id}", orders=order_count, lists=picklist_ids)
     return {"wave_id": wave_id, "picklists": picklist_ids, "orders": order_count}
+
+
+def _draw_bins(
+    write: Write, orders: Iterable[WaveOrder], walk: Any, max_orders: int
+) -> tuple[list[WaveOrder], list[Movement], list[str]]:
+    """The bins each line of the most urgent orders draws on (core's pick order; a line one bin
+    cannot fill continues at the next). Returns the orders with their lines placed in bins,
+    the reservations to save, and the orders no bins could fill (left allocated)."""
+    wanted = sorted(orders, key=urgency)[:max_orders]
+    rows = rows_of(write.conn, {line.sku for order in wanted for line in order.lines})
+    chosen, reservations, unfilled = [], [], []
+    for order in wanted:
+        before = {line.sku: list(rows[line.sku]) for line in order.lines}
+        placed: list[WaveLine] = []
+        drawn: list[Movement] = []
+        for line in order.lines:
+            movements, left = draw_for_line(write, rows, line.sku, line.qty, walk)
+            if left:
+                break
+            drawn += movements
+            placed += [
+                WaveLine(line.order_line_id, line.sku, m.reserved, m.bin, m.lot) for m in movements
+            ]
+        else:
+            chosen.append(replace(order, lines=tuple(placed)))
+            reservations += drawn
+            continue
+        rows.update(before)
+        unfilled.append(order.order_no)
+    return chosen, reservations, unfilled
 
 
 def picklist_code(store: Store, picklist_id: int) -> str:
