@@ -290,20 +290,68 @@ def draw(
     return movements, left
 
 
-def ship(rows: Mapping[Key, StockRow], picked: Iterable[tuple[Key, int]]) -> list[Movement]:
-    """Units of a shipped order leave the bins their pick lines drew on, with their reservation."""
-    movements = [
-        Movement(LedgerKind.SHIP, key[0], key[1], key[2], -qty, -qty) for key, qty in picked if qty
-    ]
-    apply(rows, movements)
+def ship(
+    rows: Mapping[Key, StockRow],
+    picked: Iterable[tuple[Key, int]],
+    reserved: Iterable[tuple[Key, int]] = (),
+) -> list[Movement]:
+    """Units of a shipped order leave the bins its pick lines drew on (``picked``), and the
+    reservations of its lines (``reserved``: everything its lines held) are given back.
+
+    The parcel has left the building, so the books follow it: where a bin holds fewer units
+    than were picked there (stock moved on the books behind the floor's back, or a line made
+    before the stock ledger), the rest leaves the SKU's other bins with the most free units,
+    never a unit another line has reserved; refused only when the SKU has no such units."""
+    after = dict(rows)
+    movements: list[Movement] = []
+    releasing = dict(reserved)
+
+    def record(movement: Movement) -> None:
+        nonlocal after
+        after = apply(after, [movement])
+        movements.append(movement)
+
+    for key, qty in picked:
+        if qty <= 0:
+            continue
+        row = after.get(key) or StockRow(*key)
+        take = min(qty, row.on_hand)
+        give_back = min(releasing.pop(key, qty), row.reserved)
+        if take or give_back:
+            # what stays reserved must stay within what stays on hand
+            give_back = max(give_back, row.reserved - (row.on_hand - take))
+            record(Movement(LedgerKind.SHIP, *key, -take, -give_back, row.expiry))
+        left = qty - take
+        for other in sorted(
+            (r for r in after.values() if r.sku == key[0] and r.key != key and r.free > 0),
+            key=lambda r: (-r.free, r.bin, r.lot),
+        ):
+            if left == 0:
+                break
+            part = min(left, other.free)
+            record(Movement(LedgerKind.SHIP, *other.key, -part, 0, other.expiry))
+            left -= part
+        if left:
+            raise StockRefused(
+                _("{sku}: {n} shipped units are not on hand in any bin").format(sku=key[0], n=left)
+            )
+    for key, qty in releasing.items():
+        held = after.get(key)
+        if held is not None and min(qty, held.reserved):
+            record(Movement(LedgerKind.SHIP, *key, 0, -min(qty, held.reserved), held.expiry))
     return movements
 
 
-def release(picked: Iterable[tuple[Key, int]]) -> list[Movement]:
-    """Reservations of pick lines given back (a short pick, a cancelled order)."""
-    return [
-        Movement(LedgerKind.PICK, key[0], key[1], key[2], 0, -qty) for key, qty in picked if qty
-    ]
+def release(rows: Mapping[Key, StockRow], promised: Iterable[tuple[Key, int]]) -> list[Movement]:
+    """Reservations of pick lines given back (a short pick, a cancelled order); never more
+    than a row holds reserved."""
+    movements = []
+    for key, qty in promised:
+        row = rows.get(key)
+        give_back = min(qty, row.reserved) if row else 0
+        if give_back:
+            movements.append(Movement(LedgerKind.PICK, *key, 0, -give_back))
+    return movements
 
 
 # -- the invariant ---------------------------------------------------------------------------

@@ -186,33 +186,31 @@ def order_picks(write: Write, order_no: str, picked_only: bool) -> list[tuple[Ke
     ]
 
 
+def _rows_by_key(write: Write, skus: Iterable[str]) -> dict[Key, StockRow]:
+    return {row.key: row for rows in rows_of(write.conn, skus).values() for row in rows}
+
+
 def ship_order(write: Write, order_no: str) -> None:
     """An order's picked units leave their bins (ship entries) with their reservations."""
     picks = order_picks(write, order_no, picked_only=True)
     reserved = order_picks(write, order_no, picked_only=False)
-    rows = {
-        row.key: row
-        for rows in rows_of(write.conn, {key[0] for key, _n in reserved}).values()
-        for row in rows
-    }
-    picked = dict(picks)
-    movements = rules.ship(rows, picks)
-    # units on its lines that were never picked (cannot happen for a complete order) are released
-    movements += rules.release(
-        (key, n - picked.get(key, 0)) for key, n in reserved if n > picked.get(key, 0)
-    )
-    save_movements(write, movements, Document("order", order_no))
+    rows = _rows_by_key(write, {key[0] for key, _n in reserved})
+    save_movements(write, rules.ship(rows, picks, reserved), Document("order", order_no))
 
 
 def release_order(write: Write, order_no: str) -> None:
     """Reservations of a cancelled order's pick lines given back to their bins."""
-    movements = rules.release(order_picks(write, order_no, picked_only=False))
-    save_movements(write, movements, Document("order", order_no))
+    promised = order_picks(write, order_no, picked_only=False)
+    rows = _rows_by_key(write, {key[0] for key, _n in promised})
+    save_movements(write, rules.release(rows, promised), Document("order", order_no))
 
 
 def release_line(write: Write, sku: str, bin_code: str, lot: str, qty: int, order_no: str) -> None:
     """Units a short pick leaves unpicked are no longer reserved in the bin."""
-    save_movements(write, rules.release([((sku, bin_code, lot), qty)]), Document("order", order_no))
+    rows = _rows_by_key(write, [sku])
+    save_movements(
+        write, rules.release(rows, [((sku, bin_code, lot), qty)]), Document("order", order_no)
+    )
 
 
 def move_stock(

@@ -22,6 +22,7 @@ from core.stock import (
     draw,
     move,
     opening,
+    release,
     set_on_hand,
     ship,
 )
@@ -104,11 +105,39 @@ def test_negative_stock_and_over_reservation_are_refused() -> None:
         apply(rows, [Movement(LedgerKind.ADJUSTMENT, "SKU-A", "A-1", qty=-2)])  # 1 reserved
     with pytest.raises(StockRefused):
         apply(rows, [Movement(LedgerKind.PICK, "SKU-A", "A-1", reserved=2)])
-    with pytest.raises(StockRefused):
-        ship(rows, [(("SKU-A", "A-1", ""), 2)])
     assert opening("SKU-A", "A-1", 0) == []
+    assert [m.reserved for m in release(rows, [(("SKU-A", "A-1", ""), 4)])] == [-1]
     with pytest.raises(StockRefused):
         set_on_hand(row("A-1", 5, reserved=3), 2)
+
+
+def test_shipping_takes_units_from_the_line_bins_with_their_reservation() -> None:
+    key = ("SKU-A", "A-1", "")
+    rows = {r.key: r for r in [row("A-1", 5, reserved=3), row("R-1", 4, BinKind.RESERVE)]}
+    movements = ship(rows, [(key, 2)], [(key, 3)])  # one unit of the line was short
+    assert [(m.kind, m.bin, m.qty, m.reserved) for m in movements] == [
+        (LedgerKind.SHIP, "A-1", -2, -3)
+    ]
+    assert apply(rows, movements)[key] == row("A-1", 3)
+
+
+def test_units_shipped_from_a_bin_the_books_say_is_short_leave_other_free_units() -> None:
+    key = ("SKU-A", "A-1", "")
+    rows = {
+        r.key: r
+        for r in [
+            row("A-1", 1, reserved=1),
+            row("R-1", 4, BinKind.RESERVE, reserved=3),
+            row("B-1", 2),
+        ]
+    }
+    movements = ship(rows, [(key, 3)], [(key, 3)])
+    assert [(m.bin, m.qty, m.reserved) for m in movements] == [
+        ("A-1", -1, -1),
+        ("B-1", -2, 0),  # the most free units; R-1's reserved units are another line's
+    ]
+    with pytest.raises(StockRefused):
+        ship(rows, [(key, 5)], [(key, 5)])
 
 
 def test_moves_take_only_free_units_and_keep_allocations_pickable() -> None:

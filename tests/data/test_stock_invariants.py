@@ -141,6 +141,21 @@ def check_invariants(store: Store) -> None:
     # The stock ledger invariant `stock check` reports: rows equal their ledger, nothing
     # negative, reservations within what pickable bins hold.
     assert stock_check(store) == []
+    # Each bin's reservation is exactly what the pick lines of orders still to ship hold there.
+    promised = {
+        (row["sku"], row["location"], row["lot"]): row["n"]
+        for row in store.query(
+            "SELECT l.sku, l.location, l.lot, sum(s.qty) AS n FROM pick_shares s"
+            " JOIN pick_lines l ON l.id = s.pick_line_id JOIN orders o ON o.order_no = s.order_no"
+            " WHERE o.status NOT IN ('shipped', 'cancelled') GROUP BY l.sku, l.location, l.lot"
+            " HAVING n > 0"
+        )
+    }
+    held = {
+        (row["sku"], row["bin"], row["lot"]): row["reserved"]
+        for row in store.query("SELECT sku, bin, lot, reserved FROM stock WHERE reserved > 0")
+    }
+    assert held == promised
 
 
 class FloorMachine(RuleBasedStateMachine):
