@@ -217,20 +217,15 @@ def cancel_order(store: Store, actor: Actor, order_no: str, reason: str) -> dict
                     (line["reserved"], line["sku"]),
                 )
             if line["picked"]:
-                location = write.execute(
-                    "SELECT location FROM products WHERE sku = ?", (line["sku"],)
-                ).fetchone()
-                write.execute(
+                write.conn.executemany(
                     "INSERT INTO putaway_tasks (created_at, order_no, sku, qty, location, reason)"
                     " VALUES (?,?,?,?,?,?)",
-                    (
-                        write.now,
-                        order_no,
-                        line["sku"],
-                        line["picked"],
-                        location["location"] if location else "",
-                        "cancelled",
-                    ),
+                    [
+                        (write.now, order_no, line["sku"], qty, location, "cancelled")
+                        for location, qty in _picked_from(
+                            write, line["id"], line["sku"], line["picked"]
+                        )
+                    ],
                 )
         write.execute("UPDATE order_lines SET reserved = 0 WHERE order_no = ?", (order_no,))
         _take_off_pick_lists(write, order_no)
@@ -240,6 +235,25 @@ def cancel_order(store: Store, actor: Actor, order_no: str, reason: str) -> dict
         write.audit("order.cancel", order_no, before=status.value, reason=reason)
         retry_backorders(write)
     return show_order(store, order_no)
+
+
+def _picked_from(write: Write, line_id: int, sku: str, picked: int) -> list[tuple[str, int]]:
+    """The bins an order line's picked units came from (where they go back), by its pick
+    lines; units no pick line accounts for go to the SKU's home bin."""
+    bins = [
+        (row["location"], row["n"])
+        for row in write.execute(
+            "SELECT l.location, sum(s.picked) AS n FROM pick_shares s"
+            " JOIN pick_lines l ON l.id = s.pick_line_id WHERE s.order_line_id = ? AND s.picked > 0"
+            " GROUP BY l.location ORDER BY min(l.seq)",
+            (line_id,),
+        )
+    ]
+    rest = picked - sum(n for _bin, n in bins)
+    if rest > 0:
+        home = write.execute("SELECT location FROM products WHERE sku = ?", (sku,)).fetchone()
+        bins.append((home["location"] if home else "", rest))
+    return bins
 
 
 def _take_off_pick_lists(write: Write, order_no: str) -> None:

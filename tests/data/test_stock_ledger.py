@@ -113,6 +113,12 @@ def test_a_line_one_bin_cannot_fill_draws_on_the_next(store: Store) -> None:
         outcome = floor.pick_scan(OPERATOR, view.picklist_id, ean13(2), "wedge")
         assert outcome.accepted, outcome.message
     assert status_of(store, "O-1") == "picked"
+    # cancelled after picking: the units go back to the bins they came from
+    orders.cancel_order(store, ADMIN, "O-1", "customer asked")
+    tasks = store.query("SELECT location, qty FROM putaway_tasks WHERE order_no = 'O-1'")
+    assert sorted((t["location"], t["qty"]) for t in tasks) == [("A-05", 1), ("R-01", 2)]
+    assert _bins(store, "SKU-B") == {"A-05": (1, 0), "R-01": (3, 0)}
+    assert stock_check(store) == []
 
 
 def test_short_picks_and_cancellations_give_reservations_back(store: Store) -> None:
