@@ -128,3 +128,30 @@ def test_bin_kind(wareterm: Run, write_file: Write) -> None:
     bins = json.loads(wareterm("stock", "bins", "SKU-B", "--json").stdout)
     assert bins[0]["kind"] == "damaged"
     assert wareterm("stock", "bin-kind", "A-02", "attic").exit_code == 2
+
+
+def test_control_characters_never_reach_the_terminal(
+    wareterm: Run, write_file: Write, db_path: Path
+) -> None:
+    _stocked(wareterm, write_file)
+    moved = wareterm(
+        "stock",
+        "move",
+        "SKU-A",
+        "--from",
+        "A-01",
+        "--to",
+        "R\x1b[2J-01",
+        "--qty",
+        "1",
+        "--reason",
+        "x",
+    )
+    assert moved.exit_code == 0 and "\x1b" not in moved.stdout
+    conn = sqlite3.connect(db_path)
+    conn.execute("UPDATE stock SET on_hand = 9 WHERE bin LIKE 'R%'")
+    conn.commit()
+    conn.close()
+    checked = wareterm("stock", "check")
+    assert checked.exit_code == 1 and "\x1b" not in checked.stderr
+    assert "\x1b" not in wareterm("stock", "bins").stdout

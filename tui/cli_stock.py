@@ -7,6 +7,7 @@ import sys
 import click
 
 from core.i18n import _
+from core.labels import neutralise
 
 
 def register(main: click.Group) -> None:
@@ -32,7 +33,9 @@ def register(main: click.Group) -> None:
             for problem in problems:
                 click.echo(
                     _("{subject}: {detail} ({code})").format(
-                        subject=problem.subject, detail=problem.detail, code=problem.code
+                        subject=neutralise(problem.subject),
+                        detail=neutralise(problem.detail),
+                        code=problem.code,
                     ),
                     err=True,
                 )
@@ -115,9 +118,9 @@ def register(main: click.Group) -> None:
         click.echo(
             _("moved {qty} × {sku} from {source} to {target} (move {move})").format(
                 qty=moved["qty"],
-                sku=moved["sku"],
-                source=moved["from"] or "—",
-                target=moved["to"],
+                sku=neutralise(moved["sku"]),
+                source=neutralise(moved["from"]) or "—",
+                target=neutralise(moved["to"]),
                 move=moved["move"],
             )
         )
@@ -137,6 +140,6 @@ def register(main: click.Group) -> None:
         changed = set_bin_kind(ctx.store, ctx.actor, bin_code, kind)
         click.echo(
             _("bin {bin}: {before} → {kind}").format(
-                bin=changed["bin"], before=changed["before"], kind=changed["kind"]
+                bin=neutralise(changed["bin"]), before=changed["before"], kind=changed["kind"]
             )
         )
