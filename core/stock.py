@@ -129,6 +129,21 @@ def apply(rows: Mapping[Key, StockRow], movements: Iterable[Movement]) -> dict[K
     return after
 
 
+def bin_code(text: str) -> str:
+    """A bin code as typed, upper-cased and trimmed; refused when empty, too long, or holding
+    spaces or control characters (a bin code is printed on a label and scanned back)."""
+    code = text.strip().upper()
+    if not code:
+        raise StockRefused(_("name the bin"))
+    if len(code) > 40 or not code.isprintable() or any(ch.isspace() for ch in code):
+        raise StockRefused(
+            _("{code!r} is not a bin code: letters, digits and dashes, as on its label").format(
+                code=code
+            )
+        )
+    return code
+
+
 def allocatable_on_hand(rows: Iterable[StockRow]) -> int:
     """Units of a SKU that orders may be allocated from (never a damaged bin's)."""
     return sum(row.on_hand for row in rows if row.kind in ALLOCATABLE)

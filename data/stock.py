@@ -227,9 +227,7 @@ def move_stock(
     reason = " ".join(reason.split())
     if not reason:
         raise Rejected(_("say why the stock moves (--reason)"))
-    from_bin, to_bin = from_bin.strip().upper(), to_bin.strip().upper()
-    if not to_bin:
-        raise Rejected(_("name the bin the stock moves to"))
+    from_bin, to_bin = from_bin.strip().upper(), rules.bin_code(to_bin)
     with store.write(actor) as write:
         write.require(Permission.MOVE_STOCK)
         product = write.execute("SELECT reserved FROM products WHERE sku = ?", (sku,)).fetchone()
@@ -257,7 +255,7 @@ def move_stock(
 def set_bin_kind(store: Store, actor: Actor, code: str, kind: str) -> dict[str, Any]:
     """Say what a bin is for (pick face, reserve, receiving, returns, damaged); refused when
     its stock is promised to orders and the new kind may not be picked from."""
-    code = code.strip().upper()
+    code = rules.bin_code(code)
     try:
         wanted = BinKind(kind.strip().lower())
     except ValueError:
@@ -266,8 +264,6 @@ def set_bin_kind(store: Store, actor: Actor, code: str, kind: str) -> dict[str, 
                 kind=kind, known=", ".join(k.value for k in BinKind)
             )
         ) from None
-    if not code:
-        raise Rejected(_("name the bin"))
     with store.write(actor) as write:
         write.require(Permission.MOVE_STOCK)
         skus = [

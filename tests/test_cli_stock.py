@@ -134,7 +134,7 @@ def test_control_characters_never_reach_the_terminal(
     wareterm: Run, write_file: Write, db_path: Path
 ) -> None:
     _stocked(wareterm, write_file)
-    moved = wareterm(
+    refused = wareterm(
         "stock",
         "move",
         "SKU-A",
@@ -147,9 +147,12 @@ def test_control_characters_never_reach_the_terminal(
         "--reason",
         "x",
     )
-    assert moved.exit_code == 0 and "\x1b" not in moved.stdout
+    assert refused.exit_code == 1 and "not a bin code" in refused.stderr
+    assert "\x1b" not in refused.stderr
+    assert wareterm("stock", "bin-kind", "A 01", "reserve").exit_code == 1
+    # a bin written behind the floor's back is still drawn as plain text
     conn = sqlite3.connect(db_path)
-    conn.execute("UPDATE stock SET on_hand = 9 WHERE bin LIKE 'R%'")
+    conn.execute("UPDATE stock SET bin = 'A\x1b[2J-01', on_hand = 9 WHERE sku = 'SKU-A'")
     conn.commit()
     conn.close()
     checked = wareterm("stock", "check")
