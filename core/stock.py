@@ -387,6 +387,8 @@ class SkuTotals:
 
     on_hand: int
     reserved: int
+    #: units in bins orders may not be allocated from (kept with the product for allocation)
+    unpickable: int = 0
 
 
 def check(
@@ -467,6 +469,17 @@ def check(
                     _("the product says {on_hand} on hand, its bins hold {held}").format(
                         on_hand=totals.on_hand, held=held.get(sku, 0)
                     ),
+                )
+            )
+        unpickable = held.get(sku, 0) - allocatable.get(sku, 0)
+        if totals.unpickable != unpickable:
+            problems.append(
+                StockProblem(
+                    "product_unpickable",
+                    sku,
+                    _(
+                        "the product says {n} units are in bins not picked from; they hold {held}"
+                    ).format(n=totals.unpickable, held=unpickable),
                 )
             )
         if totals.reserved > allocatable.get(sku, 0):

@@ -19,7 +19,6 @@ from data import settings
 from data.catalog import CHUNK, Progress
 from data.shipments import order_shipment
 from data.status import set_order_status
-from data.stock import allocatable
 from data.stock import release_order as release_stock
 from data.store import Actor, Store, Write
 
@@ -84,7 +83,9 @@ def _store_order(write: Write, draft: OrderDraft, policy: SlaPolicy, report: Imp
             for number, line in enumerate(draft.lines, start=1)
         ],
     )
-    status = review_and_allocate(write, draft.order_no, ReviewInput.of(draft), waived=())
+    status = review_and_allocate(
+        write, draft.order_no, ReviewInput.of(draft), waived=(), current=OrderStatus.RECEIVED
+    )
     write.audit("order.import", draft.order_no, status=status.value, lines=len(draft.lines))
     report.stored.append(draft.order_no)
     if status is OrderStatus.ON_HOLD:
@@ -98,9 +99,14 @@ def _sku_known(write: Write) -> Any:
 
 
 def review_and_allocate(
-    write: Write, order_no: str, order: ReviewInput, waived: tuple[str, ...]
+    write: Write,
+    order_no: str,
+    order: ReviewInput,
+    waived: tuple[str, ...],
+    current: OrderStatus | None = None,
 ) -> OrderStatus:
-    """Review an order; hold it with its problems, or reserve its stock (or backorder it)."""
+    """Review an order; hold it with its problems, or reserve its stock (or backorder it).
+    ``current``: the order's status as the caller read it in this transaction."""
     products = _products(write, order.skus)
     problems = review(order, products.__contains__, waived)
     write.execute("DELETE FROM order_problems WHERE order_no = ?", (order_no,))
@@ -109,8 +115,8 @@ def review_and_allocate(
             "INSERT INTO order_problems (order_no, code, detail) VALUES (?,?,?)",
             [(order_no, problem.code, problem.detail) for problem in problems],
         )
-        return _set_status(write, order_no, OrderStatus.ON_HOLD)
-    return try_allocate(write, order_no, products)
+        return _set_status(write, order_no, OrderStatus.ON_HOLD, current)
+    return try_allocate(write, order_no, products, current)
 
 
 def _products(write: Write, skus: Iterable[str]) -> dict[str, Any]:
@@ -121,7 +127,7 @@ def _products(write: Write, skus: Iterable[str]) -> dict[str, Any]:
     return {
         row["sku"]: row
         for row in write.execute(
-            "SELECT sku, on_hand, reserved, safety_stock FROM products"
+            "SELECT sku, on_hand, reserved, unpickable, safety_stock FROM products"
             f" WHERE sku IN ({','.join('?' * len(wanted))})",
             wanted,
         )
@@ -129,7 +135,10 @@ def _products(write: Write, skus: Iterable[str]) -> dict[str, Any]:
 
 
 def try_allocate(
-    write: Write, order_no: str, products: dict[str, Any] | None = None
+    write: Write,
+    order_no: str,
+    products: dict[str, Any] | None = None,
+    current: OrderStatus | None = None,
 ) -> OrderStatus:
     """Reserve all lines of an order now, or mark it backordered. Runs inside the caller's
     ``BEGIN IMMEDIATE`` transaction, so nothing else reserves between the check and the update.
@@ -143,22 +152,29 @@ def try_allocate(
     if missing:
         products.update(_products(write, missing))
     # only units in bins that may be picked count: never a damaged bin's
-    pickable = allocatable(write.conn, skus & products.keys())
-    stock = {sku: Stock(pickable[sku], products[sku]["reserved"]) for sku in pickable}
+    stock = {
+        sku: Stock(
+            products[sku]["on_hand"] - products[sku]["unpickable"], products[sku]["reserved"]
+        )
+        for sku in skus
+        if sku in products
+    }
     decision = allocate([(line["sku"], line["qty"]) for line in lines], stock)
     if not decision.allocated:
-        return _set_status(write, order_no, OrderStatus.BACKORDERED)
+        return _set_status(write, order_no, OrderStatus.BACKORDERED, current)
     for sku, qty in decision.reserve.items():
         write.execute("UPDATE products SET reserved = reserved + ? WHERE sku = ?", (qty, sku))
         after = stock[sku]
         if after.on_hand - after.reserved - qty < products[sku]["safety_stock"] <= after.available:
             write.audit("stock.low", sku, available=after.available - qty)
     write.execute("UPDATE order_lines SET reserved = qty WHERE order_no = ?", (order_no,))
-    return _set_status(write, order_no, OrderStatus.ALLOCATED)
+    return _set_status(write, order_no, OrderStatus.ALLOCATED, current)
 
 
-def _set_status(write: Write, order_no: str, status: OrderStatus) -> OrderStatus:
-    set_order_status(write, order_no, status)
+def _set_status(
+    write: Write, order_no: str, status: OrderStatus, current: OrderStatus | None
+) -> OrderStatus:
+    set_order_status(write, order_no, status, current=current)
     return status
 
 
@@ -169,7 +185,8 @@ def retry_backorders(write: Write) -> list[str]:
         "SELECT order_no FROM orders WHERE status = ? ORDER BY due_at, order_no",
         (OrderStatus.BACKORDERED.value,),
     ).fetchall():
-        if try_allocate(write, row["order_no"]) is OrderStatus.ALLOCATED:
+        allocated_now = try_allocate(write, row["order_no"], current=OrderStatus.BACKORDERED)
+        if allocated_now is OrderStatus.ALLOCATED:
             write.audit("order.allocate", row["order_no"], after="backordered")
             allocated.append(row["order_no"])
     return allocated
@@ -313,7 +330,9 @@ def release_order(store: Store, actor: Actor, order_no: str, note: str = "") -> 
         write.execute(
             "UPDATE orders SET waived = ? WHERE order_no = ?", (" ".join(waived), order_no)
         )
-        status = review_and_allocate(write, order_no, review_input, waived)
+        status = review_and_allocate(
+            write, order_no, review_input, waived, current=OrderStatus.ON_HOLD
+        )
         detail: dict[str, Any] = {"waived": list(waived), "status": status.value}
         if note:
             detail["note"] = note

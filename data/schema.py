@@ -358,7 +358,8 @@ MIGRATIONS: list[str] = [
     END;
     """,
     # 7: stock per SKU x bin x lot and the stock ledger. Bins get a kind, products a lot-tracked
-    # flag and a do-not-ship window before expiry, pick lines the lot they draw on. Each
+    # flag, a do-not-ship window before expiry and the units they hold in bins orders may not
+    # be allocated from (damaged, receiving, returns), pick lines the lot they draw on. Each
     # product's bin and on-hand become one stock row with an opening ledger entry; units on
     # pick lines of orders still to ship are reserved in that row.
     """
@@ -366,6 +367,8 @@ MIGRATIONS: list[str] = [
         CHECK (kind IN ('pick_face', 'reserve', 'receiving', 'returns', 'damaged'));
     ALTER TABLE products ADD COLUMN lot_tracked INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE products ADD COLUMN shelf_days INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE products ADD COLUMN unpickable INTEGER NOT NULL DEFAULT 0
+        CHECK (unpickable >= 0 AND unpickable <= on_hand);
     ALTER TABLE pick_lines ADD COLUMN lot TEXT NOT NULL DEFAULT '';
     CREATE TABLE stock (
         sku TEXT NOT NULL REFERENCES products (sku),

@@ -63,11 +63,6 @@ def rows_of(conn: sqlite3.Connection, skus: Iterable[str]) -> dict[str, list[Sto
     return found
 
 
-def allocatable(conn: sqlite3.Connection, skus: Iterable[str]) -> dict[str, int]:
-    """Units of each SKU in bins orders may be allocated from (never damaged bins)."""
-    return {sku: rules.allocatable_on_hand(rows) for sku, rows in rows_of(conn, skus).items()}
-
-
 def bin_kind(conn: sqlite3.Connection, code: str) -> BinKind:
     """The kind of a bin (a bin never described is a pick face)."""
     row = conn.execute("SELECT kind FROM locations WHERE code = ?", (code,)).fetchone()
@@ -90,6 +85,10 @@ def save_movements(write: Write, movements: Sequence[Movement], document: Docume
         ).fetchone()
         if record is not None:
             before[(sku, bin_code, lot)] = _row(record)
+    for sku, bin_code, lot in keys - before.keys():
+        before[(sku, bin_code, lot)] = StockRow(
+            sku, bin_code, lot, kind=bin_kind(write.conn, bin_code)
+        )
     after = rules.apply(before, movements)
     for key in keys:
         row = after[key]
@@ -122,14 +121,18 @@ def save_movements(write: Write, movements: Sequence[Movement], document: Docume
             for m in entries
         ],
     )
-    totals: dict[str, int] = {}
+    totals: dict[str, list[int]] = {}
     for m in entries:
-        totals[m.sku] = totals.get(m.sku, 0) + m.qty
-    for sku, qty in totals.items():
-        if qty:
+        total = totals.setdefault(m.sku, [0, 0])
+        total[0] += m.qty
+        if after[m.key].kind not in rules.ALLOCATABLE:
+            total[1] += m.qty
+    for sku, (qty, unpickable) in totals.items():
+        if qty or unpickable:
             write.execute(
-                "UPDATE products SET on_hand = on_hand + ?, updated_at = ? WHERE sku = ?",
-                (qty, write.now, sku),
+                "UPDATE products SET on_hand = on_hand + ?, unpickable = unpickable + ?,"
+                " updated_at = ? WHERE sku = ?",
+                (qty, unpickable, write.now, sku),
             )
 
 
@@ -284,6 +287,14 @@ def set_bin_kind(store: Store, actor: Actor, code: str, kind: str) -> dict[str, 
             " ON CONFLICT (code) DO UPDATE SET kind = excluded.kind",
             (code, wanted.value),
         )
+        # the products' units in bins not picked from follow the bin's new kind
+        for sku in skus:
+            unpickable = sum(
+                row.on_hand
+                for row in sku_rows(write.conn, sku)
+                if row.kind not in rules.ALLOCATABLE
+            )
+            write.execute("UPDATE products SET unpickable = ? WHERE sku = ?", (unpickable, sku))
         write.audit("bin.kind", code, before=before.value, after=wanted.value)
     return {"bin": code, "kind": wanted.value, "before": before.value}
 
@@ -302,8 +313,8 @@ def check_stock(conn: sqlite3.Connection) -> list[StockProblem]:
         )
     }
     products = {
-        r[0]: SkuTotals(r[1], r[2])
-        for r in conn.execute("SELECT sku, on_hand, reserved FROM products")
+        r[0]: SkuTotals(r[1], r[2], r[3])
+        for r in conn.execute("SELECT sku, on_hand, reserved, unpickable FROM products")
     }
     return rules.check(rows, ledger, products)
 

@@ -161,7 +161,7 @@ def test_moves_take_only_free_units_and_keep_allocations_pickable() -> None:
 def test_check_says_what_is_wrong() -> None:
     good = [row("A-1", 5, reserved=2), row("D-1", 1, BinKind.DAMAGED)]
     ledger = {("SKU-A", "A-1", ""): 5, ("SKU-A", "D-1", ""): 1}
-    assert check(good, ledger, {"SKU-A": SkuTotals(6, 2)}) == []
+    assert check(good, ledger, {"SKU-A": SkuTotals(6, 2, unpickable=1)}) == []
     problems = check(
         [row("A-1", 5, reserved=2), row("D-1", 1, BinKind.DAMAGED, reserved=1)],
         {("SKU-A", "A-1", ""): 4, ("SKU-A", "X-9", ""): 3},
@@ -172,6 +172,7 @@ def test_check_says_what_is_wrong() -> None:
         "reserved_in_unpickable_bin",
         "ledger_without_stock",
         "product_total",
+        "product_unpickable",
         "over_allocated",
     }
     assert any("A-1" in p.subject and "4" in p.detail for p in problems)
