@@ -47,6 +47,9 @@ SETTINGS = {
         Setting("sender.name", "Warehouse", "text", "sender name on outbound labels"),
         Setting("sender.phone", "", "text", "sender phone on outbound labels"),
         Setting("sender.address", "", "text", "sender address on outbound labels"),
+        Setting("label.privacy", "true", "bool", "mask the recipient's phone and name on labels"),
+        Setting("sender.city", "", "text", "sender city for carrier waybill APIs (杭州市)"),
+        Setting("sender.district", "", "text", "sender district for carrier waybill APIs (余杭区)"),
         Setting("warehouse.province", "浙江", "province", "province parcels leave from (zones)"),
         Setting(
             "carrier.remote_provinces",

@@ -7,7 +7,7 @@ import sys
 import click
 
 from core.i18n import _
-from core.labels import neutralise
+from tui.cli_output import cell, echo
 
 
 def register(main: click.Group) -> None:
@@ -31,17 +31,17 @@ def register(main: click.Group) -> None:
             _emit_json({"ok": not problems, "problems": [p.__dict__ for p in problems]})
         elif problems:
             for problem in problems:
-                click.echo(
+                echo(
                     _("{subject}: {detail} ({code})").format(
-                        subject=neutralise(problem.subject),
-                        detail=neutralise(problem.detail),
+                        subject=cell(problem.subject),
+                        detail=cell(problem.detail),
                         code=problem.code,
                     ),
                     err=True,
                 )
-            click.echo(_("stock check: {n} problems found").format(n=len(problems)), err=True)
+            echo(_("stock check: {n} problems found").format(n=len(problems)), err=True)
         else:
-            click.echo(_("stock check: every bin agrees with its ledger"))
+            echo(_("stock check: every bin agrees with its ledger"))
         if problems:
             sys.exit(1)
 
@@ -115,12 +115,12 @@ def register(main: click.Group) -> None:
         if as_json:
             _emit_json(moved)
             return
-        click.echo(
+        echo(
             _("moved {qty} × {sku} from {source} to {target} (move {move})").format(
                 qty=moved["qty"],
-                sku=neutralise(moved["sku"]),
-                source=neutralise(moved["from"]) or "—",
-                target=neutralise(moved["to"]),
+                sku=cell(moved["sku"]),
+                source=cell(moved["from"]) or "—",
+                target=cell(moved["to"]),
                 move=moved["move"],
             )
         )
@@ -138,8 +138,8 @@ def register(main: click.Group) -> None:
         from data.stock import set_bin_kind
 
         changed = set_bin_kind(ctx.store, ctx.actor, bin_code, kind)
-        click.echo(
+        echo(
             _("bin {bin}: {before} → {kind}").format(
-                bin=neutralise(changed["bin"]), before=changed["before"], kind=changed["kind"]
+                bin=cell(changed["bin"]), before=changed["before"], kind=changed["kind"]
             )
         )
