@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from core.i18n import _
+from core.i18n import N_, _
 
 PRIORITIES = ("rush", "standard", "deferred")
 
@@ -25,16 +25,17 @@ def _shell() -> Any:
     return cli
 
 
-@click.group("carriers")
+@click.group("carriers", help=N_("Carriers, the rules that choose one, and waybill number pools."))
 def carriers_group() -> None:
-    """Carriers, the rules that choose one, and waybill number pools."""
+    pass
 
 
-@carriers_group.command("list")
+@carriers_group.command(
+    "list", help=N_("Carriers with their services, speeds, coverage, tracking and claims.")
+)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def carriers_list(ctx: Any, as_json: bool) -> None:
-    """Carriers with their services, speeds, coverage, tracking and claims."""
     from data import carriers
 
     cli = _shell()
@@ -66,13 +67,14 @@ def _days(speed: float) -> str:
     return days(speed)
 
 
-@carriers_group.command("set")
+@carriers_group.command(
+    "set", help=N_("Turn a carrier on (--active) or off (--inactive) for the rules.")
+)
 @click.argument("code")
-@click.option("--active/--inactive", "active", default=None, help="Use the carrier or not.")
+@click.option("--active/--inactive", "active", default=None, help=N_("Use the carrier or not."))
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def carriers_set(ctx: Any, code: str, active: bool | None, as_json: bool) -> None:
-    """Turn a carrier on (--active) or off (--inactive) for the rules."""
     from core.carriers import carrier_to_spec
     from data import carriers
 
@@ -88,12 +90,14 @@ def carriers_set(ctx: Any, code: str, active: bool | None, as_json: bool) -> Non
         click.echo(text.format(code=carrier.code))
 
 
-@carriers_group.command("import")
+@carriers_group.command(
+    "import",
+    help=N_("Add or replace carriers from a JSON file (see README: Carriers and waybill numbers)."),
+)
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def carriers_import(ctx: Any, file: Path, as_json: bool) -> None:
-    """Add or replace carriers from a JSON file (see README: Carriers and waybill numbers)."""
     from data import carriers
 
     cli = _shell()
@@ -109,9 +113,12 @@ def carriers_import(ctx: Any, file: Path, as_json: bool) -> None:
     )
 
 
-@carriers_group.command("choose")
-@click.option("--province", default="", help="Destination province (浙江, 浙江省, Zhejiang).")
-@click.option("--country", default="CN", show_default=True, help="Destination country.")
+@carriers_group.command(
+    "choose",
+    help=N_("What the rules pick for a parcel, and why (or whether an override is allowed)."),
+)
+@click.option("--province", default="", help=N_("Destination province (浙江, 浙江省, Zhejiang)."))
+@click.option("--country", default="CN", show_default=True, help=N_("Destination country."))
 @click.option("--priority", type=click.Choice(PRIORITIES), default="standard", show_default=True)
 @click.option(
     "--weight",
@@ -119,10 +126,10 @@ def carriers_import(ctx: Any, file: Path, as_json: bool) -> None:
     type=click.IntRange(min=0),
     default=1000,
     show_default=True,
-    help="Parcel weight in grams.",
+    help=N_("Parcel weight in grams."),
 )
-@click.option("--carrier", help="Check a packer's override: this carrier …")
-@click.option("--service", help="… and this service (default: its cheapest for the zone).")
+@click.option("--carrier", help=N_("Check a packer's override: this carrier …"))
+@click.option("--service", help=N_("… and this service (default: its cheapest for the zone)."))
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def carriers_choose(
@@ -135,7 +142,6 @@ def carriers_choose(
     service: str | None,
     as_json: bool,
 ) -> None:
-    """What the rules pick for a parcel, and why (or whether an override is allowed)."""
     from core.carriers import Destination, check_override, choose_carrier
     from data import carriers
 
@@ -163,12 +169,15 @@ def carriers_choose(
 # -- pools ---------------------------------------------------------------------------------------
 
 
-@carriers_group.group("pool")
+@carriers_group.group("pool", help=N_("Waybill numbers handed out by the carriers in advance."))
 def pool_group() -> None:
-    """Waybill numbers handed out by the carriers in advance."""
+    pass
 
 
-@pool_group.command("add")
+@pool_group.command(
+    "add",
+    help=N_("Add numbers to CARRIER's pool: from FILE (one per line, # comments) or --range."),
+)
 @click.argument("carrier")
 @click.argument("file", required=False, type=click.Path(path_type=Path))
 @click.option(
@@ -176,9 +185,9 @@ def pool_group() -> None:
     "bounds",
     nargs=2,
     metavar="START END",
-    help="Add every number from START to END (SF1000000001 SF1000000500).",
+    help=N_("Add every number from START to END (SF1000000001 SF1000000500)."),
 )
-@click.option("--prefix", default="", help="Put this before each number of --range.")
+@click.option("--prefix", default="", help=N_("Put this before each number of --range."))
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def pool_add(
@@ -189,7 +198,6 @@ def pool_add(
     prefix: str,
     as_json: bool,
 ) -> None:
-    """Add numbers to CARRIER's pool: from FILE (one per line, # comments) or --range."""
     from core.waybills import number_range
     from data import carriers
 
@@ -253,11 +261,13 @@ def _warn_low(rows: list[dict[str, Any]]) -> None:
             )
 
 
-@pool_group.command("status")
+@pool_group.command(
+    "status",
+    help=N_("Free, used and void numbers per carrier; low pools are warned about on stderr."),
+)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def pool_status(ctx: Any, as_json: bool) -> None:
-    """Free, used and void numbers per carrier; low pools are warned about on stderr."""
     from data import carriers
 
     cli = _shell()

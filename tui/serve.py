@@ -28,9 +28,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from core import i18n
 from core.errors import WaretermError
-from core.i18n import _
-from data import keys, logins
+from core.i18n import N_, _
+from data import keys, logins, users
 from data.sshlib import asyncssh
 from data.store import Store, open_store
 
@@ -63,7 +64,6 @@ MAX_HELD_INPUT = 64 * 1024
 DEFAULT_STATION = "ssh"
 _STATION = re.compile(r"^[a-z0-9][a-z0-9._-]{0,31}$")
 _TERM = re.compile(r"^[A-Za-z0-9._+-]{1,64}$")
-_LANG = re.compile(r"^[A-Za-z0-9_.@-]{1,32}$")
 #: The server's environment that a session's terminal must not inherit: its size and terminal
 #: type come from the client, its database and station from the command line.
 _NOT_INHERITED = (
@@ -77,6 +77,8 @@ _NOT_INHERITED = (
     "WARETERM_DB",
     "WARETERM_STATION",
     "WARETERM_USER",
+    "WARETERM_LANG",
+    "LANGUAGE",
     "SSH_AUTH_SOCK",
     "SSH_CLIENT",
     "SSH_CONNECTION",
@@ -207,6 +209,19 @@ class _Connection(asyncssh.SSHServer):
         self.key_refusal = ""
         self.passwords_tried = 0
         self.had_session = False
+        #: The language messages to this client are in: the user's, once they logged in.
+        self.language = "en"
+
+    def say(self, message: str) -> str:
+        """``message`` (a msgid) in this client's language: the server speaks to many people
+        at once, so it never switches the process's language."""
+        return i18n.translation(self.language).gettext(message)
+
+    async def _learn_language(self, username: str) -> None:
+        try:
+            self.language = await self.server.gate.ask(users.language_of, username)
+        except WaretermError as error:
+            log.error("could not read the language of %r: %s", username[:64], error)
 
     # connection life
 
@@ -249,6 +264,7 @@ class _Connection(asyncssh.SSHServer):
             self.key_refusal = check.reason
             return False
         self.method, self.key = "ssh-key", check.fingerprint
+        await self._learn_language(username)
         return True
 
     def password_auth_supported(self) -> bool:
@@ -263,6 +279,7 @@ class _Connection(asyncssh.SSHServer):
             return False
         if check.ok:
             self.method, self.key = "ssh-password", None
+            await self._learn_language(username)
             return True
         log.warning(
             "password refused for %r from %s: %s%s",
@@ -364,29 +381,30 @@ class _Terminal(asyncssh.SSHServerSession[bytes]):
                 self.connection.peer,
             )
             self._refuse(
-                _(
+                N_(
                     "wareterm: this server runs only the floor terminal, not commands; "
                     "log in without a command"
                 )
             )
         elif self.term_type is None:
             self._refuse(
-                _(
+                N_(
                     "wareterm: the floor terminal needs a terminal; connect from a terminal "
                     "(or with ssh -t)"
                 )
             )
         elif len(self.server.terminals) >= self.server.config.max_sessions:
             log.warning("session limit reached; refused %s", self.connection.user)
-            self._refuse(_("wareterm: the server is full; try again in a minute"))
+            self._refuse(N_("wareterm: the server is full; try again in a minute"))
         else:
             self._start()
 
     def _refuse(self, message: str) -> None:
+        """Say ``message`` (a msgid, said in the user's language) and end the session."""
         assert self.chan is not None
         ending = "\r\n" if self.term_type is not None else "\n"
         with contextlib.suppress(OSError, asyncssh.Error):
-            self.chan.write_stderr((message + ending).encode())
+            self.chan.write_stderr((self.connection.say(message) + ending).encode())
             self.chan.exit(1)
 
     # the terminal process
@@ -424,14 +442,14 @@ class _Terminal(asyncssh.SSHServerSession[bytes]):
                 stdin=slave,
                 stdout=slave,
                 stderr=slave,
-                env=_child_env(self.term_type, client_env),
+                env=_child_env(self.term_type, connection.language),
                 start_new_session=True,
                 close_fds=True,
             )
         except OSError as error:
             os.close(master)
             log.error("could not start a terminal for %s: %s", connection.user, error)
-            self._refuse(_("wareterm: the floor terminal could not be started"))
+            self._refuse(N_("wareterm: the floor terminal could not be started"))
             return
         finally:
             os.close(slave)
@@ -531,7 +549,9 @@ class _Terminal(asyncssh.SSHServerSession[bytes]):
 
     async def stop(self, signum: int, notice: str = "") -> None:
         """End the terminal: ``signum`` to its process group (SIGHUP: the client is gone;
-        SIGTERM: the server stops), SIGKILL after the grace period; returns once reaped."""
+        SIGTERM: the server stops), SIGKILL after the grace period; returns once reaped.
+        ``notice`` (a msgid) is said to the client in its language after the terminal's last
+        output."""
         if self.proc is None or self.watch is None or self.watch.done():
             return  # never signal a process group whose leader is reaped: its id may be reused
         self.notice = notice
@@ -571,7 +591,7 @@ class _Terminal(asyncssh.SSHServerSession[bytes]):
             # The notice goes with the terminal's output: written on stderr the client could
             # show it before the terminal's last output leaves the alternate screen, wiping it.
             if self.notice:
-                self._to_client((self.notice + "\r\n").encode())
+                self._to_client((self.connection.say(self.notice) + "\r\n").encode())
             with contextlib.suppress(OSError, asyncssh.Error):
                 self.chan.exit(code if code >= 0 else 128 - code)
 
@@ -638,12 +658,12 @@ async def _exited(proc: subprocess.Popen[bytes]) -> None:
         os.close(pidfd)
 
 
-def _child_env(term: str, client_env: Mapping[str, str]) -> dict[str, str]:
+def _child_env(term: str, language: str) -> dict[str, str]:
+    """The terminal's environment: the server's, less what belongs to the client, with the
+    client's terminal type and the user's language (their own, else the site's)."""
     env = {key: value for key, value in os.environ.items() if key not in _NOT_INHERITED}
     env["TERM"] = term
-    lang = client_env.get("WARETERM_LANG", "")
-    if _LANG.match(lang):
-        env["WARETERM_LANG"] = lang
+    env["WARETERM_LANG"] = language
     return env
 
 
@@ -721,7 +741,7 @@ class FloorServer:
         if self._acceptor is not None:
             self._acceptor.close()
             await self._acceptor.wait_closed()
-        notice = _("wareterm: the server is stopping; log in again in a minute")
+        notice = N_("wareterm: the server is stopping; log in again in a minute")
         await asyncio.gather(
             *(terminal.stop(signal.SIGTERM, notice) for terminal in list(self.terminals))
         )
