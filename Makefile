@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= demo
 
-.PHONY: run test check bench lint format clean lock i18n mo
+.PHONY: run test check bench lint format clean lock i18n mo pot
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,11 +34,14 @@ $(LOCALE)/%/LC_MESSAGES/wareterm.mo: $(LOCALE)/%/LC_MESSAGES/wareterm.po $(STAMP
 
 mo: $(MOS)
 
-# Refresh the catalogs from the code: the template, then each language (zh_CN made if missing),
-# then the compiled catalogs. Translate the new msgids in the .po files and run it again.
-i18n: $(STAMP)
+# The template: every msgid in the code (babel.cfg says which files).
+pot: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --add-location=file --sort-output \
 		--project wareterm --copyright-holder wareterm -o $(LOCALE)/wareterm.pot .
+
+# Refresh the catalogs from the code: the template, then each language (zh_CN made if missing),
+# then the compiled catalogs. Translate the new msgids in the .po files and run it again.
+i18n: pot
 	$(BIN)/pybabel update -D wareterm -i $(LOCALE)/wareterm.pot -d $(LOCALE) -l zh_CN \
 		--init-missing --ignore-pot-creation-date
 	$(BIN)/pybabel compile --statistics -D wareterm -d $(LOCALE)

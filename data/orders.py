@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from core.allocation import Stock, allocate
@@ -11,6 +11,7 @@ from core.errors import NotFound, Rejected
 from core.i18n import _
 from core.importing import parse_orders
 from core.model import CANCELLABLE, ImportReport, OrderDraft, OrderStatus, Rejection
+from core.notices import from_stored, stored_parts
 from core.review import WAIVABLE, ReviewInput, review
 from core.roles import Permission
 from core.sla import SlaPolicy, due_at
@@ -353,6 +354,25 @@ def list_orders(
     for row in rows:
         row["problems"] = row["problems"].split(",") if row["problems"] else []
     return rows
+
+
+def exception_reason(row: Mapping[str, Any]) -> str:
+    """An order row's exception reason for the person reading it, in their language (a reason
+    stored as text before codes were kept is shown as it is)."""
+    keys = row.keys() if hasattr(row, "keys") else ()
+    code = row["exception_code"] if "exception_code" in keys else None
+    params = row["exception_params"] if "exception_params" in keys else None
+    return from_stored(row["exception_reason"], code, params)
+
+
+def set_exception(write: Write, order_no: str, reason: str) -> None:
+    """Put an order in the exception queue with ``reason`` (a notice keeps its code)."""
+    english, code, params = stored_parts(reason)
+    write.execute(
+        "UPDATE orders SET status = ?, exception_reason = ?, exception_code = ?,"
+        " exception_params = ?, updated_at = ? WHERE order_no = ?",
+        (OrderStatus.EXCEPTION.value, english, code, params, write.now, order_no),
+    )
 
 
 def show_order(store: Store, order_no: str) -> dict[str, Any]:

@@ -31,6 +31,7 @@ from core.errors import NotFound, Rejected
 from core.i18n import _
 from core.labels import LabelError, LabelShipment, Sender, compose_outbound_label
 from core.model import CodeKind, OrderStatus, PickListStatus, Priority, Verdict
+from core.notices import notice, stored_parts
 from core.packing import (
     MissingReason,
     PackDecision,
@@ -51,6 +52,7 @@ from core.roles import Permission
 from core.sla import PRIORITY_RANK
 from data import carriers, printing, settings
 from data.catalog import sku_for_code
+from data.orders import exception_reason, set_exception
 from data.shipments import live_shipment
 from data.store import Actor, Store, Write
 
@@ -199,7 +201,8 @@ def pack_scan(
         step = _scan_step(write, station, code, prefixes)
         write.execute(
             "INSERT INTO scans (at, user, station, source, raw, kind, code, sku, verdict,"
-            " order_no, message, task) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            " order_no, message, message_code, message_params, task)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 write.now,
                 actor.user,
@@ -211,7 +214,7 @@ def pack_scan(
                 step.sku,
                 step.verdict.value,
                 step.order_no,
-                step.message,
+                *stored_parts(step.message),
                 step.task,
             ),
         )
@@ -334,7 +337,7 @@ def _open_list(write: Write, station: str, picklist_id: int, prefixes: CodePrefi
     if held:
         message += " " + _("Set aside the units of {orders} (exception: {why}).").format(
             orders=", ".join(o["order_no"] for o in held),
-            why=held[0]["exception_reason"] or "?",
+            why=exception_reason(held[0]) or "?",
         )
     return _Step(Verdict.OK, message, source=code)
 
@@ -384,7 +387,7 @@ def _open_order(write: Write, station: str, order_no: str) -> _Step:
         return _Step(
             Verdict.NOT_EXPECTED,
             _("{order} is in the exception queue ({why}). Set it aside for a supervisor.").format(
-                order=order_no, why=order["exception_reason"] or "?"
+                order=order_no, why=exception_reason(order) or "?"
             ),
             order_no=order_no,
         )
@@ -849,14 +852,14 @@ def declare_missing(
                 _("Every unit of {order} is checked: nothing is missing.").format(order=order_no)
             )
         what = ", ".join(f"{row['sku']} ×{row['n']}" for row in missing)
-        detail = _("pack check: {what} missing ({reason})").format(what=what, reason=reason.value)
         if note:
-            detail += f" — {note}"
-        write.execute(
-            "UPDATE orders SET status = ?, exception_reason = ?, updated_at = ? WHERE order_no = ?",
-            (OrderStatus.EXCEPTION.value, detail, write.now, order_no),
-        )
-        write.audit("order.exception", order_no, reason=detail, kind=reason.value)
+            detail = notice(
+                "exception.pack_missing_note", what=what, reason=reason.value, note=note
+            )
+        else:
+            detail = notice("exception.pack_missing", what=what, reason=reason.value)
+        set_exception(write, order_no, detail)
+        write.audit("order.exception", order_no, reason=detail.english(), kind=reason.value)
         view = bench_view(write.conn, station, prefixes.picklist)
     return PackOutcome(
         Verdict.OK,

@@ -10,6 +10,7 @@ from core.codes import CodePrefixes, display_code, parse_scan
 from core.errors import NotFound, Rejected
 from core.i18n import _
 from core.model import ACCEPTED, OrderStatus, PickListStatus, Priority, ShortReason, Verdict
+from core.notices import notice, stored_parts
 from core.picking import (
     PickLineState,
     PickSettings,
@@ -22,6 +23,7 @@ from core.ports import PickLineView, PickView, ScanOutcome
 from core.roles import Permission
 from core.sla import PRIORITY_RANK
 from data.catalog import sku_for_code
+from data.orders import set_exception
 from data.store import Actor, Store, Write
 from data.waves import picklist_code
 
@@ -162,7 +164,8 @@ def record_pick_scan(
             confirmed = decision_location
         write.execute(
             "INSERT INTO scans (at, user, station, source, raw, kind, code, sku, verdict,"
-            " picklist_id, pick_line_id, order_no, message) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " picklist_id, pick_line_id, order_no, message, message_code, message_params)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 write.now,
                 actor.user,
@@ -176,7 +179,7 @@ def record_pick_scan(
                 picklist_id,
                 line_id,
                 order_no,
-                message,
+                *stored_parts(message),
             ),
         )
         write.audit(f"scan.{verdict.value}", view.code, code=code.value, order_no=order_no)
@@ -341,15 +344,15 @@ def close_short(
                 "UPDATE products SET reserved = reserved - ? WHERE sku = ?",
                 (share.open, order_line["sku"]),
             )
-            detail = _("short pick: {sku} ×{n} ({reason}) at bin {bin}").format(
-                sku=line["sku"], n=share.open, reason=reason.value, bin=line["location"] or "?"
+            detail = notice(
+                "exception.short_pick",
+                sku=line["sku"],
+                n=share.open,
+                reason=reason.value,
+                bin=line["location"] or "?",
             )
-            write.execute(
-                "UPDATE orders SET status = ?, exception_reason = ?, updated_at = ?"
-                " WHERE order_no = ?",
-                (OrderStatus.EXCEPTION.value, detail, write.now, share.order_no),
-            )
-            write.audit("order.exception", share.order_no, reason=detail)
+            set_exception(write, share.order_no, detail)
+            write.audit("order.exception", share.order_no, reason=detail.english())
             affected.append(share.order_no)
         if line["location"]:
             write.execute(

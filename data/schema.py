@@ -357,13 +357,16 @@ MIGRATIONS: list[str] = [
             ON CONFLICT (status, priority) DO UPDATE SET n = n + 1;
     END;
     """,
-    # 7: each user's language (NULL: the site's ui.language), and scan messages kept as a
-    # message code and its parameters, shown in the reader's language (``message`` keeps the
-    # English text for rows written before, and for tools that read the table).
+    # 7: each user's language (NULL: the site's ui.language), and scan messages and exception
+    # reasons kept as a message code and its parameters (core.notices), shown in the reader's
+    # language (``message`` and ``exception_reason`` keep the English text, and rows written
+    # before keep theirs).
     """
     ALTER TABLE users ADD COLUMN language TEXT;
     ALTER TABLE scans ADD COLUMN message_code TEXT;
     ALTER TABLE scans ADD COLUMN message_params TEXT;
+    ALTER TABLE orders ADD COLUMN exception_code TEXT;
+    ALTER TABLE orders ADD COLUMN exception_params TEXT;
     """,
 ]
 

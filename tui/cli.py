@@ -366,9 +366,12 @@ def orders_show(ctx: Context, order_no: str, as_json: bool) -> None:
     click.echo(f"{'address':>16}: {_cell(address)}")
     for problem in order["problems"]:
         click.echo(f"{'problem':>16}: {problem['code']}: {_cell(problem['detail'])}")
-    for key in ("exception_reason", "cancel_reason"):
-        if order[key]:
-            click.echo(f"{key:>16}: {_cell(order[key])}")
+    from data.orders import exception_reason
+
+    reasons = {"exception_reason": exception_reason(order), "cancel_reason": order["cancel_reason"]}
+    for key, reason in reasons.items():
+        if reason:
+            click.echo(f"{key:>16}: {_cell(reason)}")
     _table(order["lines"], ["line_no", "sku", "qty", "reserved", "picked", "short", "packed"])
 
 
