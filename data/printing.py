@@ -164,7 +164,7 @@ def outbound_from_content(content: dict[str, Any]) -> OutboundLabel:
     except (KeyError, TypeError, ValueError) as error:
         if isinstance(error, LabelError):
             raise
-        raise LabelError(f"not an outbound label: {error}") from None
+        raise LabelError(_("not an outbound label: {error}").format(error=error)) from None
 
 
 def code_content(labels: Iterable[CodeLabel]) -> dict[str, Any]:
@@ -187,9 +187,9 @@ def code_labels_from_content(content: dict[str, Any]) -> list[CodeLabel]:
             for entry in entries
         ]
     except (KeyError, TypeError, AttributeError) as error:
-        raise LabelError(f"not a list of code labels: {error!r}") from None
+        raise LabelError(_("not a list of code labels: {error!r}").format(error=error)) from None
     if not labels:
-        raise LabelError("a code label job needs at least one label")
+        raise LabelError(_("a code label job needs at least one label"))
     return labels
 
 
@@ -204,7 +204,7 @@ def labels_of_test_label(content: dict[str, Any]) -> list[CodeLabel]:
         station = str(content["station"])
         at = str(content.get("at", ""))
     except (KeyError, TypeError) as error:
-        raise LabelError(f"not a test label: {error!r}") from None
+        raise LabelError(_("not a test label: {error!r}").format(error=error)) from None
     code = re.sub(r"[^!-~]", "", f"TEST-{station}")[:48] or "TEST"
     return [CodeLabel(code=code, caption=f"wareterm test {station} {at}".strip())]
 
@@ -229,7 +229,7 @@ def picksheet_from_content(content: dict[str, Any]) -> PickSheet:
     except (KeyError, TypeError, ValueError) as error:
         if isinstance(error, LabelError):
             raise
-        raise LabelError(f"not a pick sheet: {error}") from None
+        raise LabelError(_("not a pick sheet: {error}").format(error=error)) from None
 
 
 def job_labels(kind: str, content: dict[str, Any]) -> OutboundLabel | PickSheet | list[CodeLabel]:
@@ -242,7 +242,11 @@ def job_labels(kind: str, content: dict[str, Any]) -> OutboundLabel | PickSheet 
         return code_labels_from_content(content)
     if kind == "test":
         return labels_of_test_label(content)
-    raise LabelError(f"unknown kind of print job {kind!r} (known: {', '.join(KINDS)})")
+    raise LabelError(
+        _("unknown kind of print job {kind!r} (known: {join})").format(
+            kind=kind, join=", ".join(KINDS)
+        )
+    )
 
 
 # --------------------------------------------------------------------------- queueing

@@ -29,7 +29,7 @@ from PIL import Image
 
 from core.clock import Clock
 from core.errors import WaretermError
-from core.i18n import _, ngettext
+from core.i18n import N_, _, ngettext
 from core.labels import OutboundLabel, PickSheet
 from data import leases, printing
 from data.printing import PrintJob
@@ -588,14 +588,14 @@ def _confirm(printer: Printer) -> PrinterStatus:
 
 
 _STATUS_TEXT = {
-    PrinterStatus.READY: ("ready", "ready"),
-    PrinterStatus.PAPER_LOW: ("ready", "paper low: load a new roll soon"),
-    PrinterStatus.PAPER_OUT: ("paper_out", "out of paper: load a new roll"),
-    PrinterStatus.COVER_OPEN: ("cover_open", "cover open: close it"),
-    PrinterStatus.OFFLINE: ("offline", "offline: check for a paper jam or an error light"),
+    PrinterStatus.READY: ("ready", N_("ready")),
+    PrinterStatus.PAPER_LOW: ("ready", N_("paper low: load a new roll soon")),
+    PrinterStatus.PAPER_OUT: ("paper_out", N_("out of paper: load a new roll")),
+    PrinterStatus.COVER_OPEN: ("cover_open", N_("cover open: close it")),
+    PrinterStatus.OFFLINE: ("offline", N_("offline: check for a paper jam or an error light")),
     PrinterStatus.UNKNOWN: (
         "unknown",
-        "the printer does not answer status queries; labels are sent anyway",
+        N_("the printer does not answer status queries; labels are sent anyway"),
     ),
 }
 

@@ -1137,7 +1137,7 @@ class UsbPrinter(_TwoWayPrinter):
         if self._usb is not None:
             return
         if importlib.util.find_spec("usb") is None:
-            raise self._missing("the pyusb package")
+            raise self._missing(_("the pyusb package"))
         load_escpos()
         import usb.core
         from escpos.exceptions import DeviceNotFoundError
@@ -1155,7 +1155,7 @@ class UsbPrinter(_TwoWayPrinter):
             with quiet_root_logging():
                 printer.open(raise_not_found=True)
         except usb.core.NoBackendError as exc:
-            raise self._missing("the libusb library") from exc
+            raise self._missing(_("the libusb library")) from exc
         except DeviceNotFoundError as exc:
             cause = exc.__context__
             if isinstance(cause, usb.core.USBError) and cause.errno is not None:

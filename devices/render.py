@@ -26,6 +26,7 @@ from typing import Any, Literal
 
 from PIL import Image, ImageDraw, ImageFont
 
+from core.i18n import _
 from core.labels import CodeLabel, OutboundLabel, PickSheet, needs_cjk
 from devices.printer import CjkMode, load_escpos
 
@@ -108,8 +109,9 @@ def find_cjk_font() -> Path:
         if named:
             if not draws_cjk(named):
                 raise CjkFontMissing(
-                    f"{FONT_ENV}={named} is not a font file that has Chinese characters — "
-                    f"point it at one (e.g. a .ttf/.otf/.ttc), or unset it to use {FONT_PACKAGE}"
+                    _(
+                        "{FONT_ENV}={named} is not a font file that has Chinese characters — point it at one (e.g. a .ttf/.otf/.ttc), or unset it to use {FONT_PACKAGE}"
+                    ).format(FONT_ENV=FONT_ENV, named=named, FONT_PACKAGE=FONT_PACKAGE)
                 )
             _found_font = Path(named)
             return _found_font
@@ -119,10 +121,9 @@ def find_cjk_font() -> Path:
                 _found_font = candidate
                 return candidate
         raise CjkFontMissing(
-            "no font that can draw Chinese characters was found, so labels cannot be drawn — "
-            f"install the Python package: pip install {FONT_PACKAGE} (make does it), or the "
-            "Debian package: apt-get install fonts-wqy-microhei, or set "
-            f"{FONT_ENV}=/path/to/a/cjk-font.ttf"
+            _(
+                "no font that can draw Chinese characters was found, so labels cannot be drawn — install the Python package: pip install {FONT_PACKAGE} (make does it), or the Debian package: apt-get install fonts-wqy-microhei, or set {FONT_ENV}=/path/to/a/cjk-font.ttf"
+            ).format(FONT_PACKAGE=FONT_PACKAGE, FONT_ENV=FONT_ENV)
         )
 
 

@@ -213,6 +213,10 @@ DOMAIN_ERRORS = {
     "ScannerError",
     "StationError",
     "_bad_url",
+    "LabelError",
+    "CjkFontMissing",
+    "ScannerConfigError",
+    "_PortAbsent",
 }
 #: Literals that are not text: the product's name, ids, codes and markup-free symbols.
 ALLOWED = {"wareterm", "OK", "ok", "error", "info", "warning", "n/a"}
