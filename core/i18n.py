@@ -19,7 +19,9 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
 
-LOCALE_DIR = Path(__file__).parent / "locale"
+#: The compiled catalogs; ``WARETERM_LOCALE_DIR`` points elsewhere (a translator trying a
+#: catalog without reinstalling).
+LOCALE_DIR = Path(os.environ.get("WARETERM_LOCALE_DIR") or Path(__file__).parent / "locale")
 DOMAIN = "wareterm"
 #: The language of the messages in the code.
 SOURCE_LANGUAGE = "en"
