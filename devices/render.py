@@ -369,28 +369,29 @@ def render_outbound_image(
     sheet.columns(label.carrier, label.service, 40, 30)
     if label.is_rush:
         sheet.gap(6)
-        sheet.band("急 RUSH", 64)
+        # Raster labels draw any script: the captions follow the printing process's language.
+        sheet.band(_("急 RUSH"), 64)
     elif label.priority == "deferred":
-        sheet.text("缓发 DEFERRED", 26, bold=True, align="right")
+        sheet.text(_("缓发 DEFERRED"), 26, bold=True, align="right")
     sheet.rule()
     if label.waybill_no:
         sheet.gap(4)
         sheet.code128(label.waybill_no, height=112, text_size=30)
     else:
-        sheet.text("运单号待分配 WAYBILL PENDING", 28, bold=True, align="center")
+        sheet.text(_("运单号待分配 WAYBILL PENDING"), 28, bold=True, align="center")
     sheet.rule()
 
     r = label.recipient
-    sheet.text("收 TO", 24, bold=True)
+    sheet.text(_("收 TO"), 24, bold=True)
     sheet.text(r.name, 52, bold=True)
     sheet.text(r.phone, 36, bold=True)
     sheet.text(r.full_address, 30)
     if r.postcode:
-        sheet.text(f"邮编 {r.postcode}", 24)
+        sheet.text(_("邮编 {postcode}").format(postcode=r.postcode), 24)
     sheet.rule()
 
     s = label.sender
-    sheet.text("寄 FROM", 22, bold=True)
+    sheet.text(_("寄 FROM"), 22, bold=True)
     sheet.text(f"{s.name}  {s.phone}", 24)
     sheet.text(s.address, 22)
     sheet.rule()
@@ -400,11 +401,19 @@ def render_outbound_image(
     # The QR needs a quiet zone: the text column starts a few modules to its right.
     column = qr_side + round(28 * sheet.scale)
     width = sheet.inner - column
-    sheet.text("订单 ORDER", 20, bold=True, indent=column, width=width)
+    sheet.text(_("订单 ORDER"), 20, bold=True, indent=column, width=width)
     sheet.text(label.order_no, 28, bold=True, indent=column, width=width)
     if label.weight_text:
-        sheet.text(f"重量 {label.weight_text}", 24, indent=column, width=width)
-    sheet.text(f"件数 {label.package_text}", 44, bold=True, indent=column, width=width)
+        sheet.text(
+            _("重量 {weight}").format(weight=label.weight_text), 24, indent=column, width=width
+        )
+    sheet.text(
+        _("件数 {packages}").format(packages=label.package_text),
+        44,
+        bold=True,
+        indent=column,
+        width=width,
+    )
     sheet.text(label.printed_on.isoformat(), 22, indent=column, width=width)
     sheet.y = max(sheet.y, top + qr_side)
     return sheet.finish()
