@@ -104,7 +104,9 @@ def translation(language: str | None, localedir: Path | None = None) -> gettext.
     return _catalog(language or SOURCE_LANGUAGE, str(localedir or LOCALE_DIR))
 
 
-_language = environment_language() or SOURCE_LANGUAGE
+# Until a program chooses (the command line, the terminal), only WARETERM_LANG counts: a
+# library caller or a test run in a Chinese shell still reads English unless asked.
+_language = normalise_language(os.environ.get("WARETERM_LANG")) or SOURCE_LANGUAGE
 _translation = translation(_language)
 _listeners: list[Callable[[str], None]] = []
 

@@ -183,6 +183,8 @@ class WaretermApp(App[None]):
 
     def _language_changed(self, language: str) -> None:
         translate_bindings(self)
+        if not self.is_running:
+            return
         for screen in self.screen_stack:
             translate_bindings(screen)
             screen.post_message(LanguageChanged(language))

@@ -132,3 +132,18 @@ async def test_simulated_scans_are_offered_only_with_a_simulated_scanner(
         assert ("f5" in labels) is offered
         assert ("f6" in labels) is offered
         assert app.simulated_scanner is offered
+
+
+async def test_the_demo_opens_in_chinese_with_the_english_switch_named(
+    tmp_path: Path, zh_catalog: Path
+) -> None:
+    from data.demo import build_demo
+    from tui.cli import build_app
+
+    result = build_demo(tmp_path / "demo")
+    app = build_app(open_store(result.db), "demo-handheld", demo=True)
+    async with app.run_test(size=(40, 16)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, LoginScreen))
+        await wait_until(pilot, lambda: _footer_labels(app.screen).get("f2") == "English")
+        assert str(app.screen.query_one("#login", Button).label) == "登录"
+        assert str(app.screen.query_one("#login-language", Static).content) == "F2 English"
