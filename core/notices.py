@@ -61,9 +61,101 @@ NOTICES: dict[str, str] = {
     "exception.pack_missing": N_("pack check: {what} missing ({reason})"),
     # ``note`` is what the packer typed: shown as typed, in any language.
     "exception.pack_missing_note": N_("pack check: {what} missing ({reason}) — {note}"),
+    # printers: what a print worker met, kept with the job (``where`` is a printer notice)
+    "printer.while_doing": N_("while {doing}"),
+    "printer.printer_at_host_port": N_("printer at {host}:{port}"),
+    "printer.printer_on_serial_port_path": N_("printer on serial port {path}"),
+    "printer.usb_printer_vendor_x_product_x": N_("USB printer {vendor:04x}:{product:04x}"),
+    "printer.label_spool_file_path": N_("label spool file {path}"),
+    "printer.label_folder_path": N_("label folder {path}"),
+    "printer.not_connected_open_first": N_("{where} is not connected (open it first)"),
+    "printer.printer_host_name_host_r_unknown_check_p": N_(
+        "printer host name {host!r} is unknown — check the printer URL and the DNS"
+    ),
+    "printer.refused_connection_switched_on_on_networ": N_(
+        "{where} refused the connection — is it switched on and on the network, and is {port} its raw printing port?"
+    ),
+    "printer.did_not_answer_within_connect_timeout_g": N_(
+        "{where} did not answer within {connect_timeout:g} s — is it switched on, is the cable in and is the address right?"
+    ),
+    "printer.stopped_taking_data_for_write_timeout_g": N_(
+        "{where} stopped taking data for {write_timeout:g} s — check for a paper jam, an open cover or a paused printer; the label may be cut short, reprint it"
+    ),
+    "printer.closed_connection_doing_text_may_have_be": N_(
+        "{where} closed the connection {doing_text} — it may have been switched off or restarted; reprint the label"
+    ),
+    "printer.cannot_be_reached_strerror_check_network": N_(
+        "{where} cannot be reached ({strerror}) — check the network cable or Wi-Fi of the printer and of this server"
+    ),
+    "printer.does_not_exist_printer_plugged_in_switch": N_(
+        "{where} does not exist — is the printer plugged in and switched on, and is the path in the printer URL right?"
+    ),
+    "printer.went_away_doing_text_strerror_unplugged": N_(
+        "{where} went away {doing_text} ({strerror}) — was it unplugged or switched off? Reprint the label"
+    ),
+    "printer.no_permission_use_add_wareterm_user_grou": N_(
+        "no permission to use {where} — add the wareterm user to the group that owns it (often 'lp' or 'dialout')"
+    ),
+    "printer.in_use_by_another_program_close_that_pro": N_(
+        "{where} is in use by another program — close that program"
+    ),
+    "printer.disk_full": N_("{where}: the disk is full"),
+    "printer.went_away_doing_text_exc_cable_usb_seria": N_(
+        "{where} went away {doing_text} ({exc}) — was the cable or the USB-serial adapter unplugged? Reprint the label"
+    ),
+    "printer.usb_printing_needs_what_install_pip_inst": N_(
+        "{where}: USB printing needs {what} — install it (pip install pyusb; apt-get install libusb-1.0-0), or use the printer's device node with a file:///dev/usb/lp0 URL"
+    ),
+    "printer.printer_device_path": N_("printer device {path}"),
+    "printer.answered_status_queries_before_but_does": N_(
+        "{where} answered status queries before but does not now (jammed or stalled?); the label was not sent. If another printer that cannot answer them took its place, restart the print worker"
+    ),
+    "printer.what_label_not_sent": N_("{where} {what}; the label was not sent"),
+    "printer.not_answering_strerror_printer_switched": N_(
+        "{where} is not answering ({strerror}) — is the printer switched on and its cable in?"
+    ),
+    "printer.closed_connection_while_being_asked_for": N_(
+        "{where} closed the connection while being asked for its status"
+    ),
+    "printer.cannot_be_opened_exc": N_("{where} cannot be opened: {exc}"),
+    "printer.path_directory_not_printer_file": N_("{path} is a directory, not a printer or a file"),
+    "printer.cannot_be_created_folder_dirname_does_no": N_(
+        "{where} cannot be created: the folder {dirname} does not exist"
+    ),
+    "printer.path_file_not_folder_for_labels": N_("{path} is a file, not a folder for labels"),
+    "printer.no_plugged_in_check_cable_that_printer_s": N_(
+        "no {where} is plugged in — check the cable and that the printer is switched on"
+    ),
+    "printer.simulated_printer": N_("simulated printer"),
+    "printer.while_connecting": N_("while connecting"),
+    "printer.in_middle_label": N_("in the middle of a label"),
+    "printer.while_being_asked_for_status": N_("while being asked for its status"),
+    "printer.pyusb_package": N_("the pyusb package"),
+    "printer.libusb_library": N_("the libusb library"),
+    "printer.out_paper_load_new_roll": N_("is out of paper — load a new roll"),
+    "printer.has_cover_open_close": N_("has its cover open — close it"),
+    "printer.offline_check_for_paper_jam_error_light": N_(
+        "is offline — check for a paper jam or an error light, then press its feed or reset button"
+    ),
+    # print jobs
+    "print.worker_stopped_while_sending": N_(
+        "the print worker stopped while sending: check whether the label came out, then retry"
+        " or reprint it"
+    ),
+    "print.there_no_station_station_add_wareterm_st": N_(
+        "there is no station {station}: add it (wareterm stations add)"
+    ),
+    "print.station_station_has_no_printer_url_set_o": N_(
+        "station {station} has no printer URL: set one (wareterm stations add)"
+    ),
+    "print.dropped_connection_before_confirming_lab": N_(
+        "{where} dropped the connection before confirming the label (it may be cut short); it is sent again"
+    ),
+    "print.cannot_draw_label_error": N_("cannot draw the label: {error}"),
 }
 
-Params = Mapping[str, str | int | float]
+#: Parameters: values, or notices said inside another (a printer named in a sentence).
+Params = Mapping[str, object]
 
 
 class Notice(str):
@@ -71,7 +163,7 @@ class Notice(str):
     stored and said again in another language)."""
 
     code: str
-    params: dict[str, str | int | float]
+    params: dict[str, object]
 
     def __new__(cls, code: str, params: Params, text: str) -> Notice:
         notice = super().__new__(cls, text)
@@ -79,25 +171,59 @@ class Notice(str):
         notice.params = dict(params)
         return notice
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Kept whole across processes (a print worker's errors travel pickled).
+        return (Notice, (self.code, self.params, str(self)))
+
     def again(self) -> str:
         """The message in the language spoken now."""
         return render(self.code, self.params)
 
     def english(self) -> str:
         """The message in English (kept beside the code for tools that read the table)."""
-        return NOTICES[self.code].format(**self.params)
+        return render(self.code, self.params, english=True)
 
     def stored(self) -> tuple[str, str]:
         """The code and the parameters as JSON, as ``data/`` keeps them."""
-        return self.code, json.dumps(self.params, ensure_ascii=False, sort_keys=True)
+        return self.code, json.dumps(_plain(self.params), ensure_ascii=False, sort_keys=True)
 
 
-def render(code: str, params: Params) -> str:
-    """A registered message in the current language."""
-    return _(NOTICES[code]).format(**params)
+def _plain(params: Params) -> dict[str, object]:
+    """Parameters as JSON can keep them: a notice inside becomes its code and parameters."""
+    plain: dict[str, object] = {}
+    for key, value in params.items():
+        if isinstance(value, Notice):
+            plain[key] = {"notice": value.code, "params": _plain(value.params)}
+        elif value is None or isinstance(value, str | int | float):
+            plain[key] = value
+        else:
+            plain[key] = str(value)  # a path, say: kept as the text it was shown as
+    return plain
 
 
-def notice(code: str, /, **params: str | int | float) -> Notice:
+def _said(params: Params, english: bool) -> dict[str, object]:
+    """Parameters with every notice inside said again (in English, or the current language)."""
+    said: dict[str, object] = {}
+    for key, value in params.items():
+        if isinstance(value, Notice):
+            said[key] = render(value.code, value.params, english=english)
+        elif isinstance(value, dict) and value.get("notice") in NOTICES:
+            inner = value.get("params")
+            said[key] = render(
+                str(value["notice"]), inner if isinstance(inner, dict) else {}, english=english
+            )
+        else:
+            said[key] = value
+    return said
+
+
+def render(code: str, params: Params, english: bool = False) -> str:
+    """A registered message in the current language (or in English)."""
+    msgid = NOTICES[code]
+    return (msgid if english else _(msgid)).format(**_said(params, english))
+
+
+def notice(code: str, /, **params: object) -> Notice:
     """The message ``code`` with its parameters, said in the current language."""
     if code not in NOTICES:
         raise KeyError(f"unregistered notice {code}")

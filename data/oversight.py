@@ -675,7 +675,7 @@ def _label_job(row: sqlite3.Row) -> LabelJob:
         subject=row["subject"],
         status=row["status"],
         attempts=row["attempts"],
-        last_error=row["last_error"] or "",
+        last_error=printing.job_error(row),
         created_by=row["created_by"],
         created_at=from_iso(row["created_at"]),
         reprint_of=row["reprint_of"],

@@ -42,6 +42,7 @@ from core.labels import (
     ToteLabel,
     compose_outbound_label,
 )
+from core.notices import from_stored, notice, stored_parts
 from core.roles import Permission
 from data import settings
 from data.catalog import bin_walk_key
@@ -94,8 +95,10 @@ class PrintJob:
         """A job from a ``print_jobs`` row (columns this program does not know are left out,
         so an older program reads a newer file's jobs)."""
         known = {f.name for f in fields(cls)}
-        values = {key: value for key, value in dict(row).items() if key in known}
+        row = dict(row)
+        values = {key: value for key, value in row.items() if key in known}
         values["content"] = json.loads(values["content"])
+        values["last_error"] = job_error(row) or values.get("last_error")
         return cls(**values)
 
     def wait_seconds(self, now: datetime) -> float:
@@ -564,6 +567,17 @@ def cancel_job(store: Store, actor: Actor, job_id: int, reason: str) -> PrintJob
 # --------------------------------------------------------------------------- the worker's side
 
 
+def job_error(row: Any) -> str:
+    """A job row's last error for the person reading it, in their language (an error stored
+    as text before codes were kept is shown as it is)."""
+    keys = row.keys()
+    return from_stored(
+        row["last_error"],
+        row["error_code"] if "error_code" in keys else None,
+        row["error_params"] if "error_params" in keys else None,
+    )
+
+
 def mark_uncertain(store: Store, actor: Actor, station: str) -> list[int]:
     """Jobs a dead worker left ``sending`` become ``uncertain``: the label may have printed,
     so it is not sent again until a person says so (retry or reprint). Run by a worker that
@@ -573,17 +587,14 @@ def mark_uncertain(store: Store, actor: Actor, station: str) -> list[int]:
     )
     if not store.query(query, (station,)):
         return []
-    message = _(
-        "the print worker stopped while sending: check whether the label came out, then retry"
-        " or reprint it"
-    )
+    english, code, params = stored_parts(notice("print.worker_stopped_while_sending"))
     with store.write(actor) as write:
         rows = write.execute(query, (station,)).fetchall()
         for row in rows:
             write.execute(
-                "UPDATE print_jobs SET status = 'uncertain', last_error = ?, updated_at = ?"
-                " WHERE id = ?",
-                (message, write.now, row["id"]),
+                "UPDATE print_jobs SET status = 'uncertain', last_error = ?, error_code = ?,"
+                " error_params = ?, updated_at = ? WHERE id = ?",
+                (english, code, params, write.now, row["id"]),
             )
             write.audit("print.uncertain", row["subject"], job=row["id"], station=station)
         if not rows:
@@ -644,8 +655,8 @@ def mark_failed(
         retry_at = instant_text(store.clock.now() + timedelta(seconds=retry_in))
         write.execute(
             "UPDATE print_jobs SET status = 'failed', attempts = attempts + 1, last_error = ?,"
-            " next_attempt_at = ?, updated_at = ? WHERE id = ?",
-            (message, retry_at, write.now, job_id),
+            " error_code = ?, error_params = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?",
+            (*stored_parts(message), retry_at, write.now, job_id),
         )
         write.audit(
             "print.failed",
@@ -653,7 +664,7 @@ def mark_failed(
             job=job_id,
             station=job.station,
             reason=reason,
-            error=message,
+            error=stored_parts(message)[0],
             retry_at=retry_at,
         )
     return get_job(store, job_id)

@@ -31,6 +31,7 @@ from core.clock import Clock
 from core.errors import WaretermError
 from core.i18n import N_, _, ngettext
 from core.labels import OutboundLabel, PickSheet
+from core.notices import notice
 from data import leases, printing
 from data.printing import PrintJob
 from data.stations import station_name
@@ -459,17 +460,13 @@ class PrintWorker:
             raise _JobFailure(
                 "no_station",
                 "error",
-                _("there is no station {station}: add it (wareterm stations add)").format(
-                    station=self.station
-                ),
+                notice("print.there_no_station_station_add_wareterm_st", station=self.station),
             )
         if not target.url:
             raise _JobFailure(
                 "no_printer",
                 "error",
-                _("station {station} has no printer URL: set one (wareterm stations add)").format(
-                    station=self.station
-                ),
+                notice("print.station_station_has_no_printer_url_set_o", station=self.station),
             )
         try:
             return PrinterConfig.from_url(
@@ -484,7 +481,7 @@ class PrintWorker:
             data = render_job(job.kind, job.content, config)
         except Exception as error:  # bad content, unknown profile, no CJK font
             raise _JobFailure(
-                "render", "error", _("cannot draw the label: {error}").format(error=error)
+                "render", "error", notice("print.cannot_draw_label_error", error=str(error))
             ) from None
         printer = printer_for(config)
         stem = job_file_stem(job)
@@ -580,10 +577,7 @@ def _confirm(printer: Printer) -> PrinterStatus:
     except PrinterError as error:
         raise PrinterError(
             error.reason,
-            _(
-                "{where} dropped the connection before confirming the label (it may be cut"
-                " short); it is sent again"
-            ).format(where=printer.config.where),
+            notice("print.dropped_connection_before_confirming_lab", where=printer.config.where),
         ) from None
 
 

@@ -42,6 +42,7 @@ from typing import Any, Literal, cast
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from core.i18n import N_, _
+from core.notices import notice
 
 #: How labels with Chinese text reach a printer: as a picture, as GB18030 text, or decided from
 #: the printer profile.
@@ -193,20 +194,22 @@ class PrinterConfig:
         """The printer as a technician names it in a message."""
         if self.scheme == "tcp":
             host = f"[{self.host}]" if ":" in self.host else self.host
-            return _("printer at {host}:{port}").format(host=host, port=self.port)
+            return notice("printer.printer_at_host_port", host=host, port=self.port)
         if self.scheme == "serial":
-            return _("printer on serial port {path}").format(path=self.path)
+            return notice("printer.printer_on_serial_port_path", path=self.path)
         if self.scheme == "usb":
-            return _("USB printer {vendor:04x}:{product:04x}").format(
-                vendor=self.vendor_id, product=self.product_id
+            return notice(
+                "printer.usb_printer_vendor_x_product_x",
+                vendor=self.vendor_id,
+                product=self.product_id,
             )
         if self.scheme == "file":
             if self.is_device:
-                return _("printer device {path}").format(path=self.path)
-            return _("label spool file {path}").format(path=self.path)
+                return notice("printer.printer_device_path", path=self.path)
+            return notice("printer.label_spool_file_path", path=self.path)
         if self.scheme == "dir":
-            return _("label folder {path}").format(path=self.path)
-        return _("simulated printer")
+            return notice("printer.label_folder_path", path=self.path)
+        return notice("printer.simulated_printer")
 
     @property
     def is_device(self) -> bool:
@@ -521,31 +524,27 @@ class Printer(ABC):
         if seen is PrinterStatus.UNKNOWN and expect_status:
             raise PrinterError(
                 PrinterFault.TIMEOUT,
-                _(
-                    "{where} answered status queries before but does not now (jammed or stalled?); the label was not sent. If another printer that cannot answer them took its place, restart the print worker"
-                ).format(where=self.config.where),
+                notice("printer.answered_status_queries_before_but_does", where=self.config.where),
             )
         refusal = {
             PrinterStatus.PAPER_OUT: (
                 PrinterFault.PAPER_OUT,
-                _("is out of paper — load a new roll"),
+                notice("printer.out_paper_load_new_roll"),
             ),
-            PrinterStatus.COVER_OPEN: (PrinterFault.COVER_OPEN, _("has its cover open — close it")),
+            PrinterStatus.COVER_OPEN: (
+                PrinterFault.COVER_OPEN,
+                notice("printer.has_cover_open_close"),
+            ),
             PrinterStatus.OFFLINE: (
                 PrinterFault.OFFLINE,
-                _(
-                    "is offline — check for a paper jam or an error light, then press its feed "
-                    "or reset button"
-                ),
+                notice("printer.offline_check_for_paper_jam_error_light"),
             ),
         }.get(seen)
         if refusal is not None:
             reason, what = refusal
             raise PrinterError(
                 reason,
-                _("{where} {what}; the label was not sent").format(
-                    where=self.config.where, what=what
-                ),
+                notice("printer.what_label_not_sent", where=self.config.where, what=what),
             )
         self.send(data)
         return seen
@@ -568,7 +567,7 @@ class Printer(ABC):
     def _not_open(self) -> PrinterError:
         return PrinterError(
             PrinterFault.NOT_OPEN,
-            _("{where} is not connected (open it first)").format(where=self.config.where),
+            notice("printer.not_connected_open_first", where=self.config.where),
         )
 
 
@@ -626,30 +625,32 @@ def _os_error(config: PrinterConfig, exc: OSError, doing: str) -> PrinterError:
     if isinstance(exc, socket.gaierror):
         return PrinterError(
             PrinterFault.NOT_FOUND,
-            _("printer host name {host!r} is unknown — check the printer URL and the DNS").format(
-                host=config.host
-            ),
+            notice("printer.printer_host_name_host_r_unknown_check_p", host=config.host),
         )
     if isinstance(exc, ConnectionRefusedError):
         return PrinterError(
             PrinterFault.REFUSED,
-            _(
-                "{where} refused the connection — is it switched on and on the network, and is {port} its raw printing port?"
-            ).format(where=where, port=config.port),
+            notice(
+                "printer.refused_connection_switched_on_on_networ", where=where, port=config.port
+            ),
         )
     if isinstance(exc, TimeoutError) and doing == "connect":
         return PrinterError(
             PrinterFault.TIMEOUT,
-            _(
-                "{where} did not answer within {connect_timeout:g} s — is it switched on, is the cable in and is the address right?"
-            ).format(where=where, connect_timeout=config.connect_timeout),
+            notice(
+                "printer.did_not_answer_within_connect_timeout_g",
+                where=where,
+                connect_timeout=config.connect_timeout,
+            ),
         )
     if isinstance(exc, TimeoutError):
         return PrinterError(
             PrinterFault.TIMEOUT,
-            _(
-                "{where} stopped taking data for {write_timeout:g} s — check for a paper jam, an open cover or a paused printer; the label may be cut short, reprint it"
-            ).format(where=where, write_timeout=config.write_timeout),
+            notice(
+                "printer.stopped_taking_data_for_write_timeout_g",
+                where=where,
+                write_timeout=config.write_timeout,
+            ),
         )
     if isinstance(exc, (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)) or code in (
         errno.EPIPE,
@@ -657,54 +658,57 @@ def _os_error(config: PrinterConfig, exc: OSError, doing: str) -> PrinterError:
     ):
         return PrinterError(
             PrinterFault.CLOSED,
-            _(
-                "{where} closed the connection {doing_text} — it may have been switched off or restarted; reprint the label"
-            ).format(where=where, doing_text=doing_text(doing)),
+            notice(
+                "printer.closed_connection_doing_text_may_have_be",
+                where=where,
+                doing_text=doing_text(doing),
+            ),
         )
     if code in (errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EHOSTDOWN, errno.ENETDOWN):
         return PrinterError(
             PrinterFault.UNREACHABLE,
-            _(
-                "{where} cannot be reached ({strerror}) — check the network cable or Wi-Fi of the printer and of this server"
-            ).format(where=where, strerror=exc.strerror),
+            notice(
+                "printer.cannot_be_reached_strerror_check_network",
+                where=where,
+                strerror=exc.strerror,
+            ),
         )
     if code in (errno.ENOENT, errno.ENODEV) and doing == "connect":
         return PrinterError(
             PrinterFault.NOT_FOUND,
-            _(
-                "{where} does not exist — is the printer plugged in and switched on, and is the path in the printer URL right?"
-            ).format(where=where),
+            notice("printer.does_not_exist_printer_plugged_in_switch", where=where),
         )
     if code in (errno.EIO, errno.ENODEV, errno.ENXIO):
         if doing == "connect":
             return PrinterError(
                 PrinterFault.OFFLINE,
-                _(
-                    "{where} is not answering ({strerror}) — is the printer switched on and its cable in?"
-                ).format(where=where, strerror=exc.strerror),
+                notice(
+                    "printer.not_answering_strerror_printer_switched",
+                    where=where,
+                    strerror=exc.strerror,
+                ),
             )
         return PrinterError(
             PrinterFault.CLOSED,
-            _(
-                "{where} went away {doing_text} ({strerror}) — was it unplugged or switched off? Reprint the label"
-            ).format(where=where, doing_text=doing_text(doing), strerror=exc.strerror),
+            notice(
+                "printer.went_away_doing_text_strerror_unplugged",
+                where=where,
+                doing_text=doing_text(doing),
+                strerror=exc.strerror,
+            ),
         )
     if code in (errno.EACCES, errno.EPERM):
         return PrinterError(
             PrinterFault.NO_PERMISSION,
-            _(
-                "no permission to use {where} — add the wareterm user to the group that owns it (often 'lp' or 'dialout')"
-            ).format(where=where),
+            notice("printer.no_permission_use_add_wareterm_user_grou", where=where),
         )
     if code in (errno.EBUSY, errno.EAGAIN):
         return PrinterError(
             PrinterFault.BUSY,
-            _("{where} is in use by another program — close that program").format(where=where),
+            notice("printer.in_use_by_another_program_close_that_pro", where=where),
         )
     if code == errno.ENOSPC:
-        return PrinterError(
-            PrinterFault.IO_ERROR, _("{where}: the disk is full").format(where=where)
-        )
+        return PrinterError(PrinterFault.IO_ERROR, notice("printer.disk_full", where=where))
     reason = exc.strerror or str(exc) or type(exc).__name__
     return PrinterError(PrinterFault.IO_ERROR, f"{where}: {reason} {doing_text(doing)}")
 
@@ -712,10 +716,10 @@ def _os_error(config: PrinterConfig, exc: OSError, doing: str) -> PrinterError:
 def doing_text(doing: str) -> str:
     """A few words for an error message: what the printer was doing when it failed."""
     return {
-        "connect": _("while connecting"),
-        "send": _("in the middle of a label"),
-        "status": _("while being asked for its status"),
-    }.get(doing, _("while {doing}").format(doing=doing))
+        "connect": notice("printer.while_connecting"),
+        "send": notice("printer.in_middle_label"),
+        "status": notice("printer.while_being_asked_for_status"),
+    }.get(doing, notice("printer.while_doing", doing=doing))
 
 
 class TcpPrinter(_TwoWayPrinter):
@@ -797,9 +801,7 @@ class TcpPrinter(_TwoWayPrinter):
             self.close()
             raise PrinterError(
                 PrinterFault.CLOSED,
-                _("{where} closed the connection while being asked for its status").format(
-                    where=self.config.where
-                ),
+                notice("printer.closed_connection_while_being_asked_for", where=self.config.where),
             )
         return answer[0]
 
@@ -857,13 +859,16 @@ class SerialPrinter(_TwoWayPrinter):
         if doing == "connect":
             return PrinterError(
                 PrinterFault.IO_ERROR,
-                _("{where} cannot be opened: {exc}").format(where=cfg.where, exc=exc),
+                notice("printer.cannot_be_opened_exc", where=cfg.where, exc=str(exc)),
             )
         return PrinterError(
             PrinterFault.CLOSED,
-            _(
-                "{where} went away {doing_text} ({exc}) — was the cable or the USB-serial adapter unplugged? Reprint the label"
-            ).format(where=cfg.where, doing_text=doing_text(doing), exc=exc),
+            notice(
+                "printer.went_away_doing_text_exc_cable_usb_seria",
+                where=cfg.where,
+                doing_text=doing_text(doing),
+                exc=str(exc),
+            ),
         )
 
     def send(self, data: bytes) -> None:
@@ -937,15 +942,17 @@ class FilePrinter(Printer):
         except IsADirectoryError as exc:
             raise PrinterError(
                 PrinterFault.BAD_URL,
-                _("{path} is a directory, not a printer or a file").format(path=cfg.path),
+                notice("printer.path_directory_not_printer_file", path=cfg.path),
             ) from exc
         except FileNotFoundError as exc:
             if cfg.is_device:
                 raise _os_error(cfg, exc, "connect") from exc
             raise PrinterError(
                 PrinterFault.NOT_FOUND,
-                _("{where} cannot be created: the folder {dirname} does not exist").format(
-                    where=cfg.where, dirname=os.path.dirname(cfg.path)
+                notice(
+                    "printer.cannot_be_created_folder_dirname_does_no",
+                    where=cfg.where,
+                    dirname=os.path.dirname(cfg.path),
                 ),
             ) from exc
         except OSError as exc:
@@ -1022,7 +1029,7 @@ class DirPrinter(Printer):
         except FileExistsError as exc:
             raise PrinterError(
                 PrinterFault.BAD_URL,
-                _("{path} is a file, not a folder for labels").format(path=self.config.path),
+                notice("printer.path_file_not_folder_for_labels", path=self.config.path),
             ) from exc
         except OSError as exc:
             raise _os_error(self.config, exc, "connect") from exc
@@ -1128,16 +1135,18 @@ class UsbPrinter(_TwoWayPrinter):
     def _missing(self, what: str) -> PrinterError:
         return PrinterError(
             PrinterFault.MISSING_DRIVER,
-            _(
-                "{where}: USB printing needs {what} — install it (pip install pyusb; apt-get install libusb-1.0-0), or use the printer's device node with a file:///dev/usb/lp0 URL"
-            ).format(where=self.config.where, what=what),
+            notice(
+                "printer.usb_printing_needs_what_install_pip_inst",
+                where=self.config.where,
+                what=what,
+            ),
         )
 
     def open(self) -> None:
         if self._usb is not None:
             return
         if importlib.util.find_spec("usb") is None:
-            raise self._missing(_("the pyusb package"))
+            raise self._missing(notice("printer.pyusb_package"))
         load_escpos()
         import usb.core
         from escpos.exceptions import DeviceNotFoundError
@@ -1155,16 +1164,14 @@ class UsbPrinter(_TwoWayPrinter):
             with quiet_root_logging():
                 printer.open(raise_not_found=True)
         except usb.core.NoBackendError as exc:
-            raise self._missing(_("the libusb library")) from exc
+            raise self._missing(notice("printer.libusb_library")) from exc
         except DeviceNotFoundError as exc:
             cause = exc.__context__
             if isinstance(cause, usb.core.USBError) and cause.errno is not None:
                 raise _os_error(cfg, OSError(cause.errno, str(cause)), "connect") from exc
             raise PrinterError(
                 PrinterFault.NOT_FOUND,
-                _(
-                    "no {where} is plugged in — check the cable and that the printer is switched on"
-                ).format(where=cfg.where),
+                notice("printer.no_plugged_in_check_cable_that_printer_s", where=cfg.where),
             ) from exc
         except usb.core.USBError as exc:
             raise _os_error(cfg, OSError(exc.errno or errno.EIO, str(exc)), "connect") from exc
