@@ -28,6 +28,88 @@ def _emit_json(value: Any) -> None:
     click.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
 
 
+#: Column headings of the tables people read (``--json`` keeps the keys).
+COLUMN_WORDS: dict[str, str] = {
+    "active": N_("active"),
+    "address": N_("address"),
+    "cancel_reason": N_("cancelled because"),
+    "channel": N_("channel"),
+    "exception_reason": N_("exception"),
+    "placed_at": N_("placed"),
+    "problem": N_("problem"),
+    "algorithm": N_("algorithm"),
+    "at": N_("at"),
+    "attempts": N_("attempts"),
+    "carrier": N_("carrier"),
+    "claims": N_("claims"),
+    "code": N_("code"),
+    "comment": N_("comment"),
+    "coverage": N_("coverage"),
+    "created_at": N_("created"),
+    "created_by": N_("created by"),
+    "customer_name": N_("customer"),
+    "due_at": N_("due"),
+    "fingerprint": N_("fingerprint"),
+    "free": N_("free"),
+    "id": N_("id"),
+    "kind": N_("kind"),
+    "label_width": N_("label width"),
+    "language": N_("language"),
+    "last_error": N_("last error"),
+    "last_used_at": N_("last used"),
+    "line_no": N_("line"),
+    "lines": N_("lines"),
+    "location": N_("bin"),
+    "low": N_("low"),
+    "name": N_("name"),
+    "next_attempt_at": N_("next try"),
+    "on_hand": N_("on hand"),
+    "order_no": N_("order"),
+    "orders": N_("orders"),
+    "packages": N_("packages"),
+    "packed": N_("packed"),
+    "packed_at": N_("packed at"),
+    "picked": N_("picked"),
+    "picker": N_("picker"),
+    "printer_url": N_("printer"),
+    "priority": N_("priority"),
+    "problems": N_("problems"),
+    "profile": N_("profile"),
+    "qty": N_("qty"),
+    "raw": N_("scanned"),
+    "reprint_of": N_("reprint of"),
+    "reserved": N_("reserved"),
+    "role": N_("role"),
+    "safety_stock": N_("safety stock"),
+    "scanner_url": N_("scanner"),
+    "sent_at": N_("sent"),
+    "seq": N_("seq"),
+    "service": N_("service"),
+    "services": N_("services"),
+    "shipped_at": N_("shipped"),
+    "short": N_("short"),
+    "sku": N_("SKU"),
+    "source": N_("source"),
+    "station": N_("station"),
+    "status": N_("status"),
+    "subject": N_("subject"),
+    "tracking": N_("tracking"),
+    "units": N_("units"),
+    "used": N_("used"),
+    "user": N_("user"),
+    "users": N_("users"),
+    "verdict": N_("verdict"),
+    "void": N_("void"),
+    "waybills": N_("waybills"),
+    "weight_g": N_("weight (g)"),
+}
+
+
+def _word(column: str) -> str:
+    """A column's heading in the current language (the key itself when it has none)."""
+    return _(COLUMN_WORDS[column]) if column in COLUMN_WORDS else column
+
+
 def _table(rows: list[dict[str, Any]], columns: list[str]) -> None:
     from rich import box
     from rich.console import Console
@@ -35,7 +117,7 @@ def _table(rows: list[dict[str, Any]], columns: list[str]) -> None:
 
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     for column in columns:
-        table.add_column(column)
+        table.add_column(_word(column))
     for row in rows:
         table.add_row(*(_cell(row.get(column)) for column in columns))
     width = None if sys.stdout.isatty() else 200
@@ -358,20 +440,21 @@ def orders_show(ctx: Context, order_no: str, as_json: bool) -> None:
         _emit_json(order)
         return
     for key in ("order_no", "status", "priority", "placed_at", "due_at", "channel"):
-        click.echo(f"{key:>16}: {_cell(order[key])}")
+        click.echo(f"{_word(key):>16}: {_cell(order[key])}")
     address = " ".join(
         order[key] for key in ("province", "city", "district", "address", "postcode") if order[key]
     )
-    click.echo(f"{'customer':>16}: {_cell(order['customer_name'])} {_cell(order['phone'])}")
-    click.echo(f"{'address':>16}: {_cell(address)}")
+    customer = f"{_cell(order['customer_name'])} {_cell(order['phone'])}"
+    click.echo(f"{_word('customer_name'):>16}: {customer}")
+    click.echo(f"{_word('address'):>16}: {_cell(address)}")
     for problem in order["problems"]:
-        click.echo(f"{'problem':>16}: {problem['code']}: {_cell(problem['detail'])}")
+        click.echo(f"{_word('problem'):>16}: {problem['code']}: {_cell(problem['detail'])}")
     from data.orders import exception_reason
 
     reasons = {"exception_reason": exception_reason(order), "cancel_reason": order["cancel_reason"]}
     for key, reason in reasons.items():
         if reason:
-            click.echo(f"{key:>16}: {_cell(reason)}")
+            click.echo(f"{_word(key):>16}: {_cell(reason)}")
     _table(order["lines"], ["line_no", "sku", "qty", "reserved", "picked", "short", "packed"])
 
 
