@@ -130,8 +130,11 @@ def set_language(language: str | None, localedir: Path | None = None) -> None:
     """Switch the catalog (None: English) and tell the listeners, which redraw what they show
     (texts drawn already keep their language until redrawn)."""
     global _translation, _language
-    _language = normalise_language(language) or SOURCE_LANGUAGE
-    _translation = translation(_language, localedir)
+    wanted = normalise_language(language) or SOURCE_LANGUAGE
+    catalog = translation(wanted, localedir)
+    if (wanted, catalog) == (_language, _translation):
+        return  # nothing to redraw
+    _language, _translation = wanted, catalog
     for listener in list(_listeners):
         listener(_language)
 

@@ -62,7 +62,10 @@ class LoginScreen(FloorScreen):
         self.wapp.set_language(language)
 
     async def on_language_changed(self, message: LanguageChanged) -> None:
-        """Draw every text again in the new language, keeping what was typed."""
+        """Draw every text again in the new language, keeping what was typed (a login that
+        switched the language is leaving this screen: nothing to redraw then)."""
+        if not self.is_attached or self.app.screen is not self:
+            return
         typed = {box.id: box.value for box in self.query(Input)}
         focused = self.focused.id if self.focused is not None else None
         await self.recompose()
