@@ -182,6 +182,9 @@ SHOWN_FIRST = {
     "UsageError",
     "BadParameter",
     "Abort",
+    "TabPane",
+    "Tab",
+    "Rule",
 }
 #: Keyword arguments an operator reads, in any call.
 SHOWN_KEYWORDS = {
@@ -281,7 +284,7 @@ def unwrapped(path: Path) -> Iterator[tuple[int, str]]:
                 found.extend(_bare_texts(node.args[0]))
             if name == "Binding" and len(node.args) >= 3:
                 found.extend(_bare_texts(node.args[2]))
-            if name in DOMAIN_ERRORS:
+            if name in DOMAIN_ERRORS or name == "add_columns":
                 for arg in node.args:
                     found.extend(_bare_texts(arg))
             for keyword in node.keywords:
