@@ -40,6 +40,72 @@ NOTICES: dict[str, str] = {
     "pick.wrong_item": N_(
         "Wrong item: {scanned} is not on this list. Put it back; pick {sku} from {bin}."
     ),
+    # two messages said one after the other (a language may join them without a space)
+    "join.sentences": N_("{first} {second}"),
+    # the packing bench (``what`` and ``why`` may be notices themselves)
+    "pack.wrong_item_sku_in_none_these_orders_set": N_(
+        "Wrong item: {sku} is in none of these orders. Set it aside."
+    ),
+    "pack.unreadable_code_code_scan_item_s_barcode": N_(
+        "Unreadable code {code}. Scan the item's barcode again, or type it."
+    ),
+    "pack.kind_label_not_checked_here_scan_items_o": N_(
+        "A {kind} label is not checked here. Scan the items of the order."
+    ),
+    "pack.code_not_in_catalog_set_aside_call_super": N_(
+        "{code} is not in the catalog. Set it aside and call a supervisor."
+    ),
+    "pack.sku_order_no_packed_qty": N_("{sku} → {order_no}  {packed}/{qty}"),
+    "pack.extra_unit_every_sku_these_orders_alread": N_(
+        "Extra unit: every {sku} of these orders is already checked. Set it aside."
+    ),
+    "pack.nothing_open_at_this_bench_scan_pick_lis": N_(
+        "Nothing is open at this bench. Scan a pick list, a tote or an order first."
+    ),
+    "pack.code_open_n_orders_units_units_check_sca": N_(
+        "{code} open: {n} orders, {units} units to check. Scan the units."
+    ),
+    "pack.order_status_not_picked_yet_cannot_be_pa": N_(
+        "{order} is {status}, not picked yet: it cannot be packed."
+    ),
+    "pack.order_shipped_waybill": N_("{order} shipped ({waybill})."),
+    "pack.code_not_pick_list_code": N_("{code} is not a pick list code."),
+    "pack.there_no_pick_list_code": N_("There is no pick list {code}."),
+    "pack.code_still_being_picked_who_pack_when_pi": N_(
+        "{code} is still being picked ({who}). Pack it when it is picked."
+    ),
+    "pack.code_has_no_order_left_pack_states": N_("{code} has no order left to pack ({states})."),
+    "pack.set_aside_units_orders_exception_why": N_(
+        "Set aside the units of {orders} (exception: {why})."
+    ),
+    "pack.tote_tote_belongs_no_pick_list_scan_list": N_(
+        "Tote {tote} belongs to no pick list. Scan the list or an order."
+    ),
+    "pack.there_no_order_order": N_("There is no order {order}."),
+    "pack.order_open_at_this_bench_scan_units": N_("{order} open at this bench. Scan its units."),
+    "pack.order_packed_scan_waybill_label_ship": N_(
+        "{order} is packed: scan its waybill label to ship it."
+    ),
+    "pack.order_shipped_at_at": N_("{order} was shipped at {at}."),
+    "pack.order_in_exception_queue_why_set_aside_f": N_(
+        "{order} is in the exception queue ({why}). Set it aside for a supervisor."
+    ),
+    "pack.void_label_waybill_order_do_not_ship_pee": N_(
+        "VOID label {waybill} ({order}): do not ship it. Peel it off."
+    ),
+    "pack.waybill_order_shipped_already_at_at": N_(
+        "{waybill} ({order}) was shipped already at {at}."
+    ),
+    "pack.order_not_packed_yet_check_units_before": N_(
+        "{order} is not packed yet: check its units before it ships."
+    ),
+    "pack.waybill_out_n_m_order_scan_next_parcel_s": N_(
+        "{waybill} out ({n}/{m} of {order}). Scan the next parcel's label."
+    ),
+    "pack.code_opened": N_("{code} opened. {message}"),
+    "pack.nobody_yet": N_("nobody yet"),
+    "pack.that_unit_counted_already": N_("that unit was counted already"),
+    "pack.all_units_checked_type_weight": N_("All units checked: type the weight."),
     # scans no task takes
     "scan.bad.non_printable": N_(
         "Bad scan: the scanner sent control characters. Scan again; if it keeps happening, "

@@ -290,7 +290,7 @@ def _open_list_code(write: Write, station: str, value: str, prefixes: CodePrefix
     if not value.isdigit():
         return _Step(
             Verdict.UNKNOWN_CODE,
-            _("{code} is not a pick list code.").format(code=prefixes.picklist + value),
+            notice("pack.code_not_pick_list_code", code=prefixes.picklist + value),
         )
     return _open_list(write, station, int(value), prefixes)
 
@@ -299,14 +299,12 @@ def _open_list(write: Write, station: str, picklist_id: int, prefixes: CodePrefi
     code = f"{prefixes.picklist}{picklist_id:06d}"
     plist = write.execute("SELECT * FROM picklists WHERE id = ?", (picklist_id,)).fetchone()
     if plist is None:
-        return _Step(Verdict.NOT_EXPECTED, _("There is no pick list {code}.").format(code=code))
+        return _Step(Verdict.NOT_EXPECTED, notice("pack.there_no_pick_list_code", code=code))
     if plist["status"] in (PickListStatus.RELEASED.value, PickListStatus.PICKING.value):
-        who = plist["picker"] or _("nobody yet")
+        who = plist["picker"] or notice("pack.nobody_yet")
         return _Step(
             Verdict.NOT_EXPECTED,
-            _("{code} is still being picked ({who}). Pack it when it is picked.").format(
-                code=code, who=who
-            ),
+            notice("pack.code_still_being_picked_who_pack_when_pi", code=code, who=who),
         )
     orders = write.execute(
         "SELECT * FROM orders WHERE picklist_id = ? ORDER BY due_at, order_no", (picklist_id,)
@@ -318,7 +316,8 @@ def _open_list(write: Write, station: str, picklist_id: int, prefixes: CodePrefi
     if not openable:
         return _Step(
             Verdict.NOT_EXPECTED,
-            _("{code} has no order left to pack ({states}).").format(
+            notice(
+                "pack.code_has_no_order_left_pack_states",
                 code=code,
                 states=", ".join(f"{o['order_no']} {o['status']}" for o in orders) or "—",
             ),
@@ -331,13 +330,18 @@ def _open_list(write: Write, station: str, picklist_id: int, prefixes: CodePrefi
         f" ({','.join('?' * len(openable))})",
         [o["order_no"] for o in openable],
     ).fetchone()[0]
-    message = _("{code} open: {n} orders, {units} units to check. Scan the units.").format(
-        code=code, n=len(openable), units=units
+    message = notice(
+        "pack.code_open_n_orders_units_units_check_sca", code=code, n=len(openable), units=units
     )
     if held:
-        message += " " + _("Set aside the units of {orders} (exception: {why}).").format(
-            orders=", ".join(o["order_no"] for o in held),
-            why=exception_reason(held[0]) or "?",
+        message = notice(
+            "join.sentences",
+            first=message,
+            second=notice(
+                "pack.set_aside_units_orders_exception_why",
+                orders=", ".join(o["order_no"] for o in held),
+                why=exception_reason(held[0]) or "?",
+            ),
         )
     return _Step(Verdict.OK, message, source=code)
 
@@ -350,9 +354,7 @@ def _open_tote(write: Write, station: str, value: str, prefixes: CodePrefixes) -
     if plist is None:
         return _Step(
             Verdict.NOT_EXPECTED,
-            _("Tote {tote} belongs to no pick list. Scan the list or an order.").format(
-                tote=prefixes.tote + value
-            ),
+            notice("pack.tote_tote_belongs_no_pick_list_scan_list", tote=prefixes.tote + value),
         )
     return _open_list(write, station, plist["id"], prefixes)
 
@@ -360,41 +362,43 @@ def _open_tote(write: Write, station: str, value: str, prefixes: CodePrefixes) -
 def _open_order(write: Write, station: str, order_no: str) -> _Step:
     order = write.execute("SELECT * FROM orders WHERE order_no = ?", (order_no,)).fetchone()
     if order is None:
-        return _Step(Verdict.NOT_EXPECTED, _("There is no order {order}.").format(order=order_no))
+        return _Step(Verdict.NOT_EXPECTED, notice("pack.there_no_order_order", order=order_no))
     status = OrderStatus(order["status"])
     if status in (OrderStatus.PICKED, OrderStatus.PACKING):
         _park_others(write, station, {order_no})
         _take_to_bench(write, station, order)
         return _Step(
             Verdict.OK,
-            _("{order} open at this bench. Scan its units.").format(order=order_no),
+            notice("pack.order_open_at_this_bench_scan_units", order=order_no),
             order_no=order_no,
             source=order_no,
         )
     if status is OrderStatus.PACKED:
         return _Step(
             Verdict.NOT_EXPECTED,
-            _("{order} is packed: scan its waybill label to ship it.").format(order=order_no),
+            notice("pack.order_packed_scan_waybill_label_ship", order=order_no),
             order_no=order_no,
         )
     if status is OrderStatus.SHIPPED:
         return _Step(
             Verdict.NOT_EXPECTED,
-            _("{order} was shipped at {at}.").format(order=order_no, at=order["shipped_at"]),
+            notice("pack.order_shipped_at_at", order=order_no, at=order["shipped_at"]),
             order_no=order_no,
         )
     if status is OrderStatus.EXCEPTION:
         return _Step(
             Verdict.NOT_EXPECTED,
-            _("{order} is in the exception queue ({why}). Set it aside for a supervisor.").format(
-                order=order_no, why=exception_reason(order) or "?"
+            notice(
+                "pack.order_in_exception_queue_why_set_aside_f",
+                order=order_no,
+                why=exception_reason(order) or "?",
             ),
             order_no=order_no,
         )
     return _Step(
         Verdict.NOT_EXPECTED,
-        _("{order} is {status}, not picked yet: it cannot be packed.").format(
-            order=order_no, status=status.value
+        notice(
+            "pack.order_status_not_picked_yet_cannot_be_pa", order=order_no, status=status.value
         ),
         order_no=order_no,
     )
@@ -438,15 +442,19 @@ def _check_unit(write: Write, station: str, code: ScannedCode, prefixes: CodePre
             (decision.line_id,),
         ).rowcount
         if counted != 1:
-            raise Rejected(_("that unit was counted already"))
+            raise Rejected(notice("pack.that_unit_counted_already"))
         left = write.execute(
             "SELECT coalesce(sum(qty - packed), 0) FROM order_lines WHERE order_no = ?",
             (decision.order_no,),
         ).fetchone()[0]
         if left == 0:
-            step.message += "  " + _("All units checked: type the weight.")
+            step.message = notice(
+                "join.sentences",
+                first=step.message,
+                second=notice("pack.all_units_checked_type_weight"),
+            )
         if opened:
-            step.message = _("{code} opened. ").format(code=opened) + step.message
+            step.message = notice("pack.code_opened", code=opened, message=step.message)
     return step
 
 
@@ -490,8 +498,8 @@ def _ship(write: Write, package: Any) -> _Step:
     if package["status"] == "void":
         return _Step(
             Verdict.NOT_EXPECTED,
-            _("VOID label {waybill} ({order}): do not ship it. Peel it off.").format(
-                waybill=waybill, order=order_no
+            notice(
+                "pack.void_label_waybill_order_do_not_ship_pee", waybill=waybill, order=order_no
             ),
             order_no,
             task="ship",
@@ -499,8 +507,11 @@ def _ship(write: Write, package: Any) -> _Step:
     if package["status"] == "shipped":
         return _Step(
             Verdict.NOT_EXPECTED,
-            _("{waybill} ({order}) was shipped already at {at}.").format(
-                waybill=waybill, order=order_no, at=package["shipped_at"]
+            notice(
+                "pack.waybill_order_shipped_already_at_at",
+                waybill=waybill,
+                order=order_no,
+                at=package["shipped_at"],
             ),
             order_no,
             task="ship",
@@ -508,7 +519,7 @@ def _ship(write: Write, package: Any) -> _Step:
     if package["shipment_status"] != "packed":
         return _Step(
             Verdict.NOT_EXPECTED,
-            _("{order} is not packed yet: check its units before it ships.").format(order=order_no),
+            notice("pack.order_not_packed_yet_check_units_before", order=order_no),
             order_no,
             task="ship",
         )
@@ -528,8 +539,12 @@ def _ship(write: Write, package: Any) -> _Step:
     if left:
         return _Step(
             Verdict.OK,
-            _("{waybill} out ({n}/{m} of {order}). Scan the next parcel's label.").format(
-                waybill=waybill, n=total - left, m=total, order=order_no
+            notice(
+                "pack.waybill_out_n_m_order_scan_next_parcel_s",
+                waybill=waybill,
+                n=total - left,
+                m=total,
+                order=order_no,
             ),
             order_no,
             task="ship",
@@ -537,7 +552,7 @@ def _ship(write: Write, package: Any) -> _Step:
     _ship_order(write, order_no, package["shipment_id"])
     return _Step(
         Verdict.OK,
-        _("{order} shipped ({waybill}).").format(order=order_no, waybill=waybill),
+        notice("pack.order_shipped_waybill", order=order_no, waybill=waybill),
         order_no,
         task="ship",
     )

@@ -97,3 +97,26 @@ def test_a_notice_keeps_its_code_and_parameters_and_free_text_stays_as_typed(
     # Parameters that do not fit the message (a row written by another version): the text.
     assert from_stored("as stored", "pick.wrong_bin", '{"bin": "A-1"}') == "as stored"
     assert from_stored("as stored", "no.such.code", "{}") == "as stored"
+
+
+def test_every_scan_the_floor_stores_keeps_its_code(tmp_path: Path, zh_catalog: Path) -> None:
+    """Picking, packing and loose scans all store a code, so each reads in the reader's
+    language (a scan stored as text alone would read in the writer's)."""
+    from data.floor import SqliteFloor
+
+    store = supervised_floor(tmp_path / "floor.db")
+    before = store.scalar("SELECT max(id) FROM scans")
+    floor = SqliteFloor(store)
+    packer = Operator("chen.jie", Role.PACKER, "bench-1")
+    for raw in ("P:000009", "O:DD-NOPE", "6901234567892", "garbage!", "L:A-10"):
+        floor.pack_scan(packer, raw, "wedge")
+    rows = store.query(
+        "SELECT message, message_code, message_params FROM scans WHERE id > ?", (before,)
+    )
+    assert len(rows) == 5
+    assert all(row["message_code"] in NOTICES for row in rows), rows
+    i18n.set_language("zh_CN")
+    # Said again from the code: the same text as the English when the catalog has no entry.
+    assert [from_stored(r["message"], r["message_code"], r["message_params"]) for r in rows] == [
+        r["message"] for r in rows
+    ]
