@@ -87,22 +87,22 @@ def judge_pack_scan(
     if code.kind is CodeKind.UNKNOWN:
         return PackDecision(
             Verdict.UNKNOWN_CODE,
-            notice("pack.unreadable_code_code_scan_item_s_barcode", code=code.display or "(empty)"),
+            notice("pack.unreadable", code=code.display or "(empty)"),
         )
     if not orders:
         return PackDecision(
             Verdict.NOT_EXPECTED,
-            notice("pack.nothing_open_at_this_bench_scan_pick_lis"),
+            notice("pack.nothing_open"),
         )
     if code.kind is not CodeKind.PRODUCT:
         return PackDecision(
             Verdict.NOT_EXPECTED,
-            notice("pack.kind_label_not_checked_here_scan_items_o", kind=code.kind.value),
+            notice("pack.label_not_checked", kind=code.kind.value),
         )
     if sku is None:
         return PackDecision(
             Verdict.UNKNOWN_CODE,
-            notice("pack.code_not_in_catalog_set_aside_call_super", code=code.display),
+            notice("pack.not_in_catalog", code=code.display),
         )
     wanted = [
         (order, line)
@@ -115,7 +115,7 @@ def judge_pack_scan(
         return PackDecision(
             Verdict.OK,
             notice(
-                "pack.sku_order_no_packed_qty",
+                "pack.counted",
                 sku=sku,
                 order_no=order.order_no,
                 packed=line.packed + 1,
@@ -127,11 +127,11 @@ def judge_pack_scan(
     if any(line.sku == sku for order in orders for line in order.lines):
         return PackDecision(
             Verdict.EXTRA_UNIT,
-            notice("pack.extra_unit_every_sku_these_orders_alread", sku=sku),
+            notice("pack.extra_unit", sku=sku),
         )
     return PackDecision(
         Verdict.WRONG_ITEM,
-        notice("pack.wrong_item_sku_in_none_these_orders_set", sku=sku),
+        notice("pack.wrong_item", sku=sku),
     )
 
 

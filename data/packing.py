@@ -290,7 +290,7 @@ def _open_list_code(write: Write, station: str, value: str, prefixes: CodePrefix
     if not value.isdigit():
         return _Step(
             Verdict.UNKNOWN_CODE,
-            notice("pack.code_not_pick_list_code", code=prefixes.picklist + value),
+            notice("pack.not_a_list_code", code=prefixes.picklist + value),
         )
     return _open_list(write, station, int(value), prefixes)
 
@@ -299,12 +299,12 @@ def _open_list(write: Write, station: str, picklist_id: int, prefixes: CodePrefi
     code = f"{prefixes.picklist}{picklist_id:06d}"
     plist = write.execute("SELECT * FROM picklists WHERE id = ?", (picklist_id,)).fetchone()
     if plist is None:
-        return _Step(Verdict.NOT_EXPECTED, notice("pack.there_no_pick_list_code", code=code))
+        return _Step(Verdict.NOT_EXPECTED, notice("pack.no_such_list", code=code))
     if plist["status"] in (PickListStatus.RELEASED.value, PickListStatus.PICKING.value):
         who = plist["picker"] or notice("pack.nobody_yet")
         return _Step(
             Verdict.NOT_EXPECTED,
-            notice("pack.code_still_being_picked_who_pack_when_pi", code=code, who=who),
+            notice("pack.list_still_picking", code=code, who=who),
         )
     orders = write.execute(
         "SELECT * FROM orders WHERE picklist_id = ? ORDER BY due_at, order_no", (picklist_id,)
@@ -317,7 +317,7 @@ def _open_list(write: Write, station: str, picklist_id: int, prefixes: CodePrefi
         return _Step(
             Verdict.NOT_EXPECTED,
             notice(
-                "pack.code_has_no_order_left_pack_states",
+                "pack.list_nothing_left",
                 code=code,
                 states=", ".join(f"{o['order_no']} {o['status']}" for o in orders) or "—",
             ),
@@ -330,15 +330,13 @@ def _open_list(write: Write, station: str, picklist_id: int, prefixes: CodePrefi
         f" ({','.join('?' * len(openable))})",
         [o["order_no"] for o in openable],
     ).fetchone()[0]
-    message = notice(
-        "pack.code_open_n_orders_units_units_check_sca", code=code, n=len(openable), units=units
-    )
+    message = notice("pack.list_open", code=code, n=len(openable), units=units)
     if held:
         message = notice(
             "join.sentences",
             first=message,
             second=notice(
-                "pack.set_aside_units_orders_exception_why",
+                "pack.set_aside_held",
                 orders=", ".join(o["order_no"] for o in held),
                 why=exception_reason(held[0]) or "?",
             ),
@@ -354,7 +352,7 @@ def _open_tote(write: Write, station: str, value: str, prefixes: CodePrefixes) -
     if plist is None:
         return _Step(
             Verdict.NOT_EXPECTED,
-            notice("pack.tote_tote_belongs_no_pick_list_scan_list", tote=prefixes.tote + value),
+            notice("pack.tote_without_list", tote=prefixes.tote + value),
         )
     return _open_list(write, station, plist["id"], prefixes)
 
@@ -362,34 +360,34 @@ def _open_tote(write: Write, station: str, value: str, prefixes: CodePrefixes) -
 def _open_order(write: Write, station: str, order_no: str) -> _Step:
     order = write.execute("SELECT * FROM orders WHERE order_no = ?", (order_no,)).fetchone()
     if order is None:
-        return _Step(Verdict.NOT_EXPECTED, notice("pack.there_no_order_order", order=order_no))
+        return _Step(Verdict.NOT_EXPECTED, notice("pack.no_such_order", order=order_no))
     status = OrderStatus(order["status"])
     if status in (OrderStatus.PICKED, OrderStatus.PACKING):
         _park_others(write, station, {order_no})
         _take_to_bench(write, station, order)
         return _Step(
             Verdict.OK,
-            notice("pack.order_open_at_this_bench_scan_units", order=order_no),
+            notice("pack.order_open", order=order_no),
             order_no=order_no,
             source=order_no,
         )
     if status is OrderStatus.PACKED:
         return _Step(
             Verdict.NOT_EXPECTED,
-            notice("pack.order_packed_scan_waybill_label_ship", order=order_no),
+            notice("pack.order_packed", order=order_no),
             order_no=order_no,
         )
     if status is OrderStatus.SHIPPED:
         return _Step(
             Verdict.NOT_EXPECTED,
-            notice("pack.order_shipped_at_at", order=order_no, at=order["shipped_at"]),
+            notice("pack.order_shipped_at", order=order_no, at=order["shipped_at"]),
             order_no=order_no,
         )
     if status is OrderStatus.EXCEPTION:
         return _Step(
             Verdict.NOT_EXPECTED,
             notice(
-                "pack.order_in_exception_queue_why_set_aside_f",
+                "pack.order_in_exception",
                 order=order_no,
                 why=exception_reason(order) or "?",
             ),
@@ -397,9 +395,7 @@ def _open_order(write: Write, station: str, order_no: str) -> _Step:
         )
     return _Step(
         Verdict.NOT_EXPECTED,
-        notice(
-            "pack.order_status_not_picked_yet_cannot_be_pa", order=order_no, status=status.value
-        ),
+        notice("pack.order_not_picked", order=order_no, status=status.value),
         order_no=order_no,
     )
 
@@ -442,7 +438,7 @@ def _check_unit(write: Write, station: str, code: ScannedCode, prefixes: CodePre
             (decision.line_id,),
         ).rowcount
         if counted != 1:
-            raise Rejected(notice("pack.that_unit_counted_already"))
+            raise Rejected(notice("pack.unit_counted_already"))
         left = write.execute(
             "SELECT coalesce(sum(qty - packed), 0) FROM order_lines WHERE order_no = ?",
             (decision.order_no,),
@@ -451,10 +447,10 @@ def _check_unit(write: Write, station: str, code: ScannedCode, prefixes: CodePre
             step.message = notice(
                 "join.sentences",
                 first=step.message,
-                second=notice("pack.all_units_checked_type_weight"),
+                second=notice("pack.all_checked"),
             )
         if opened:
-            step.message = notice("pack.code_opened", code=opened, message=step.message)
+            step.message = notice("pack.opened", code=opened, message=step.message)
     return step
 
 
@@ -498,9 +494,7 @@ def _ship(write: Write, package: Any) -> _Step:
     if package["status"] == "void":
         return _Step(
             Verdict.NOT_EXPECTED,
-            notice(
-                "pack.void_label_waybill_order_do_not_ship_pee", waybill=waybill, order=order_no
-            ),
+            notice("pack.void_label", waybill=waybill, order=order_no),
             order_no,
             task="ship",
         )
@@ -508,7 +502,7 @@ def _ship(write: Write, package: Any) -> _Step:
         return _Step(
             Verdict.NOT_EXPECTED,
             notice(
-                "pack.waybill_order_shipped_already_at_at",
+                "pack.parcel_shipped_already",
                 waybill=waybill,
                 order=order_no,
                 at=package["shipped_at"],
@@ -519,7 +513,7 @@ def _ship(write: Write, package: Any) -> _Step:
     if package["shipment_status"] != "packed":
         return _Step(
             Verdict.NOT_EXPECTED,
-            notice("pack.order_not_packed_yet_check_units_before", order=order_no),
+            notice("pack.order_not_packed", order=order_no),
             order_no,
             task="ship",
         )
@@ -540,7 +534,7 @@ def _ship(write: Write, package: Any) -> _Step:
         return _Step(
             Verdict.OK,
             notice(
-                "pack.waybill_out_n_m_order_scan_next_parcel_s",
+                "pack.parcel_out",
                 waybill=waybill,
                 n=total - left,
                 m=total,
@@ -552,7 +546,7 @@ def _ship(write: Write, package: Any) -> _Step:
     _ship_order(write, order_no, package["shipment_id"])
     return _Step(
         Verdict.OK,
-        notice("pack.order_shipped_waybill", order=order_no, waybill=waybill),
+        notice("pack.order_shipped", order=order_no, waybill=waybill),
         order_no,
         task="ship",
     )

@@ -460,13 +460,13 @@ class PrintWorker:
             raise _JobFailure(
                 "no_station",
                 "error",
-                notice("print.there_no_station_station_add_wareterm_st", station=self.station),
+                notice("print.no_station", station=self.station),
             )
         if not target.url:
             raise _JobFailure(
                 "no_printer",
                 "error",
-                notice("print.station_station_has_no_printer_url_set_o", station=self.station),
+                notice("print.no_printer", station=self.station),
             )
         try:
             return PrinterConfig.from_url(
@@ -481,7 +481,7 @@ class PrintWorker:
             data = render_job(job.kind, job.content, config)
         except Exception as error:  # bad content, unknown profile, no CJK font
             raise _JobFailure(
-                "render", "error", notice("print.cannot_draw_label_error", error=str(error))
+                "render", "error", notice("print.cannot_draw", error=str(error))
             ) from None
         printer = printer_for(config)
         stem = job_file_stem(job)
@@ -577,7 +577,7 @@ def _confirm(printer: Printer) -> PrinterStatus:
     except PrinterError as error:
         raise PrinterError(
             error.reason,
-            notice("print.dropped_connection_before_confirming_lab", where=printer.config.where),
+            notice("print.dropped_before_confirm", where=printer.config.where),
         ) from None
 
 

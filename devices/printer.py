@@ -194,22 +194,22 @@ class PrinterConfig:
         """The printer as a technician names it in a message."""
         if self.scheme == "tcp":
             host = f"[{self.host}]" if ":" in self.host else self.host
-            return notice("printer.printer_at_host_port", host=host, port=self.port)
+            return notice("printer.where.tcp", host=host, port=self.port)
         if self.scheme == "serial":
-            return notice("printer.printer_on_serial_port_path", path=self.path)
+            return notice("printer.where.serial", path=self.path)
         if self.scheme == "usb":
             return notice(
-                "printer.usb_printer_vendor_x_product_x",
+                "printer.where.usb",
                 vendor=self.vendor_id,
                 product=self.product_id,
             )
         if self.scheme == "file":
             if self.is_device:
-                return notice("printer.printer_device_path", path=self.path)
-            return notice("printer.label_spool_file_path", path=self.path)
+                return notice("printer.where.device", path=self.path)
+            return notice("printer.where.spool_file", path=self.path)
         if self.scheme == "dir":
-            return notice("printer.label_folder_path", path=self.path)
-        return notice("printer.simulated_printer")
+            return notice("printer.where.folder", path=self.path)
+        return notice("printer.where.simulated")
 
     @property
     def is_device(self) -> bool:
@@ -524,27 +524,27 @@ class Printer(ABC):
         if seen is PrinterStatus.UNKNOWN and expect_status:
             raise PrinterError(
                 PrinterFault.TIMEOUT,
-                notice("printer.answered_status_queries_before_but_does", where=self.config.where),
+                notice("printer.stopped_answering", where=self.config.where),
             )
         refusal = {
             PrinterStatus.PAPER_OUT: (
                 PrinterFault.PAPER_OUT,
-                notice("printer.out_paper_load_new_roll"),
+                notice("printer.state.paper_out"),
             ),
             PrinterStatus.COVER_OPEN: (
                 PrinterFault.COVER_OPEN,
-                notice("printer.has_cover_open_close"),
+                notice("printer.state.cover_open"),
             ),
             PrinterStatus.OFFLINE: (
                 PrinterFault.OFFLINE,
-                notice("printer.offline_check_for_paper_jam_error_light"),
+                notice("printer.state.offline"),
             ),
         }.get(seen)
         if refusal is not None:
             reason, what = refusal
             raise PrinterError(
                 reason,
-                notice("printer.what_label_not_sent", where=self.config.where, what=what),
+                notice("printer.refused_state", where=self.config.where, what=what),
             )
         self.send(data)
         return seen
@@ -567,7 +567,7 @@ class Printer(ABC):
     def _not_open(self) -> PrinterError:
         return PrinterError(
             PrinterFault.NOT_OPEN,
-            notice("printer.not_connected_open_first", where=self.config.where),
+            notice("printer.not_open", where=self.config.where),
         )
 
 
@@ -625,20 +625,18 @@ def _os_error(config: PrinterConfig, exc: OSError, doing: str) -> PrinterError:
     if isinstance(exc, socket.gaierror):
         return PrinterError(
             PrinterFault.NOT_FOUND,
-            notice("printer.printer_host_name_host_r_unknown_check_p", host=config.host),
+            notice("printer.unknown_host", host=config.host),
         )
     if isinstance(exc, ConnectionRefusedError):
         return PrinterError(
             PrinterFault.REFUSED,
-            notice(
-                "printer.refused_connection_switched_on_on_networ", where=where, port=config.port
-            ),
+            notice("printer.refused", where=where, port=config.port),
         )
     if isinstance(exc, TimeoutError) and doing == "connect":
         return PrinterError(
             PrinterFault.TIMEOUT,
             notice(
-                "printer.did_not_answer_within_connect_timeout_g",
+                "printer.connect_timeout",
                 where=where,
                 connect_timeout=config.connect_timeout,
             ),
@@ -647,7 +645,7 @@ def _os_error(config: PrinterConfig, exc: OSError, doing: str) -> PrinterError:
         return PrinterError(
             PrinterFault.TIMEOUT,
             notice(
-                "printer.stopped_taking_data_for_write_timeout_g",
+                "printer.write_timeout",
                 where=where,
                 write_timeout=config.write_timeout,
             ),
@@ -659,7 +657,7 @@ def _os_error(config: PrinterConfig, exc: OSError, doing: str) -> PrinterError:
         return PrinterError(
             PrinterFault.CLOSED,
             notice(
-                "printer.closed_connection_doing_text_may_have_be",
+                "printer.closed",
                 where=where,
                 doing_text=doing_text(doing),
             ),
@@ -668,7 +666,7 @@ def _os_error(config: PrinterConfig, exc: OSError, doing: str) -> PrinterError:
         return PrinterError(
             PrinterFault.UNREACHABLE,
             notice(
-                "printer.cannot_be_reached_strerror_check_network",
+                "printer.unreachable",
                 where=where,
                 strerror=exc.strerror,
             ),
@@ -676,14 +674,14 @@ def _os_error(config: PrinterConfig, exc: OSError, doing: str) -> PrinterError:
     if code in (errno.ENOENT, errno.ENODEV) and doing == "connect":
         return PrinterError(
             PrinterFault.NOT_FOUND,
-            notice("printer.does_not_exist_printer_plugged_in_switch", where=where),
+            notice("printer.not_found", where=where),
         )
     if code in (errno.EIO, errno.ENODEV, errno.ENXIO):
         if doing == "connect":
             return PrinterError(
                 PrinterFault.OFFLINE,
                 notice(
-                    "printer.not_answering_strerror_printer_switched",
+                    "printer.not_answering",
                     where=where,
                     strerror=exc.strerror,
                 ),
@@ -691,7 +689,7 @@ def _os_error(config: PrinterConfig, exc: OSError, doing: str) -> PrinterError:
         return PrinterError(
             PrinterFault.CLOSED,
             notice(
-                "printer.went_away_doing_text_strerror_unplugged",
+                "printer.gone",
                 where=where,
                 doing_text=doing_text(doing),
                 strerror=exc.strerror,
@@ -700,12 +698,12 @@ def _os_error(config: PrinterConfig, exc: OSError, doing: str) -> PrinterError:
     if code in (errno.EACCES, errno.EPERM):
         return PrinterError(
             PrinterFault.NO_PERMISSION,
-            notice("printer.no_permission_use_add_wareterm_user_grou", where=where),
+            notice("printer.no_permission", where=where),
         )
     if code in (errno.EBUSY, errno.EAGAIN):
         return PrinterError(
             PrinterFault.BUSY,
-            notice("printer.in_use_by_another_program_close_that_pro", where=where),
+            notice("printer.busy", where=where),
         )
     if code == errno.ENOSPC:
         return PrinterError(PrinterFault.IO_ERROR, notice("printer.disk_full", where=where))
@@ -716,10 +714,10 @@ def _os_error(config: PrinterConfig, exc: OSError, doing: str) -> PrinterError:
 def doing_text(doing: str) -> str:
     """A few words for an error message: what the printer was doing when it failed."""
     return {
-        "connect": notice("printer.while_connecting"),
-        "send": notice("printer.in_middle_label"),
-        "status": notice("printer.while_being_asked_for_status"),
-    }.get(doing, notice("printer.while_doing", doing=doing))
+        "connect": notice("printer.doing.connect"),
+        "send": notice("printer.doing.send"),
+        "status": notice("printer.doing.status"),
+    }.get(doing, notice("printer.doing.other", doing=doing))
 
 
 class TcpPrinter(_TwoWayPrinter):
@@ -801,7 +799,7 @@ class TcpPrinter(_TwoWayPrinter):
             self.close()
             raise PrinterError(
                 PrinterFault.CLOSED,
-                notice("printer.closed_connection_while_being_asked_for", where=self.config.where),
+                notice("printer.closed_during_status", where=self.config.where),
             )
         return answer[0]
 
@@ -859,12 +857,12 @@ class SerialPrinter(_TwoWayPrinter):
         if doing == "connect":
             return PrinterError(
                 PrinterFault.IO_ERROR,
-                notice("printer.cannot_be_opened_exc", where=cfg.where, exc=str(exc)),
+                notice("printer.cannot_open", where=cfg.where, exc=str(exc)),
             )
         return PrinterError(
             PrinterFault.CLOSED,
             notice(
-                "printer.went_away_doing_text_exc_cable_usb_seria",
+                "printer.serial_gone",
                 where=cfg.where,
                 doing_text=doing_text(doing),
                 exc=str(exc),
@@ -942,7 +940,7 @@ class FilePrinter(Printer):
         except IsADirectoryError as exc:
             raise PrinterError(
                 PrinterFault.BAD_URL,
-                notice("printer.path_directory_not_printer_file", path=cfg.path),
+                notice("printer.path_is_folder", path=cfg.path),
             ) from exc
         except FileNotFoundError as exc:
             if cfg.is_device:
@@ -950,7 +948,7 @@ class FilePrinter(Printer):
             raise PrinterError(
                 PrinterFault.NOT_FOUND,
                 notice(
-                    "printer.cannot_be_created_folder_dirname_does_no",
+                    "printer.no_folder",
                     where=cfg.where,
                     dirname=os.path.dirname(cfg.path),
                 ),
@@ -1029,7 +1027,7 @@ class DirPrinter(Printer):
         except FileExistsError as exc:
             raise PrinterError(
                 PrinterFault.BAD_URL,
-                notice("printer.path_file_not_folder_for_labels", path=self.config.path),
+                notice("printer.path_is_file", path=self.config.path),
             ) from exc
         except OSError as exc:
             raise _os_error(self.config, exc, "connect") from exc
@@ -1136,7 +1134,7 @@ class UsbPrinter(_TwoWayPrinter):
         return PrinterError(
             PrinterFault.MISSING_DRIVER,
             notice(
-                "printer.usb_printing_needs_what_install_pip_inst",
+                "printer.usb_missing",
                 where=self.config.where,
                 what=what,
             ),
@@ -1146,7 +1144,7 @@ class UsbPrinter(_TwoWayPrinter):
         if self._usb is not None:
             return
         if importlib.util.find_spec("usb") is None:
-            raise self._missing(notice("printer.pyusb_package"))
+            raise self._missing(notice("printer.needs.pyusb"))
         load_escpos()
         import usb.core
         from escpos.exceptions import DeviceNotFoundError
@@ -1164,14 +1162,14 @@ class UsbPrinter(_TwoWayPrinter):
             with quiet_root_logging():
                 printer.open(raise_not_found=True)
         except usb.core.NoBackendError as exc:
-            raise self._missing(notice("printer.libusb_library")) from exc
+            raise self._missing(notice("printer.needs.libusb")) from exc
         except DeviceNotFoundError as exc:
             cause = exc.__context__
             if isinstance(cause, usb.core.USBError) and cause.errno is not None:
                 raise _os_error(cfg, OSError(cause.errno, str(cause)), "connect") from exc
             raise PrinterError(
                 PrinterFault.NOT_FOUND,
-                notice("printer.no_plugged_in_check_cable_that_printer_s", where=cfg.where),
+                notice("printer.usb_absent", where=cfg.where),
             ) from exc
         except usb.core.USBError as exc:
             raise _os_error(cfg, OSError(exc.errno or errno.EIO, str(exc)), "connect") from exc

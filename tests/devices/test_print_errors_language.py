@@ -15,8 +15,8 @@ from tests.devices.fakes import free_port, url_for, wait_for
 from tests.devices.test_outbox import Floor, start_worker  # noqa: F401 (the fixture)
 from tests.test_i18n import write_mo
 
-REFUSED = NOTICES["printer.refused_connection_switched_on_on_networ"]
-WHERE = NOTICES["printer.printer_at_host_port"]
+REFUSED = NOTICES["printer.refused"]
+WHERE = NOTICES["printer.where.tcp"]
 
 
 @pytest.fixture
@@ -55,4 +55,4 @@ def test_a_print_error_reads_in_the_readers_language(
     assert floor.job(job_id).last_error == english
     row = floor.store.query("SELECT last_error, error_code FROM print_jobs WHERE id = ?", (job_id,))
     assert row[0]["last_error"] == english
-    assert row[0]["error_code"] == "printer.refused_connection_switched_on_on_networ"
+    assert row[0]["error_code"] == "printer.refused"
