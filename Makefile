@@ -34,9 +34,10 @@ $(LOCALE)/%/LC_MESSAGES/wareterm.mo: $(LOCALE)/%/LC_MESSAGES/wareterm.po $(STAMP
 
 mo: $(MOS)
 
-# The template: every msgid in the code (babel.cfg says which files).
+# The template: every msgid in the code (babel.cfg says which files); no header, so it changes
+# only when the messages do.
 pot: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --add-location=file --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --add-location=file --sort-output --omit-header \
 		--project wareterm --copyright-holder wareterm -o $(LOCALE)/wareterm.pot .
 
 # Refresh the catalogs from the code: the template, then each language (zh_CN made if missing),
