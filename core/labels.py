@@ -44,14 +44,37 @@ def neutralise(text: str) -> str:
         if ch in _SPACE_LIKE:
             out.append(" ")
             continue
-        category = unicodedata.category(ch)
-        if category in ("Zs", "Zl", "Zp"):
+        if unicodedata.category(ch) in ("Zs", "Zl", "Zp"):
             out.append(" ")
-        elif category in ("Cc", "Cs") or (category == "Cf" and ch not in _KEPT_FORMAT):
+        elif unsafe_character(ch):
             continue
         else:
             out.append(ch)
     return " ".join("".join(out).split())
+
+
+def unsafe_character(ch: str) -> bool:
+    """True for a character that must never reach a terminal or printer as it is: C0 and C1
+    controls (ESC, CSI 0x9B, BEL, ...), DEL, lone surrogates and invisible format characters
+    (bidirectional overrides, zero-width spaces, ...), except the joiners some scripts need."""
+    category = unicodedata.category(ch)
+    return category in ("Cc", "Cs") or (category == "Cf" and ch not in _KEPT_FORMAT)
+
+
+def strip_controls(text: str) -> str:
+    """Return ``text`` with every character ``unsafe_character`` names removed, keeping its
+    layout: line breaks (``\\n``) and tabs stay, line and paragraph separators become a line
+    break, spacing is not collapsed. For messages and reports that quote data over several
+    lines; a single value is better put through ``neutralise``."""
+    out: list[str] = []
+    for ch in text:
+        if ch in "\n\t":
+            out.append(ch)
+        elif ch in "\u2028\u2029":
+            out.append("\n")
+        elif not unsafe_character(ch):
+            out.append(ch)
+    return "".join(out)
 
 
 def _is_printable_ascii(text: str) -> bool:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import getpass
-import json
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -17,123 +16,16 @@ import click
 from core.errors import WaretermError
 from core.i18n import N_, _
 from core.model import ImportReport
+from tui.cli_output import cell as _cell
+from tui.cli_output import echo
+from tui.cli_output import emit_json as _emit_json
+from tui.cli_output import heading as _word
+from tui.cli_output import table as _table
 
 if TYPE_CHECKING:
     from data.store import Store
     from tui.app import WaretermApp
     from tui.session import SessionLogin
-
-
-def _emit_json(value: Any) -> None:
-    click.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
-
-
-#: Column headings of the tables people read (``--json`` keeps the keys).
-COLUMN_WORDS: dict[str, str] = {
-    "active": N_("active"),
-    "address": N_("address"),
-    "cancel_reason": N_("cancelled because"),
-    "channel": N_("channel"),
-    "exception_reason": N_("exception"),
-    "placed_at": N_("placed"),
-    "problem": N_("problem"),
-    "algorithm": N_("algorithm"),
-    "at": N_("at"),
-    "attempts": N_("attempts"),
-    "carrier": N_("carrier"),
-    "claims": N_("claims"),
-    "code": N_("code"),
-    "comment": N_("comment"),
-    "coverage": N_("coverage"),
-    "created_at": N_("created"),
-    "created_by": N_("created by"),
-    "customer_name": N_("customer"),
-    "due_at": N_("due"),
-    "fingerprint": N_("fingerprint"),
-    "free": N_("free"),
-    "id": N_("id"),
-    "kind": N_("kind"),
-    "label_width": N_("label width"),
-    "language": N_("language"),
-    "last_error": N_("last error"),
-    "last_used_at": N_("last used"),
-    "line_no": N_("line"),
-    "lines": N_("lines"),
-    "location": N_("bin"),
-    "low": N_("low"),
-    "name": N_("name"),
-    "next_attempt_at": N_("next try"),
-    "on_hand": N_("on hand"),
-    "order_no": N_("order"),
-    "orders": N_("orders"),
-    "packages": N_("packages"),
-    "packed": N_("packed"),
-    "packed_at": N_("packed at"),
-    "picked": N_("picked"),
-    "picker": N_("picker"),
-    "printer_url": N_("printer"),
-    "priority": N_("priority"),
-    "problems": N_("problems"),
-    "profile": N_("profile"),
-    "qty": N_("qty"),
-    "raw": N_("scanned"),
-    "reprint_of": N_("reprint of"),
-    "reserved": N_("reserved"),
-    "role": N_("role"),
-    "safety_stock": N_("safety stock"),
-    "scanner_url": N_("scanner"),
-    "sent_at": N_("sent"),
-    "seq": N_("seq"),
-    "service": N_("service"),
-    "services": N_("services"),
-    "shipped_at": N_("shipped"),
-    "short": N_("short"),
-    "sku": N_("SKU"),
-    "source": N_("source"),
-    "station": N_("station"),
-    "status": N_("status"),
-    "subject": N_("subject"),
-    "tracking": N_("tracking"),
-    "units": N_("units"),
-    "used": N_("used"),
-    "user": N_("user"),
-    "users": N_("users"),
-    "verdict": N_("verdict"),
-    "void": N_("void"),
-    "waybills": N_("waybills"),
-    "weight_g": N_("weight (g)"),
-}
-
-
-def _word(column: str) -> str:
-    """A column's heading in the current language (the key itself when it has none)."""
-    return _(COLUMN_WORDS[column]) if column in COLUMN_WORDS else column
-
-
-def _table(rows: list[dict[str, Any]], columns: list[str]) -> None:
-    from rich import box
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    for column in columns:
-        table.add_column(_word(column))
-    for row in rows:
-        table.add_row(*(_cell(row.get(column)) for column in columns))
-    width = None if sys.stdout.isatty() else 200
-    Console(highlight=False, soft_wrap=False, width=width).print(table)
-
-
-def _cell(value: Any) -> str:
-    from rich.markup import escape
-
-    from core.labels import neutralise
-
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        value = ",".join(str(item) for item in value)
-    return escape(neutralise(str(value)))
 
 
 class Context:
@@ -171,7 +63,7 @@ def _rejections() -> Iterator[None]:
     try:
         yield
     except WaretermError as error:
-        click.echo(_("error: {error}").format(error=error), err=True)
+        echo(_("error: {error}").format(error=error), err=True)
         sys.exit(1)
 
 
@@ -266,7 +158,7 @@ def init(ctx: Context) -> None:
         store = Store(ctx.db)
         before = store.version
         applied = store.migrate()
-        click.echo(
+        echo(
             _("{db}: schema version {version} (was {before}, applied {applied})").format(
                 db=ctx.db, version=store.version, before=before, applied=applied or "none"
             )
@@ -300,12 +192,16 @@ def _run_import(
         content = _read(path)
         total = content.count(b"\n")
         if sys.stderr.isatty() and not as_json and total > 2000:
-            from rich.console import Console
+            from rich.markup import escape
             from rich.progress import Progress
 
+            from tui.cli_output import console
+
             # The report goes to stdout; the bar draws on the terminal's stderr.
-            with Progress(console=Console(stderr=True), transient=True) as progress:
-                task = progress.add_task(_("importing {name}").format(name=path.name), total=total)
+            with Progress(console=console(stderr=True), transient=True) as progress:
+                # The bar's description is read as markup: the file's name is escaped.
+                name = escape(_cell(path.name))
+                task = progress.add_task(_("importing {name}").format(name=name), total=total)
                 report = run(content, path.name, lambda n: progress.advance(task, n))
         else:
             report = run(content, path.name, None)
@@ -316,7 +212,7 @@ def _report(report: ImportReport, as_json: bool, unit: str) -> None:
     if as_json:
         _emit_json(report.as_dict())
     else:
-        click.echo(
+        echo(
             _(
                 "{kind}: {stored} stored, {updated} updated, {skipped} skipped, {rejected} rejected"
             ).format(
@@ -328,17 +224,17 @@ def _report(report: ImportReport, as_json: bool, unit: str) -> None:
             )
         )
         if report.held:
-            click.echo(_("on hold: {orders}").format(orders=", ".join(report.held)))
+            echo(_("on hold: {orders}").format(orders=", ".join(_cell(o) for o in report.held)))
         for skip in report.skipped:
-            click.echo(
+            echo(
                 _("line {line}: {key}: {reason}").format(
-                    line=skip.line, key=skip.key, reason=skip.reason
+                    line=skip.line, key=_cell(skip.key), reason=skip.reason
                 )
             )
         for rejection in report.rejected:
-            click.echo(
+            echo(
                 _("line {line}: {key}: rejected: {reason}").format(
-                    line=rejection.line, key=rejection.key or "-", reason=rejection.reason
+                    line=rejection.line, key=_cell(rejection.key) or "-", reason=rejection.reason
                 ),
                 err=True,
             )
@@ -440,21 +336,21 @@ def orders_show(ctx: Context, order_no: str, as_json: bool) -> None:
         _emit_json(order)
         return
     for key in ("order_no", "status", "priority", "placed_at", "due_at", "channel"):
-        click.echo(f"{_word(key):>16}: {_cell(order[key])}")
+        echo(f"{_word(key):>16}: {_cell(order[key])}")
     address = " ".join(
         order[key] for key in ("province", "city", "district", "address", "postcode") if order[key]
     )
     customer = f"{_cell(order['customer_name'])} {_cell(order['phone'])}"
-    click.echo(f"{_word('customer_name'):>16}: {customer}")
-    click.echo(f"{_word('address'):>16}: {_cell(address)}")
+    echo(f"{_word('customer_name'):>16}: {customer}")
+    echo(f"{_word('address'):>16}: {_cell(address)}")
     for problem in order["problems"]:
-        click.echo(f"{_word('problem'):>16}: {problem['code']}: {_cell(problem['detail'])}")
+        echo(f"{_word('problem'):>16}: {problem['code']}: {_cell(problem['detail'])}")
     from data.orders import exception_reason
 
     reasons = {"exception_reason": exception_reason(order), "cancel_reason": order["cancel_reason"]}
     for key, reason in reasons.items():
         if reason:
-            click.echo(f"{_word(key):>16}: {_cell(reason)}")
+            echo(f"{_word(key):>16}: {_cell(reason)}")
     _table(order["lines"], ["line_no", "sku", "qty", "reserved", "picked", "short", "packed"])
 
 
@@ -471,9 +367,9 @@ def orders_cancel(ctx: Context, order_no: str, reason: str, as_json: bool) -> No
     if as_json:
         _emit_json(order)
     else:
-        click.echo(_("{order_no}: cancelled").format(order_no=order_no))
+        echo(_("{order_no}: cancelled").format(order_no=order_no))
         for task in order["putaway"]:
-            click.echo(
+            echo(
                 _("  put back {qty} × {sku} into bin {bin}").format(
                     qty=task["qty"], sku=task["sku"], bin=task["location"] or "?"
                 )
@@ -495,7 +391,7 @@ def orders_release(ctx: Context, order_no: str, as_json: bool) -> None:
     if as_json:
         _emit_json(order)
     else:
-        click.echo(_("{order_no}: {status}").format(order_no=order_no, status=order["status"]))
+        echo(_("{order_no}: {status}").format(order_no=order_no, status=order["status"]))
 
 
 # -- waves and pick lists -------------------------------------------------------------------------
@@ -528,9 +424,9 @@ def waves_release(
     if as_json:
         _emit_json(result)
     elif result["wave_id"] is None:
-        click.echo(_("no allocated orders are waiting for a wave"))
+        echo(_("no allocated orders are waiting for a wave"))
     else:
-        click.echo(
+        echo(
             _("wave {wave}: {orders} orders in {lists} pick lists").format(
                 wave=result["wave_id"], orders=result["orders"], lists=len(result["picklists"])
             )
@@ -584,13 +480,13 @@ def picklists_show(ctx: Context, picklist: str, as_json: bool) -> None:
     if as_json:
         _emit_json(result)
         return
-    click.echo(
-        _("{value}  {value2}  {value3}  due {value4}  orders: {join}").format(
-            value=result["code"],
-            value2=result["status"],
-            value3=result["priority"],
-            value4=result["due_at"],
-            join=", ".join(result["order_nos"]),
+    echo(
+        _("{code}  {status}  {priority}  due {due}  orders: {orders}").format(
+            code=result["code"],
+            status=result["status"],
+            priority=result["priority"],
+            due=result["due_at"],
+            orders=", ".join(result["order_nos"]),
         )
     )
     _table(result["lines"], ["seq", "location", "sku", "name", "qty", "picked", "short"])
@@ -629,13 +525,13 @@ def users_add(
     with _rejections():
         users.add_user(ctx.store, ctx.actor, name, role, pin, station, language)
     if station:
-        click.echo(
+        echo(
             _("user {name} ({role}) at station {station}").format(
                 name=name.lower(), role=role, station=station.strip().lower()
             )
         )
     else:
-        click.echo(_("user {name} ({role})").format(name=name.lower(), role=role))
+        echo(_("user {name} ({role})").format(name=name.lower(), role=role))
 
 
 @users_group.command("set", help=N_("Change a user's language or station binding."))
@@ -654,7 +550,7 @@ def users_set(ctx: Context, name: str, language: str | None, station: str | None
     with _rejections():
         users.set_user(ctx.store, ctx.actor, name, language=language, station=station)
         shown = users.language_of(ctx.store, name)
-    click.echo(_("user {name}: language {language}").format(name=name.lower(), language=shown))
+    echo(_("user {name}: language {language}").format(name=name.lower(), language=shown))
 
 
 @users_group.command("list", help=N_("Users and roles."))
@@ -728,7 +624,7 @@ def config_list(ctx: Context, as_json: bool) -> None:
         _emit_json(values)
     else:
         for key, value in values.items():
-            click.echo(f"{key:<24} {value:<8} {_(settings.SETTINGS[key].help)}")
+            echo(f"{key:<24} {value:<8} {_(settings.SETTINGS[key].help)}")
 
 
 @config_group.command("set", help=N_("Change a setting."))
@@ -740,7 +636,7 @@ def config_set(ctx: Context, key: str, value: str) -> None:
 
     with _rejections(), ctx.store.write(ctx.actor) as write:
         value = settings.put(write, key, value)
-    click.echo(f"{key} = {value}")
+    echo(f"{key} = {value}")
 
 
 # -- the terminal ---------------------------------------------------------------------------------
@@ -859,12 +755,10 @@ def demo(ctx: Context, directory: Path, start: bool) -> None:
             check_station=lambda scanner, printer: check_device_urls(scanner, printer, None, 576),
         )
     for line in result.instructions:
-        click.echo(line)
+        echo(line)
     if start:
         if not sys.stdin.isatty():
-            click.echo(
-                _("(not a terminal: run `wareterm --db {db} tui` yourself)").format(db=result.db)
-            )
+            echo(_("(not a terminal: run `wareterm --db {db} tui` yourself)").format(db=result.db))
             return
         run_tui(str(result.db), "demo-handheld", demo=True)
 

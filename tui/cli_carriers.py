@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from core.i18n import N_, _
+from tui.cli_output import echo
 
 PRIORITIES = ("rush", "standard", "deferred")
 
@@ -87,7 +88,7 @@ def carriers_set(ctx: Any, code: str, active: bool | None, as_json: bool) -> Non
         cli._emit_json(carrier_to_spec(carrier))
     else:
         text = _("{code}: active") if carrier.active else _("{code}: inactive")
-        click.echo(text.format(code=carrier.code))
+        echo(text.format(code=carrier.code))
 
 
 @carriers_group.command(
@@ -106,7 +107,7 @@ def carriers_import(ctx: Any, file: Path, as_json: bool) -> None:
     if as_json:
         cli._emit_json(result)
         return
-    click.echo(
+    echo(
         _("carriers: {added} added, {replaced} replaced").format(
             added=", ".join(result["added"]) or "0", replaced=", ".join(result["replaced"]) or "0"
         )
@@ -159,11 +160,11 @@ def carriers_choose(
     if as_json:
         cli._emit_json(choice.as_dict())
         return
-    click.echo(
+    echo(
         f"{choice.carrier.code} {choice.service.code} ({choice.carrier.name_zh} "
         f"{choice.service.name})"
     )
-    click.echo(choice.reason)
+    echo(choice.reason)
 
 
 # -- pools ---------------------------------------------------------------------------------------
@@ -219,7 +220,7 @@ def pool_add(
     if as_json:
         cli._emit_json({**report.as_dict(), "carrier": code, "free": free})
     else:
-        click.echo(
+        echo(
             _(
                 "{carrier}: {added} added, {skipped} skipped, {rejected} rejected; {free} free"
             ).format(
@@ -231,13 +232,13 @@ def pool_add(
             )
         )
         for skip in report.skipped:
-            click.echo(
+            echo(
                 _("line {line}: {key}: {reason}").format(
                     line=skip.line, key=skip.key, reason=skip.reason
                 )
             )
         for rejection in report.rejected:
-            click.echo(
+            echo(
                 _("line {line}: rejected: {reason}").format(
                     line=rejection.line, reason=rejection.reason
                 ),
@@ -252,7 +253,7 @@ def pool_add(
 def _warn_low(rows: list[dict[str, Any]]) -> None:
     for row in rows:
         if row["low"]:
-            click.echo(
+            echo(
                 _(
                     "warning: {carrier} has only {free} free waybill numbers (warning below "
                     "{threshold}); add some with: wareterm carriers pool add {carrier} FILE"

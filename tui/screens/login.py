@@ -18,6 +18,7 @@ from core.ports import Operator, ScanOutcome
 from tui.language import LANGUAGE_NAMES, other_language
 from tui.messages import LanguageChanged
 from tui.screens.base import FloorScreen
+from tui.text import shown
 
 
 class LoginScreen(FloorScreen):
@@ -47,7 +48,7 @@ class LoginScreen(FloorScreen):
         self._name_switch_key()
 
     def _switch_text(self) -> Text:
-        return Text("F2 " + LANGUAGE_NAMES[other_language(i18n.current_language())])
+        return shown("F2 " + LANGUAGE_NAMES[other_language(i18n.current_language())])
 
     def _name_switch_key(self) -> None:
         target = LANGUAGE_NAMES[other_language(i18n.current_language())]
@@ -106,7 +107,7 @@ class LoginScreen(FloorScreen):
 
     def show_bad_scan(self, outcome: ScanOutcome) -> None:
         """Before login there is no one to store it for: only say so (the bell has rung)."""
-        self.query_one("#login-error", Static).update(Text(outcome.message))
+        self.query_one("#login-error", Static).update(shown(outcome.message))
 
     def on_floor_error(self, error: WaretermError) -> None:
         self.query_one("#pin", Input).value = ""
@@ -114,7 +115,7 @@ class LoginScreen(FloorScreen):
 
     def _error(self, text: str) -> None:
         self.app.bell()
-        self.query_one("#login-error", Static).update(Text(text))
+        self.query_one("#login-error", Static).update(shown(text))
 
     def _logged_in(self, operator: Operator) -> None:
         from tui.screens.home import HomeScreen
