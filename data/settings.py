@@ -50,6 +50,13 @@ SETTINGS = {
         Setting("sender.phone", "", "text", N_("sender phone on outbound labels")),
         Setting("sender.address", "", "text", N_("sender address on outbound labels")),
         Setting(
+            "label.privacy", "true", "bool", N_("mask the recipient's phone and name on labels")
+        ),
+        Setting("sender.city", "", "text", N_("sender city for carrier waybill APIs (杭州市)")),
+        Setting(
+            "sender.district", "", "text", N_("sender district for carrier waybill APIs (余杭区)")
+        ),
+        Setting(
             "warehouse.province", "浙江", "province", N_("province parcels leave from (zones)")
         ),
         Setting(

@@ -688,9 +688,10 @@ def build_app(
     from data.floor import SqliteFloor
     from data.oversight import SqliteOversight
     from devices.station import SerialStationDevices
+    from devices.waybill_apis import source_for
     from tui.app import WaretermApp
 
-    floor = SqliteFloor(store)
+    floor = SqliteFloor(store, waybill_apis=source_for)
     operator = (
         floor.session_login(login.user, station, login.method, peer=login.peer, key=login.key)
         if login is not None
