@@ -62,6 +62,21 @@ class ProfileFile:
     required: tuple[str, ...]
 
 
+#: What a bulk-ship row carries: the order number, the carrier's name there, the waybill.
+BULK_FIELDS = ("order_no", "carrier", "waybill_no")
+
+
+@dataclass(frozen=True)
+class BulkShip:
+    """The platform's bulk-ship upload: its column headers, encoding and carrier names."""
+
+    #: Our field (see :data:`BULK_FIELDS`) → the platform's header, in the file's order.
+    columns: tuple[tuple[str, str], ...]
+    encoding: str
+    #: Our carrier code → the name the platform knows it by.
+    carriers: Mapping[str, str]
+
+
 @dataclass(frozen=True)
 class Profile:
     """A platform's export layout."""
@@ -76,6 +91,8 @@ class Profile:
     quirks: tuple[str, ...] = ()
     #: Whether ``address`` holds the whole address in one string (split it).
     address_one_string: bool = False
+    #: The bulk-ship file (批量发货) the platform takes back, if known.
+    bulk_ship: BulkShip | None = None
 
     def file(self, role: str) -> ProfileFile | None:
         """The profile's file of ``role``."""
@@ -140,7 +157,24 @@ def profile_from_dict(data: Any, origin: str) -> Profile:
     encodings = data.get("encodings", ["utf-8", "gb18030"])
     if not isinstance(encodings, list) or not all(isinstance(e, str) for e in encodings):
         raise bad(_("encodings must be a list of names"))
+    bulk = data.get("bulk_ship")
+    bulk_ship = None
+    if bulk is not None:
+        columns_ok = isinstance(bulk, dict) and isinstance(bulk.get("columns"), dict)
+        if not columns_ok or set(bulk["columns"]) != set(BULK_FIELDS):
+            raise bad(
+                _("bulk_ship needs columns for {fields}").format(fields=", ".join(BULK_FIELDS))
+            )
+        carriers = bulk.get("carriers", {})
+        if not isinstance(carriers, dict):
+            raise bad(_("bulk_ship carriers map our carrier codes to the platform's names"))
+        bulk_ship = BulkShip(
+            columns=tuple((str(k), str(v)) for k, v in bulk["columns"].items()),
+            encoding=str(bulk.get("encoding", "utf-8")),
+            carriers={str(k).upper(): str(v) for k, v in carriers.items()},
+        )
     return Profile(
+        bulk_ship=bulk_ship,
         name=name,
         channel=str(data.get("channel", name)),
         files=tuple(files),
@@ -573,3 +607,36 @@ def export_records(
                         other=lines_file.filename,
                     ),
                 )
+
+
+# -- bulk-ship files (批量发货) --------------------------------------------------------------------
+
+
+def bulk_ship_rows(
+    profile: Profile,
+    waybills: Iterable[tuple[str, str, str]],
+    aliases: Mapping[str, str],
+) -> tuple[list[str], list[list[str]], list[str]]:
+    """The bulk-ship file for ``profile``: its header, one row per (order number, carrier code,
+    waybill number), and the carrier codes that have no name on the platform (``aliases``, an
+    admin's table, before the profile's own names): their rows are left out."""
+    spec = profile.bulk_ship
+    if spec is None:
+        raise Rejected(
+            _("no bulk-ship layout for {platform}; add bulk_ship to its profile").format(
+                platform=profile.name
+            )
+        )
+    header = [theirs for _ours, theirs in spec.columns]
+    rows: list[list[str]] = []
+    unnamed: list[str] = []
+    for order_no, carrier, waybill_no in waybills:
+        code = carrier.upper()
+        name = aliases.get(code) or spec.carriers.get(code)
+        if not name:
+            if code not in unnamed:
+                unnamed.append(code)
+            continue
+        values = {"order_no": order_no, "carrier": name, "waybill_no": waybill_no}
+        rows.append([values[ours] for ours, _theirs in spec.columns])
+    return header, rows, unnamed

@@ -77,3 +77,27 @@ def test_pdd_gbk_export_is_not_refused_as_not_utf8(
     result = wareterm("import", "orders", path)
     assert result.exit_code == 0, result.stderr
     assert "1 stored" in result.stdout
+
+
+def test_bulk_ship_file_and_carrier_alias_from_the_command_line(
+    wareterm: Run, tmp_path: Path, db_path: Path, with_catalog: None
+) -> None:
+    from datetime import UTC, datetime
+
+    from data.store import open_store
+    from tests.data.floor_rows import ship_order
+
+    order_file, detail_file = taobao_pair(tmp_path)
+    assert wareterm("import", "orders", order_file, detail_file).exit_code == 0
+    store = open_store(db_path)
+    ship_order(store, "3012345678901234", datetime.now(UTC), waybill_no="SF42", carrier="SF")
+    store.close()
+    alias = wareterm("carriers", "alias", "taobao", "sf", "顺丰快递")
+    assert alias.exit_code == 0, alias.stderr
+    out = tmp_path / "ship.csv"
+    result = wareterm("shipments", "export", "--platform", "taobao", "--out", out, "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["rows"] == 1
+    assert out.read_bytes().decode("gb18030").splitlines()[1] == "3012345678901234,顺丰快递,SF42"
+    bad = wareterm("shipments", "export", "--platform", "amazon", "--out", out)
+    assert bad.exit_code == 1 and "amazon" in bad.stderr
