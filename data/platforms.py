@@ -105,6 +105,15 @@ def detect_encoding(sample: bytes, hints: tuple[str, ...], name: str) -> str:
     candidates = sorted({"utf_8", *(codecs.lookup(h).name.replace("-", "_") for h in hints)})
     best = charset_normalizer.from_bytes(sample, cp_isolation=candidates).best()
     if best is None:
+        # Nothing it trusts (a short sample, control characters): the first of the encodings
+        # the platforms write that reads the whole sample as text.
+        for encoding in ("utf-8", *hints):
+            try:
+                sample.decode(encoding)
+            except (UnicodeDecodeError, LookupError):
+                continue
+            found = codecs.lookup(encoding).name
+            return "gb18030" if found in ("gbk", "gb2312") else found
         raise Rejected(
             _(
                 "{name}: cannot tell the file's encoding (tried {encodings}); save it as UTF-8"

@@ -360,7 +360,8 @@ def import_orders(
             _count_lines(path)  # a file that cannot be read is named before anything is stored
     paths = list(files)
     _run_import(
-        paths[0],
+        # The progress bar counts order lines: the largest file holds them (Taobao's details).
+        max(paths, key=lambda path: path.stat().st_size if path.is_file() else 0),
         as_json,
         lambda content, name, progress: platforms.import_platform_orders(
             ctx.store, ctx.actor, paths, platform, shop.strip(), profile, progress

@@ -441,3 +441,17 @@ def test_custom_profile_file(store: Store, tmp_path: Path) -> None:
     assert report.stored == ["E1"]
     stored = order(store, "E1")
     assert (stored["channel"], stored["province"], stored["city"]) == ("erp", "湖北省", "仙桃市")
+
+
+def test_a_gbk_file_the_detector_cannot_judge_is_read_if_it_decodes(
+    store: Store, tmp_path: Path
+) -> None:
+    # Escape sequences put charset-normalizer off; the file still decodes as GB18030 strictly.
+    row = {"订单号": "P1", "订单状态": "待发货", "商品数量(件)": "1", "商家编码-规格维度": "SKU-A",
+           "收货人": "\x1b]0;x\x07张三", "手机": "13812345678",
+           "收货地址": "浙江省杭州市西湖区\x1b[2J文三路", "支付时间": "2026-11-20 10:00"}  # fmt: skip
+    path = tmp_path / "pdd.csv"
+    path.write_bytes(csv_bytes(PDD, [row], "gbk"))
+    report = platforms.import_platform_orders(store, ADMIN, [path], platform="pdd")
+    assert report.stored == ["P1"]
+    assert order(store, "P1")["city"] == "杭州市"
