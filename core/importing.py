@@ -57,6 +57,17 @@ ORDER_COLUMNS = (
     "note",
 )
 ORDER_HEADER_FIELDS = ORDER_COLUMNS[:13]
+#: Decrypted recipients for orders a platform exported masked (``import addresses``).
+ADDRESS_COLUMNS = (
+    "order_no",
+    "customer_name",
+    "phone",
+    "province",
+    "city",
+    "district",
+    "address",
+    "postcode",
+)
 _REQUIRED_ORDER_COLUMNS = ("order_no", "placed_at", "sku", "qty")
 
 # -- limits (README "File formats") -------------------------------------------------------------
@@ -208,6 +219,8 @@ def _csv_records(text: IO[str], filename: str, columns: tuple[str, ...]) -> Iter
 
 
 def _required_columns(columns: tuple[str, ...]) -> tuple[str, ...]:
+    if columns == ADDRESS_COLUMNS:
+        return ("order_no", "customer_name", "phone", "address")
     if columns == ORDER_COLUMNS:
         return _REQUIRED_ORDER_COLUMNS
     if columns == PRODUCT_COLUMNS:

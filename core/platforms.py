@@ -17,6 +17,7 @@ from typing import Any
 from core.errors import Rejected
 from core.i18n import _
 from core.importing import MAX_FIELD, Record
+from core.review import masked
 
 #: Our fields a profile can map a platform column to.
 FIELDS = (
@@ -640,3 +641,62 @@ def bulk_ship_rows(
         values = {"order_no": order_no, "carrier": name, "waybill_no": waybill_no}
         rows.append([values[ours] for ours, _theirs in spec.columns])
     return header, rows, unnamed
+
+
+# -- decrypted addresses ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """An order's recipient as the platform gives it decrypted."""
+
+    order_no: str
+    customer_name: str
+    phone: str
+    province: str
+    city: str
+    district: str
+    address: str
+    postcode: str
+
+
+def recipient(values: Mapping[str, Any], divisions: Divisions) -> Recipient:
+    """A decrypted recipient from a record (``core.importing.ADDRESS_COLUMNS``); the address
+    may be one string (split here). Raises ValueError saying what is wrong: a missing field,
+    text still masked, or an address that cannot be split."""
+
+    def text(name: str) -> str:
+        value = values.get(name)
+        if value is None:
+            return ""
+        if not isinstance(value, str | int) or isinstance(value, bool):
+            raise ValueError(_("{field} must be text").format(field=name))
+        result = str(value).strip()
+        if len(result) > MAX_FIELD:
+            raise ValueError(
+                _("{field} is longer than {n} characters").format(field=name, n=MAX_FIELD)
+            )
+        return result
+
+    fields = {name: text(name) for name in Recipient.__dataclass_fields__}
+    for name in ("customer_name", "phone", "address"):
+        if not fields[name]:
+            raise ValueError(_("{field} is missing").format(field=name))
+        if masked(fields[name]):
+            raise ValueError(_("{field} is still masked").format(field=name))
+    if not fields["province"] or not fields["city"]:
+        split = split_address(fields["address"], divisions)
+        if split is None:
+            raise ValueError(
+                _("cannot tell the province and city of {address}").format(
+                    address=repr(fields["address"][:60])
+                )
+            )
+        fields.update(
+            province=split.province,
+            city=split.city,
+            district=split.district,
+            address=split.street or fields["address"],
+            postcode=fields["postcode"] or split.postcode,
+        )
+    return Recipient(**fields)

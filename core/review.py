@@ -101,8 +101,8 @@ def review(
                 "masked_recipient",
                 _(
                     "the platform masked the {fields}: no label with masked text; import the "
-                    "decrypted address for this order, or ship it on the platform's own waybill "
-                    "and import the tracking number"
+                    "decrypted address (wareterm import addresses FILE), or ship it on the "
+                    "platform's own waybill"
                 ).format(fields=", ".join(hidden)),
             )
         )

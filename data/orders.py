@@ -375,6 +375,18 @@ def release_order(store: Store, actor: Actor, order_no: str, note: str = "") -> 
     return show_order(store, order_no)
 
 
+def re_review(write: Write, order_no: str) -> OrderStatus:
+    """Review a held order again after its data changed (a decrypted address): it stays held
+    with what is still wrong, or goes on to allocation. Other orders keep their status."""
+    order = _order_row(write, order_no)
+    if order["status"] != OrderStatus.ON_HOLD.value:
+        return OrderStatus(order["status"])
+    waived = tuple(order["waived"].split())
+    return review_and_allocate(
+        write, order_no, _review_input(write, order), waived, current=OrderStatus.ON_HOLD
+    )
+
+
 def _review_input(write: Write, order: Any) -> ReviewInput:
     from core.model import PaymentStatus
 

@@ -21,8 +21,8 @@ from typing import IO, Any
 
 from core.errors import Rejected
 from core.i18n import _
-from core.importing import read_orders
-from core.model import ImportReport
+from core.importing import ADDRESS_COLUMNS, read_orders, read_records
+from core.model import ImportReport, OrderStatus, Rejection
 from core.platforms import (
     Divisions,
     FileMapping,
@@ -33,10 +33,13 @@ from core.platforms import (
     divisions_from_codes,
     export_records,
     profile_from_dict,
+    recipient,
     unknown_layout,
 )
+from core.roles import Permission
 from data.catalog import Progress
-from data.orders import import_orders, store_orders
+from data.orders import import_orders, re_review, store_orders
+from data.shipments import live_shipment
 from data.store import Actor, Store
 
 #: Bytes of a file looked at to tell its encoding.
@@ -357,3 +360,86 @@ def _import_export(
     name = lines_file.name
     items = read_orders(b"", name, now=store.clock.now(), records=records)
     return store_orders(store, actor, items, name, progress)
+
+
+# -- decrypted addresses -------------------------------------------------------------------------
+
+#: Orders whose recipient may still change: nothing printed for them yet.
+_ADDRESSABLE = {
+    OrderStatus.RECEIVED,
+    OrderStatus.ON_HOLD,
+    OrderStatus.ALLOCATED,
+    OrderStatus.BACKORDERED,
+    OrderStatus.PICKING,
+    OrderStatus.PICKED,
+    OrderStatus.PACKING,
+    OrderStatus.EXCEPTION,
+}
+
+
+def import_addresses(store: Store, actor: Actor, path: Path) -> ImportReport:
+    """Set the recipients of orders a platform exported masked, from a file of decrypted ones
+    (``order_no,customer_name,phone,province,city,district,address,postcode``; the address may
+    be one string). A held order is reviewed again: without masked text it is released to
+    allocation. An order with a label printed, or gone, is rejected with the reason."""
+    report = ImportReport("addresses")
+    source = utf8_source(path) if path.name.lower().endswith(".csv") else _opener(path)
+    table = divisions()
+    for record in read_records(source, path.name, ADDRESS_COLUMNS):
+        order_no = str(record.fields.get("order_no", "")).strip()
+        try:
+            if record.problem is not None:
+                raise ValueError(record.problem)
+            if record.undecodable():
+                raise ValueError(_("undecodable bytes"))
+            found = recipient(record.fields, table)
+        except ValueError as error:
+            report.rejected.append(Rejection(record.line, order_no[:64], str(error)))
+            continue
+        with store.write(actor) as write:
+            write.require(Permission.RELEASE_HOLD)
+            row = write.execute(
+                "SELECT status FROM orders WHERE order_no = ?", (found.order_no,)
+            ).fetchone()
+            reason = None
+            if row is None:
+                reason = _("no such order")
+            elif OrderStatus(row["status"]) not in _ADDRESSABLE:
+                reason = _("order is {status}; its recipient can no longer change").format(
+                    status=row["status"]
+                )
+            elif live_shipment(write.conn, found.order_no) is not None:
+                reason = _("a label is printed for it; void the shipment first")
+            if reason is not None:
+                report.rejected.append(Rejection(record.line, found.order_no, reason))
+                write.audit("order.address", found.order_no, rejected=reason)
+                continue
+            write.execute(
+                "UPDATE orders SET customer_name = ?, phone = ?, province = ?, city = ?,"
+                " district = ?, address = ?, postcode = ?, updated_at = ? WHERE order_no = ?",
+                (
+                    found.customer_name,
+                    found.phone,
+                    found.province,
+                    found.city,
+                    found.district,
+                    found.address,
+                    found.postcode,
+                    write.now,
+                    found.order_no,
+                ),
+            )
+            status = re_review(write, found.order_no)
+            write.audit("order.address", found.order_no, status=status.value)
+            report.updated.append(found.order_no)
+            if status is OrderStatus.ON_HOLD:
+                report.held.append(found.order_no)
+    report.rejected.sort(key=lambda rejection: rejection.line)
+    return report
+
+
+def _opener(path: Path) -> Callable[[], IO[bytes]]:
+    def open_file() -> IO[bytes]:
+        return path.open("rb")
+
+    return open_file

@@ -101,3 +101,24 @@ def test_bulk_ship_file_and_carrier_alias_from_the_command_line(
     assert out.read_bytes().decode("gb18030").splitlines()[1] == "3012345678901234,顺丰快递,SF42"
     bad = wareterm("shipments", "export", "--platform", "amazon", "--out", out)
     assert bad.exit_code == 1 and "amazon" in bad.stderr
+
+
+def test_import_addresses_from_the_command_line(
+    wareterm: Run, tmp_path: Path, with_catalog: None
+) -> None:
+    row = {"订单号": "M1", "订单状态": "待发货", "商品数量(件)": "1", "商家编码-规格维度": "SKU-A",
+           "收货人": "陈**", "手机": "151****3175", "收货地址": "江苏省苏州市姑苏区****",
+           "支付时间": "2026-11-20 10:00"}  # fmt: skip
+    export = tmp_path / "pdd.csv"
+    export.write_bytes(csv_bytes(PDD, [row], "utf-8"))
+    assert wareterm("import", "orders", export).exit_code == 0
+    decrypted = tmp_path / "addresses.csv"
+    decrypted.write_text(
+        "order_no,customer_name,phone,address\nM1,陈小明,15112343175,江苏省苏州市姑苏区人民路 8 号\n",
+        encoding="utf-8",
+    )
+    result = wareterm("import", "addresses", decrypted, "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["updated"] == 1
+    shown = json.loads(wareterm("orders", "show", "M1", "--json").stdout)
+    assert shown["status"] == "allocated" and shown["customer_name"] == "陈小明"

@@ -370,6 +370,28 @@ def import_orders(
     )
 
 
+@import_group.command(
+    "addresses",
+    help=N_(
+        "Decrypted recipients for orders a platform exported masked: "
+        "order_no,customer_name,phone,province,city,district,address,postcode (the address "
+        "may be one string). Held orders are reviewed again."
+    ),
+)
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help=N_("Print the report as JSON."))
+@pass_context
+def import_addresses(ctx: Context, file: Path, as_json: bool) -> None:
+    from data import platforms
+
+    _run_import(
+        file,
+        as_json,
+        lambda content, name, progress: platforms.import_addresses(ctx.store, ctx.actor, file),
+        "addresses",
+    )
+
+
 # -- orders ---------------------------------------------------------------------------------------
 
 

@@ -455,3 +455,39 @@ def test_a_gbk_file_the_detector_cannot_judge_is_read_if_it_decodes(
     report = platforms.import_platform_orders(store, ADMIN, [path], platform="pdd")
     assert report.stored == ["P1"]
     assert order(store, "P1")["city"] == "杭州市"
+
+
+def test_decrypted_addresses_release_a_masked_order(store: Store, tmp_path: Path) -> None:
+    rows = [
+        {"订单号": "M1", "订单状态": "待发货", "商品数量(件)": "2", "商家编码-规格维度": "SKU-A",
+         "收货人": "陈**", "手机": "151****3175", "收货地址": "江苏省苏州市姑苏区****",
+         "支付时间": "2026-11-20 10:00"},
+        {"订单号": "M2", "订单状态": "待发货", "商品数量(件)": "1", "商家编码-规格维度": "SKU-B",
+         "收货人": "刘**", "手机": "152****0000", "收货地址": "江苏省苏州市姑苏区****",
+         "支付时间": "2026-11-20 10:00"},
+    ]  # fmt: skip
+    export = tmp_path / "pdd.csv"
+    export.write_bytes(csv_bytes(PDD, rows, "utf-8"))
+    platforms.import_platform_orders(store, ADMIN, [export], platform="pdd")
+    assert problems_of(store, "M1") == ["masked_recipient"]
+    decrypted = tmp_path / "addresses.csv"
+    decrypted.write_bytes(
+        "order_no,customer_name,phone,address\r\n"
+        "M1,陈小明,15112343175,江苏省 苏州市 姑苏区 人民路 8 号(215000)\r\n"
+        "M2,刘**,152****0000,江苏省 苏州市 姑苏区 人民路 9 号\r\n"
+        "M9,王五,15100000000,江苏省 苏州市 姑苏区 人民路 1 号\r\n".encode("gbk")
+    )
+    report = platforms.import_addresses(store, ADMIN, decrypted)
+    assert report.updated == ["M1"]
+    assert {r.key: r.reason for r in report.rejected}.keys() == {"M2", "M9"}
+    assert "still masked" in report.rejected[0].reason
+    fixed = order(store, "M1")
+    assert (fixed["customer_name"], fixed["phone"], fixed["district"], fixed["address"]) == (
+        "陈小明",
+        "15112343175",
+        "姑苏区",
+        "人民路 8 号",
+    )
+    assert fixed["postcode"] == "215000"
+    assert status_of(store, "M1") == "allocated" and problems_of(store, "M1") == []
+    assert status_of(store, "M2") == "on_hold"
