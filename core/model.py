@@ -144,6 +144,10 @@ class OrderDraft:
     postcode: str
     lines: tuple[OrderLineDraft, ...]
     source_line: int = 0
+    #: The shop (店铺) the order came from, when several feed one warehouse.
+    shop: str = ""
+    #: The ship-by time the channel promised (Pinduoduo's 承诺发货时间); else from the SLA.
+    due_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -167,6 +171,10 @@ class Rejection:
     line: int
     key: str
     reason: str
+
+
+class Skipped(Rejection):
+    """An input record left out on purpose (a closed or shipped platform order)."""
 
 
 @dataclass

@@ -321,21 +321,74 @@ def import_locations(ctx: Context, file: Path, as_json: bool) -> None:
 
 
 @import_group.command(
-    "orders", help=N_("Orders: CSV one row per line, or JSON orders with nested lines.")
+    "orders",
+    help=N_(
+        "Orders: our CSV (one row per line) or JSON (orders with nested lines), or a "
+        "platform's own export: Taobao's ExportOrderList and ExportOrderDetailList given "
+        "together, JD, Pinduoduo or Douyin, as CSV in any of their encodings or .xlsx."
+    ),
+)
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--platform",
+    default="auto",
+    show_default=True,
+    help=N_("auto, taobao, jd, pdd, douyin (or another bundled profile), or generic (our format)."),
+)
+@click.option("--shop", default="", help=N_("The shop these orders come from."))
+@click.option(
+    "--profile",
+    "profile_file",
+    type=click.Path(path_type=Path),
+    help=N_("A platform profile (JSON) for a layout wareterm does not know."),
+)
+@click.option("--json", "as_json", is_flag=True, help=N_("Print the report as JSON."))
+@pass_context
+def import_orders(
+    ctx: Context,
+    files: tuple[Path, ...],
+    platform: str,
+    shop: str,
+    profile_file: Path | None,
+    as_json: bool,
+) -> None:
+    from data import platforms
+
+    with _rejections():
+        profile = platforms.load_profile(profile_file) if profile_file else None
+        for path in files[1:]:
+            _count_lines(path)  # a file that cannot be read is named before anything is stored
+    paths = list(files)
+    _run_import(
+        # The progress bar counts order lines: the largest file holds them (Taobao's details).
+        max(paths, key=lambda path: path.stat().st_size if path.is_file() else 0),
+        as_json,
+        lambda content, name, progress: platforms.import_platform_orders(
+            ctx.store, ctx.actor, paths, platform, shop.strip(), profile, progress
+        ),
+        "order lines",
+    )
+
+
+@import_group.command(
+    "addresses",
+    help=N_(
+        "Decrypted recipients for orders a platform exported masked: "
+        "order_no,customer_name,phone,province,city,district,address,postcode (the address "
+        "may be one string). Held orders are reviewed again."
+    ),
 )
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help=N_("Print the report as JSON."))
 @pass_context
-def import_orders(ctx: Context, file: Path, as_json: bool) -> None:
-    from data import orders
+def import_addresses(ctx: Context, file: Path, as_json: bool) -> None:
+    from data import platforms
 
     _run_import(
         file,
         as_json,
-        lambda content, name, progress: orders.import_orders(
-            ctx.store, ctx.actor, content, name, progress
-        ),
-        "order lines",
+        lambda content, name, progress: platforms.import_addresses(ctx.store, ctx.actor, file),
+        "addresses",
     )
 
 

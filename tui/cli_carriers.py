@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from core.i18n import N_, _
-from tui.cli_output import echo
+from tui.cli_output import cell, echo
 
 PRIORITIES = ("rush", "standard", "deferred")
 
@@ -29,6 +29,28 @@ def _shell() -> Any:
 @click.group("carriers", help=N_("Carriers, the rules that choose one, and waybill number pools."))
 def carriers_group() -> None:
     pass
+
+
+@carriers_group.command(
+    "alias",
+    help=N_(
+        "Name a carrier the way a platform does in its bulk-ship file, e.g. "
+        "`carriers alias pdd SF 顺丰快递`."
+    ),
+)
+@click.argument("platform")
+@click.argument("code")
+@click.argument("name")
+@click.pass_obj
+def carriers_alias(ctx: Any, platform: str, code: str, name: str) -> None:
+    from data.bulk_ship import set_alias
+
+    set_alias(ctx.store, ctx.actor, platform, code, name)
+    echo(
+        _("{platform}: {code} is now {name}").format(
+            platform=platform, code=cell(code.upper()), name=cell(name)
+        )
+    )
 
 
 @carriers_group.command(

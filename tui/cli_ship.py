@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import click
 
+from core.errors import WaretermError
 from core.i18n import N_, _
 from tui.cli_output import cell, echo
 
@@ -69,6 +71,67 @@ def shipments_list(
         _shell()._emit_json(rows)
     else:
         _shell()._table(rows, _COLUMNS)
+
+
+@shipments_group.command(
+    "export",
+    help=N_(
+        "The bulk-ship file (批量发货) for a platform: one row per waybill with the order "
+        "number, the carrier under the platform's name and the waybill number. Waybills "
+        "exported before are left out unless --all."
+    ),
+)
+@click.option("--platform", required=True, help=N_("taobao, jd, pdd or douyin."))
+@click.option("--out", "out", required=True, type=click.Path(path_type=Path))
+@click.option("--shop", default=None, help=N_("Only this shop's orders."))
+@click.option("--since", default=None, help=N_("Only shipments made since this time."))
+@click.option(
+    "--status",
+    type=click.Choice(["printed", "shipped"]),
+    default="printed",
+    show_default=True,
+    help=N_("printed: every waybill with a label; shipped: only parcels that left."),
+)
+@click.option("--all", "repeat", is_flag=True, help=N_("List waybills exported before too."))
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def shipments_export(
+    ctx: Any,
+    platform: str,
+    out: Path,
+    shop: str | None,
+    since: str | None,
+    status: str,
+    repeat: bool,
+    as_json: bool,
+) -> None:
+    from core.importing import parse_instant
+    from data.bulk_ship import export_bulk_ship
+
+    moment = None
+    if since:
+        try:
+            moment = parse_instant(since, name="since")
+        except ValueError as error:
+            raise WaretermError(str(error)) from None
+    result = export_bulk_ship(ctx.store, ctx.actor, platform, out, shop, moment, status, repeat)
+    if as_json:
+        _shell()._emit_json(result)
+    else:
+        echo(
+            _("{file}: {rows} waybills for {platform}").format(
+                file=cell(result["file"]), rows=result["rows"], platform=platform
+            )
+        )
+    if result["unnamed"]:
+        echo(
+            _(
+                "left out: carriers without a {platform} name: {carriers}; set one with "
+                "`wareterm carriers alias {platform} CARRIER NAME`"
+            ).format(platform=platform, carriers=", ".join(result["unnamed"])),
+            err=True,
+        )
+        sys.exit(1)
 
 
 @shipments_group.command("show", help=N_("One shipment: by id, order number or waybill number."))
