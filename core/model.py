@@ -192,12 +192,14 @@ class ImportReport:
 
     def as_dict(self) -> dict[str, object]:
         """The report as plain data (the --json shape)."""
-        return {
+        shape: dict[str, object] = {
             "kind": self.kind,
             "stored": len(self.stored),
             "updated": len(self.updated),
             "on_hold": self.held,
-            "stock_kept": self.stock_kept,
             "skipped": [r.__dict__ for r in self.skipped],
             "rejected": [r.__dict__ for r in self.rejected],
         }
+        if self.kind == "products":  # only a product file carries stock
+            shape["stock_kept"] = self.stock_kept
+        return shape
