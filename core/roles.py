@@ -30,6 +30,8 @@ class Permission(StrEnum):
     IMPORT = "import"
     CONFIGURE = "configure"
     MOVE_STOCK = "move_stock"
+    RECEIVE_RETURN = "receive_return"
+    APPROVE_RETURN = "approve_return"
 
 
 _FLOOR = frozenset({Role.PICKER, Role.PACKER, Role.SUPERVISOR, Role.ADMIN})
@@ -53,6 +55,10 @@ ALLOWED: dict[Permission, frozenset[Role]] = {
     Permission.IMPORT: _ADMIN,
     Permission.CONFIGURE: _ADMIN,
     Permission.MOVE_STOCK: _OFFICE,
+    # returns are received at the bench; linking a parcel, writing units off and intercepts
+    # change the books or the floor, so they are the office's
+    Permission.RECEIVE_RETURN: _BENCH,
+    Permission.APPROVE_RETURN: _OFFICE,
 }
 
 _WORDS: dict[Permission, str] = {
@@ -69,6 +75,8 @@ _WORDS: dict[Permission, str] = {
     Permission.IMPORT: N_("import data"),
     Permission.CONFIGURE: N_("change the configuration"),
     Permission.MOVE_STOCK: N_("move stock between bins"),
+    Permission.RECEIVE_RETURN: N_("receive returns"),
+    Permission.APPROVE_RETURN: N_("link, write off or intercept after-sales parcels"),
 }
 
 

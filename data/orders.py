@@ -472,7 +472,7 @@ def show_order(store: Store, order_no: str) -> dict[str, Any]:
         lines = [
             dict(row)
             for row in conn.execute(
-                "SELECT line_no, sku, qty, reserved, picked, short, packed, note"
+                "SELECT line_no, sku, qty, reserved, picked, short, packed, returned, note"
                 " FROM order_lines WHERE order_no = ? ORDER BY line_no",
                 (order_no,),
             )

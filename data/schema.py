@@ -496,6 +496,60 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (package_id, platform)
     );
     """,
+    # After-sales (售后): returns received by scan, each unit one ledger entry keyed to its
+    # return line (``unit_key``, so a resubmitted receipt adds nothing), unidentified parcels
+    # (无信息件, no order yet), refused units kept for the record, the site's return reasons,
+    # and the units of each order line that came back.
+    """
+    CREATE TABLE returns (
+        id INTEGER PRIMARY KEY,
+        order_no TEXT REFERENCES orders (order_no),
+        kind TEXT NOT NULL DEFAULT 'return',
+        status TEXT NOT NULL
+            CHECK (status IN ('open', 'closed', 'unidentified', 'written_off')),
+        waybill_no TEXT NOT NULL DEFAULT '',
+        carrier TEXT NOT NULL DEFAULT '',
+        note TEXT NOT NULL DEFAULT '',
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        closed_by TEXT,
+        closed_at TEXT,
+        write_off_reason TEXT
+    );
+    CREATE INDEX returns_order ON returns (order_no, status);
+    CREATE INDEX returns_waybill ON returns (waybill_no);
+    CREATE TABLE return_units (
+        id INTEGER PRIMARY KEY,
+        return_id INTEGER NOT NULL REFERENCES returns (id),
+        unit_key TEXT NOT NULL UNIQUE,
+        sku TEXT NOT NULL,
+        qty INTEGER NOT NULL CHECK (qty > 0),
+        condition TEXT NOT NULL CHECK (condition IN ('good', 'damaged')),
+        reason TEXT NOT NULL DEFAULT '',
+        bin TEXT NOT NULL,
+        received_by TEXT NOT NULL,
+        received_at TEXT NOT NULL
+    );
+    CREATE INDEX return_units_return ON return_units (return_id);
+    CREATE TABLE return_refusals (
+        id INTEGER PRIMARY KEY,
+        order_no TEXT,
+        waybill_no TEXT NOT NULL DEFAULT '',
+        sku TEXT NOT NULL,
+        qty INTEGER NOT NULL,
+        code TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        user TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE TABLE return_reasons (
+        reason TEXT PRIMARY KEY,
+        position INTEGER NOT NULL
+    );
+    INSERT INTO return_reasons (reason, position) VALUES
+        ('质量问题', 1), ('发错货', 2), ('七天无理由', 3), ('破损', 4), ('少件', 5);
+    ALTER TABLE order_lines ADD COLUMN returned INTEGER NOT NULL DEFAULT 0;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,134 @@
+"""After-sales (售后): the pure rules of a return received by scan (销退扫描入库).
+
+A returned unit is checked against what its order shipped and what already came back, then
+becomes one stock movement of kind ``return`` into a returns bin (good) or a damaged bin (次品,
+never allocated). The data layer (data/returns.py) loads the figures, asks here, and saves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from enum import StrEnum
+
+from core.errors import Rejected
+from core.i18n import _
+from core.stock import LedgerKind, Movement
+
+#: Where good units wait for put-away, and where damaged units are kept, unless a bin is named.
+RETURNS_BIN = "RET-01"
+DAMAGED_BIN = "DMG-01"
+
+#: The reasons a new file starts with (data: the site edits them with ``returns reasons``).
+DEFAULT_REASONS: tuple[str, ...] = ("质量问题", "发错货", "七天无理由", "破损", "少件")
+
+
+class Condition(StrEnum):
+    """What a returned unit is fit for."""
+
+    GOOD = "good"
+    DAMAGED = "damaged"
+
+
+class ReturnStatus(StrEnum):
+    """Where a return (or an unidentified parcel, 无信息件) stands."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+    UNIDENTIFIED = "unidentified"
+    WRITTEN_OFF = "written_off"
+
+
+class ReturnRefused(Rejected):
+    """A returned unit refused; ``code`` says why (recorded with the return)."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def condition_of(text: str) -> Condition:
+    """A condition as typed (good or damaged); refused otherwise."""
+    try:
+        return Condition(text.strip().lower())
+    except ValueError:
+        raise Rejected(
+            _("unknown condition {text!r}; use good or damaged").format(text=text)
+        ) from None
+
+
+def reason_text(text: str) -> str:
+    """A reason as typed: spaces collapsed, control characters refused."""
+    reason = " ".join(text.split())
+    if len(reason) > 60 or not reason.isprintable():
+        raise Rejected(_("a reason is one short line of text"))
+    return reason
+
+
+def check_reason(reason: str, condition: Condition, known: Sequence[str]) -> str:
+    """The reason of a received unit: one of the site's reasons; required for damaged units."""
+    if not reason:
+        if condition is Condition.DAMAGED:
+            raise Rejected(
+                _("say why the unit is damaged (--reason): one of {known}").format(
+                    known=", ".join(known)
+                )
+            )
+        return ""
+    if reason not in known:
+        raise Rejected(
+            _("{reason!r} is not a return reason here; use one of {known}").format(
+                reason=reason, known=", ".join(known)
+            )
+        )
+    return reason
+
+
+def check_units(
+    shipped: Mapping[str, int], returned: Mapping[str, int], sku: str, qty: int
+) -> None:
+    """Refuse (ReturnRefused) units of ``sku`` the order did not ship, or more than it shipped
+    minus what already came back. ``shipped`` and ``returned``: units per SKU."""
+    if qty <= 0:
+        raise Rejected(_("the quantity must be a positive whole number"))
+    if shipped.get(sku, 0) <= 0:
+        raise ReturnRefused(
+            _("{sku} was not shipped in this order; keep it apart").format(sku=sku),
+            "not_shipped",
+        )
+    left = shipped[sku] - returned.get(sku, 0)
+    if qty > left:
+        raise ReturnRefused(
+            _("{sku}: {shipped} shipped, {back} already back; {qty} more cannot be").format(
+                sku=sku, shipped=shipped[sku], back=returned.get(sku, 0), qty=qty
+            ),
+            "too_many",
+        )
+
+
+def receive(sku: str, qty: int, bin_code: str) -> list[Movement]:
+    """Returned units into a bin: one ledger entry of kind ``return``."""
+    return [Movement(LedgerKind.RETURN, sku, bin_code, "", qty)]
+
+
+def write_off(sku: str, qty: int, bin_code: str) -> list[Movement]:
+    """Units of a parcel written off leave the bin they wait in."""
+    return [Movement(LedgerKind.WRITE_OFF, sku, bin_code, "", -qty)]
+
+
+def per_line(lines: Iterable[tuple[int, str, int]], returned: Mapping[str, int]) -> dict[int, int]:
+    """Returned units per order line: ``lines`` are (line id, SKU, units shipped) in line
+    order; a SKU's returned units fill its lines in turn, none more than it shipped."""
+    left = dict(returned)
+    result = {}
+    for line_id, sku, shipped in lines:
+        take = min(shipped, left.get(sku, 0))
+        result[line_id] = take
+        left[sku] = left.get(sku, 0) - take
+    return result
+
+
+def all_back(shipped: Mapping[str, int], returned: Mapping[str, int]) -> bool:
+    """True when every shipped unit of the order came back (and it shipped something)."""
+    return any(shipped.values()) and all(
+        returned.get(sku, 0) >= qty for sku, qty in shipped.items()
+    )

@@ -1,0 +1,495 @@
+"""After-sales (售后): returns received by scan (销退扫描入库), unidentified parcels (无信息件)
+and the site's return reasons. Every returned unit is one stock ledger entry (kind ``return``)
+written by :func:`data.stock.save_movements`, keyed to its return line by ``unit_key`` so a
+resubmitted receipt adds nothing; the rules are in core/returns.py."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from core import returns as rules
+from core.errors import NotFound, Rejected
+from core.i18n import _
+from core.model import OrderStatus
+from core.returns import Condition, ReturnRefused, ReturnStatus
+from core.roles import Permission
+from core.stock import ALLOCATABLE, BinKind, bin_code
+from data.status import set_order_status
+from data.stock import Document, bin_kind, save_movements
+from data.store import Actor, Store, Write
+
+_SHIPPED = (OrderStatus.SHIPPED.value, OrderStatus.RETURNED.value)
+
+
+# -- finding the order ---------------------------------------------------------------------------
+
+
+def find_orders(
+    conn: sqlite3.Connection,
+    waybill: str | None = None,
+    order_no: str | None = None,
+    who: str | None = None,
+) -> list[dict[str, Any]]:
+    """Shipped orders matching a waybill number (the original label), an order number, or a
+    buyer's phone or name; several may match."""
+    base = (
+        "SELECT DISTINCT o.order_no, o.customer_name, o.phone, o.status, o.shipped_at FROM orders o"
+    )
+    if waybill:
+        sql = (
+            f"{base} JOIN shipments s ON s.order_no = o.order_no"
+            " JOIN packages p ON p.shipment_id = s.id WHERE p.waybill_no = ?"
+        )
+        parameters: list[Any] = [waybill.strip().upper()]
+    elif order_no:
+        sql, parameters = f"{base} WHERE o.order_no = ?", [order_no.strip()]
+    elif who:
+        sql = f"{base} WHERE (o.phone = ? OR o.customer_name = ?)"
+        parameters = [who.strip(), who.strip()]
+    else:
+        raise Rejected(_("name the parcel: a waybill number, an order, a phone or a name"))
+    sql += f" AND o.status IN ({','.join('?' * len(_SHIPPED))}) ORDER BY o.order_no"
+    return [dict(r) for r in conn.execute(sql, [*parameters, *_SHIPPED])]
+
+
+def match(
+    store: Store, waybill: str | None = None, order_no: str | None = None, who: str | None = None
+) -> list[dict[str, Any]]:
+    """:func:`find_orders` with what each order shipped and what already came back."""
+    with store.read() as conn:
+        found = find_orders(conn, waybill, order_no, who)
+        for order in found:
+            shipped = _shipped(conn, order["order_no"])
+            back = _returned(conn, order["order_no"])
+            order["lines"] = [
+                {"sku": sku, "shipped": qty, "returned": back.get(sku, 0)}
+                for sku, qty in sorted(shipped.items())
+            ]
+    return found
+
+
+def _one_order(conn: sqlite3.Connection, waybill: str | None, order_no: str | None) -> str:
+    found = find_orders(conn, waybill, order_no)
+    if not found:
+        raise NotFound(
+            _("no shipped order for {what}; receive it as an unidentified parcel").format(
+                what=waybill or order_no or "—"
+            )
+        )
+    if len(found) > 1:
+        raise Rejected(
+            _("{n} orders match: {orders}; receive by --order").format(
+                n=len(found), orders=", ".join(o["order_no"] for o in found)
+            )
+        )
+    return str(found[0]["order_no"])
+
+
+def _shipped(conn: sqlite3.Connection, order_no: str) -> dict[str, int]:
+    return {
+        r["sku"]: r["n"]
+        for r in conn.execute(
+            "SELECT sku, sum(packed) AS n FROM order_lines WHERE order_no = ? GROUP BY sku",
+            (order_no,),
+        )
+        if r["n"]
+    }
+
+
+def _returned(conn: sqlite3.Connection, order_no: str) -> dict[str, int]:
+    return {
+        r["sku"]: r["n"]
+        for r in conn.execute(
+            "SELECT u.sku, sum(u.qty) AS n FROM return_units u JOIN returns r ON r.id = u.return_id"
+            " WHERE r.order_no = ? AND r.status != 'written_off' GROUP BY u.sku",
+            (order_no,),
+        )
+    }
+
+
+# -- reasons -------------------------------------------------------------------------------------
+
+
+def reasons(conn: sqlite3.Connection) -> list[str]:
+    """The site's return reasons, in their order."""
+    return [r[0] for r in conn.execute("SELECT reason FROM return_reasons ORDER BY position")]
+
+
+def list_reasons(store: Store) -> list[str]:
+    """The site's return reasons."""
+    with store.read() as conn:
+        return reasons(conn)
+
+
+def add_reason(store: Store, actor: Actor, text: str) -> list[str]:
+    """Add a return reason at the end of the list (nothing when it is there already)."""
+    reason = rules.reason_text(text)
+    if not reason:
+        raise Rejected(_("name the reason"))
+    with store.write(actor) as write:
+        write.require(Permission.CONFIGURE)
+        write.execute(
+            "INSERT INTO return_reasons (reason, position) SELECT ?,"
+            " coalesce(max(position), 0) + 1 FROM return_reasons WHERE true"
+            " ON CONFLICT (reason) DO NOTHING",
+            (reason,),
+        )
+        write.audit("returns.reason.add", reason)
+        return reasons(write.conn)
+
+
+def remove_reason(store: Store, actor: Actor, text: str) -> list[str]:
+    """Remove a return reason (units received with it keep it)."""
+    reason = rules.reason_text(text)
+    with store.write(actor) as write:
+        write.require(Permission.CONFIGURE)
+        if not write.execute("DELETE FROM return_reasons WHERE reason = ?", (reason,)).rowcount:
+            raise NotFound(_("no return reason {reason!r}").format(reason=reason))
+        write.audit("returns.reason.remove", reason)
+        return reasons(write.conn)
+
+
+# -- receiving -----------------------------------------------------------------------------------
+
+
+def _bin_for(write: Write, condition: Condition, named: str | None) -> str:
+    """The bin returned units go to, described as a returns or damaged bin when new; a
+    damaged unit never goes to a bin orders are allocated from."""
+    default = rules.DAMAGED_BIN if condition is Condition.DAMAGED else rules.RETURNS_BIN
+    code = bin_code(named) if named else default
+    kind = BinKind.DAMAGED if condition is Condition.DAMAGED else BinKind.RETURNS
+    write.execute(
+        "INSERT INTO locations (code, kind) VALUES (?, ?) ON CONFLICT (code) DO NOTHING",
+        (code, kind.value),
+    )
+    if condition is Condition.DAMAGED and bin_kind(write.conn, code) in ALLOCATABLE:
+        raise Rejected(
+            _("bin {bin} is picked from; damaged units go to a damaged bin").format(bin=code)
+        )
+    return code
+
+
+def _open_return(write: Write, order_no: str, waybill: str) -> int:
+    """The order's open return (one is made for its first unit)."""
+    row = write.execute(
+        "SELECT id FROM returns WHERE order_no = ? AND status = 'open' ORDER BY id LIMIT 1",
+        (order_no,),
+    ).fetchone()
+    if row is not None:
+        return int(row["id"])
+    cursor = write.execute(
+        "INSERT INTO returns (order_no, status, waybill_no, created_by, created_at)"
+        " VALUES (?, 'open', ?, ?, ?)",
+        (order_no, waybill, write.actor.user, write.now),
+    )
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+def _repeat(
+    write: Write, key: str, order_no: str | None, sku: str, qty: int, condition: Condition
+) -> dict[str, Any] | None:
+    """The unit already received under ``key`` (a resubmitted receipt), or None; refused when
+    the key was used for a different unit."""
+    row = write.execute(
+        "SELECT u.*, r.order_no FROM return_units u JOIN returns r ON r.id = u.return_id"
+        " WHERE u.unit_key = ?",
+        (key,),
+    ).fetchone()
+    if row is None:
+        return None
+    if (row["order_no"], row["sku"], row["qty"], row["condition"]) != (
+        order_no,
+        sku,
+        qty,
+        condition.value,
+    ):
+        raise Rejected(
+            _("key {key!r} was used for another unit; scan the unit again").format(key=key)
+        )
+    return {**_unit(row), "repeat": True}
+
+
+def _unit(row: Any) -> dict[str, Any]:
+    return {
+        "return": row["return_id"],
+        "key": row["unit_key"],
+        "sku": row["sku"],
+        "qty": row["qty"],
+        "condition": row["condition"],
+        "reason": row["reason"],
+        "bin": row["bin"],
+        "repeat": False,
+    }
+
+
+def _record_refusal(
+    write: Write, order_no: str | None, waybill: str, sku: str, qty: int, err: ReturnRefused
+) -> None:
+    write.execute(
+        "INSERT INTO return_refusals (order_no, waybill_no, sku, qty, code, detail, user, at)"
+        " VALUES (?,?,?,?,?,?,?,?)",
+        (order_no, waybill, sku, qty, err.code, str(err), write.actor.user, write.now),
+    )
+    write.audit("returns.refuse", order_no or waybill, sku=sku, qty=qty, code=err.code)
+
+
+def receive(
+    store: Store,
+    actor: Actor,
+    sku: str,
+    qty: int,
+    condition: str,
+    reason: str = "",
+    waybill: str | None = None,
+    order_no: str | None = None,
+    bin_name: str | None = None,
+    key: str | None = None,
+) -> dict[str, Any]:
+    """Receive ``qty`` returned units of ``sku`` of the order found by ``waybill`` or
+    ``order_no``: good units into the returns bin (or ``bin_name``), damaged ones into a damaged
+    bin with a reason. Units the order did not ship, or more than it shipped minus what already
+    came back, are refused (ReturnRefused) and recorded. ``key``: the unit's scan id; the same
+    key received again adds nothing (``repeat`` true)."""
+    state = rules.condition_of(condition)
+    reason = rules.reason_text(reason)
+    sku = sku.strip()
+    with store.write(actor) as write:
+        write.require(Permission.RECEIVE_RETURN)
+        order = _one_order(write.conn, waybill, order_no)
+        if key and (done := _repeat(write, key, order, sku, qty, state)):
+            write.audit("returns.receive.repeat", order, key=key)
+            return done
+        rules.check_reason(reason, state, reasons(write.conn))
+        try:
+            rules.check_units(_shipped(write.conn, order), _returned(write.conn, order), sku, qty)
+        except ReturnRefused as refused:
+            # the refusal is recorded and committed; nothing moves
+            _record_refusal(write, order, waybill or "", sku, qty, refused)
+            failure: ReturnRefused | None = refused
+        else:
+            failure = None
+            return_id = _open_return(write, order, (waybill or "").strip().upper())
+            result = _save_unit(write, return_id, sku, qty, state, reason, bin_name, key)
+            write.audit(
+                "returns.receive", order, **{k: v for k, v in result.items() if k != "repeat"}
+            )
+    if failure is not None:
+        raise failure
+    return result
+
+
+def _save_unit(
+    write: Write,
+    return_id: int,
+    sku: str,
+    qty: int,
+    state: Condition,
+    reason: str,
+    bin_name: str | None,
+    key: str | None,
+) -> dict[str, Any]:
+    if write.execute("SELECT 1 FROM products WHERE sku = ?", (sku,)).fetchone() is None:
+        raise NotFound(_("no product {sku}").format(sku=sku))
+    code = _bin_for(write, state, bin_name)
+    unit_id = write.execute(
+        "INSERT INTO return_units (return_id, unit_key, sku, qty, condition, reason, bin,"
+        " received_by, received_at) VALUES (?,?,?,?,?,?,?,?,?)",
+        (return_id, key or "", sku, qty, state.value, reason, code, write.actor.user, write.now),
+    ).lastrowid
+    if not key:
+        # a unit scanned without its own id is known by its return and its row
+        key = f"{return_id}:{unit_id}"
+        write.execute("UPDATE return_units SET unit_key = ? WHERE id = ?", (key, unit_id))
+    save_movements(write, rules.receive(sku, qty, code), Document("return", str(return_id), reason))
+    row = write.execute("SELECT * FROM return_units WHERE id = ?", (unit_id,)).fetchone()
+    return _unit(row)
+
+
+def close_return(store: Store, actor: Actor, return_id: int) -> dict[str, Any]:
+    """Close a return: its order's lines record what came back; an order whose shipped units
+    all came back becomes ``returned``, otherwise it stays ``shipped``."""
+    with store.write(actor) as write:
+        write.require(Permission.RECEIVE_RETURN)
+        row = write.execute("SELECT * FROM returns WHERE id = ?", (return_id,)).fetchone()
+        if row is None:
+            raise NotFound(_("no return {id}").format(id=return_id))
+        if row["status"] != ReturnStatus.OPEN.value:
+            raise Rejected(
+                _("return {id} is {status}; only an open return closes").format(
+                    id=return_id, status=row["status"]
+                )
+            )
+        order_no = row["order_no"]
+        status = _record_lines(write, order_no)
+        write.execute(
+            "UPDATE returns SET status = 'closed', closed_by = ?, closed_at = ? WHERE id = ?",
+            (write.actor.user, write.now, return_id),
+        )
+        write.audit("returns.close", str(return_id), order=order_no, status=status)
+    return {"return": return_id, "order_no": order_no, "order_status": status}
+
+
+def _record_lines(write: Write, order_no: str) -> str:
+    shipped = _shipped(write.conn, order_no)
+    back = _returned(write.conn, order_no)
+    lines = [
+        (r["id"], r["sku"], r["packed"])
+        for r in write.execute(
+            "SELECT id, sku, packed FROM order_lines WHERE order_no = ? ORDER BY line_no",
+            (order_no,),
+        )
+    ]
+    for line_id, qty in rules.per_line(lines, back).items():
+        write.execute("UPDATE order_lines SET returned = ? WHERE id = ?", (qty, line_id))
+    status = OrderStatus(
+        write.execute("SELECT status FROM orders WHERE order_no = ?", (order_no,)).fetchone()[0]
+    )
+    if rules.all_back(shipped, back) and status is OrderStatus.SHIPPED:
+        set_order_status(write, order_no, OrderStatus.RETURNED, status)
+        return OrderStatus.RETURNED.value
+    return status.value
+
+
+# -- unidentified parcels (无信息件) --------------------------------------------------------------
+
+
+def receive_unidentified(
+    store: Store,
+    actor: Actor,
+    waybill: str,
+    sku: str,
+    qty: int,
+    carrier: str = "",
+    note: str = "",
+    key: str | None = None,
+) -> dict[str, Any]:
+    """Keep the units of a parcel no order matches in the returns bin, under a parcel number,
+    until a supervisor links it to an order or writes it off."""
+    waybill = waybill.strip().upper()
+    if not waybill:
+        raise Rejected(_("an unidentified parcel needs its waybill number (--waybill)"))
+    if qty <= 0:
+        raise Rejected(_("the quantity must be a positive whole number"))
+    note = " ".join(note.split())
+    if not note.isprintable() or not carrier.isprintable():
+        raise Rejected(_("a note is one line of text"))
+    sku = sku.strip()
+    with store.write(actor) as write:
+        write.require(Permission.RECEIVE_RETURN)
+        if key and (done := _repeat(write, key, None, sku, qty, Condition.GOOD)):
+            write.audit("returns.receive.repeat", waybill, key=key)
+            return done
+        row = write.execute(
+            "SELECT id FROM returns WHERE waybill_no = ? AND status = 'unidentified'", (waybill,)
+        ).fetchone()
+        if row is None:
+            parcel = write.execute(
+                "INSERT INTO returns (order_no, status, waybill_no, carrier, note, created_by,"
+                " created_at) VALUES (NULL, 'unidentified', ?, ?, ?, ?, ?)",
+                (waybill, carrier.strip(), note, write.actor.user, write.now),
+            ).lastrowid
+        else:
+            parcel = row["id"]
+        assert parcel is not None
+        result = _save_unit(write, parcel, sku, qty, Condition.GOOD, "", None, key)
+        write.audit("returns.unidentified", waybill, parcel=parcel, sku=sku, qty=qty)
+    return result
+
+
+def _parcel(write: Write, parcel: int) -> Any:
+    row = write.execute("SELECT * FROM returns WHERE id = ?", (parcel,)).fetchone()
+    if row is None:
+        raise NotFound(_("no parcel {id}").format(id=parcel))
+    if row["status"] != ReturnStatus.UNIDENTIFIED.value:
+        raise Rejected(
+            _("parcel {id} is {status}, not unidentified").format(id=parcel, status=row["status"])
+        )
+    return row
+
+
+def link(store: Store, actor: Actor, parcel: int, order_no: str) -> dict[str, Any]:
+    """A supervisor links an unidentified parcel to the order it came from; its units must fit
+    what the order shipped minus what already came back. The parcel becomes an open return."""
+    with store.write(actor) as write:
+        write.require(Permission.APPROVE_RETURN)
+        _parcel(write, parcel)
+        order = _one_order(write.conn, None, order_no)
+        shipped, back = _shipped(write.conn, order), dict(_returned(write.conn, order))
+        for unit in write.execute(
+            "SELECT sku, sum(qty) AS n FROM return_units WHERE return_id = ? GROUP BY sku",
+            (parcel,),
+        ).fetchall():
+            rules.check_units(shipped, back, unit["sku"], unit["n"])
+            back[unit["sku"]] = back.get(unit["sku"], 0) + unit["n"]
+        write.execute(
+            "UPDATE returns SET order_no = ?, status = 'open' WHERE id = ?", (order, parcel)
+        )
+        write.audit("returns.link", str(parcel), order=order)
+    return {"return": parcel, "order_no": order}
+
+
+def write_off(store: Store, actor: Actor, parcel: int, reason: str) -> dict[str, Any]:
+    """A supervisor writes off an unidentified parcel: its units leave the bins they wait in
+    (write-off ledger entries)."""
+    reason = rules.reason_text(reason)
+    if not reason:
+        raise Rejected(_("say why the parcel is written off (--reason)"))
+    with store.write(actor) as write:
+        write.require(Permission.APPROVE_RETURN)
+        _parcel(write, parcel)
+        units = write.execute(
+            "SELECT sku, bin, sum(qty) AS n FROM return_units WHERE return_id = ?"
+            " GROUP BY sku, bin",
+            (parcel,),
+        ).fetchall()
+        movements = [m for u in units for m in rules.write_off(u["sku"], u["n"], u["bin"])]
+        save_movements(write, movements, Document("return", str(parcel), reason))
+        write.execute(
+            "UPDATE returns SET status = 'written_off', write_off_reason = ?, closed_by = ?,"
+            " closed_at = ? WHERE id = ?",
+            (reason, write.actor.user, write.now, parcel),
+        )
+        write.audit("returns.write_off", str(parcel), reason=reason)
+    return {"return": parcel, "written_off": sum(u["n"] for u in units), "reason": reason}
+
+
+# -- looking -------------------------------------------------------------------------------------
+
+
+def list_returns(store: Store, status: str | None = None) -> list[dict[str, Any]]:
+    """Returns and unidentified parcels, newest first, with their units."""
+    where, parameters = ("WHERE r.status = ?", [status]) if status else ("", [])
+    return store.query(
+        "SELECT r.id, r.order_no, r.kind, r.status, r.waybill_no, r.carrier, r.created_at,"
+        " coalesce(sum(u.qty), 0) AS units,"
+        " coalesce(sum(CASE WHEN u.condition = 'damaged' THEN u.qty END), 0) AS damaged"
+        f" FROM returns r LEFT JOIN return_units u ON u.return_id = r.id {where}"
+        " GROUP BY r.id ORDER BY r.id DESC",
+        parameters,
+    )
+
+
+def show_return(store: Store, return_id: int) -> dict[str, Any]:
+    """One return with its units and the refusals recorded for its order."""
+    with store.read() as conn:
+        row = conn.execute("SELECT * FROM returns WHERE id = ?", (return_id,)).fetchone()
+        if row is None:
+            raise NotFound(_("no return {id}").format(id=return_id))
+        result = dict(row)
+        result["units"] = [
+            _unit(u)
+            for u in conn.execute(
+                "SELECT * FROM return_units WHERE return_id = ? ORDER BY id", (return_id,)
+            )
+        ]
+        result["refused"] = [
+            dict(r)
+            for r in conn.execute(
+                "SELECT sku, qty, code, detail, user, at FROM return_refusals"
+                " WHERE order_no = ? OR (order_no IS NULL AND waybill_no = ?) ORDER BY id",
+                (row["order_no"], row["waybill_no"]),
+            )
+        ]
+    return result
