@@ -864,6 +864,7 @@ def _register_command_modules() -> None:
         cli_carriers,
         cli_print,
         cli_report,
+        cli_returns,
         cli_serve,
         cli_ship,
         cli_stations,
@@ -877,6 +878,7 @@ def _register_command_modules() -> None:
     cli_ship.register(main)
     cli_serve.register(main)
     cli_stock.register(main)
+    cli_returns.register(main)
 
 
 _register_command_modules()
