@@ -259,34 +259,45 @@ def cancel_order(store: Store, actor: Actor, order_no: str, reason: str) -> dict
                     order_no=order_no, status=status.value
                 )
             )
-        release_stock(write, order_no)
-        for line in write.execute(
-            "SELECT id, sku, reserved, picked FROM order_lines WHERE order_no = ?", (order_no,)
-        ).fetchall():
-            if line["reserved"]:
-                write.execute(
-                    "UPDATE products SET reserved = reserved - ? WHERE sku = ?",
-                    (line["reserved"], line["sku"]),
-                )
-            if line["picked"]:
-                write.conn.executemany(
-                    "INSERT INTO putaway_tasks (created_at, order_no, sku, qty, location, reason)"
-                    " VALUES (?,?,?,?,?,?)",
-                    [
-                        (write.now, order_no, line["sku"], qty, location, "cancelled")
-                        for location, qty in _picked_from(
-                            write, line["id"], line["sku"], line["picked"]
-                        )
-                    ],
-                )
-        write.execute("UPDATE order_lines SET reserved = 0 WHERE order_no = ?", (order_no,))
-        _take_off_pick_lists(write, order_no)
-        set_order_status(
-            write, order_no, OrderStatus.CANCELLED, current=status, cancel_reason=reason
-        )
+        cancel_in(write, order_no, status, reason)
         write.audit("order.cancel", order_no, before=status.value, reason=reason)
         retry_backorders(write)
     return show_order(store, order_no)
+
+
+def cancel_in(
+    write: Write,
+    order_no: str,
+    status: OrderStatus,
+    reason: str,
+    putaway_reason: str = "cancelled",
+) -> None:
+    """Cancel an order inside the caller's write (see :func:`cancel_order`, and intercepts):
+    its reservation freed, its unpicked units taken off pick lists, put-away tasks for units
+    already picked (``putaway_reason``)."""
+    release_stock(write, order_no)
+    for line in write.execute(
+        "SELECT id, sku, reserved, picked FROM order_lines WHERE order_no = ?", (order_no,)
+    ).fetchall():
+        if line["reserved"]:
+            write.execute(
+                "UPDATE products SET reserved = reserved - ? WHERE sku = ?",
+                (line["reserved"], line["sku"]),
+            )
+        if line["picked"]:
+            write.conn.executemany(
+                "INSERT INTO putaway_tasks (created_at, order_no, sku, qty, location, reason)"
+                " VALUES (?,?,?,?,?,?)",
+                [
+                    (write.now, order_no, line["sku"], qty, location, putaway_reason)
+                    for location, qty in _picked_from(
+                        write, line["id"], line["sku"], line["picked"]
+                    )
+                ],
+            )
+    write.execute("UPDATE order_lines SET reserved = 0 WHERE order_no = ?", (order_no,))
+    _take_off_pick_lists(write, order_no)
+    set_order_status(write, order_no, OrderStatus.CANCELLED, current=status, cancel_reason=reason)
 
 
 def _picked_from(write: Write, line_id: int, sku: str, picked: int) -> list[tuple[str, int]]:

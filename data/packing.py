@@ -503,6 +503,14 @@ def _package_by_waybill(write: Write, text: str) -> Any:
 
 def _ship(write: Write, package: Any) -> _Step:
     order_no, waybill = package["order_no"], package["waybill_no"]
+    if write.execute("SELECT 1 FROM intercepts WHERE order_no = ?", (order_no,)).fetchone():
+        # a refund or cancellation stopped this parcel (拦截): it must not leave
+        return _Step(
+            Verdict.NOT_EXPECTED,
+            notice("pack.intercepted", waybill=waybill, order=order_no),
+            order_no,
+            task="ship",
+        )
     if package["status"] == "void":
         return _Step(
             Verdict.NOT_EXPECTED,
@@ -1278,6 +1286,11 @@ def _void_shipment(write: Write, shipment: Any, reason: str) -> list[str]:
         reason=reason,
     )
     return [p["waybill_no"] for p in packages]
+
+
+def void_shipment(write: Write, shipment: Any, reason: str) -> list[str]:
+    """:func:`_void_shipment` for an intercepted order (data/intercepts.py)."""
+    return _void_shipment(write, shipment, reason)
 
 
 def void_label(

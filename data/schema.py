@@ -499,7 +499,8 @@ MIGRATIONS: list[str] = [
     # After-sales (售后): returns received by scan, each unit one ledger entry keyed to its
     # return line (``unit_key``, so a resubmitted receipt adds nothing), unidentified parcels
     # (无信息件, no order yet), refused units kept for the record, the site's return reasons,
-    # and the units of each order line that came back.
+    # the units of each order line that came back, and intercepted orders (拦截) until a
+    # supervisor confirms the parcel pulled.
     """
     CREATE TABLE returns (
         id INTEGER PRIMARY KEY,
@@ -549,6 +550,16 @@ MIGRATIONS: list[str] = [
     INSERT INTO return_reasons (reason, position) VALUES
         ('质量问题', 1), ('发错货', 2), ('七天无理由', 3), ('破损', 4), ('少件', 5);
     ALTER TABLE order_lines ADD COLUMN returned INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE intercepts (
+        order_no TEXT PRIMARY KEY REFERENCES orders (order_no),
+        reason TEXT NOT NULL,
+        status_before TEXT NOT NULL,
+        waybills TEXT NOT NULL DEFAULT '',
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        confirmed_by TEXT,
+        confirmed_at TEXT
+    );
     """,
 ]
 

@@ -82,3 +82,14 @@ def test_an_unidentified_parcel_then_write_off_and_reasons(
     assert "换季" in wareterm("returns", "reasons", "add", "换季").stdout
     assert "换季" not in wareterm("returns", "reasons", "remove", "换季").stdout
     assert wareterm("stock", "check").exit_code == 0
+
+
+def test_intercept_commands_refuse_a_shipped_order_and_list_none(
+    wareterm: Run, write_file: Write, db_path: Path
+) -> None:
+    _shipped(wareterm, write_file, db_path)
+    refused = wareterm("orders", "intercept", "TB-1", "--reason", "refund")
+    assert refused.exit_code == 1 and "return" in refused.stderr
+    assert "Traceback" not in refused.output
+    assert json.loads(wareterm("orders", "intercepts", "--json").stdout) == []
+    assert wareterm("orders", "intercept-confirm", "TB-1").exit_code == 1

@@ -245,3 +245,60 @@ def register(main: click.Group) -> None:
 
         for text in returns.remove_reason(ctx.store, ctx.actor, reason):
             echo(cell(text))
+
+    orders_group = main.commands["orders"]
+    assert isinstance(orders_group, click.Group)
+
+    @orders_group.command(
+        "intercept",
+        help=N_(
+            "Stop an order picked, packed or labelled (拦截): its waybill numbers are voided, its units go back by put-away tasks, and its label is refused at shipping until a supervisor confirms the parcel pulled."
+        ),
+    )
+    @click.argument("order_no", metavar="ORDER")
+    @click.option("--reason", required=True, help=N_("Why (a refund, a cancellation)."))
+    @click.option("--json", "as_json", is_flag=True, help=N_("Print JSON."))
+    @pass_context
+    def intercept(ctx: Context, order_no: str, reason: str, as_json: bool) -> None:
+        from data import intercepts
+
+        done = intercepts.intercept(ctx.store, ctx.actor, order_no, reason)
+        if as_json:
+            _emit_json(done)
+            return
+        echo(
+            _("{order} intercepted; voided: {waybills}. Pull the parcel.").format(
+                order=cell(done["order_no"]), waybills=", ".join(done["voided"]) or "—"
+            )
+        )
+
+    @orders_group.command(
+        "intercept-confirm",
+        help=N_("Confirm an intercepted parcel pulled (拦截验核; supervisor)."),
+    )
+    @click.argument("order_no", metavar="ORDER")
+    @pass_context
+    def intercept_confirm(ctx: Context, order_no: str) -> None:
+        from data import intercepts
+
+        intercepts.confirm(ctx.store, ctx.actor, order_no)
+        echo(_("{order}: pulled, confirmed").format(order=cell(order_no)))
+
+    @orders_group.command(
+        "intercepts", help=N_("Intercepted orders not yet confirmed pulled (拦截).")
+    )
+    @click.option("--all", "everything", is_flag=True, help=N_("Confirmed ones too."))
+    @click.option("--json", "as_json", is_flag=True, help=N_("Print JSON."))
+    @pass_context
+    def intercepts_command(ctx: Context, everything: bool, as_json: bool) -> None:
+        from data import intercepts
+
+        rows = intercepts.list_intercepts(ctx.store, everything)
+        if as_json:
+            _emit_json(rows)
+            return
+        _table(
+            rows,
+            ["order_no", "status_before", "reason", "waybills", "created_by", "created_at",
+             "confirmed_by"],
+        )  # fmt: skip
