@@ -132,3 +132,40 @@ def all_back(shipped: Mapping[str, int], returned: Mapping[str, int]) -> bool:
     return any(shipped.values()) and all(
         returned.get(sku, 0) >= qty for sku, qty in shipped.items()
     )
+
+
+class ReturnKind(StrEnum):
+    """The kinds of after-sales: a return for refund (退货), an exchange (换货), a parcel
+    refused at the door (拒收), a refund without goods (仅退款)."""
+
+    RETURN = "return"
+    EXCHANGE = "exchange"
+    REFUSED = "refused"
+    REFUND_ONLY = "refund_only"
+
+
+def kind_of(text: str) -> ReturnKind:
+    """A kind of after-sales as typed; refused otherwise."""
+    try:
+        return ReturnKind(text.strip().lower())
+    except ValueError:
+        raise Rejected(
+            _("unknown after-sales kind {text!r}; use one of {known}").format(
+                text=text, known=", ".join(k.value for k in ReturnKind)
+            )
+        ) from None
+
+
+def still_out(shipped: Mapping[str, int], returned: Mapping[str, int]) -> dict[str, int]:
+    """Units per SKU shipped and not back yet (what a refused parcel brings back)."""
+    return {
+        sku: qty - returned.get(sku, 0)
+        for sku, qty in sorted(shipped.items())
+        if qty > returned.get(sku, 0)
+    }
+
+
+def linked_order_no(source: str, kind: str, taken: int) -> str:
+    """The number of an order linked to ``source``: ``-HH`` for an exchange (换货), ``-BF``
+    for a re-send (补发), numbered after the ``taken`` links it already has."""
+    return f"{source}-{'HH' if kind == 'exchange' else 'BF'}{taken + 1}"

@@ -127,6 +127,20 @@ def _store_order(write: Write, draft: OrderDraft, policy: SlaPolicy, report: Imp
         report.held.append(draft.order_no)
 
 
+def store_made_order(write: Write, draft: OrderDraft, policy: SlaPolicy) -> OrderStatus:
+    """Store one order the warehouse makes itself (a replacement or a re-send), reviewed and
+    allocated as an imported one, in the caller's write; refused when its number exists."""
+    report = ImportReport("orders")
+    _store_order(write, draft, policy, report)
+    if not report.stored:
+        raise Rejected(_("order {order_no} exists already").format(order_no=draft.order_no))
+    return OrderStatus(
+        write.execute("SELECT status FROM orders WHERE order_no = ?", (draft.order_no,)).fetchone()[
+            0
+        ]
+    )
+
+
 def _sku_known(write: Write) -> Any:
     return lambda sku: (
         write.execute("SELECT 1 FROM products WHERE sku = ?", (sku,)).fetchone() is not None

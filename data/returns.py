@@ -9,12 +9,16 @@ import sqlite3
 from typing import Any
 
 from core import returns as rules
+from core.clock import from_iso
 from core.errors import NotFound, Rejected
 from core.i18n import _
-from core.model import OrderStatus
-from core.returns import Condition, ReturnRefused, ReturnStatus
+from core.model import OrderDraft, OrderLineDraft, OrderStatus, PaymentStatus, Priority
+from core.returns import Condition, ReturnKind, ReturnRefused, ReturnStatus
 from core.roles import Permission
+from core.sla import SlaPolicy
 from core.stock import ALLOCATABLE, BinKind, bin_code
+from data import settings
+from data.orders import store_made_order
 from data.status import set_order_status
 from data.stock import Document, bin_kind, save_movements
 from data.store import Actor, Store, Write
@@ -170,18 +174,21 @@ def _bin_for(write: Write, condition: Condition, named: str | None) -> str:
     return code
 
 
-def _open_return(write: Write, order_no: str, waybill: str) -> int:
-    """The order's open return (one is made for its first unit)."""
+def _open_return(
+    write: Write, order_no: str, waybill: str, kind: ReturnKind = ReturnKind.RETURN
+) -> int:
+    """The order's open return of this kind (one is made for its first unit)."""
     row = write.execute(
-        "SELECT id FROM returns WHERE order_no = ? AND status = 'open' ORDER BY id LIMIT 1",
-        (order_no,),
+        "SELECT id FROM returns WHERE order_no = ? AND kind = ? AND status = 'open'"
+        " ORDER BY id LIMIT 1",
+        (order_no, kind.value),
     ).fetchone()
     if row is not None:
         return int(row["id"])
     cursor = write.execute(
-        "INSERT INTO returns (order_no, status, waybill_no, created_by, created_at)"
-        " VALUES (?, 'open', ?, ?, ?)",
-        (order_no, waybill, write.actor.user, write.now),
+        "INSERT INTO returns (order_no, kind, status, waybill_no, created_by, created_at)"
+        " VALUES (?, ?, 'open', ?, ?, ?)",
+        (order_no, kind.value, waybill, write.actor.user, write.now),
     )
     assert cursor.lastrowid is not None
     return cursor.lastrowid
@@ -246,13 +253,21 @@ def receive(
     order_no: str | None = None,
     bin_name: str | None = None,
     key: str | None = None,
+    kind: str = "return",
+    exchange_sku: str | None = None,
 ) -> dict[str, Any]:
     """Receive ``qty`` returned units of ``sku`` of the order found by ``waybill`` or
     ``order_no``: good units into the returns bin (or ``bin_name``), damaged ones into a damaged
     bin with a reason. Units the order did not ship, or more than it shipped minus what already
     came back, are refused (ReturnRefused) and recorded. ``key``: the unit's scan id; the same
-    key received again adds nothing (``repeat`` true)."""
+    key received again adds nothing (``repeat`` true). ``kind`` exchange (换货): the units
+    received make a linked replacement order (rush) of ``exchange_sku`` (the same SKU when
+    None) that goes through the normal flow."""
     state = rules.condition_of(condition)
+    what = rules.kind_of(kind)
+    if what not in (ReturnKind.RETURN, ReturnKind.EXCHANGE):
+        raise Rejected(_("units are received as a return or an exchange"))
+    policy = settings.sla_policy(store)
     reason = rules.reason_text(reason)
     sku = sku.strip()
     with store.write(actor) as write:
@@ -270,8 +285,13 @@ def receive(
             failure: ReturnRefused | None = refused
         else:
             failure = None
-            return_id = _open_return(write, order, (waybill or "").strip().upper())
+            return_id = _open_return(write, order, (waybill or "").strip().upper(), what)
             result = _save_unit(write, return_id, sku, qty, state, reason, bin_name, key)
+            if what is ReturnKind.EXCHANGE:
+                lines = [((exchange_sku or sku).strip(), qty)]
+                result["replacement"] = _linked_order(
+                    write, order, "exchange", lines, policy, return_id, result["key"]
+                )
             write.audit(
                 "returns.receive", order, **{k: v for k, v in result.items() if k != "repeat"}
             )
@@ -493,3 +513,137 @@ def show_return(store: Store, return_id: int) -> dict[str, Any]:
             )
         ]
     return result
+
+
+# -- the kinds of after-sales --------------------------------------------------------------------
+
+
+def _linked_order(
+    write: Write,
+    source: str,
+    kind: str,
+    lines: list[tuple[str, int]],
+    policy: SlaPolicy,
+    return_id: int | None,
+    key: str | None,
+) -> str:
+    """A rush order to the buyer of ``source`` (same address), linked to it, stored and
+    allocated like an import; a ``key`` already used returns the order it made."""
+    if key:
+        done = write.execute(
+            "SELECT order_no FROM order_links WHERE link_key = ?", (key,)
+        ).fetchone()
+        if done is not None:
+            return str(done["order_no"])
+    original = write.execute("SELECT * FROM orders WHERE order_no = ?", (source,)).fetchone()
+    taken = write.execute(
+        "SELECT count(*) FROM order_links WHERE source_order = ? AND kind = ?", (source, kind)
+    ).fetchone()[0]
+    order_no = rules.linked_order_no(source, kind, taken)
+    draft = OrderDraft(
+        order_no=order_no,
+        channel=original["channel"],
+        placed_at=from_iso(write.now),
+        priority=Priority.RUSH,
+        payment_status=PaymentStatus(original["payment_status"]),
+        customer_name=original["customer_name"],
+        phone=original["phone"],
+        country=original["country"],
+        province=original["province"],
+        city=original["city"],
+        district=original["district"],
+        address=original["address"],
+        postcode=original["postcode"],
+        lines=tuple(
+            OrderLineDraft(sku, qty, _("for {order}").format(order=source)) for sku, qty in lines
+        ),
+        shop=original["shop"],
+    )
+    status = store_made_order(write, draft, policy)
+    write.execute(
+        "INSERT INTO order_links (order_no, source_order, kind, return_id, link_key,"
+        " created_by, created_at) VALUES (?,?,?,?,?,?,?)",
+        (order_no, source, kind, return_id, key, write.actor.user, write.now),
+    )
+    write.audit("order.linked", order_no, source=source, kind=kind, status=status.value)
+    return order_no
+
+
+def resend(
+    store: Store,
+    actor: Actor,
+    order_no: str,
+    sku: str,
+    qty: int,
+    reason: str,
+    key: str | None = None,
+) -> dict[str, Any]:
+    """A re-send (补发): a linked rush order for missing or broken units, without a return;
+    only units the order shipped. ``key``: the same key again makes nothing new."""
+    reason = rules.reason_text(reason)
+    if not reason:
+        raise Rejected(_("say why the units are sent again (--reason)"))
+    policy = settings.sla_policy(store)
+    with store.write(actor) as write:
+        write.require(Permission.APPROVE_RETURN)
+        order = _one_order(write.conn, None, order_no)
+        if qty <= 0:
+            raise Rejected(_("the quantity must be a positive whole number"))
+        if _shipped(write.conn, order).get(sku, 0) < qty:
+            raise Rejected(
+                _("{order} shipped fewer than {qty} × {sku}; nothing to send again").format(
+                    order=order, qty=qty, sku=sku
+                )
+            )
+        made = _linked_order(write, order, "resend", [(sku, qty)], policy, None, key)
+        write.audit("returns.resend", order, order_made=made, sku=sku, qty=qty, reason=reason)
+    return {"order_no": order, "resend": made, "sku": sku, "qty": qty, "reason": reason}
+
+
+def receive_refused(
+    store: Store, actor: Actor, waybill: str | None = None, order_no: str | None = None
+) -> dict[str, Any]:
+    """A parcel refused at the door (拒收): every shipped unit not back yet returns good into
+    the returns bin (one entry per SKU, keyed to the order, so receiving it again adds
+    nothing), the shipment is marked refused and the order becomes returned."""
+    with store.write(actor) as write:
+        write.require(Permission.RECEIVE_RETURN)
+        order = _one_order(write.conn, waybill, order_no)
+        out = rules.still_out(_shipped(write.conn, order), _returned(write.conn, order))
+        if not out:
+            raise Rejected(_("every unit of {order} is back already").format(order=order))
+        return_id = _open_return(write, order, (waybill or "").strip().upper(), ReturnKind.REFUSED)
+        units = [
+            _save_unit(
+                write, return_id, sku, qty, Condition.GOOD, "", None, f"refused:{order}:{sku}"
+            )
+            for sku, qty in out.items()
+        ]
+        write.execute(
+            "UPDATE shipments SET refused_at = ? WHERE order_no = ? AND status = 'shipped'",
+            (write.now, order),
+        )
+        status = _record_lines(write, order)
+        write.execute(
+            "UPDATE returns SET status = 'closed', closed_by = ?, closed_at = ? WHERE id = ?",
+            (write.actor.user, write.now, return_id),
+        )
+        write.audit("returns.refused", order, units=sum(u["qty"] for u in units))
+    return {"return": return_id, "order_no": order, "units": units, "order_status": status}
+
+
+def refund_only(store: Store, actor: Actor, order_no: str, reason: str) -> dict[str, Any]:
+    """A refund without goods (仅退款): recorded for the reports; no stock moves."""
+    reason = rules.reason_text(reason)
+    if not reason:
+        raise Rejected(_("say why the refund is made (--reason)"))
+    with store.write(actor) as write:
+        write.require(Permission.APPROVE_RETURN)
+        order = _one_order(write.conn, None, order_no)
+        return_id = write.execute(
+            "INSERT INTO returns (order_no, kind, status, note, created_by, created_at,"
+            " closed_by, closed_at) VALUES (?, 'refund_only', 'closed', ?, ?, ?, ?, ?)",
+            (order, reason, write.actor.user, write.now, write.actor.user, write.now),
+        ).lastrowid
+        write.audit("returns.refund_only", order, reason=reason, id=return_id)
+    return {"return": return_id, "order_no": order, "kind": "refund_only", "reason": reason}

@@ -499,8 +499,9 @@ MIGRATIONS: list[str] = [
     # After-sales (售后): returns received by scan, each unit one ledger entry keyed to its
     # return line (``unit_key``, so a resubmitted receipt adds nothing), unidentified parcels
     # (无信息件, no order yet), refused units kept for the record, the site's return reasons,
-    # the units of each order line that came back, and intercepted orders (拦截) until a
-    # supervisor confirms the parcel pulled.
+    # the units of each order line that came back, intercepted orders (拦截) until a
+    # supervisor confirms the parcel pulled, shipments refused at the door (拒收), and the
+    # replacement (换货) and re-sent (补发) orders linked to the order they replace.
     """
     CREATE TABLE returns (
         id INTEGER PRIMARY KEY,
@@ -560,6 +561,17 @@ MIGRATIONS: list[str] = [
         confirmed_by TEXT,
         confirmed_at TEXT
     );
+    ALTER TABLE shipments ADD COLUMN refused_at TEXT;
+    CREATE TABLE order_links (
+        order_no TEXT PRIMARY KEY REFERENCES orders (order_no),
+        source_order TEXT NOT NULL REFERENCES orders (order_no),
+        kind TEXT NOT NULL CHECK (kind IN ('exchange', 'resend')),
+        return_id INTEGER REFERENCES returns (id),
+        link_key TEXT UNIQUE,
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX order_links_source ON order_links (source_order);
     """,
 ]
 

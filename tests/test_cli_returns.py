@@ -93,3 +93,23 @@ def test_intercept_commands_refuse_a_shipped_order_and_list_none(
     assert "Traceback" not in refused.output
     assert json.loads(wareterm("orders", "intercepts", "--json").stdout) == []
     assert wareterm("orders", "intercept-confirm", "TB-1").exit_code == 1
+
+
+def test_exchange_refused_refund_and_resend_commands(
+    wareterm: Run, write_file: Write, db_path: Path
+) -> None:
+    _shipped(wareterm, write_file, db_path)
+    exchanged = wareterm(
+        "returns", "receive", "--order", "TB-1", "--sku", "SKU-A", "--kind", "exchange",
+        "--exchange-sku", "SKU-B", "--reason", "发错货",
+    )  # fmt: skip
+    assert exchanged.exit_code == 0, exchanged.output
+    assert "TB-1-HH1" in exchanged.stdout
+    resent = wareterm("returns", "resend", "TB-1", "--sku", "SKU-B", "--reason", "少件")
+    assert resent.exit_code == 0 and "TB-1-BF1" in resent.stdout
+    assert wareterm("returns", "refund", "TB-1", "--reason", "质量问题").exit_code == 0
+    refused = json.loads(wareterm("returns", "refused", "--order", "TB-1", "--json").stdout)
+    assert refused["order_status"] == "returned"
+    assert [(u["sku"], u["qty"]) for u in refused["units"]] == [("SKU-A", 1), ("SKU-B", 1)]
+    assert wareterm("returns", "refused", "--order", "TB-1").exit_code == 1
+    assert wareterm("stock", "check").exit_code == 0

@@ -44,6 +44,16 @@ def register(main: click.Group) -> None:
     @click.option(
         "--key", help=N_("Scan id of the unit: the same key received again adds nothing.")
     )
+    @click.option(
+        "--kind",
+        type=click.Choice(["return", "exchange"]),
+        default="return",
+        show_default=True,
+        help=N_("return: 退货; exchange: 换货, a linked replacement order is made."),
+    )
+    @click.option(
+        "--exchange-sku", help=N_("SKU the replacement order sends (the same SKU when not given).")
+    )
     @click.option("--json", "as_json", is_flag=True, help=N_("Print JSON."))
     @pass_context
     def receive(
@@ -59,6 +69,8 @@ def register(main: click.Group) -> None:
         reason: str,
         bin_name: str | None,
         key: str | None,
+        kind: str,
+        exchange_sku: str | None,
         as_json: bool,
     ) -> None:
         from data import returns
@@ -73,7 +85,18 @@ def register(main: click.Group) -> None:
             raise click.UsageError(_("give --waybill or --order (one of them)"))
         else:
             result = returns.receive(
-                ctx.store, ctx.actor, sku, qty, condition, reason, waybill, order_no, bin_name, key
+                ctx.store,
+                ctx.actor,
+                sku,
+                qty,
+                condition,
+                reason,
+                waybill,
+                order_no,
+                bin_name,
+                key,
+                kind,
+                exchange_sku,
             )
         if as_json:
             _emit_json(result)
@@ -90,6 +113,79 @@ def register(main: click.Group) -> None:
                 condition=result["condition"],
                 bin=cell(result["bin"]),
                 id=result["return"],
+            )
+        )
+        if result.get("replacement"):
+            echo(
+                _("replacement order {order} made (rush)").format(order=cell(result["replacement"]))
+            )
+
+    @returns_group.command(
+        "refused",
+        help=N_(
+            "A parcel refused at the door (拒收): every shipped unit not back yet returns to the returns bin, the shipment is marked refused and the order returned."
+        ),
+    )
+    @click.option("--waybill", help=N_("Waybill number on the parcel (the original label)."))
+    @click.option("--order", "order_no", help=N_("Order number."))
+    @click.option("--json", "as_json", is_flag=True, help=N_("Print JSON."))
+    @pass_context
+    def refused(ctx: Context, waybill: str | None, order_no: str | None, as_json: bool) -> None:
+        from data import returns
+
+        if bool(waybill) == bool(order_no):
+            raise click.UsageError(_("give --waybill or --order (one of them)"))
+        done = returns.receive_refused(ctx.store, ctx.actor, waybill, order_no)
+        if as_json:
+            _emit_json(done)
+            return
+        echo(
+            _(
+                "{order}: refused parcel received, {n} units into the returns bin; order {status}"
+            ).format(
+                order=cell(done["order_no"]),
+                n=sum(u["qty"] for u in done["units"]),
+                status=done["order_status"],
+            )
+        )
+
+    @returns_group.command(
+        "refund", help=N_("Record a refund without goods (仅退款; supervisor): no stock moves.")
+    )
+    @click.argument("order_no", metavar="ORDER")
+    @click.option("--reason", required=True, help=N_("Return reason."))
+    @pass_context
+    def refund(ctx: Context, order_no: str, reason: str) -> None:
+        from data import returns
+
+        done = returns.refund_only(ctx.store, ctx.actor, order_no, reason)
+        echo(
+            _("{order}: refund without goods recorded (return {id})").format(
+                order=cell(done["order_no"]), id=done["return"]
+            )
+        )
+
+    @returns_group.command(
+        "resend",
+        help=N_(
+            "Send missing or broken units again (补发; supervisor): a linked rush order, without a return."
+        ),
+    )
+    @click.argument("order_no", metavar="ORDER")
+    @click.option("--sku", required=True, help=N_("SKU of the units."))
+    @click.option("--qty", type=int, default=1, show_default=True, help=N_("Units."))
+    @click.option("--reason", required=True, help=N_("Return reason."))
+    @click.option("--key", help=N_("Request id: the same key again makes no second order."))
+    @pass_context
+    def resend(
+        ctx: Context, order_no: str, sku: str, qty: int, reason: str, key: str | None
+    ) -> None:
+        from data import returns
+
+        done = returns.resend(ctx.store, ctx.actor, order_no, sku, qty, reason, key)
+        echo(
+            _("{order}: re-send order {made} made (rush)").format(
+                order=cell(done["order_no"]), made=cell(done["resend"])
             )
         )
 

@@ -232,10 +232,10 @@ def test_random_returns_never_exceed_what_shipped_nor_break_the_ledger(
     store = _store(tmp_path_factory.mktemp("r") / "w.db")
     shipped = {("TB-1", "SKU-A"): 2, ("TB-1", "SKU-B"): 1, ("TB-2", "SKU-A"): 1}
     back: dict[tuple[str, str], int] = {}
-    keys: dict[int, tuple[str, str, int]] = {}
+    keys: dict[int, tuple[str, str, int, bool]] = {}
     for order_no, sku, qty, damaged, key in steps:
         condition, reason = ("damaged", "破损") if damaged else ("good", "")
-        if key in keys and keys[key] != (order_no, sku, qty):
+        if key in keys and keys[key] != (order_no, sku, qty, damaged):
             continue
         try:
             result = returns.receive(
@@ -246,8 +246,62 @@ def test_random_returns_never_exceed_what_shipped_nor_break_the_ledger(
             continue
         if not result["repeat"]:
             back[(order_no, sku)] = back.get((order_no, sku), 0) + qty
-            keys[key] = (order_no, sku, qty)
+            keys[key] = (order_no, sku, qty, damaged)
         assert back[(order_no, sku)] <= shipped[(order_no, sku)]
     returned = store.scalar("SELECT coalesce(sum(qty), 0) FROM stock_ledger WHERE kind = 'return'")
     assert returned == sum(back.values())
+    assert stock_check(store) == []
+
+
+def test_an_exchange_makes_one_linked_rush_replacement_even_when_resubmitted(
+    store: Store,
+) -> None:
+    received = returns.receive(
+        store, PACKER, "SKU-A", 1, "good", "发错货", order_no="TB-1", key="x-1",
+        kind="exchange", exchange_sku="SKU-C",
+    )  # fmt: skip
+    made = received["replacement"]
+    assert made == "TB-1-HH1"
+    again = returns.receive(
+        store, PACKER, "SKU-A", 1, "good", "发错货", order_no="TB-1", key="x-1", kind="exchange"
+    )
+    assert again["repeat"]
+    assert store.scalar("SELECT count(*) FROM orders WHERE order_no LIKE 'TB-1-%'") == 1
+    replacement = orders.show_order(store, made)
+    assert replacement["priority"] == "rush"
+    assert replacement["status"] == "allocated"
+    assert [(line["sku"], line["qty"]) for line in replacement["lines"]] == [("SKU-C", 1)]
+    assert store.query("SELECT source_order, kind FROM order_links") == [
+        {"source_order": "TB-1", "kind": "exchange"}
+    ]
+    assert stock_check(store) == []
+
+
+def test_a_refused_parcel_brings_every_unit_back_once(store: Store) -> None:
+    returns.receive(store, PACKER, "SKU-A", 1, "good", order_no="TB-1")
+    refused = returns.receive_refused(store, PACKER, waybill="SF0000000001")
+    assert [(u["sku"], u["qty"]) for u in refused["units"]] == [("SKU-A", 1), ("SKU-B", 1)]
+    assert refused["order_status"] == "returned"
+    assert store.scalar("SELECT refused_at FROM shipments WHERE order_no = 'TB-1'") is not None
+    with pytest.raises(Rejected, match="back already"):
+        returns.receive_refused(store, PACKER, order_no="TB-1")
+    assert stock(store, "SKU-A") == (8, 0)
+    assert stock_check(store) == []
+
+
+def test_refund_only_moves_nothing_and_a_resend_is_a_linked_order(store: Store) -> None:
+    before = stock(store, "SKU-A")
+    refund = returns.refund_only(store, SUPERVISOR, "TB-2", "七天无理由")
+    assert stock(store, "SKU-A") == before
+    assert returns.show_return(store, refund["return"])["kind"] == "refund_only"
+    with pytest.raises(NotAllowed):
+        returns.resend(store, PACKER, "TB-2", "SKU-A", 1, "少件")
+    with pytest.raises(Rejected, match="shipped fewer"):
+        returns.resend(store, SUPERVISOR, "TB-2", "SKU-A", 2, "少件")
+    sent = returns.resend(store, SUPERVISOR, "TB-2", "SKU-A", 1, "少件", key="r-1")
+    assert sent["resend"] == "TB-2-BF1"
+    assert returns.resend(store, SUPERVISOR, "TB-2", "SKU-A", 1, "少件", key="r-1")["resend"] == (
+        "TB-2-BF1"
+    )
+    assert status_of(store, "TB-2-BF1") == "allocated"
     assert stock_check(store) == []
