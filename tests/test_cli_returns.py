@@ -61,6 +61,10 @@ def test_receive_by_waybill_twice_with_one_key_then_close(
     assert closed.exit_code == 0 and "shipped" in closed.stdout
     order = json.loads(wareterm("orders", "show", "TB-1", "--json").stdout)
     assert [line["returned"] for line in order["lines"]] == [2, 0]
+    report = wareterm("report", "daily", "--csv", "-")
+    assert "returns,,units_returned,2" in report.stdout
+    assert "return_sku,SKU-A,rate,1.0" in report.stdout
+    assert "Returns by SKU" in wareterm("report", "daily").stdout
     assert wareterm("stock", "check").exit_code == 0
 
 

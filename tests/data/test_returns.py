@@ -5,6 +5,7 @@ until linked or written off; the order becomes returned only when everything cam
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -305,3 +306,30 @@ def test_refund_only_moves_nothing_and_a_resend_is_a_linked_order(store: Store) 
     )
     assert status_of(store, "TB-2-BF1") == "allocated"
     assert stock_check(store) == []
+
+
+def test_the_daily_report_counts_returns_and_the_return_rate(store: Store) -> None:
+    from data.report import daily_report
+
+    returns.receive(store, PACKER, "SKU-A", 1, "good", "七天无理由", order_no="TB-1")
+    returns.receive(store, PACKER, "SKU-A", 1, "damaged", "破损", order_no="TB-1")
+    parcel = returns.receive_unidentified(store, PACKER, "ZT1", "SKU-C", 2)
+    returns.write_off(store, SUPERVISOR, parcel["return"], "no owner")
+    figures = daily_report(store, SUPERVISOR, date(2026, 11, 21)).as_dict()["returns"]
+    assert {k: v for k, v in figures.items() if not isinstance(v, list)} == {
+        "received": 2,
+        "units_returned": 4,
+        "restocked": 3,
+        "damaged": 1,
+        "written_off": 2,
+        "units_shipped": 5,
+        "return_rate": 0.8,
+    }
+    assert figures["by_reason"] == [
+        {"reason": "", "units": 2, "rate": 0.4},
+        {"reason": "七天无理由", "units": 1, "rate": 0.2},
+        {"reason": "破损", "units": 1, "rate": 0.2},
+    ]
+    assert figures["by_sku"][0] == {"sku": "SKU-A", "returned": 2, "shipped": 4, "rate": 0.5}
+    other_day = daily_report(store, SUPERVISOR, date(2026, 11, 22)).as_dict()["returns"]
+    assert other_day["units_returned"] == 0 and other_day["return_rate"] is None
