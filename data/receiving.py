@@ -330,10 +330,13 @@ def _dock_row(conn: sqlite3.Connection, dock: str, sku: str, lot: str | None) ->
     if lot is not None:
         rows = [r for r in rows if r.lot == lot]
     if not rows:
-        raise Rejected(
-            _("the receiving dock {dock} holds no {sku}").format(dock=dock, sku=sku)
-            + (_(" of lot {lot}").format(lot=lot) if lot else "")
-        )
+        if lot:
+            raise Rejected(
+                _("the receiving dock {dock} holds no {sku} of lot {lot}").format(
+                    dock=dock, sku=sku, lot=lot
+                )
+            )
+        raise Rejected(_("the receiving dock {dock} holds no {sku}").format(dock=dock, sku=sku))
     if len(rows) > 1:
         raise Rejected(
             _("{sku} is at the dock in lots {lots}; say which (--lot)").format(
