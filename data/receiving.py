@@ -516,7 +516,8 @@ def count_bin(
     empty: bool = False,
 ) -> dict[str, Any]:
     """Record what a bin holds (units per SKU and lot; ``empty`` confirms a bin with nothing).
-    The count is taken against the bin's ledger position at this moment; a difference beyond
+    The count is taken against the bin's ledger position at this moment (less the units picked
+    from it whose orders have not shipped: they are in totes); a difference beyond
     the tolerance (setting ``count.tolerance``) asks for a recount by another person, no
     difference at all approves the bin at once."""
     code = code.strip().upper()
@@ -553,6 +554,18 @@ def count_bin(
             if r["on_hand"]:
                 expected[(r["sku"], r["lot"])] = r["on_hand"]
             expiries[(r["sku"], r["lot"])] = r["expiry"]
+        # units picked from the bin whose orders have not shipped are in totes, not in the
+        # bin, though still on its books until they ship: the counter cannot see them
+        for r in write.execute(
+            "SELECT l.sku, l.lot, sum(s.picked) AS n FROM pick_shares s"
+            " JOIN pick_lines l ON l.id = s.pick_line_id JOIN orders o ON o.order_no = s.order_no"
+            " WHERE l.location = ? AND o.status NOT IN ('shipped', 'cancelled', 'returned')"
+            " GROUP BY l.sku, l.lot",
+            (code,),
+        ):
+            key = (r["sku"], r["lot"])
+            if r["n"] and key in expected:
+                expected[key] = max(0, expected[key] - r["n"])
         for sku, _lot in counted:
             if not write.execute("SELECT 1 FROM products WHERE sku = ?", (sku,)).fetchone():
                 raise NotFound(_("no product {sku}").format(sku=sku))

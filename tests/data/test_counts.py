@@ -169,6 +169,26 @@ def test_a_unit_shipped_between_count_and_approval_is_accounted_for_once(store: 
     assert stock_check(store) == []
 
 
+def test_units_picked_before_the_count_and_shipped_after_are_not_counted_twice(
+    store: Store,
+) -> None:
+    orders.import_orders(store, ADMIN, orders_csv(order_rows("O-1", [("SKU-A", 2)])), "o.csv")
+    waves.release_wave(store, ADMIN)
+    floor = SqliteFloor(store)
+    view = floor.claim_next_pick(PICKER)
+    assert view is not None
+    for _unit in range(2):
+        assert floor.pick_scan(PICKER, view.picklist_id, ean13(1), "wedge").accepted
+    # 6 on the books, 2 in a tote: the counter finds 3 (one lost)
+    count_id = create_count(store, SUPERVISOR, sku="SKU-A")["count"]
+    assert count_bin(store, COUNTER, count_id, "A-01-01", {("SKU-A", ""): 3})["difference"] == 1
+    count_bin(store, SECOND, count_id, "A-01-01", {("SKU-A", ""): 3})
+    ship_order(store, "O-1", NOW)
+    approve_count(store, SUPERVISOR, count_id, "one lost")
+    assert _on_hand(store, "SKU-A") == 3
+    assert stock_check(store) == []
+
+
 @settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
