@@ -179,10 +179,34 @@ class ImportReport:
     skipped: list[Rejection] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)
     held: list[str] = field(default_factory=list)
+    #: Set when a fault of the database (a full disk, say) stopped the import: the record it
+    #: stopped at and why. Everything counted above was stored; ``not_stored`` records from
+    #: that one on were not.
+    stopped: Rejection | None = None
+    not_stored: int = 0
+
+    def mark(self) -> tuple[int, int, int, int, int]:
+        """Where the report stands now, to return to with :meth:`stop`."""
+        return (
+            len(self.stored),
+            len(self.updated),
+            len(self.skipped),
+            len(self.rejected),
+            len(self.held),
+        )
+
+    def stop(self, mark: tuple[int, int, int, int, int], at: Rejection, not_stored: int) -> None:
+        """A chunk was rolled back by a fault: forget what it counted since ``mark`` and
+        record where the import stopped (``at``: the chunk's first record and the reason)."""
+        stored, updated, skipped, rejected, held = mark
+        del self.stored[stored:], self.updated[updated:], self.skipped[skipped:]
+        del self.rejected[rejected:], self.held[held:]
+        self.stopped = at
+        self.not_stored = not_stored
 
     def as_dict(self) -> dict[str, object]:
         """The report as plain data (the --json shape)."""
-        return {
+        shape: dict[str, object] = {
             "kind": self.kind,
             "stored": len(self.stored),
             "updated": len(self.updated),
@@ -190,3 +214,7 @@ class ImportReport:
             "skipped": [r.__dict__ for r in self.skipped],
             "rejected": [r.__dict__ for r in self.rejected],
         }
+        if self.stopped is not None:
+            shape["stopped"] = self.stopped.__dict__
+            shape["not_stored"] = self.not_stored
+        return shape

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from core.codes import ScannedCode
+from core.errors import StoreFault
 from core.i18n import _
 from core.importing import LocationDraft, parse_locations, parse_products
 from core.locations import walk_key
@@ -29,12 +30,20 @@ def import_products(
     with store.bulk():
         for start in range(0, len(parsed.drafts), CHUNK):
             chunk = parsed.drafts[start : start + CHUNK]
-            with store.write(actor) as write:
-                write.require(Permission.IMPORT)
-                for draft in chunk:
-                    _store_product(write, draft, report)
-                if not write.audited:
-                    write.audit("import.products", filename, stored=0)
+            mark = report.mark()
+            try:
+                with store.write(actor) as write:
+                    write.require(Permission.IMPORT)
+                    for draft in chunk:
+                        _store_product(write, draft, report)
+                    if not write.audited:
+                        write.audit("import.products", filename, stored=0)
+            except StoreFault as fault:
+                # The chunk was rolled back: the report keeps exactly what was committed.
+                report.stop(
+                    mark, Rejection(0, chunk[0].sku, str(fault)), len(parsed.drafts) - start
+                )
+                break
             if progress:
                 progress(len(chunk))
     report.rejected.sort(key=lambda rejection: rejection.line)
@@ -108,19 +117,24 @@ def import_locations(store: Store, actor: Actor, content: bytes, filename: str) 
     report = ImportReport("locations", rejected=list(parsed.rejected))
     drafts: Sequence[LocationDraft] = parsed.drafts
     for start in range(0, len(drafts), CHUNK):
-        with store.write(actor) as write:
-            write.require(Permission.IMPORT)
-            for draft in drafts[start : start + CHUNK]:
-                existed = write.execute(
-                    "SELECT 1 FROM locations WHERE code = ?", (draft.code,)
-                ).fetchone()
-                write.execute(
-                    "INSERT INTO locations (code, sequence) VALUES (?, ?) "
-                    "ON CONFLICT (code) DO UPDATE SET sequence = excluded.sequence",
-                    (draft.code, draft.sequence),
-                )
-                (report.updated if existed else report.stored).append(draft.code)
-            write.audit("import.locations", filename, count=len(drafts[start : start + CHUNK]))
+        mark = report.mark()
+        try:
+            with store.write(actor) as write:
+                write.require(Permission.IMPORT)
+                for draft in drafts[start : start + CHUNK]:
+                    existed = write.execute(
+                        "SELECT 1 FROM locations WHERE code = ?", (draft.code,)
+                    ).fetchone()
+                    write.execute(
+                        "INSERT INTO locations (code, sequence) VALUES (?, ?) "
+                        "ON CONFLICT (code) DO UPDATE SET sequence = excluded.sequence",
+                        (draft.code, draft.sequence),
+                    )
+                    (report.updated if existed else report.stored).append(draft.code)
+                write.audit("import.locations", filename, count=len(drafts[start : start + CHUNK]))
+        except StoreFault as fault:
+            report.stop(mark, Rejection(0, drafts[start].code, str(fault)), len(drafts) - start)
+            break
     return report
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from core.allocation import Stock, allocate
 from core.clock import from_iso, to_iso
-from core.errors import NotFound, Rejected
+from core.errors import NotFound, Rejected, StoreFault
 from core.i18n import _
 from core.importing import parse_orders
 from core.model import CANCELLABLE, ImportReport, OrderDraft, OrderStatus, Rejection
@@ -31,12 +31,20 @@ def import_orders(
     with store.bulk():
         for start in range(0, len(parsed.drafts), CHUNK):
             chunk = parsed.drafts[start : start + CHUNK]
-            with store.write(actor) as write:
-                write.require(Permission.IMPORT)
-                for draft in chunk:
-                    _store_order(write, draft, policy, report)
-                if not write.audited:
-                    write.audit("import.orders", filename, stored=0)
+            mark = report.mark()
+            try:
+                with store.write(actor) as write:
+                    write.require(Permission.IMPORT)
+                    for draft in chunk:
+                        _store_order(write, draft, policy, report)
+                    if not write.audited:
+                        write.audit("import.orders", filename, stored=0)
+            except StoreFault as fault:
+                # The chunk was rolled back: the report keeps exactly what was committed.
+                first = chunk[0]
+                at = Rejection(first.source_line, first.order_no, str(fault))
+                report.stop(mark, at, len(parsed.drafts) - start)
+                break
             if progress:
                 progress(sum(len(draft.lines) for draft in chunk))
     report.rejected.sort(key=lambda rejection: rejection.line)
