@@ -62,10 +62,12 @@ class Context:
 
     @property
     def store(self) -> Any:
-        from data.store import open_store
+        from data.store import open_existing
 
+        # Only `init` and `demo` make a database: a missing file is refused, never replaced
+        # by an empty one.
         if self._store is None:
-            self._store = open_store(self.db)
+            self._store = open_existing(self.db)
         return self._store
 
     @property
@@ -200,7 +202,19 @@ def _report(report: ImportReport, as_json: bool, unit: str) -> None:
                 ),
                 err=True,
             )
-    if report.rejected:
+    if report.stopped is not None and not as_json:
+        stop = report.stopped
+        where = (
+            _("line {line} ({key})").format(line=stop.line, key=stop.key) if stop.line else stop.key
+        )
+        click.echo(
+            _(
+                "stopped at {where}: {reason}\n{count} records from there on were not stored; "
+                "import the file again once this is fixed"
+            ).format(where=where, reason=stop.reason, count=report.not_stored),
+            err=True,
+        )
+    if report.rejected or report.stopped is not None:
         sys.exit(1)
 
 
@@ -214,7 +228,7 @@ def import_products(ctx: Context, file: Path, as_json: bool) -> None:
 
     def run(content: bytes, name: str, progress: Any) -> ImportReport:
         report = catalog.import_products(ctx.store, ctx.actor, content, name, progress)
-        if report.stored or report.updated:
+        if (report.stored or report.updated) and report.stopped is None:
             orders.allocate_waiting(ctx.store, ctx.actor)
         return report
 
@@ -571,6 +585,25 @@ def config_set(ctx: Context, key: str, value: str) -> None:
     click.echo(f"{key} = {value}")
 
 
+# -- backup ---------------------------------------------------------------------------------------
+
+
+@main.command("backup")
+@click.argument("dest", type=click.Path(path_type=Path, dir_okay=False))
+@pass_context
+def backup_command(ctx: Context, dest: Path) -> None:
+    """Copy the database to DEST while the floor works (checked whole; never overwrites)."""
+    from data.backup import backup
+
+    with _rejections():
+        made = backup(ctx.store, dest)
+    click.echo(
+        _("backup written to {path} ({size} bytes, schema {version}, checked)").format(
+            path=made.path, size=made.size, version=made.version
+        )
+    )
+
+
 # -- the terminal ---------------------------------------------------------------------------------
 
 
@@ -631,14 +664,15 @@ def build_app(
 
 
 def run_tui(db: str, station: str, demo: bool = False, login: SessionLogin | None = None) -> None:
-    """Open the database, build the app and run it."""
-    from data.store import open_store
+    """Open the database (it must exist and, when small enough, is checked whole), build the
+    app and run it."""
+    from data.store import open_existing
 
     if login is not None:
         from tui.session import take_controlling_terminal
 
         take_controlling_terminal()
-    build_app(open_store(db), station, demo, login).run()
+    build_app(open_existing(db, check="session"), station, demo, login).run()
 
 
 @main.command()

@@ -32,7 +32,7 @@ from core.errors import WaretermError
 from core.i18n import _
 from data import keys, logins
 from data.sshlib import asyncssh
-from data.store import Store, open_store
+from data.store import Store, open_existing
 
 T = TypeVar("T")
 
@@ -176,7 +176,7 @@ class Gate:
     checked and counted one at a time."""
 
     def __init__(self, db: Path) -> None:
-        self.store: Store = open_store(db)
+        self.store: Store = open_existing(db)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ssh-auth")
 
     async def ask(self, fn: Callable[..., T], *args: Any) -> T:
