@@ -127,23 +127,27 @@ def test_a_store_whose_file_was_replaced_writes_nothing_into_either(tmp_path: Pa
 # -- read-only ------------------------------------------------------------------------------------
 
 
+def _read_only_undo(path: Path) -> Callable[[], object]:
+    """How to make ``path`` writable again (safe to call twice)."""
+    if os.geteuid() == 0:
+        return lambda: subprocess.run(["chattr", "-i", str(path)], capture_output=True)
+    return lambda: path.chmod(0o644)
+
+
 @contextmanager
 def _read_only(path: Path) -> Iterator[None]:
     """The file made read-only for real: immutable for root (who ignores modes), mode 0444
-    for anyone else; undone afterwards."""
+    for anyone else; made writable again afterwards."""
     if os.geteuid() == 0:
         made = subprocess.run(["chattr", "+i", str(path)], capture_output=True, text=True)
         if made.returncode != 0:
             pytest.skip(f"SKIPPED LOUDLY: cannot make {path} immutable: {made.stderr.strip()}")
-        undo: Callable[[], object] = lambda: subprocess.run(["chattr", "-i", str(path)])  # noqa: E731
     else:
-        mode = path.stat().st_mode
         path.chmod(0o444)
-        undo = lambda: path.chmod(mode)  # noqa: E731
     try:
         yield
     finally:
-        undo()
+        _read_only_undo(path)()
 
 
 def test_a_read_only_database_refuses_writes_in_plain_words_and_recovers(tmp_path: Path) -> None:
