@@ -519,6 +519,10 @@ def check_header(path: str | Path) -> None:
             header = file.read(100)
     except FileNotFoundError:
         raise DatabaseGone(_missing_message(path)) from None
+    except IsADirectoryError:
+        raise WaretermError(
+            _("{path} is a directory; name the database file with --db").format(path=path)
+        ) from None
     except OSError as error:
         raise StorageFailed(_io_message(path, error.strerror or str(error))) from None
     if len(header) < 100 or not header.startswith(SQLITE_HEADER):
