@@ -10,7 +10,7 @@ from pathlib import Path
 
 from core.errors import WaretermError
 from core.i18n import _
-from data.store import Store, check_header, file_uri
+from data.store import Store, file_uri
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,6 @@ def backup(store: Store, dest: str | Path) -> Backup:
     if not dest.parent.is_dir():
         raise WaretermError(_("there is no directory {dir}").format(dir=dest.parent))
     store.check_file()
-    check_header(store.path)
     partial = dest.with_name(dest.name + ".partial")
     with contextlib.suppress(FileNotFoundError):
         partial.unlink()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import stat
 import threading
 import urllib.parse
 from collections.abc import Callable, Iterator
@@ -506,27 +507,27 @@ def open_store(path: str | Path, clock: Clock | None = None, *, create: bool = T
     return store
 
 
-#: The first 16 bytes of every SQLite database file.
-SQLITE_HEADER = b"SQLite format 3\x00"
-
-
 def check_header(path: str | Path) -> None:
-    """The cheap check before opening: the file exists and starts as an SQLite database does
-    (a millisecond; damage further in is found by :meth:`Store.quick_check`)."""
+    """The cheap check before opening: the file is there and is not empty (a millisecond).
+    SQLite checks the header itself when the file is opened (a file that is no database is
+    then :class:`DatabaseCorrupt`); damage further in is found by :meth:`Store.quick_check`.
+
+    Only ``stat``: opening and closing the file here would drop every POSIX lock this process
+    holds on it through its SQLite connections (closing any descriptor of a file does), and
+    another process could then delete the WAL under them."""
     path = Path(path)
     try:
-        with path.open("rb") as file:
-            header = file.read(100)
+        info = path.stat()
     except FileNotFoundError:
         raise DatabaseGone(_missing_message(path)) from None
-    except IsADirectoryError:
-        raise WaretermError(
-            _("{path} is a directory; name the database file with --db").format(path=path)
-        ) from None
     except OSError as error:
         raise StorageFailed(_io_message(path, error.strerror or str(error))) from None
-    if len(header) < 100 or not header.startswith(SQLITE_HEADER):
-        raise DatabaseCorrupt(_corrupt_message(path, _("not an SQLite database header")))
+    if stat.S_ISDIR(info.st_mode):
+        raise WaretermError(
+            _("{path} is a directory; name the database file with --db").format(path=path)
+        )
+    if info.st_size == 0:
+        raise DatabaseCorrupt(_corrupt_message(path, _("the file is empty")))
 
 
 #: A session checks every page of a file up to this size when it starts (``PRAGMA quick_check``

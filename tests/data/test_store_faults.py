@@ -8,6 +8,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -108,9 +109,9 @@ def test_a_store_whose_file_was_deleted_acknowledges_nothing(tmp_path: Path) -> 
 
 def test_a_store_whose_file_was_replaced_writes_nothing_into_either(tmp_path: Path) -> None:
     db = tmp_path / "floor.db"
-    store = build_floor(db)
-    store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the copy holds every commit
-    shutil.copyfile(db, tmp_path / "restored.db")
+    build_floor(db).close()
+    shutil.copyfile(db, tmp_path / "restored.db")  # copied while no connection is open
+    store = open_existing(db)
     before = _user_count(tmp_path / "restored.db")
     os.replace(tmp_path / "restored.db", db)  # a backup put back while the store runs
     with pytest.raises(DatabaseGone) as refused:
@@ -122,6 +123,34 @@ def test_a_store_whose_file_was_replaced_writes_nothing_into_either(tmp_path: Pa
     _add_user(fresh, "zhao.lei")
     fresh.close()
     assert _user_count(db) == before + 1
+
+
+READ_AND_CLOSE = """
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1])
+conn.execute("SELECT count(*) FROM users").fetchone()
+conn.close()
+"""
+
+
+def test_opening_the_file_again_keeps_this_process_s_locks(tmp_path: Path) -> None:
+    """Checking a file before opening it must not open and close it: that drops the POSIX
+    locks this process's connections hold, and another process closing its connection would
+    then delete the WAL under them (their later commits lost)."""
+    db = tmp_path / "floor.db"
+    build_floor(db).close()
+    store = open_existing(db)
+    store.query("SELECT 1")
+    open_existing(db, check="full").close()  # a second store in the same process (serve does)
+    other = subprocess.run(
+        [sys.executable, "-c", READ_AND_CLOSE, str(db)],
+        check=True,
+    )
+    assert other.returncode == 0
+    _add_user(store, "zhao.lei")
+    assert Path(f"{db}-wal").exists()
+    assert _user_count(db) == 3  # the commit is in the file others read
+    store.close()
 
 
 # -- read-only ------------------------------------------------------------------------------------
