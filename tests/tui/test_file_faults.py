@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 from textual.pilot import Pilot
@@ -15,10 +16,16 @@ from core.clock import FixedClock
 from data.floor import SqliteFloor
 from data.store import open_existing
 from tests.data.test_store_faults import _read_only, _read_only_undo
-from tests.tui.conftest import NOW, WALK, scan, take_list, wait_until
+from tests.tui.conftest import NOW, WALK, scan, take_list
+from tests.tui.conftest import wait_until as _wait_until
 from tui.app import WaretermApp
 from tui.screens.home import HomeScreen
 from tui.screens.login import LoginScreen
+
+
+async def wait_until(pilot: Pilot[None], predicate: Callable[[], bool]) -> None:
+    """Wait for ``predicate`` with room for a machine busy with other work."""
+    await _wait_until(pilot, predicate, timeout=20)
 
 
 def _session_app(path: Path) -> WaretermApp:
