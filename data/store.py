@@ -125,6 +125,7 @@ class Store:
 
     def _connect(self, create: bool) -> sqlite3.Connection:
         """A connection with the floor's settings; ``create``: make the file if missing."""
+        self._opened_writable = self._in_memory or not self.path.exists() or _writable(self.path)
         try:
             conn = sqlite3.connect(
                 ":memory:" if self._in_memory else file_uri(self.path, "rwc" if create else "rw"),
@@ -184,16 +185,22 @@ class Store:
         """SQLite's error as a domain error (a fault of the file, the disk or a busy lock); a
         read-only or I/O fault makes the next transaction reconnect first."""
         fault = storage_fault(error, self.path)
-        if isinstance(fault, ReadOnlyStore | StorageFailed):
+        if isinstance(fault, StorageFailed) or (
+            # A connection opened while the file could not be written stays read-only; one
+            # made read-only on purpose (query_only, mode=ro) is left as it is.
+            isinstance(fault, ReadOnlyStore) and not self._opened_writable
+        ):
             self._reconnect = True
         return fault
 
     def _ready(self) -> None:
-        """Before a transaction: the file is still ours, and after a read-only or I/O fault a
-        fresh connection (the file may be writable again; an open connection stays read-only)."""
+        """Before a transaction: the file is still ours, and after an I/O fault, or once a
+        file that was read-only when opened can be written, a fresh connection."""
         self.check_file()
         if not self._reconnect:
             return
+        if not self._opened_writable and not self._in_memory and not _writable(self.path):
+            return  # still read-only: the same connection gives the same answer
         fresh = self._connect(create=False)
         self.conn.close()
         self.conn, self._db, self._reconnect = fresh, None, False
@@ -437,9 +444,9 @@ def storage_fault(error: sqlite3.Error, path: Path) -> WaretermError:
     if primary == sqlite3.SQLITE_READONLY:
         return ReadOnlyStore(
             _(
-                "the database {path} is read-only — nothing was stored; call a supervisor (make "
-                "the file and its disk writable: work goes on by itself)"
-            ).format(path=path)
+                "the database {path} is read-only ({detail}) — nothing was stored; call a "
+                "supervisor (make the file and its disk writable: work goes on by itself)"
+            ).format(path=path, detail=error)
         )
     if primary == sqlite3.SQLITE_IOERR:
         return StorageFailed(_io_message(path, str(error)))
@@ -454,6 +461,12 @@ def storage_fault(error: sqlite3.Error, path: Path) -> WaretermError:
     ):
         return StoreBusy(_("the database is busy (another session holds a long write); try again"))
     return WaretermError(str(error))
+
+
+def _writable(path: Path) -> bool:
+    """Whether this process may write the file (its mode, an immutable flag, a read-only
+    mount), and so its directory for the WAL."""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
 
 
 def _missing_message(path: Path) -> str:

@@ -21,6 +21,7 @@ from tests.tui.conftest import wait_until as _wait_until
 from tui.app import WaretermApp
 from tui.screens.home import HomeScreen
 from tui.screens.login import LoginScreen
+from tui.screens.pick import PickScreen
 
 
 async def wait_until(pilot: Pilot[None], predicate: Callable[[], bool]) -> None:
@@ -84,12 +85,14 @@ async def test_a_read_only_database_refuses_logins_then_carries_on_by_itself(
     async def log_in(pilot: Pilot[None], pin: str) -> None:
         app.screen.query_one("#login-error", Static).update("")
         app.screen.query_one("#user", Input).value = "li.na"
-        app.screen.query_one("#pin", Input).value = pin
-        await pilot.click("#login")
+        field = app.screen.query_one("#pin", Input)
+        field.value = pin
+        field.focus()
+        await pilot.press("enter")
 
     with _read_only(floor_db):
         app = WaretermApp(SqliteFloor(open_existing(floor_db, FixedClock(NOW))), station="hh-1")
-        async with app.run_test(size=(40, 16)) as pilot:
+        async with app.run_test(size=(80, 24)) as pilot:
             # A login that cannot be recorded is refused, whether the PIN is wrong or right.
             for pin in ("9999", "1234"):
                 await log_in(pilot, pin)
@@ -100,6 +103,10 @@ async def test_a_read_only_database_refuses_logins_then_carries_on_by_itself(
             undo()  # writable again: the same terminal carries on, no restart
             await log_in(pilot, "1234")
             await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
-            screen = await take_list(pilot)
+            await pilot.press("n")
+            await wait_until(pilot, lambda: isinstance(app.screen, PickScreen))
+            screen = app.screen
+            assert isinstance(screen, PickScreen)
+            await wait_until(pilot, lambda: screen.view is not None)
             await scan(pilot, WALK[0])
             await wait_until(pilot, lambda: screen.view.units_done == 1)
