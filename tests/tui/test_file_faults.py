@@ -8,6 +8,7 @@ import shutil
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
@@ -15,13 +16,17 @@ from textual.widgets import Input, Static
 from core.clock import FixedClock
 from data.floor import SqliteFloor
 from data.store import open_existing
-from tests.data.test_store_faults import _read_only, _read_only_undo
-from tests.tui.conftest import NOW, WALK, scan, take_list
+from tests.data.floor_rows import supervised_floor
+from tests.data.test_store_faults import _flip, _read_only, _read_only_undo
+from tests.tui.conftest import NOW, WALK, pin_login, scan, take_list
 from tests.tui.conftest import wait_until as _wait_until
+from tests.tui.supervision import supervisor_app
 from tui.app import WaretermApp
 from tui.screens.home import HomeScreen
 from tui.screens.login import LoginScreen
+from tui.screens.orders import OrdersScreen
 from tui.screens.pick import PickScreen
+from tui.screens.supervise import SupervisorScreen
 
 
 async def wait_until(pilot: Pilot[None], predicate: Callable[[], bool]) -> None:
@@ -110,3 +115,33 @@ async def test_a_read_only_database_refuses_logins_then_carries_on_by_itself(
             await wait_until(pilot, lambda: screen.view is not None)
             await scan(pilot, WALK[0])
             await wait_until(pilot, lambda: screen.view.units_done == 1)
+
+
+async def test_a_damaged_orders_table_is_told_on_the_supervisor_s_screens(tmp_path: Path) -> None:
+    path = tmp_path / "floor.db"
+    store = supervised_floor(path)
+    store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    root = store.scalar("SELECT rootpage FROM sqlite_master WHERE name = 'orders'")
+    page = store.scalar("PRAGMA page_size")
+    store.close()
+    _flip(path, (root - 1) * page, 16)  # the orders table's first page: the rest reads fine
+    app = supervisor_app(path)
+    told: list[str] = []
+    notify = app.notify
+
+    def record(message: str, **options: Any) -> None:
+        told.append(str(message))
+        notify(message, **options)
+
+    app.notify = record  # type: ignore[method-assign]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pin_login(pilot, "zhao.min")
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
+        await pilot.press("s")
+        await wait_until(pilot, lambda: isinstance(app.screen, SupervisorScreen))
+        await pilot.press("2")
+        await wait_until(pilot, lambda: isinstance(app.screen, OrdersScreen))
+        await wait_until(pilot, lambda: any("damaged" in text for text in told))
+        damaged = next(text for text in told if "damaged" in text)
+        assert ".recover" in damaged and "backup" in damaged
+        assert app.is_running and isinstance(app.screen, OrdersScreen)
