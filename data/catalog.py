@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import IO, Any, TypeVar
 
 from core.codes import ScannedCode
 from core.errors import StoreFault
 from core.i18n import _
-from core.importing import LocationDraft, parse_locations, parse_products
+from core.importing import LocationDraft, Source, parse_locations, read_products
 from core.locations import walk_key
 from core.model import CodeKind, ImportReport, ProductDraft, Rejection
 from core.roles import Permission
@@ -18,18 +19,51 @@ from data.store import Actor, Store, Write
 CHUNK = 500
 
 Progress = Callable[[int], None]
+D = TypeVar("D")
+
+
+def source_of(content: bytes | Path) -> Source:
+    """What the import parsers read: bytes as they are, a path opened anew for each pass."""
+    if isinstance(content, bytes):
+        return content
+
+    def open_file() -> IO[bytes]:
+        return content.open("rb")
+
+    return open_file
+
+
+def chunks(items: Iterable[D | Rejection], rejected: list[Rejection]) -> Iterator[list[D]]:
+    """Drafts in lists of :data:`CHUNK` as a parser yields them; rejections go to ``rejected``.
+    The parser runs between the chunks' transactions, never inside one."""
+    chunk: list[D] = []
+    for item in items:
+        if isinstance(item, Rejection):
+            rejected.append(item)
+            continue
+        chunk.append(item)
+        if len(chunk) >= CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def import_products(
-    store: Store, actor: Actor, content: bytes, filename: str, progress: Progress | None = None
+    store: Store,
+    actor: Actor,
+    content: bytes | Path,
+    filename: str,
+    progress: Progress | None = None,
 ) -> ImportReport:
-    """Add or update products from a file. A product whose barcodes belong to another SKU, or
-    whose new on-hand is below what is already reserved, is rejected whole."""
-    parsed = parse_products(content, filename)
-    report = ImportReport("products", rejected=list(parsed.rejected))
+    """Add or update products from a file (its bytes, or its path: read as a stream). A
+    product whose barcodes belong to another SKU, or whose new on-hand is below what is
+    already reserved, is rejected whole."""
+    report = ImportReport("products")
+    items = read_products(source_of(content), filename)
     with store.bulk():
-        for start in range(0, len(parsed.drafts), CHUNK):
-            chunk = parsed.drafts[start : start + CHUNK]
+        batches = chunks(items, report.rejected)
+        for chunk in batches:
             mark = report.mark()
             try:
                 with store.write(actor) as write:
@@ -40,9 +74,8 @@ def import_products(
                         write.audit("import.products", filename, stored=0)
             except StoreFault as fault:
                 # The chunk was rolled back: the report keeps exactly what was committed.
-                report.stop(
-                    mark, Rejection(0, chunk[0].sku, str(fault)), len(parsed.drafts) - start
-                )
+                report.stop(mark, Rejection(0, chunk[0].sku, str(fault)), len(chunk))
+                report.not_stored += sum(len(more) for more in batches)
                 break
             if progress:
                 progress(len(chunk))
@@ -111,9 +144,11 @@ def _store_product(write: Write, draft: ProductDraft, report: ImportReport) -> N
     (report.updated if existing else report.stored).append(draft.sku)
 
 
-def import_locations(store: Store, actor: Actor, content: bytes, filename: str) -> ImportReport:
+def import_locations(
+    store: Store, actor: Actor, content: bytes | Path, filename: str
+) -> ImportReport:
     """Set the walk sequence of bins."""
-    parsed = parse_locations(content, filename)
+    parsed = parse_locations(source_of(content), filename)
     report = ImportReport("locations", rejected=list(parsed.rejected))
     drafts: Sequence[LocationDraft] = parsed.drafts
     for start in range(0, len(drafts), CHUNK):
@@ -153,11 +188,17 @@ def bin_walk_key(conn: Any) -> Callable[[str], Any]:
 
 
 def sku_for_code(conn: Any, code: ScannedCode) -> str | None:
-    """The catalog SKU a product scan refers to (an indexed lookup)."""
+    """The catalog SKU a product scan refers to (indexed lookups): a SKU label's SKU, else the
+    product the barcode belongs to, else a product whose SKU is the code (a SKU label printed
+    without its prefix)."""
     if code.kind is not CodeKind.PRODUCT:
         return None
-    row = conn.execute("SELECT sku FROM barcodes WHERE code = ?", (code.value,)).fetchone()
-    return row["sku"] if row else None
+    if not code.by_sku:
+        row = conn.execute("SELECT sku FROM barcodes WHERE code = ?", (code.value,)).fetchone()
+        if row:
+            return str(row["sku"])
+    row = conn.execute("SELECT sku FROM products WHERE sku = ?", (code.value,)).fetchone()
+    return str(row["sku"]) if row else None
 
 
 def list_products(store: Store, low_only: bool = False) -> list[dict[str, Any]]:

@@ -3,34 +3,41 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from core.allocation import Stock, allocate
 from core.clock import from_iso, to_iso
 from core.errors import NotFound, Rejected, StoreFault
 from core.i18n import _
-from core.importing import parse_orders
+from core.importing import read_orders
 from core.model import CANCELLABLE, ImportReport, OrderDraft, OrderStatus, Rejection
 from core.review import WAIVABLE, ReviewInput, review
 from core.roles import Permission
 from core.sla import SlaPolicy, due_at
 from data import settings
-from data.catalog import CHUNK, Progress
+from data.catalog import Progress, chunks, source_of
 from data.shipments import order_shipment
 from data.store import Actor, Store, Write
 
 
 def import_orders(
-    store: Store, actor: Actor, content: bytes, filename: str, progress: Progress | None = None
+    store: Store,
+    actor: Actor,
+    content: bytes | Path,
+    filename: str,
+    progress: Progress | None = None,
 ) -> ImportReport:
-    """Store the orders of a file. Malformed orders are rejected whole (nothing stored); an
-    order number already stored is skipped; orders with business problems are held."""
-    parsed = parse_orders(content, filename)
-    report = ImportReport("orders", rejected=list(parsed.rejected))
+    """Store the orders of a file (its bytes, or its path: then it is read as a stream, in
+    bounded memory). Malformed orders are rejected whole (nothing stored); an order number
+    already stored is skipped; orders with business problems are held. Every order of the
+    file ends up stored, skipped or rejected in the report."""
+    report = ImportReport("orders")
     policy = settings.sla_policy(store)
+    items = read_orders(source_of(content), filename, now=store.clock.now())
     with store.bulk():
-        for start in range(0, len(parsed.drafts), CHUNK):
-            chunk = parsed.drafts[start : start + CHUNK]
+        batches = chunks(items, report.rejected)
+        for chunk in batches:
             mark = report.mark()
             try:
                 with store.write(actor) as write:
@@ -40,10 +47,13 @@ def import_orders(
                     if not write.audited:
                         write.audit("import.orders", filename, stored=0)
             except StoreFault as fault:
-                # The chunk was rolled back: the report keeps exactly what was committed.
+                # The chunk was rolled back: the report keeps exactly what was committed. The
+                # rest of the file is still read, so its bad records are reported too.
                 first = chunk[0]
-                at = Rejection(first.source_line, first.order_no, str(fault))
-                report.stop(mark, at, len(parsed.drafts) - start)
+                report.stop(
+                    mark, Rejection(first.source_line, first.order_no, str(fault)), len(chunk)
+                )
+                report.not_stored += sum(len(more) for more in batches)
                 break
             if progress:
                 progress(sum(len(draft.lines) for draft in chunk))

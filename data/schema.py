@@ -357,6 +357,55 @@ MIGRATIONS: list[str] = [
             ON CONFLICT (status, priority) DO UPDATE SET n = n + 1;
     END;
     """,
+    # 7: electronic waybills (电子面单): a carrier's API account (its key is read by the
+    # process that calls the API and never shown), where each number came from and the
+    # reference the API cancels it by, a parcel's routing data, numbers still to cancel at the
+    # carrier, and orders waiting for their number while the API does not answer.
+    """
+    CREATE TABLE carrier_apis (
+        carrier TEXT PRIMARY KEY,
+        provider TEXT NOT NULL,
+        url TEXT NOT NULL,
+        account TEXT NOT NULL,
+        secret TEXT NOT NULL,
+        options TEXT NOT NULL DEFAULT '{}',
+        fallback TEXT NOT NULL DEFAULT 'wait' CHECK (fallback IN ('pool', 'wait')),
+        updated_at TEXT NOT NULL
+    );
+    ALTER TABLE waybill_numbers ADD COLUMN source TEXT NOT NULL DEFAULT 'pool';
+    ALTER TABLE waybill_numbers ADD COLUMN reference TEXT;
+    ALTER TABLE packages ADD COLUMN routing TEXT;
+    CREATE TABLE waybill_cancels (
+        number TEXT PRIMARY KEY,
+        carrier TEXT NOT NULL,
+        reference TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done', 'failed')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        next_attempt_at TEXT,
+        created_at TEXT NOT NULL,
+        done_at TEXT
+    );
+    CREATE INDEX waybill_cancels_pending ON waybill_cancels (status, next_attempt_at);
+    CREATE TABLE waybill_waits (
+        order_no TEXT PRIMARY KEY REFERENCES orders (order_no),
+        station TEXT NOT NULL,
+        user TEXT NOT NULL,
+        carrier TEXT NOT NULL,
+        service TEXT,
+        override_reason TEXT,
+        weight_g INTEGER NOT NULL,
+        packages INTEGER NOT NULL,
+        status TEXT NOT NULL DEFAULT 'waiting' CHECK (status IN ('waiting', 'done', 'failed')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        next_attempt_at TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX waybill_waits_due ON waybill_waits (status, next_attempt_at);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -13,6 +13,8 @@ import click
 
 from core.errors import Rejected, WaretermError
 from core.i18n import _
+from tui import cli_output as output
+from tui.cli_output import echo
 
 
 def parse_day(value: str | None, today: date) -> date:
@@ -47,10 +49,9 @@ def _minutes(value: float | None) -> str:
 def print_report(report: Any) -> None:
     """The report for people, in the terminal."""
     from rich import box
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 100)
+    console = output.console(width=None if sys.stdout.isatty() else 100)
     console.print(
         _("Daily report {day} (China Standard Time, {start} to {end})").format(
             day=report.day.isoformat(),
@@ -76,7 +77,11 @@ def print_report(report: Any) -> None:
         sla.add_column(column, justify="left" if column == _("priority") else "right")
     for line in report.sla:
         sla.add_row(
-            line.priority, str(line.due), str(line.hit), str(line.missed), _percent(line.hit_rate)
+            output.cell(line.priority),
+            str(line.due),
+            str(line.hit),
+            str(line.missed),
+            _percent(line.hit_rate),
         )
     console.print(sla)
     console.print(
@@ -104,8 +109,8 @@ def print_report(report: Any) -> None:
         people.add_column(column, justify="left" if column in (_("name"), _("task")) else "right")
     for person in report.people:
         people.add_row(
-            person.name,
-            person.task,
+            output.cell(person.name),
+            output.cell(person.task),
             str(person.lines),
             str(person.units),
             _number(person.hours, 2),
@@ -154,7 +159,7 @@ def register(main: click.Group) -> None:
             if csv_file is not None:
                 text = csv_text(report)
                 if str(csv_file) == "-":
-                    click.echo(text, nl=False)
+                    echo(text, nl=False)
                 else:
                     try:
                         csv_file.write_text(text, encoding="utf-8")

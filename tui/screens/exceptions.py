@@ -24,7 +24,8 @@ from tui.screens.orders import (
     reprint_dialog,
 )
 from tui.screens.supervise import SupervisorScreen
-from tui.widgets.cells import Row, cursor_key, duration, safe, short_clock, sync_rows
+from tui.text import plain, shown
+from tui.widgets.cells import Row, cursor_key, duration, short_clock, sync_rows
 
 _PANES = ("ex-holds", "ex-exceptions", "ex-labels", "ex-lists")
 
@@ -165,18 +166,18 @@ class ExceptionsScreen(SupervisorScreen):
 
         def left(due: object) -> Text:
             text = countdown(due, now)  # type: ignore[arg-type]
-            return Text(text, style="bold red" if text.startswith("-") else "")
+            return shown(text, style="bold red" if text.startswith("-") else "")
 
         holds: list[Row] = [
             (
                 order.order_no,
                 [
-                    safe(order.order_no),
+                    plain(order.order_no),
                     order.priority.value,
                     short_clock(order.due_at, now),
                     left(order.due_at),
-                    safe(order.customer_name),
-                    safe("; ".join(problem.detail for problem in order.problems)),
+                    plain(order.customer_name),
+                    plain("; ".join(problem.detail for problem in order.problems)),
                 ],
             )
             for order in data.holds
@@ -185,13 +186,13 @@ class ExceptionsScreen(SupervisorScreen):
             (
                 order.order_no,
                 [
-                    safe(order.order_no),
+                    plain(order.order_no),
                     order.priority.value,
                     short_clock(order.due_at, now),
                     left(order.due_at),
-                    safe(order.picklist or ""),
-                    safe(order.picker or ""),
-                    safe(order.reason),
+                    plain(order.picklist or ""),
+                    plain(order.picker or ""),
+                    plain(order.reason),
                 ],
             )
             for order in data.exceptions
@@ -201,12 +202,12 @@ class ExceptionsScreen(SupervisorScreen):
                 str(job.id),
                 [
                     str(job.id),
-                    Text(job.status, style="bold red"),
-                    safe(job.subject),
-                    safe(job.station),
+                    shown(job.status, style="bold red"),
+                    plain(job.subject),
+                    plain(job.station),
                     str(job.attempts),
                     short_clock(job.created_at, now),
-                    safe(job.last_error),
+                    plain(job.last_error),
                 ],
             )
             for job in data.labels
@@ -219,13 +220,13 @@ class ExceptionsScreen(SupervisorScreen):
                 (
                     str(item.picklist_id),
                     [
-                        safe(item.code),
+                        plain(item.code),
                         item.status,
                         item.priority.value,
                         short_clock(item.due_at, now),
-                        safe(item.picker or "—"),
+                        plain(item.picker or "—"),
                         f"{item.picked}/{item.units}",
-                        Text(
+                        shown(
                             duration(idle) if idle is not None else "—",
                             style="bold reverse yellow" if stalled else "",
                         ),

@@ -17,11 +17,19 @@ from textual.widgets import DataTable, Footer, Input, Select, Static, TabbedCont
 
 from core.i18n import _
 from core.model import CANCELLABLE, OrderStatus, Priority
-from core.oversight import OrderDetail, OrderPage, OrderQuery, OrderRow, PageRequest
+from core.oversight import (
+    ORDER_LINES_PAGE,
+    OrderDetail,
+    OrderPage,
+    OrderQuery,
+    OrderRow,
+    PageRequest,
+)
 from core.sla import countdown
 from tui.screens.dialogs import ReasonDialog, ReassignDialog
 from tui.screens.supervise import SupervisorScreen
-from tui.widgets.cells import Row, cursor_key, safe, short_clock, sync_rows
+from tui.text import plain, shown
+from tui.widgets.cells import Row, cursor_key, short_clock, sync_rows
 from tui.widgets.devicebar import DeviceBar
 
 #: Orders on one page (the table never holds more).
@@ -102,7 +110,7 @@ class OrdersScreen(SupervisorScreen):
 
     def _channels(self, channels: tuple[str, ...]) -> None:
         self.query_one("#orders-channel", Select).set_options(
-            [(channel, channel) for channel in channels]
+            [(plain(channel), channel) for channel in channels]
         )
 
     # -- reading --------------------------------------------------------------------------------
@@ -141,17 +149,17 @@ class OrdersScreen(SupervisorScreen):
         open_order = order.status.value not in ("shipped", "cancelled", "returned")
         left = countdown(order.due_at, now) if open_order else ""
         cells: dict[str, Any] = {
-            "order": safe(order.order_no),
+            "order": plain(order.order_no),
             "status": order.status.value,
-            "priority": Text(
+            "priority": shown(
                 order.priority.value, style="bold" if order.priority == "rush" else ""
             ),
-            "channel": safe(order.channel),
-            "customer": safe(order.customer_name),
-            "phone": safe(order.phone),
-            "city": safe(order.city),
+            "channel": plain(order.channel),
+            "customer": plain(order.customer_name),
+            "phone": plain(order.phone),
+            "city": plain(order.city),
             "due": short_clock(order.due_at, now),
-            "left": Text(left, style="bold red" if left.startswith("-") else ""),
+            "left": shown(left, style="bold red" if left.startswith("-") else ""),
             "lines": str(order.lines),
             "units": f"{order.picked}/{order.units}",
         }
@@ -273,6 +281,8 @@ class OrderDetailScreen(SupervisorScreen):
         Binding("a", "reassign", _("Reassign list")),
         Binding("p", "reprint", _("Reprint label")),
         Binding("t", "retry", _("Retry label")),
+        Binding("n", "lines_page(1)", _("More lines")),
+        Binding("b", "lines_page(-1)", _("Earlier lines")),
         Binding("left", "tab(-1)", _("Tabs"), priority=True, key_display="←→"),
         Binding("right", "tab(1)", _("Tab"), priority=True, show=False),
     ]
@@ -281,6 +291,8 @@ class OrderDetailScreen(SupervisorScreen):
         super().__init__()
         self.order_no = order_no
         self.detail: OrderDetail | None = None
+        #: The first line shown: a long order's lines are read and drawn a page at a time.
+        self.lines_from = 0
 
     def compose(self) -> ComposeResult:
         yield DeviceBar()
@@ -289,6 +301,7 @@ class OrderDetailScreen(SupervisorScreen):
             yield Static("", id="od-info")
             with TabbedContent(id="od-tabs"):
                 with TabPane(_("Lines"), id="od-lines"):
+                    yield Static("", id="od-lines-pager")
                     yield DataTable(id="od-lines-table", cursor_type="row", zebra_stripes=True)
                 with TabPane(_("Scans"), id="od-scans"):
                     yield DataTable(id="od-scans-table", cursor_type="row", zebra_stripes=True)
@@ -355,6 +368,12 @@ class OrderDetailScreen(SupervisorScreen):
         if action == "goto":
             return False
         detail = self.detail
+        if action == "lines_page":
+            if detail is None:
+                return False
+            if parameters and parameters[0] == 1:
+                return detail.lines_from + ORDER_LINES_PAGE < detail.line_count
+            return detail.lines_from > 0
         if action in ("release", "cancel_order", "reassign", "reprint", "retry"):
             if detail is None:
                 return False
@@ -374,20 +393,21 @@ class OrderDetailScreen(SupervisorScreen):
         return True
 
     def fetch(self) -> Callable[[], OrderDetail]:
-        return partial(self.oversight.order, self.operator, self.order_no)
+        return partial(self.oversight.order, self.operator, self.order_no, self.lines_from)
 
     def show(self, data: OrderDetail) -> None:
         self.detail = data
         now = self.floor.now()
         open_order = data.status.value not in ("shipped", "cancelled", "returned")
         left = countdown(data.due_at, now) if open_order else ""
-        head = Text()
-        head.append(data.order_no, style="bold")
-        head.append(f" · {data.status.value} · {data.priority.value} · ")
-        head.append(data.channel)
-        head.append("   " + _("due {due}").format(due=short_clock(data.due_at, now)))
+        head = Text.assemble(
+            plain(data.order_no, "bold"),
+            f" · {data.status.value} · {data.priority.value} · ",
+            plain(data.channel),
+            "   " + _("due {due}").format(due=short_clock(data.due_at, now)),
+        )
         if left:
-            head.append(f" ({left})", style="bold red" if left.startswith("-") else "")
+            head.append_text(shown(f" ({left})", "bold red" if left.startswith("-") else ""))
         self.query_one("#od-head", Static).update(head)
         info = [
             f"{data.customer_name}  {data.phone}  {data.address}",
@@ -414,12 +434,22 @@ class OrderDetailScreen(SupervisorScreen):
             info.append(_("exception: {reason}").format(reason=data.exception_reason))
         if data.cancel_reason:
             info.append(_("cancelled: {reason}").format(reason=data.cancel_reason))
-        self.query_one("#od-info", Static).update(Text("\n").join(safe(line) for line in info))
+        self.query_one("#od-info", Static).update(Text("\n").join(plain(line) for line in info))
         self._fill(data)
         self.refresh_bindings()
 
     def _fill(self, data: OrderDetail) -> None:
         now = self.floor.now()
+        pager = self.query_one("#od-lines-pager", Static)
+        pager.display = data.line_count > ORDER_LINES_PAGE
+        if pager.display:
+            pager.update(
+                _("lines {first}–{last} of {count} · n more · b earlier").format(
+                    first=data.lines_from + 1,
+                    last=data.lines_from + len(data.lines),
+                    count=data.line_count,
+                )
+            )
         sync_rows(
             self.query_one("#od-lines-table", DataTable),
             [
@@ -427,12 +457,12 @@ class OrderDetailScreen(SupervisorScreen):
                     str(line.line_no),
                     [
                         str(line.line_no),
-                        safe(line.sku),
-                        safe(line.name),
+                        plain(line.sku),
+                        plain(line.name),
                         str(line.qty),
                         str(line.reserved),
                         str(line.picked),
-                        Text(str(line.short), style="bold red" if line.short else ""),
+                        shown(str(line.short), style="bold red" if line.short else ""),
                         str(line.packed),
                     ],
                 )
@@ -446,12 +476,12 @@ class OrderDetailScreen(SupervisorScreen):
                     str(number),
                     [
                         short_clock(scan.at, now),
-                        safe(scan.user),
-                        safe(scan.station),
+                        plain(scan.user),
+                        plain(scan.station),
                         scan.task,
-                        safe(scan.code),
-                        Text(scan.verdict, style="" if scan.verdict == "ok" else "bold red"),
-                        safe(scan.message),
+                        plain(scan.code),
+                        shown(scan.verdict, style="" if scan.verdict == "ok" else "bold red"),
+                        plain(scan.message),
                     ],
                 )
                 for number, scan in enumerate(data.scans)
@@ -464,10 +494,10 @@ class OrderDetailScreen(SupervisorScreen):
                     str(number),
                     [
                         short_clock(entry.at, now),
-                        safe(entry.user),
-                        safe(entry.station),
-                        safe(entry.action),
-                        safe(entry.detail if entry.detail != "{}" else ""),
+                        plain(entry.user),
+                        plain(entry.station),
+                        plain(entry.action),
+                        plain(entry.detail if entry.detail != "{}" else ""),
                     ],
                 )
                 for number, entry in enumerate(data.audit)
@@ -482,11 +512,11 @@ class OrderDetailScreen(SupervisorScreen):
                         [
                             f"{shipment.id}",
                             shipment.status,
-                            safe(f"{shipment.carrier} {shipment.service}"),
+                            plain(f"{shipment.carrier} {shipment.service}"),
                             f"{package.seq}/{len(shipment.packages)}",
-                            safe(package.waybill_no),
+                            plain(package.waybill_no),
                             str(shipment.weight_g),
-                            safe(shipment.packed_by or ""),
+                            plain(shipment.packed_by or ""),
                             short_clock(shipment.shipped_at, now),
                         ],
                     )
@@ -499,16 +529,16 @@ class OrderDetailScreen(SupervisorScreen):
                     str(job.id),
                     [
                         str(job.id) + (f" ↺{job.reprint_of}" if job.reprint_of else ""),
-                        Text(
+                        shown(
                             job.status,
                             style="bold red" if job.status in ("failed", "uncertain") else "",
                         ),
-                        safe(job.station),
+                        plain(job.station),
                         job.kind,
                         str(job.attempts),
                         short_clock(job.created_at, now),
-                        safe(job.created_by),
-                        safe(job.last_error),
+                        plain(job.created_by),
+                        plain(job.last_error),
                     ],
                 )
                 for job in data.labels
@@ -516,6 +546,13 @@ class OrderDetailScreen(SupervisorScreen):
         )
 
     # -- actions --------------------------------------------------------------------------------
+
+    def action_lines_page(self, step: int) -> None:
+        """The next or previous page of the order's lines."""
+        if self.detail is None:
+            return
+        self.lines_from = max(0, self.lines_from + step * ORDER_LINES_PAGE)
+        self.reload()
 
     def action_tab(self, step: int) -> None:
         """The next or previous tab."""

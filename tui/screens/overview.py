@@ -16,7 +16,8 @@ from core.i18n import _
 from core.oversight import PRIORITIES, DueOrder, Overview, StationState
 from core.sla import countdown
 from tui.screens.supervise import SupervisorScreen
-from tui.widgets.cells import Row, cursor_key, duration, safe, short_clock, sync_rows
+from tui.text import plain, shown
+from tui.widgets.cells import Row, cursor_key, duration, short_clock, sync_rows
 
 
 def scanner_words(state: StationState) -> tuple[str, str]:
@@ -128,8 +129,8 @@ class OverviewScreen(SupervisorScreen):
                     [
                         queue.status.value,
                         *(str(queue.by_priority[p]) for p in PRIORITIES),
-                        Text(str(queue.total), style="bold"),
-                        Text(left, style="bold red" if left.startswith("-") else ""),
+                        shown(str(queue.total), style="bold"),
+                        shown(left, style="bold red" if left.startswith("-") else ""),
                     ],
                 )
             )
@@ -140,7 +141,7 @@ class OverviewScreen(SupervisorScreen):
     def _left(self, order: DueOrder) -> Text:
         now = self.floor.now()
         left = countdown(order.due_at, now)
-        return Text(left, style="bold reverse red" if order.overdue(now) else "bold yellow")
+        return shown(left, style="bold reverse red" if order.overdue(now) else "bold yellow")
 
     def _due_rows(self, data: Overview) -> list[Row]:
         now = self.floor.now()
@@ -148,11 +149,11 @@ class OverviewScreen(SupervisorScreen):
             (
                 order.order_no,
                 [
-                    safe(order.order_no),
+                    plain(order.order_no),
                     order.status.value,
-                    Text(order.priority.value, style="bold" if order.priority == "rush" else ""),
-                    safe(order.customer_name),
-                    safe(order.picker or ""),
+                    shown(order.priority.value, style="bold" if order.priority == "rush" else ""),
+                    plain(order.customer_name),
+                    plain(order.picker or ""),
                     short_clock(order.due_at, now),
                     self._left(order),
                 ],
@@ -174,10 +175,10 @@ class OverviewScreen(SupervisorScreen):
                 (
                     state.station,
                     [
-                        safe(state.station),
-                        safe(scanner, scanner_style),
-                        safe(printer, printer_style),
-                        Text(jobs, style="bold red" if trouble else ""),
+                        plain(state.station),
+                        plain(scanner, scanner_style),
+                        plain(printer, printer_style),
+                        shown(jobs, style="bold red" if trouble else ""),
                     ],
                 )
             )

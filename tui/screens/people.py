@@ -16,7 +16,8 @@ from core.i18n import _
 from core.oversight import IDLE_AFTER, WorkerView
 from tui.screens.orders import reassign_dialog
 from tui.screens.supervise import SupervisorScreen
-from tui.widgets.cells import Row, cursor_key, duration, percent, safe, sync_rows
+from tui.text import plain, shown
+from tui.widgets.cells import Row, cursor_key, duration, percent, sync_rows
 
 
 class PeopleScreen(SupervisorScreen):
@@ -66,7 +67,7 @@ class PeopleScreen(SupervisorScreen):
     def _idle(self, worker: WorkerView) -> Text:
         idle = worker.idle(self.floor.now())
         long = idle is not None and idle >= IDLE_AFTER and bool(worker.working_on)
-        return Text(duration(idle), style="bold reverse yellow" if long else "")
+        return shown(duration(idle), style="bold reverse yellow" if long else "")
 
     def _row(self, worker: WorkerView) -> Row:
         rate = worker.error_rate
@@ -76,13 +77,13 @@ class PeopleScreen(SupervisorScreen):
         return (
             worker.name,
             [
-                safe(worker.name, "bold"),
+                plain(worker.name, "bold"),
                 worker.role,
-                safe(worker.station),
-                safe(worker.working_on or "—"),
+                plain(worker.station),
+                plain(worker.working_on or "—"),
                 str(worker.lines_last_hour),
                 str(worker.units_last_hour),
-                Text(refused, style="bold red" if rate and rate >= 0.1 else ""),
+                shown(refused, style="bold red" if rate and rate >= 0.1 else ""),
                 self._idle(worker),
             ],
         )

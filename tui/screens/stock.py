@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -15,7 +14,8 @@ from core.i18n import _
 from core.oversight import StockView
 from core.sla import countdown
 from tui.screens.supervise import SupervisorScreen
-from tui.widgets.cells import Row, cursor_key, safe, short_clock, sync_rows
+from tui.text import plain, shown
+from tui.widgets.cells import Row, cursor_key, short_clock, sync_rows
 
 
 class StockScreen(SupervisorScreen):
@@ -67,12 +67,12 @@ class StockScreen(SupervisorScreen):
             (
                 product.sku,
                 [
-                    safe(product.sku),
-                    safe(product.name),
-                    safe(product.location),
+                    plain(product.sku),
+                    plain(product.name),
+                    plain(product.location),
                     str(product.on_hand),
                     str(product.reserved),
-                    Text(str(product.free), style="bold red" if product.free <= 0 else "bold"),
+                    shown(str(product.free), style="bold red" if product.free <= 0 else "bold"),
                     str(product.safety_stock),
                     str(product.waiting) if product.waiting else "",
                 ],
@@ -92,12 +92,12 @@ class StockScreen(SupervisorScreen):
                 (
                     order.order_no,
                     [
-                        safe(order.order_no),
+                        plain(order.order_no),
                         order.priority.value,
                         short_clock(order.due_at, now),
-                        Text(left, style="bold red" if left.startswith("-") else ""),
-                        safe(order.customer_name),
-                        safe(missing or _("stock covers it now")),
+                        shown(left, style="bold red" if left.startswith("-") else ""),
+                        plain(order.customer_name),
+                        plain(missing or _("stock covers it now")),
                     ],
                 )
             )

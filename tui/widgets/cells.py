@@ -1,4 +1,4 @@
-"""Cells for the supervisor's tables: text made safe, times in China Standard Time, durations,
+"""Cells for the supervisor's tables: times in China Standard Time, durations,
 rates; and a table filled in place (only changed cells are redrawn)."""
 
 from __future__ import annotations
@@ -10,27 +10,26 @@ from rich.text import Text
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowKey
 
+from core.clock import in_zone
 from core.importing import CHINA_TZ
-from core.labels import neutralise
+from tui.text import cells as drawn
 
 Cell = str | Text
 Row = tuple[str, Sequence[Cell]]
 
 
-def safe(value: object, style: str = "") -> Text:
-    """Data from outside (names, addresses, reasons) as plain text: no markup, no control
-    characters."""
-    return Text(neutralise("" if value is None else str(value)), style=style)
-
-
 def short_clock(moment: datetime | None, now: datetime) -> str:
-    """``14:05`` when on the same day as ``now`` (China Standard Time), else ``11-22 08:00``."""
+    """``14:05`` when on the same day as ``now`` (China Standard Time), ``11-22 08:00`` in the
+    same year, else ``2031-11-22``."""
     if moment is None:
         return "—"
-    local = moment.astimezone(CHINA_TZ)
-    if local.date() == now.astimezone(CHINA_TZ).date():
+    local = in_zone(moment, CHINA_TZ)
+    today = in_zone(now, CHINA_TZ).date()
+    if local.date() == today:
         return local.strftime("%H:%M")
-    return local.strftime("%m-%d %H:%M")
+    if local.year == today.year:
+        return local.strftime("%m-%d %H:%M")
+    return f"{local.year:04d}-{local:%m-%d}"
 
 
 def duration(span: timedelta | None) -> str:
@@ -56,27 +55,39 @@ def percent(rate: float | None) -> str:
 
 
 def sync_rows(table: DataTable, rows: Sequence[Row]) -> None:
-    """Make ``table`` show ``rows`` (key, cells). When the same keys come in the same order,
-    only cells whose content changed are updated; otherwise the rows are replaced and the
-    cursor stays on the row it was on (by key, else by position)."""
-    keys = [key for key, _ in rows]
+    """Make ``table`` show ``rows`` (key, cells), every cell drawn as text (``tui.text``).
+    When the same keys come in the same order, only cells whose content changed are updated;
+    otherwise the rows are replaced and the cursor stays on the row it was on (by key, else by
+    position)."""
+    shown: list[tuple[str, list[Text]]] = [(key, drawn(list(cells))) for key, cells in rows]
+    keys = [key for key, _ in shown]
     current = [row.key.value for row in table.ordered_rows]
     columns = list(table.columns)
     if keys == current:
-        for key, cells in rows:
+        for key, cells in shown:
             for column, value in zip(columns, cells, strict=False):
-                if table.get_cell(key, column) != value:
+                if not _same(table.get_cell(key, column), value):
                     table.update_cell(key, column, value)
         return
     cursor = table.cursor_row
     on_key = current[cursor] if 0 <= cursor < len(current) else None
     table.clear()
-    for key, cells in rows:
+    for key, cells in shown:
         table.add_row(*cells, key=key)
-    if not rows:
+    if not shown:
         return
     target = keys.index(on_key) if on_key in keys else min(cursor, len(rows) - 1)
     table.move_cursor(row=max(target, 0), animate=False)
+
+
+def _same(old: object, new: Text) -> bool:
+    # Text equality ignores the style: a countdown turning red must still be redrawn.
+    return (
+        isinstance(old, Text)
+        and old.plain == new.plain
+        and old.style == new.style
+        and old.spans == new.spans
+    )
 
 
 def cursor_key(table: DataTable) -> str | None:
