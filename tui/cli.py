@@ -198,10 +198,9 @@ def _report(report: ImportReport, as_json: bool, unit: str) -> None:
             )
     if report.stopped is not None and not as_json:
         stop = report.stopped
-        where = (
-            _("line {line} ({key})").format(line=stop.line, key=stop.key) if stop.line else stop.key
-        )
-        click.echo(
+        key = _cell(stop.key)
+        where = _("line {line} ({key})").format(line=stop.line, key=key) if stop.line else key
+        echo(
             _(
                 "stopped at {where}: {reason}\n{count} records from there on were not stored; "
                 "import the file again once this is fixed"
@@ -591,7 +590,7 @@ def backup_command(ctx: Context, dest: Path) -> None:
 
     with _rejections():
         made = backup(ctx.store, dest)
-    click.echo(
+    echo(
         _("backup written to {path} ({size} bytes, schema {version}, checked)").format(
             path=made.path, size=made.size, version=made.version
         )
