@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 
 class OrderStatus(StrEnum):
@@ -179,30 +180,28 @@ class ImportReport:
     skipped: list[Rejection] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)
     held: list[str] = field(default_factory=list)
+    #: known SKUs whose on-hand in the file differs and was left alone (no --adjust-stock)
+    stock_kept: list[str] = field(default_factory=list)
     #: Set when a fault of the database (a full disk, say) stopped the import: the record it
     #: stopped at and why. Everything counted above was stored; ``not_stored`` records from
     #: that one on were not.
     stopped: Rejection | None = None
     not_stored: int = 0
 
-    def mark(self) -> tuple[int, int, int, int, int]:
+    def mark(self) -> tuple[int, ...]:
         """Where the report stands now, to return to with :meth:`stop`."""
-        return (
-            len(self.stored),
-            len(self.updated),
-            len(self.skipped),
-            len(self.rejected),
-            len(self.held),
-        )
+        return tuple(len(part) for part in self._parts())
 
-    def stop(self, mark: tuple[int, int, int, int, int], at: Rejection, not_stored: int) -> None:
+    def stop(self, mark: tuple[int, ...], at: Rejection, not_stored: int) -> None:
         """A chunk was rolled back by a fault: forget what it counted since ``mark`` and
         record where the import stopped (``at``: the chunk's first record and the reason)."""
-        stored, updated, skipped, rejected, held = mark
-        del self.stored[stored:], self.updated[updated:], self.skipped[skipped:]
-        del self.rejected[rejected:], self.held[held:]
+        for part, length in zip(self._parts(), mark, strict=True):
+            del part[length:]
         self.stopped = at
         self.not_stored = not_stored
+
+    def _parts(self) -> tuple[list[Any], ...]:
+        return (self.stored, self.updated, self.skipped, self.rejected, self.held, self.stock_kept)
 
     def as_dict(self) -> dict[str, object]:
         """The report as plain data (the --json shape)."""
@@ -211,6 +210,7 @@ class ImportReport:
             "stored": len(self.stored),
             "updated": len(self.updated),
             "on_hold": self.held,
+            "stock_kept": self.stock_kept,
             "skipped": [r.__dict__ for r in self.skipped],
             "rejected": [r.__dict__ for r in self.rejected],
         }

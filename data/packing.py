@@ -53,6 +53,8 @@ from core.waybills import IssuedWaybill, Routing, WaybillUnavailable
 from data import carriers, ewaybills, printing, settings
 from data.catalog import sku_for_code
 from data.shipments import live_shipment
+from data.status import set_order_status
+from data.stock import ship_order as ship_stock
 from data.store import Actor, Store, Write
 
 
@@ -265,10 +267,13 @@ def _park_others(write: Write, station: str, keep: set[str]) -> list[str]:
         if row["order_no"] not in keep
     ]
     for order_no in parked:
-        write.execute(
-            "UPDATE orders SET status = ?, pack_station = NULL, packer = NULL, updated_at = ?"
-            " WHERE order_no = ?",
-            (OrderStatus.PICKED.value, write.now, order_no),
+        set_order_status(
+            write,
+            order_no,
+            OrderStatus.PICKED,
+            current=OrderStatus.PACKING,
+            pack_station=None,
+            packer=None,
         )
         write.audit("pack.park", order_no, station=station)
     return parked
@@ -279,10 +284,13 @@ def _take_to_bench(write: Write, station: str, order: Any) -> None:
         return
     if order["status"] == OrderStatus.PACKING.value and order["pack_station"]:
         write.audit("pack.takeover", order["order_no"], station=station, was=order["pack_station"])
-    write.execute(
-        "UPDATE orders SET status = ?, pack_station = ?, packer = ?, updated_at = ?"
-        " WHERE order_no = ?",
-        (OrderStatus.PACKING.value, station, write.actor.user, write.now, order["order_no"]),
+    set_order_status(
+        write,
+        order["order_no"],
+        OrderStatus.PACKING,
+        current=OrderStatus(order["status"]),
+        pack_station=station,
+        packer=write.actor.user,
     )
     write.audit("order.packing", order["order_no"], station=station)
 
@@ -554,15 +562,12 @@ def _ship_order(write: Write, order_no: str, shipment_id: int) -> None:
         "SELECT id, sku, qty, reserved FROM order_lines WHERE order_no = ?", (order_no,)
     ).fetchall():
         write.execute(
-            "UPDATE products SET on_hand = on_hand - ?, reserved = reserved - ?,"
-            " updated_at = ? WHERE sku = ?",
-            (line["qty"], line["reserved"], write.now, line["sku"]),
+            "UPDATE products SET reserved = reserved - ?, updated_at = ? WHERE sku = ?",
+            (line["reserved"], write.now, line["sku"]),
         )
     write.execute("UPDATE order_lines SET reserved = 0 WHERE order_no = ?", (order_no,))
-    write.execute(
-        "UPDATE orders SET status = ?, shipped_at = ?, updated_at = ? WHERE order_no = ?",
-        (OrderStatus.SHIPPED.value, write.now, write.now, order_no),
-    )
+    ship_stock(write, order_no)
+    set_order_status(write, order_no, OrderStatus.SHIPPED, shipped_at=write.now)
     write.audit("order.shipped", order_no, shipment=shipment_id)
 
 
@@ -1152,10 +1157,7 @@ def _finish_pack_write(
             message = _(
                 "{order} packed: {carrier} {waybills}. Stick the label, then scan it to ship."
             )
-        write.execute(
-            "UPDATE orders SET status = ?, updated_at = ? WHERE order_no = ?",
-            (OrderStatus.PACKED.value, write.now, order_no),
-        )
+        set_order_status(write, order_no, OrderStatus.PACKED)
         write.audit("order.packed", order_no, weight_g=weight_g, packages=packages)
         write.execute(
             "UPDATE waybill_waits SET status = 'done', next_attempt_at = NULL, updated_at = ?"
@@ -1208,10 +1210,7 @@ def declare_missing(
         detail = _("pack check: {what} missing ({reason})").format(what=what, reason=reason.value)
         if note:
             detail += f" — {note}"
-        write.execute(
-            "UPDATE orders SET status = ?, exception_reason = ?, updated_at = ? WHERE order_no = ?",
-            (OrderStatus.EXCEPTION.value, detail, write.now, order_no),
-        )
+        set_order_status(write, order_no, OrderStatus.EXCEPTION, exception_reason=detail)
         write.audit("order.exception", order_no, reason=detail, kind=reason.value)
         view = bench_view(write.conn, station, prefixes.picklist)
     return PackOutcome(
@@ -1292,10 +1291,13 @@ def void_label(
             "SELECT status FROM orders WHERE order_no = ?", (order_no,)
         ).fetchone()
         if order["status"] == OrderStatus.PACKED.value:
-            write.execute(
-                "UPDATE orders SET status = ?, pack_station = ?, packer = ?, updated_at = ?"
-                " WHERE order_no = ?",
-                (OrderStatus.PACKING.value, station, actor.user, write.now, order_no),
+            set_order_status(
+                write,
+                order_no,
+                OrderStatus.PACKING,
+                current=OrderStatus.PACKED,
+                pack_station=station,
+                packer=actor.user,
             )
             write.audit("order.packing", order_no, station=station, after="void")
         view = bench_view(write.conn, station, prefixes.picklist)

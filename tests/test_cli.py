@@ -215,6 +215,9 @@ def test_reimported_stock_below_reserved_is_rejected(
         "import",
         "products",
         write_file("p2.csv", products_csv([product("SKU-TEA", 2, barcodes=[TEA])])),
+        "--adjust-stock",
+        "--reason",
+        "recount",
     )
     assert result.exit_code == 1
     assert "SKU-TEA" in result.stderr and "reserved" in result.stderr
@@ -456,7 +459,16 @@ def test_more_stock_allocates_backorders(
     assert _order(wareterm, "O-1")["status"] == "backordered"
     assert _stock(wareterm)["SKU-TEA"] == (3, 0)
     restock = products_csv([product("SKU-TEA", 8, barcodes=[TEA], location="B-01")])
-    _ok(wareterm("import", "products", write_file("restock.csv", restock)))
+    _ok(
+        wareterm(
+            "import",
+            "products",
+            write_file("restock.csv", restock),
+            "--adjust-stock",
+            "--reason",
+            "delivery",
+        )
+    )
     assert _order(wareterm, "O-1")["status"] == "allocated"
     assert _stock(wareterm)["SKU-TEA"] == (8, 5)
 

@@ -183,6 +183,16 @@ def _report(report: ImportReport, as_json: bool, unit: str) -> None:
         )
         if report.held:
             echo(_("on hold: {orders}").format(orders=", ".join(_cell(o) for o in report.held)))
+        if report.stock_kept:
+            echo(
+                _(
+                    "stock left as it is for {n} known SKUs whose on_hand differs (use "
+                    "--adjust-stock --reason TEXT to change it): {skus}"
+                ).format(
+                    n=len(report.stock_kept),
+                    skus=", ".join(_cell(sku) for sku in report.stock_kept[:20]),
+                )
+            )
         for skip in report.skipped:
             echo(
                 _("line {line}: {key}: {reason}").format(
@@ -214,13 +224,31 @@ def _report(report: ImportReport, as_json: bool, unit: str) -> None:
 @import_group.command("products")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option(
+    "--adjust-stock",
+    is_flag=True,
+    help="Also set the stock of known SKUs to the file's on_hand (ledger corrections).",
+)
+@click.option("--reason", help="Why the stock is adjusted (required with --adjust-stock).")
 @pass_context
-def import_products(ctx: Context, file: Path, as_json: bool) -> None:
-    """Products: sku,name,barcodes,location,on_hand,safety_stock,weight_g (barcodes a|b)."""
+def import_products(
+    ctx: Context, file: Path, as_json: bool, adjust_stock: bool, reason: str | None
+) -> None:
+    """Products: sku,name,barcodes,location,on_hand,safety_stock,weight_g (barcodes a|b).
+
+    A new SKU's on_hand is its opening stock; a known SKU's stock changes only with
+    --adjust-stock --reason TEXT."""
     from data import catalog, orders
 
+    if adjust_stock and not (reason or "").strip():
+        raise click.UsageError(_("--adjust-stock needs --reason TEXT"))
+    if reason and not adjust_stock:
+        raise click.UsageError(_("--reason goes with --adjust-stock"))
+
     def run(content: Path, name: str, progress: Any) -> ImportReport:
-        report = catalog.import_products(ctx.store, ctx.actor, content, name, progress)
+        report = catalog.import_products(
+            ctx.store, ctx.actor, content, name, progress, reason if adjust_stock else None
+        )
         if (report.stored or report.updated) and report.stopped is None:
             orders.allocate_waiting(ctx.store, ctx.actor)
         return report
@@ -720,7 +748,15 @@ def demo(ctx: Context, directory: Path, start: bool) -> None:
 
 
 def _register_command_modules() -> None:
-    from tui import cli_carriers, cli_print, cli_report, cli_serve, cli_ship, cli_stations
+    from tui import (
+        cli_carriers,
+        cli_print,
+        cli_report,
+        cli_serve,
+        cli_ship,
+        cli_stations,
+        cli_stock,
+    )
 
     cli_carriers.register(main)
     cli_print.register(main)
@@ -728,6 +764,7 @@ def _register_command_modules() -> None:
     cli_stations.register(main)
     cli_ship.register(main)
     cli_serve.register(main)
+    cli_stock.register(main)
 
 
 _register_command_modules()
