@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ from core.i18n import _
 from core.importing import read_orders
 from core.lifecycle import cancellable
 from core.model import ImportReport, OrderDraft, OrderStatus, Rejection
+from core.notices import from_stored, stored_parts
 from core.review import WAIVABLE, ReviewInput, review
 from core.roles import Permission
 from core.sla import SlaPolicy, due_at
@@ -403,6 +404,28 @@ def list_orders(
     for row in rows:
         row["problems"] = row["problems"].split(",") if row["problems"] else []
     return rows
+
+
+def exception_reason(row: Mapping[str, Any]) -> str:
+    """An order row's exception reason for the person reading it, in their language (a reason
+    stored as text before codes were kept is shown as it is)."""
+    keys = row.keys() if hasattr(row, "keys") else ()
+    code = row["exception_code"] if "exception_code" in keys else None
+    params = row["exception_params"] if "exception_params" in keys else None
+    return from_stored(row["exception_reason"], code, params)
+
+
+def set_exception(write: Write, order_no: str, reason: str) -> None:
+    """Put an order in the exception queue with ``reason`` (a notice keeps its code)."""
+    english, code, params = stored_parts(reason)
+    set_order_status(
+        write,
+        order_no,
+        OrderStatus.EXCEPTION,
+        exception_reason=english,
+        exception_code=code,
+        exception_params=params,
+    )
 
 
 def show_order(store: Store, order_no: str) -> dict[str, Any]:

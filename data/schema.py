@@ -464,6 +464,19 @@ MIGRATIONS: list[str] = [
         WHERE l.sku = stock.sku AND l.location = stock.bin
             AND o.status NOT IN ('shipped', 'cancelled', 'returned')));
     """,
+    # 8: each user's language (NULL: the site's ui.language), and scan messages, exception
+    # reasons and print errors kept as a message code and its parameters (core.notices), shown
+    # in the reader's language (``message``, ``exception_reason`` and ``last_error`` keep the
+    # English text, and rows written before keep theirs).
+    """
+    ALTER TABLE users ADD COLUMN language TEXT;
+    ALTER TABLE scans ADD COLUMN message_code TEXT;
+    ALTER TABLE scans ADD COLUMN message_params TEXT;
+    ALTER TABLE orders ADD COLUMN exception_code TEXT;
+    ALTER TABLE orders ADD COLUMN exception_params TEXT;
+    ALTER TABLE print_jobs ADD COLUMN error_code TEXT;
+    ALTER TABLE print_jobs ADD COLUMN error_params TEXT;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
