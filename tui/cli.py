@@ -697,11 +697,13 @@ def config_set(ctx: Context, key: str, value: str) -> None:
 # -- backup ---------------------------------------------------------------------------------------
 
 
-@main.command("backup")
+@main.command(
+    "backup",
+    help=N_("Copy the database to DEST while the floor works (checked whole; never overwrites)."),
+)
 @click.argument("dest", type=click.Path(path_type=Path, dir_okay=False))
 @pass_context
 def backup_command(ctx: Context, dest: Path) -> None:
-    """Copy the database to DEST while the floor works (checked whole; never overwrites)."""
     from data.backup import backup
 
     with _rejections():
