@@ -107,3 +107,22 @@ def test_count_recount_by_another_user_and_approve(
     nothing = wareterm("counts", "recount", count_id, "--reason", "again")
     assert nothing.exit_code == 1
     _checked(wareterm)
+
+
+def test_hostile_text_in_a_receipt_file_never_reaches_the_terminal(
+    wareterm: Run, write_file: Write
+) -> None:
+    _stocked(wareterm, write_file)
+    path = write_file(
+        "r.csv",
+        "receipt_no,supplier,sku,qty,lot,expiry\nR-\x1b[2J1,\x1b]0;owned\x07Acme\x9b,SKU-A,1,,\n",
+    )
+    imported = wareterm("receipts", "import", path)
+    assert imported.exit_code == 0, imported.output
+    for args in (("receipts", "list"), ("receipts", "show", "R-\x1b[2J1")):
+        shown = wareterm(*args)
+        assert shown.exit_code == 0, shown.output
+        assert "Acme" in shown.stdout
+        assert not any(ch in shown.output for ch in "\x1b\x07\x9b")
+    refused = wareterm("receipts", "receive", "R-\x1b[2J1", "--code", "\x1b[31mSKU-Z")
+    assert refused.exit_code == 1 and "\x1b" not in refused.output
