@@ -898,6 +898,7 @@ def _register_command_modules() -> None:
     from tui import (
         cli_carriers,
         cli_print,
+        cli_receiving,
         cli_report,
         cli_serve,
         cli_ship,
@@ -912,6 +913,7 @@ def _register_command_modules() -> None:
     cli_ship.register(main)
     cli_serve.register(main)
     cli_stock.register(main)
+    cli_receiving.register(main)
 
 
 _register_command_modules()
