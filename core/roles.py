@@ -30,6 +30,8 @@ class Permission(StrEnum):
     IMPORT = "import"
     CONFIGURE = "configure"
     MOVE_STOCK = "move_stock"
+    RECEIVE = "receive"
+    COUNT = "count"
     RECEIVE_RETURN = "receive_return"
     APPROVE_RETURN = "approve_return"
 
@@ -55,6 +57,8 @@ ALLOWED: dict[Permission, frozenset[Role]] = {
     Permission.IMPORT: _ADMIN,
     Permission.CONFIGURE: _ADMIN,
     Permission.MOVE_STOCK: _OFFICE,
+    Permission.RECEIVE: _FLOOR,
+    Permission.COUNT: _FLOOR,
     # returns are received at the bench; linking a parcel, writing units off and intercepts
     # change the books or the floor, so they are the office's
     Permission.RECEIVE_RETURN: _BENCH,
@@ -75,6 +79,8 @@ _WORDS: dict[Permission, str] = {
     Permission.IMPORT: N_("import data"),
     Permission.CONFIGURE: N_("change the configuration"),
     Permission.MOVE_STOCK: N_("move stock between bins"),
+    Permission.RECEIVE: N_("receive and put away stock"),
+    Permission.COUNT: N_("count bins"),
     Permission.RECEIVE_RETURN: N_("receive returns"),
     Permission.APPROVE_RETURN: N_("link, write off or intercept after-sales parcels"),
 }
