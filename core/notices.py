@@ -75,6 +75,9 @@ NOTICES: dict[str, str] = {
         "{order} is in the exception queue ({why}). Set it aside for a supervisor."
     ),
     "pack.void_label": N_("VOID label {waybill} ({order}): do not ship it. Peel it off."),
+    "pack.pull_intercepted": N_(
+        "INTERCEPTED: pull {orders} out of the tote and give it to the supervisor."
+    ),
     "pack.intercepted": N_(
         "INTERCEPTED {order} ({waybill}): do not ship it. Pull the parcel for the supervisor."
     ),

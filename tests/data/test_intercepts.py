@@ -94,6 +94,11 @@ def test_a_picked_order_is_intercepted_without_a_label_and_a_shipped_one_is_refu
     assert status_of(store, "O-STD") == "picked"
     done = intercepts.intercept(store, SUPERVISOR, "O-STD", "refund")
     assert done["voided"] == []
+    # at the bench, its list and its order code tell the packer to pull it
+    opened = floor.pack_scan(packer, first_list(store), "wedge")
+    assert opened.accepted and "INTERCEPTED: pull O-STD" in opened.message
+    by_code = floor.pack_scan(packer, "O:O-STD", "wedge")
+    assert by_code.verdict is Verdict.NOT_EXPECTED and "INTERCEPTED" in by_code.message
     assert store.scalar("SELECT sum(qty) FROM putaway_tasks WHERE order_no = 'O-STD'") == 3
     with pytest.raises(Rejected, match="reason"):
         intercepts.intercept(store, SUPERVISOR, "O-FAR", " ")
