@@ -390,6 +390,8 @@ def receive_unidentified(
     waybill = waybill.strip().upper()
     if not waybill:
         raise Rejected(_("an unidentified parcel needs its waybill number (--waybill)"))
+    if len(waybill) > 40 or not waybill.isprintable() or any(ch.isspace() for ch in waybill):
+        raise Rejected(_("{code!r} is not a waybill number").format(code=waybill))
     if qty <= 0:
         raise Rejected(_("the quantity must be a positive whole number"))
     note = " ".join(note.split())

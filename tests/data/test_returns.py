@@ -333,3 +333,18 @@ def test_the_daily_report_counts_returns_and_the_return_rate(store: Store) -> No
     assert figures["by_sku"][0] == {"sku": "SKU-A", "returned": 2, "shipped": 4, "rate": 0.5}
     other_day = daily_report(store, SUPERVISOR, date(2026, 11, 22)).as_dict()["returns"]
     assert other_day["units_returned"] == 0 and other_day["return_rate"] is None
+
+
+def test_hostile_text_is_refused_before_anything_is_kept(store: Store) -> None:
+    with pytest.raises(Rejected, match="one line"):
+        returns.receive_unidentified(store, PACKER, "YT9", "SKU-A", 1, note="a\x1b[2Jb")
+    with pytest.raises(Rejected, match="not a waybill"):
+        returns.receive_unidentified(store, PACKER, "YT\x07 9", "SKU-A", 1)
+    with pytest.raises(Rejected, match="short line"):
+        returns.add_reason(store, ADMIN, "x\x00y")
+    with pytest.raises(Rejected, match="positive"):
+        returns.receive(store, PACKER, "SKU-A", 0, "good", order_no="TB-1")
+    with pytest.raises(NotFound):
+        returns.receive_unidentified(store, PACKER, "YT9", "NO-SUCH", 1)
+    assert returns.list_returns(store) == []
+    assert stock_check(store) == []
