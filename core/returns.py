@@ -8,6 +8,7 @@ never allocated). The data layer (data/returns.py) loads the figures, asks here,
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 
 from core.errors import Rejected
@@ -169,3 +170,51 @@ def linked_order_no(source: str, kind: str, taken: int) -> str:
     """The number of an order linked to ``source``: ``-HH`` for an exchange (换货), ``-BF``
     for a re-send (补发), numbered after the ``taken`` links it already has."""
     return f"{source}-{'HH' if kind == 'exchange' else 'BF'}{taken + 1}"
+
+
+#: The columns of an after-sales export (``returns import``), as the file names them.
+EXPECTED_COLUMNS = ("after_sales_no", "order_no", "return_waybill", "type", "reason", "sku", "qty")
+
+
+@dataclass(frozen=True)
+class ExpectedReturn:
+    """One line of an after-sales export: a return a platform says is coming."""
+
+    after_sales_no: str
+    order_no: str
+    return_waybill: str
+    kind: ReturnKind
+    reason: str
+    sku: str
+    qty: int
+
+
+def read_expected(rows: Iterable[Mapping[str, str]]) -> tuple[list[ExpectedReturn], list[str]]:
+    """The lines of an after-sales export (rows keyed by column), and a message per row
+    refused (row number and why); nothing is guessed."""
+    good: list[ExpectedReturn] = []
+    refused: list[str] = []
+    for number, row in enumerate(rows, start=2):
+        try:
+            cells = {key: " ".join((row.get(key) or "").split()) for key in EXPECTED_COLUMNS}
+            if not all(cell.isprintable() for cell in cells.values()):
+                raise Rejected(_("control characters in the row"))
+            for key in ("after_sales_no", "order_no", "sku"):
+                if not cells[key]:
+                    raise Rejected(_("{column} is empty").format(column=key))
+            if not cells["qty"].isdigit() or int(cells["qty"]) <= 0:
+                raise Rejected(_("the quantity must be a positive whole number"))
+            good.append(
+                ExpectedReturn(
+                    cells["after_sales_no"],
+                    cells["order_no"],
+                    cells["return_waybill"].upper(),
+                    kind_of(cells["type"] or "return"),
+                    cells["reason"],
+                    cells["sku"],
+                    int(cells["qty"]),
+                )
+            )
+        except Rejected as error:
+            refused.append(_("row {n}: {error}").format(n=number, error=error))
+    return good, refused

@@ -41,11 +41,13 @@ def find_orders(
         "SELECT DISTINCT o.order_no, o.customer_name, o.phone, o.status, o.shipped_at FROM orders o"
     )
     if waybill:
+        # the original label, or the return waybill of an expected return (returns import)
         sql = (
-            f"{base} JOIN shipments s ON s.order_no = o.order_no"
-            " JOIN packages p ON p.shipment_id = s.id WHERE p.waybill_no = ?"
+            f"{base} WHERE (o.order_no IN (SELECT s.order_no FROM shipments s"
+            " JOIN packages p ON p.shipment_id = s.id WHERE p.waybill_no = ?)"
+            " OR o.order_no IN (SELECT order_no FROM expected_returns WHERE return_waybill = ?))"
         )
-        parameters: list[Any] = [waybill.strip().upper()]
+        parameters: list[Any] = [waybill.strip().upper()] * 2
     elif order_no:
         sql, parameters = f"{base} WHERE o.order_no = ?", [order_no.strip()]
     elif who:
@@ -649,3 +651,70 @@ def refund_only(store: Store, actor: Actor, order_no: str, reason: str) -> dict[
         ).lastrowid
         write.audit("returns.refund_only", order, reason=reason, id=return_id)
     return {"return": return_id, "order_no": order, "kind": "refund_only", "reason": reason}
+
+
+# -- expected returns (returns import) -----------------------------------------------------------
+
+
+def import_expected(store: Store, actor: Actor, content: bytes) -> dict[str, Any]:
+    """Store the returns a platform's after-sales export says are coming (CSV with the columns
+    of :data:`core.returns.EXPECTED_COLUMNS`); a scan of the return waybill then finds the
+    order. Importing the same file again changes nothing; rows naming an order not shipped
+    here are refused with their row number."""
+    import csv
+    import io
+
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise Rejected(_("the after-sales file is not UTF-8 text")) from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    missing = [c for c in rules.EXPECTED_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise Rejected(
+            _("the after-sales file lacks the columns {columns}").format(columns=", ".join(missing))
+        )
+    lines, refused = rules.read_expected(reader)
+    stored = kept = 0
+    with store.write(actor) as write:
+        write.require(Permission.IMPORT)
+        for line in lines:
+            if not find_orders(write.conn, order_no=line.order_no):
+                refused.append(
+                    _("{after_sales}: no shipped order {order}").format(
+                        after_sales=line.after_sales_no, order=line.order_no
+                    )
+                )
+                continue
+            cursor = write.execute(
+                "INSERT INTO expected_returns (after_sales_no, sku, order_no, return_waybill,"
+                " kind, reason, qty, imported_at) VALUES (?,?,?,?,?,?,?,?)"
+                " ON CONFLICT (after_sales_no, sku) DO NOTHING",
+                (
+                    line.after_sales_no,
+                    line.sku,
+                    line.order_no,
+                    line.return_waybill,
+                    line.kind.value,
+                    line.reason,
+                    line.qty,
+                    write.now,
+                ),
+            )
+            if cursor.rowcount:
+                stored += 1
+            else:
+                kept += 1
+        write.audit("returns.import", "expected", stored=stored, kept=kept, refused=len(refused))
+    return {"stored": stored, "already": kept, "refused": refused}
+
+
+def list_expected(store: Store) -> list[dict[str, Any]]:
+    """Expected returns with the units of their SKU already back from their order."""
+    return store.query(
+        "SELECT e.after_sales_no, e.order_no, e.return_waybill, e.kind, e.reason, e.sku, e.qty,"
+        " (SELECT coalesce(sum(u.qty), 0) FROM return_units u JOIN returns r"
+        "  ON r.id = u.return_id WHERE r.order_no = e.order_no AND u.sku = e.sku"
+        "  AND r.status != 'written_off') AS received"
+        " FROM expected_returns e ORDER BY e.imported_at, e.after_sales_no, e.sku"
+    )

@@ -572,7 +572,8 @@ MIGRATIONS: list[str] = [
     # (无信息件, no order yet), refused units kept for the record, the site's return reasons,
     # the units of each order line that came back, intercepted orders (拦截) until a
     # supervisor confirms the parcel pulled, shipments refused at the door (拒收), and the
-    # replacement (换货) and re-sent (补发) orders linked to the order they replace.
+    # replacement (换货) and re-sent (补发) orders linked to the order they replace, and the
+    # returns a platform's after-sales export says are coming (matched by return waybill).
     """
     CREATE TABLE returns (
         id INTEGER PRIMARY KEY,
@@ -643,6 +644,18 @@ MIGRATIONS: list[str] = [
         created_at TEXT NOT NULL
     );
     CREATE INDEX order_links_source ON order_links (source_order);
+    CREATE TABLE expected_returns (
+        after_sales_no TEXT NOT NULL,
+        sku TEXT NOT NULL,
+        order_no TEXT NOT NULL,
+        return_waybill TEXT NOT NULL DEFAULT '',
+        kind TEXT NOT NULL,
+        reason TEXT NOT NULL DEFAULT '',
+        qty INTEGER NOT NULL CHECK (qty > 0),
+        imported_at TEXT NOT NULL,
+        PRIMARY KEY (after_sales_no, sku)
+    );
+    CREATE INDEX expected_returns_waybill ON expected_returns (return_waybill);
     """,
 ]
 

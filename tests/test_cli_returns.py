@@ -117,3 +117,27 @@ def test_exchange_refused_refund_and_resend_commands(
     assert [(u["sku"], u["qty"]) for u in refused["units"]] == [("SKU-A", 1), ("SKU-B", 1)]
     assert wareterm("returns", "refused", "--order", "TB-1").exit_code == 1
     assert wareterm("stock", "check").exit_code == 0
+
+
+def test_an_after_sales_export_makes_expected_returns_matched_by_return_waybill(
+    wareterm: Run, write_file: Write, db_path: Path
+) -> None:
+    _shipped(wareterm, write_file, db_path)
+    export = write_file(
+        "as.csv",
+        "after_sales_no,order_no,return_waybill,type,reason,sku,qty\n"
+        "AS-1,TB-1,yt777,return,七天无理由,SKU-A,1\n"
+        "AS-2,TB-404,YT778,return,质量问题,SKU-A,1\n"
+        "AS-3,TB-1,YT779,swap,质量问题,SKU-A,1\n",
+    )
+    first = json.loads(wareterm("returns", "import", export, "--json").stdout)
+    assert (first["stored"], first["already"], len(first["refused"])) == (1, 0, 2)
+    again = json.loads(wareterm("returns", "import", export, "--json").stdout)
+    assert (again["stored"], again["already"]) == (0, 1)
+    received = wareterm(
+        "returns", "receive", "--waybill", "YT777", "--sku", "SKU-A", "--reason", "七天无理由"
+    )
+    assert received.exit_code == 0, received.output
+    expected = json.loads(wareterm("returns", "expected", "--json").stdout)
+    assert [(e["after_sales_no"], e["qty"], e["received"]) for e in expected] == [("AS-1", 1, 1)]
+    assert wareterm("stock", "check").exit_code == 0

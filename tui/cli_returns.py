@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from core.i18n import N_, _
@@ -311,6 +313,48 @@ def register(main: click.Group) -> None:
         echo(
             _("parcel {id}: {n} units written off").format(id=done["return"], n=done["written_off"])
         )
+
+    @returns_group.command(
+        "import",
+        help=N_(
+            "Import a platform's after-sales export (after_sales_no, order_no, return_waybill, type, reason, sku, qty): expected returns a scan of the return waybill then matches; importing it again changes nothing."
+        ),
+    )
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--json", "as_json", is_flag=True, help=N_("Print JSON."))
+    @pass_context
+    def import_command(ctx: Context, file: Path, as_json: bool) -> None:
+        from data import returns
+
+        done = returns.import_expected(ctx.store, ctx.actor, file.read_bytes())
+        if as_json:
+            _emit_json(done)
+            return
+        echo(
+            _(
+                "{stored} expected returns stored, {already} already known, {refused} refused"
+            ).format(stored=done["stored"], already=done["already"], refused=len(done["refused"]))
+        )
+        for message in done["refused"]:
+            echo(cell(message), err=True)
+
+    @returns_group.command(
+        "expected", help=N_("Expected returns (returns import) and the units already back.")
+    )
+    @click.option("--json", "as_json", is_flag=True, help=N_("Print JSON."))
+    @pass_context
+    def expected(ctx: Context, as_json: bool) -> None:
+        from data import returns
+
+        rows = returns.list_expected(ctx.store)
+        if as_json:
+            _emit_json(rows)
+            return
+        _table(
+            rows,
+            ["after_sales_no", "order_no", "return_waybill", "kind", "reason", "sku", "qty",
+             "received"],
+        )  # fmt: skip
 
     @returns_group.group("reasons", help=N_("The site's return reasons."))
     def reasons_group() -> None:
