@@ -57,6 +57,16 @@ def condition_of(text: str) -> Condition:
         ) from None
 
 
+def scan_key(text: str | None) -> str | None:
+    """A unit's scan id as given (None when none): one printable code, at most 80 characters."""
+    if text is None or not text.strip():
+        return None
+    key = text.strip()
+    if len(key) > 80 or not key.isprintable() or any(ch.isspace() for ch in key):
+        raise Rejected(_("{key!r} is not a scan id").format(key=key))
+    return key
+
+
 def reason_text(text: str) -> str:
     """A reason as typed: spaces collapsed, control characters refused."""
     reason = " ".join(text.split())

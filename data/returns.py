@@ -217,7 +217,9 @@ def _repeat(
         raise Rejected(
             _("key {key!r} was used for another unit; scan the unit again").format(key=key)
         )
-    return {**_unit(row), "repeat": True}
+    made = write.execute("SELECT order_no FROM order_links WHERE link_key = ?", (key,)).fetchone()
+    extra = {"replacement": made["order_no"]} if made is not None else {}
+    return {**_unit(row), **extra, "repeat": True}
 
 
 def _unit(row: Any) -> dict[str, Any]:
@@ -266,6 +268,7 @@ def receive(
     received make a linked replacement order (rush) of ``exchange_sku`` (the same SKU when
     None) that goes through the normal flow."""
     state = rules.condition_of(condition)
+    key = rules.scan_key(key)
     what = rules.kind_of(kind)
     if what not in (ReturnKind.RETURN, ReturnKind.EXCHANGE):
         raise Rejected(_("units are received as a return or an exchange"))
@@ -396,6 +399,7 @@ def receive_unidentified(
         raise Rejected(_("{code!r} is not a waybill number").format(code=waybill))
     if qty <= 0:
         raise Rejected(_("the quantity must be a positive whole number"))
+    key = rules.scan_key(key)
     note = " ".join(note.split())
     if not note.isprintable() or not carrier.isprintable():
         raise Rejected(_("a note is one line of text"))

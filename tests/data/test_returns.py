@@ -266,7 +266,7 @@ def test_an_exchange_makes_one_linked_rush_replacement_even_when_resubmitted(
     again = returns.receive(
         store, PACKER, "SKU-A", 1, "good", "发错货", order_no="TB-1", key="x-1", kind="exchange"
     )
-    assert again["repeat"]
+    assert again["repeat"] and again["replacement"] == made
     assert store.scalar("SELECT count(*) FROM orders WHERE order_no LIKE 'TB-1-%'") == 1
     replacement = orders.show_order(store, made)
     assert replacement["priority"] == "rush"
@@ -340,6 +340,8 @@ def test_hostile_text_is_refused_before_anything_is_kept(store: Store) -> None:
         returns.receive_unidentified(store, PACKER, "YT9", "SKU-A", 1, note="a\x1b[2Jb")
     with pytest.raises(Rejected, match="not a waybill"):
         returns.receive_unidentified(store, PACKER, "YT\x07 9", "SKU-A", 1)
+    with pytest.raises(Rejected, match="scan id"):
+        returns.receive(store, PACKER, "SKU-A", 1, "good", order_no="TB-1", key="k\x1b1")
     with pytest.raises(Rejected, match="short line"):
         returns.add_reason(store, ADMIN, "x\x00y")
     with pytest.raises(Rejected, match="positive"):
