@@ -11,6 +11,7 @@ from core.errors import NotFound, Rejected
 from core.i18n import _
 from core.model import OrderStatus
 from core.roles import Permission
+from data import settings
 from data.orders import cancel_in, retry_backorders
 from data.packing import void_shipment
 from data.shipments import live_shipment
@@ -62,11 +63,21 @@ def intercept(store: Store, actor: Actor, order_no: str, reason: str) -> dict[st
     return {"order_no": order_no, "before": status.value, "voided": voided, "reason": reason}
 
 
-def confirm(store: Store, actor: Actor, order_no: str) -> dict[str, Any]:
-    """A supervisor confirms an intercepted parcel pulled (拦截验核), by scan or command."""
+def confirm(store: Store, actor: Actor, scanned: str) -> dict[str, Any]:
+    """A supervisor confirms an intercepted parcel pulled (拦截验核) by scanning its label (the
+    voided waybill number), its order code (``O:`` prefix) or typing the order number."""
+    text = scanned.strip()
+    prefix = settings.prefixes(store).order
+    if prefix and text.upper().startswith(prefix.upper()):
+        text = text[len(prefix) :]
     with store.write(actor) as write:
         write.require(Permission.APPROVE_RETURN)
-        row = write.execute("SELECT * FROM intercepts WHERE order_no = ?", (order_no,)).fetchone()
+        row = write.execute(
+            "SELECT * FROM intercepts WHERE order_no = ?"
+            " OR instr(' ' || waybills || ' ', ' ' || ? || ' ') > 0 ORDER BY created_at LIMIT 1",
+            (text, text.upper()),
+        ).fetchone()
+        order_no = row["order_no"] if row is not None else text
         if row is None:
             raise NotFound(_("order {order_no} is not intercepted").format(order_no=order_no))
         if row["confirmed_at"]:

@@ -414,15 +414,17 @@ def register(main: click.Group) -> None:
 
     @orders_group.command(
         "intercept-confirm",
-        help=N_("Confirm an intercepted parcel pulled (拦截验核; supervisor)."),
+        help=N_(
+            "Confirm an intercepted parcel pulled (拦截验核; supervisor): scan its label or order code, or type the order number."
+        ),
     )
-    @click.argument("order_no", metavar="ORDER")
+    @click.argument("scanned", metavar="ORDER|WAYBILL")
     @pass_context
-    def intercept_confirm(ctx: Context, order_no: str) -> None:
+    def intercept_confirm(ctx: Context, scanned: str) -> None:
         from data import intercepts
 
-        intercepts.confirm(ctx.store, ctx.actor, order_no)
-        echo(_("{order}: pulled, confirmed").format(order=cell(order_no)))
+        done = intercepts.confirm(ctx.store, ctx.actor, scanned)
+        echo(_("{order}: pulled, confirmed").format(order=cell(done["order_no"])))
 
     @orders_group.command(
         "intercepts", help=N_("Intercepted orders not yet confirmed pulled (拦截).")

@@ -78,11 +78,11 @@ def test_a_labelled_order_is_stopped_refused_at_shipping_and_confirmed_pulled(
     assert [r["order_no"] for r in intercepts.list_intercepts(store)] == ["O-RUSH"]
     with pytest.raises(NotAllowed):
         intercepts.confirm(store, PACKER, "O-RUSH")
-    intercepts.confirm(store, SUPERVISOR, "O-RUSH")
+    intercepts.confirm(store, SUPERVISOR, waybill.lower())  # the pulled parcel's label scanned
     assert intercepts.list_intercepts(store) == []
     assert intercepts.list_intercepts(store, everything=True)[0]["confirmed_by"] == "boss"
     with pytest.raises(Rejected, match="already"):
-        intercepts.confirm(store, SUPERVISOR, "O-RUSH")
+        intercepts.confirm(store, SUPERVISOR, "O:O-RUSH")
     with pytest.raises(NotFound):
         intercepts.confirm(store, SUPERVISOR, "O-FAR")
     assert stock_check(store) == []
