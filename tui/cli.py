@@ -900,6 +900,7 @@ def _register_command_modules() -> None:
         cli_print,
         cli_receiving,
         cli_report,
+        cli_returns,
         cli_serve,
         cli_ship,
         cli_stations,
@@ -914,6 +915,7 @@ def _register_command_modules() -> None:
     cli_serve.register(main)
     cli_stock.register(main)
     cli_receiving.register(main)
+    cli_returns.register(main)
 
 
 _register_command_modules()
