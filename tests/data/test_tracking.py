@@ -152,3 +152,24 @@ def test_a_kdniao_refusal_and_a_wrong_key_are_errors_not_events() -> None:
         assert caught.value.retryable
         server.error = None
         assert right.track("ZT0000000001") == []  # no trace yet (State 0)
+
+
+def test_problem_parcels_show_in_the_supervisors_exceptions(store: Store) -> None:
+    from core.model import Role
+    from core.ports import Operator
+    from data.oversight import SqliteOversight
+    from tests.data.builders import add_floor_users
+
+    add_floor_users(store, "supervisor", "zhao.min")
+    port = SqliteOversight(store)
+    boss = Operator("zhao.min", Role.SUPERVISOR, "office")
+    assert port.exceptions(boss).problem_parcels == ()
+    tracking.import_tracking(store, ADMIN, FILE.encode())
+    (parcel,) = port.exceptions(boss).problem_parcels
+    assert (parcel.order_no, parcel.waybill_no, parcel.carrier, parcel.status) == (
+        "TB-2",
+        "ZT0000000002",
+        "ZTO",
+        "problem",
+    )
+    assert parcel.description == "地址不详"
