@@ -173,3 +173,24 @@ def test_problem_parcels_show_in_the_supervisors_exceptions(store: Store) -> Non
         "problem",
     )
     assert parcel.description == "地址不详"
+
+
+def test_the_daily_report_counts_signed_parcels_their_time_and_problems_by_carrier(
+    store: Store,
+) -> None:
+    from datetime import date
+
+    from data.report import daily_report
+
+    tracking.import_tracking(store, ADMIN, FILE.encode())
+    report = daily_report(store, ADMIN, date(2026, 11, 23)).as_dict()["tracking"]
+    # shipped 2026-11-21 06:00 UTC, signed 2026-11-23 10:30 China time (02:30 UTC)
+    assert report == {
+        "delivered": 1,
+        "ship_to_signed_hours": 44.5,
+        "by_carrier": [
+            {"carrier": "ZTO", "delivered": 1, "ship_to_signed_hours": 44.5, "problems": 1}
+        ],
+    }
+    before = daily_report(store, ADMIN, date(2026, 11, 22)).as_dict()["tracking"]
+    assert before == {"delivered": 0, "ship_to_signed_hours": None, "by_carrier": []}
