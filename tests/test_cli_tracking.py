@@ -72,8 +72,13 @@ def test_track_asks_the_api_stores_events_and_delivers(wareterm: Run) -> None:
         assert _status(wareterm, "TB-1") == "delivered"
         again = _json(wareterm("shipments", "track", "--waybill", "ZT0000000001", "--json"))
         assert again["stored"] == 0 and again["repeated"] == 2
-        # every open parcel: the SF one has no API and is named, not lost; the signed one is done
-        result = wareterm("shipments", "track", "--all-open")
+        # every open parcel: the signed one is done, the SF one (no API) is counted, not asked
+        asked = len(server.requests)
+        open_ = _json(wareterm("shipments", "track", "--all-open", "--json"))
+        assert open_["asked"] == 0 and open_["skipped"] == {"SF": 1} and open_["failed"] == []
+        assert len(server.requests) == asked
+        # one parcel named whose carrier has no API: said so, exit 1
+        result = wareterm("shipments", "track", "--waybill", "SF0000000002")
         assert result.exit_code == 1
         assert "SF0000000002" in result.stderr and "import-tracking" in result.stderr
         assert "Traceback" not in result.output

@@ -189,7 +189,11 @@ def shipments_track(ctx: Any, waybill: str | None, all_open: bool, as_json: bool
     parcels = tracking.to_track(ctx.store, waybill, all_open)
     events: list[Any] = []
     failed: list[dict[str, str]] = []
+    skipped: dict[str, int] = {}
     for number, api, carrier in parcels:
+        if api is None and all_open and not waybill:
+            skipped[carrier] = skipped.get(carrier, 0) + 1  # tracked by import, not asked
+            continue
         if api is None:
             failed.append(
                 {
@@ -207,11 +211,12 @@ def shipments_track(ctx: Any, waybill: str | None, all_open: bool, as_json: bool
             failed.append({"waybill": number, "error": str(error)})
     done = tracking.record(ctx.store, ctx.actor, events) if events else None
     result = {
-        "asked": len(parcels),
+        "asked": len(parcels) - sum(skipped.values()),
         "stored": done["stored"] if done else 0,
         "repeated": done["repeated"] if done else 0,
         "moved": done["moved"] if done else [],
         "failed": failed,
+        "skipped": skipped,
     }
     if as_json:
         _shell()._emit_json(result)
@@ -226,6 +231,13 @@ def shipments_track(ctx: Any, waybill: str | None, all_open: bool, as_json: bool
                 _("order {order}: {status}").format(
                     order=cell(moved["order_no"]), status=moved["status"]
                 )
+            )
+        for carrier, count in sorted(skipped.items()):
+            echo(
+                _(
+                    "{carrier}: {count} parcels not asked (no tracking API; use "
+                    "shipments import-tracking)"
+                ).format(carrier=cell(carrier), count=count)
             )
         for failure in failed:
             echo(
