@@ -139,6 +139,7 @@ def shipments_export(
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def shipments_show(ctx: Any, key: str, as_json: bool) -> None:
+    from core.tracking import label as tracking_label
     from data.shipments import show_shipment
 
     shipment = show_shipment(ctx.store, key)
@@ -164,7 +165,7 @@ def shipments_show(ctx: Any, key: str, as_json: bool) -> None:
                 _("{label:>16}  {at} {status} {text}").format(
                     label="",
                     at=event["at"],
-                    status=cell(event["status"]),
+                    status=tracking_label(event["status"]),
                     text=cell(event["description"]),
                 )
             )
