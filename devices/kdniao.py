@@ -55,6 +55,8 @@ PROVIDER = "kdniao"
 ORDER = "1007"
 CANCEL = "1147"
 TRACK = "1002"
+SUBSCRIBE = "1008"
+PUSH = "101"
 
 #: Our carrier codes where 快递鸟's ShipperCode differs (others are used as they are).
 SHIPPER_CODES = {"YUNDA": "YD", "JT": "JTSD", "GENERIC": ""}
@@ -310,30 +312,81 @@ class KdniaoClient:
         if self.account.customer_name:
             request["CustomerName"] = self.account.customer_name
         answer = self.call(TRACK, request, need_code=False)
-        traces = answer.get("Traces")
-        if not isinstance(traces, list):
-            traces = []
-        state = kdniao_status(answer.get("State"))
-        events: list[TrackEvent] = []
-        readable = [t for t in traces[:500] if isinstance(t, dict)]
-        for index, trace in enumerate(readable):
-            try:
-                at = event_time(_clean(trace.get("AcceptTime") or "", 40))
-            except Rejected:
-                continue  # a trace without a readable time cannot be placed: skipped
-            status = kdniao_status(trace.get("Action"))
-            if status is None:
-                status = TrackStatus.PICKED_UP if index == 0 else TrackStatus.IN_TRANSIT
-                if index == len(readable) - 1 and state in (
-                    TrackStatus.SIGNED,
-                    TrackStatus.PROBLEM,
-                    TrackStatus.RETURNED,
-                ):
-                    status = state
-            events.append(
-                TrackEvent(number, at, status, clean_text(trace.get("AcceptStation")), source)
-            )
-        return sorted(events, key=lambda e: e.at)
+        return trace_events(number, answer, source)
+
+    def subscribe(self, number: str) -> None:
+        """Ask 快递鸟 to push this waybill's trace as it moves (1008, 轨迹订阅); the pushes
+        (RequestType 101) are read by :func:`read_push`."""
+        request = {"ShipperCode": self.account.shipper_code, "LogisticCode": number}
+        if self.account.customer_name:
+            request["CustomerName"] = self.account.customer_name
+        self.call(SUBSCRIBE, request, need_code=False)
+
+
+def trace_events(
+    number: str, answer: Mapping[str, Any], source: str = PROVIDER
+) -> list[TrackEvent]:
+    """The tracking events of one waybill's trace (a 1002 answer, or one ``Data`` item of a
+    push), oldest first: see :meth:`KdniaoClient.track`."""
+    traces = answer.get("Traces")
+    if not isinstance(traces, list):
+        traces = []
+    state = kdniao_status(answer.get("State"))
+    events: list[TrackEvent] = []
+    readable = [t for t in traces[:500] if isinstance(t, dict)]
+    for index, trace in enumerate(readable):
+        try:
+            at = event_time(_clean(trace.get("AcceptTime") or "", 40))
+        except Rejected:
+            continue  # a trace without a readable time cannot be placed: skipped
+        status = kdniao_status(trace.get("Action"))
+        if status is None:
+            status = TrackStatus.PICKED_UP if index == 0 else TrackStatus.IN_TRANSIT
+            if index == len(readable) - 1 and state in (
+                TrackStatus.SIGNED,
+                TrackStatus.PROBLEM,
+                TrackStatus.RETURNED,
+            ):
+                status = state
+        events.append(
+            TrackEvent(number, at, status, clean_text(trace.get("AcceptStation")), source)
+        )
+    return sorted(events, key=lambda e: e.at)
+
+
+def read_push(form: Mapping[str, str], keys: Mapping[str, str]) -> list[TrackEvent]:
+    """The events of a 快递鸟 push (RequestType 101, form-encoded ``RequestData`` and
+    ``DataSign``): the sign is checked with the AppKey of the push's ``EBusinessID`` (``keys``:
+    EBusinessID → AppKey); Rejected when a field is missing, the sign is wrong or the data is
+    not the documented JSON. Each ``Data`` item is one waybill's trace."""
+    request_data = form.get("RequestData") or ""
+    if not request_data or not form.get("DataSign"):
+        raise Rejected(_("a 快递鸟 push without RequestData or DataSign"))
+    try:
+        data = json.loads(request_data)
+    except ValueError:
+        raise Rejected(_("a 快递鸟 push whose RequestData is not JSON")) from None
+    if not isinstance(data, dict):
+        raise Rejected(_("a 快递鸟 push whose RequestData is not JSON"))
+    key = keys.get(str(data.get("EBusinessID") or form.get("EBusinessID") or ""))
+    if key is None or form["DataSign"] != data_sign(request_data, key):
+        raise Rejected(_("a 快递鸟 push with a wrong signature: ignored"))
+    items = data.get("Data")
+    events: list[TrackEvent] = []
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict):
+            continue
+        try:
+            number = waybill_number(str(item.get("LogisticCode") or ""))
+        except Rejected:
+            continue  # no number we could have issued
+        events.extend(trace_events(number, item))
+    return events
+
+
+def push_answer(ebusiness_id: str, ok: bool, reason: str = "") -> dict[str, Any]:
+    """What a push receiver answers 快递鸟 (``Success`` false makes it push again later)."""
+    return {"EBusinessID": ebusiness_id, "UpdateTime": "", "Success": ok, "Reason": reason}
 
 
 class KdniaoSource(WaybillSource):

@@ -34,6 +34,8 @@ class Tracker(Protocol):
 
     def track(self, number: str, source: str = ...) -> list[TrackEvent]: ...
 
+    def subscribe(self, number: str) -> None: ...
+
 
 TRACKERS: dict[str, Callable[[CarrierApi], Tracker]] = {kdniao.PROVIDER: kdniao.tracker}
 

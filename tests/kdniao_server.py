@@ -205,6 +205,33 @@ class KdniaoStandIn:
             self.subscribed[str(data["LogisticCode"])] = str(data["ShipperCode"])
         return {"EBusinessID": "", "Success": True, "UpdateTime": "", "Reason": ""}
 
+    def push_form(self, ebusiness_id: str, *numbers: str) -> dict[str, str]:
+        """The form of a push (RequestType 101) of the traces of ``numbers`` as 快递鸟 posts it
+        to a subscriber, signed with the account's key."""
+        with self._lock:
+            items = [
+                {
+                    "EBusinessID": ebusiness_id,
+                    "ShipperCode": self.subscribed.get(number, ""),
+                    "LogisticCode": number,
+                    "Success": True,
+                    "State": self.traces.get(number, ("0", []))[0],
+                    "Traces": list(self.traces.get(number, ("0", []))[1]),
+                }
+                for number in numbers
+            ]
+        request_data = json.dumps(
+            {"EBusinessID": ebusiness_id, "PushTime": "", "Count": len(items), "Data": items},
+            ensure_ascii=False,
+        )
+        digest = hashlib.md5((request_data + self.accounts[ebusiness_id]).encode()).hexdigest()
+        return {
+            "RequestData": request_data,
+            "DataSign": base64.b64encode(digest.encode()).decode(),
+            "RequestType": "101",
+            "DataType": "2",
+        }
+
     def cancelled(self) -> set[str]:
         with self._lock:
             return {n for n, i in self.issued.items() if i.status == "cancelled"}

@@ -65,7 +65,10 @@ def test_track_asks_the_api_stores_events_and_delivers(wareterm: Run) -> None:
             ("2026-11-21 18:00:00", "【杭州市】快件已揽收"),
             ("2026-11-23 11:00:00", "已签收"),
         )
-        done = _json(wareterm("shipments", "track", "--waybill", "zt0000000001", "--json"))
+        done = _json(
+            wareterm("shipments", "track", "--waybill", "zt0000000001", "--subscribe", "--json")
+        )
+        assert done["subscribed"] == 1 and server.subscribed == {"ZT0000000001": "ZTO"}
         assert done["stored"] == 2 and done["moved"] == [
             {"order_no": "TB-1", "status": "delivered"}
         ]

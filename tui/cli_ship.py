@@ -180,9 +180,16 @@ def shipments_show(ctx: Any, key: str, as_json: bool) -> None:
 )
 @click.option("--waybill", default=None, help=N_("The parcel's waybill number."))
 @click.option("--all-open", is_flag=True, help=N_("Every shipped parcel not yet signed."))
+@click.option(
+    "--subscribe",
+    is_flag=True,
+    help=N_("Also subscribe each parcel asked (快递鸟 1008) so the carrier pushes its trace."),
+)
 @click.option("--json", "as_json", is_flag=True, help=N_("Print JSON."))
 @click.pass_obj
-def shipments_track(ctx: Any, waybill: str | None, all_open: bool, as_json: bool) -> None:
+def shipments_track(
+    ctx: Any, waybill: str | None, all_open: bool, subscribe: bool, as_json: bool
+) -> None:
     from core.waybills import WaybillUnavailable
     from data import tracking
     from devices.waybill_apis import tracker_for
@@ -191,6 +198,7 @@ def shipments_track(ctx: Any, waybill: str | None, all_open: bool, as_json: bool
     events: list[Any] = []
     failed: list[dict[str, str]] = []
     skipped: dict[str, int] = {}
+    subscribed = 0
     for number, api, carrier in parcels:
         if api is None and all_open and not waybill:
             skipped[carrier] = skipped.get(carrier, 0) + 1  # tracked by import, not asked
@@ -207,7 +215,11 @@ def shipments_track(ctx: Any, waybill: str | None, all_open: bool, as_json: bool
             )
             continue
         try:  # outside any write transaction: the API may be slow
-            events.extend(tracker_for(api).track(number))
+            client = tracker_for(api)
+            events.extend(client.track(number))
+            if subscribe:
+                client.subscribe(number)
+                subscribed += 1
         except WaybillUnavailable as error:
             failed.append({"waybill": number, "error": str(error)})
     done = tracking.record(ctx.store, ctx.actor, events) if events else None
@@ -218,6 +230,7 @@ def shipments_track(ctx: Any, waybill: str | None, all_open: bool, as_json: bool
         "moved": done["moved"] if done else [],
         "failed": failed,
         "skipped": skipped,
+        "subscribed": subscribed,
     }
     if as_json:
         _shell()._emit_json(result)

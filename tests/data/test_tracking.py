@@ -194,3 +194,30 @@ def test_the_daily_report_counts_signed_parcels_their_time_and_problems_by_carri
     }
     before = daily_report(store, ADMIN, date(2026, 11, 22)).as_dict()["tracking"]
     assert before == {"delivered": 0, "ship_to_signed_hours": None, "by_carrier": []}
+
+
+def test_a_signed_kdniao_push_is_read_and_a_forged_one_refused(store: Store) -> None:
+    from devices.kdniao import read_push
+
+    with kdniao_stand_in({"1234567": "KEY"}) as server:
+        server.trace(
+            "ZT0000000002",
+            "3",
+            ("2026-11-21 19:00:00", "已揽收"),
+            ("2026-11-22 15:00:00", "已签收"),
+        )
+        form = server.push_form("1234567", "ZT0000000002")
+    events = read_push(form, {"1234567": "KEY"})
+    assert [(e.waybill_no, e.status.value) for e in events] == [
+        ("ZT0000000002", "picked_up"),
+        ("ZT0000000002", "signed"),
+    ]
+    tracking.record(store, ADMIN, events)
+    assert status_of(store, "TB-2") == "delivered"
+    with pytest.raises(Rejected, match="signature"):
+        read_push(form, {"1234567": "OTHER"})
+    forged = dict(form, RequestData=form["RequestData"].replace("已签收", "问题件"))
+    with pytest.raises(Rejected, match="signature"):
+        read_push(forged, {"1234567": "KEY"})
+    with pytest.raises(Rejected):
+        read_push({"RequestData": "{", "DataSign": "x"}, {"1234567": "KEY"})
