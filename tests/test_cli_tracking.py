@@ -91,6 +91,8 @@ def test_track_asks_the_api_stores_events_and_delivers(wareterm: Run) -> None:
         ("picked_up", "kdniao"),
         ("signed", "kdniao"),
     ]
+    order = _json(wareterm("orders", "show", "TB-1", "--json"))
+    assert order["shipment"]["packages"][0]["events"] == events
     text = _ok(wareterm("shipments", "show", "ZT0000000001")).stdout
     assert "已签收" in text and "picked up" in text
 
