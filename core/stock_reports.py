@@ -1,15 +1,17 @@
 """What the stock says about buying and shelves: reorder suggestions (补货), lots near or past
-their expiry (临期 / 过期) and SKUs nothing has shipped of (滞销品). Pure arithmetic over figures
-the data layer reads; no I/O."""
+their expiry (临期 / 过期), SKUs nothing has shipped of (滞销品) and pick faces to refill from
+reserve. Pure arithmetic over figures the data layer reads; no I/O."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
 from core.errors import Rejected
 from core.i18n import _
+from core.stock import BinKind, StockRow, drawable
 
 
 @dataclass(frozen=True)
@@ -72,3 +74,58 @@ def freshness(expiry: date, today: date, days: int) -> Freshness:
     if (expiry - today).days <= days:
         return Freshness.EXPIRING
     return Freshness.FRESH
+
+
+@dataclass(frozen=True)
+class Replenishment:
+    """A pick face below its minimum and the move that refills it (补货): ``qty`` units of
+    ``sku`` (lot ``lot``) from reserve bin ``source`` to ``face``, up to the face's maximum (its
+    minimum when it has none). ``id`` names it for ``stock replenish --do``."""
+
+    face: str
+    sku: str
+    units: int
+    min_units: int
+    max_units: int | None
+    source: str
+    lot: str
+    qty: int
+
+    @property
+    def id(self) -> str:
+        """The face and the SKU: one replenishment per SKU at a face at a time."""
+        return f"{self.face}:{self.sku}"
+
+
+def replenishment(
+    face: str,
+    sku: str,
+    units: int,
+    min_units: int | None,
+    max_units: int | None,
+    reserve: Sequence[StockRow],
+    today: date | None = None,
+    shelf_days: int = 0,
+) -> Replenishment | None:
+    """The move that refills pick face ``face`` holding ``units`` of ``sku``, or None when it is
+    not below its minimum or no reserve bin holds free units a picker could be sent to. The
+    source is the first of ``reserve`` (the SKU's reserve rows) in pick order: earliest expiry
+    first (never an expired lot nor one inside the do-not-ship window), then walk order as given;
+    the quantity fills the face up to its maximum (else its minimum), as far as that bin allows."""
+    if min_units is None or units >= min_units:
+        return None
+    candidates = [
+        row
+        for row in reserve
+        if row.sku == sku
+        and row.kind is BinKind.RESERVE
+        and row.bin != face
+        and drawable(row, today, shelf_days)
+    ]
+    if not candidates:
+        return None
+    order = {id(row): n for n, row in enumerate(candidates)}
+    source = min(candidates, key=lambda row: (row.expiry or date.max, order[id(row)]))
+    target = max_units if max_units is not None and max_units >= min_units else min_units
+    qty = min(target - units, source.free)
+    return Replenishment(face, sku, units, min_units, max_units, source.bin, source.lot, qty)

@@ -167,3 +167,51 @@ def test_slow_lists_stock_nothing_shipped_of(
     assert recent[0]["last_shipped"] is not None
     table = wareterm("stock", "slow")
     assert table.exit_code == 0 and "SKU-B" in table.stdout and "never" in table.stdout
+
+
+def test_replenish_lists_pick_faces_below_minimum_and_moves_from_reserve(
+    wareterm: Run, write_file: Write
+) -> None:
+    _import(
+        wareterm,
+        write_file,
+        product("SKU-A", 40, location="A-01"),
+        product("SKU-B", 2, location="A-02"),
+    )
+
+    def run(*args: str) -> Result:
+        result = wareterm(*args)
+        assert result.exit_code == 0, result.output
+        return result
+
+    for target, qty in (("R-01", "25"), ("R-02", "10")):
+        run("stock", "move", "SKU-A", "--from", "A-01", "--to", target, "--qty", qty,
+            "--reason", "overflow")  # fmt: skip
+        run("stock", "bin-kind", target, "reserve")
+    run("stock", "bin-max", "A-01", "20")
+    assert _rows(wareterm("stock", "replenish", "--json")) == []  # no minimum yet
+    run("stock", "bin-min", "a-01", "8")
+    run("stock", "bin-min", "A-02", "5")  # below it, but no reserve holds SKU-B
+    (task,) = _rows(wareterm("stock", "replenish", "--json"))
+    assert (task["id"], task["face"], task["units"], task["source"], task["qty"]) == (
+        "A-01:SKU-A",
+        "A-01",
+        5,
+        "R-01",
+        20 - 5,
+    )
+    assert "A-01:SKU-A" in run("stock", "replenish").stdout
+    done = json.loads(run("stock", "replenish", "--do", "A-01:SKU-A", "--json").stdout)
+    ledger = _rows(wareterm("stock", "ledger", "--doc", f"move:{done['move']}", "--json"))
+    assert sorted((e["kind"], e["bin"], e["qty"], e["reason"]) for e in ledger) == [
+        ("move", "A-01", 15, "replenishment"),
+        ("move", "R-01", -15, "replenishment"),
+    ]
+    bins = {b["bin"]: b["on_hand"] for b in _rows(wareterm("stock", "bins", "SKU-A", "--json"))}
+    assert bins == {"A-01": 20, "R-01": 10, "R-02": 10}
+    assert _rows(wareterm("stock", "replenish", "--json")) == []
+    again = wareterm("stock", "replenish", "--do", "A-01:SKU-A")
+    assert again.exit_code == 1 and "A-01:SKU-A" in again.stderr
+    assert wareterm("stock", "check").exit_code == 0
+    run("stock", "bin-min", "A-01")  # no minimum
+    assert "—" in run("stock", "bin-min", "A-02").stdout

@@ -1,5 +1,5 @@
 """CLI commands: stock per bin and its ledger (``stock check|ledger|bins|move|bin-kind``) and
-what it says about buying and shelves (``stock reorder|expiring|slow``)."""
+what it says about buying and shelves (``stock reorder|expiring|slow|replenish|bin-min``)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from tui.cli_output import cell, echo
 
 def register(main: click.Group) -> None:
     """Add this module's commands to the ``wareterm`` group."""
-    from tui.cli import Context, _emit_json, _table, pass_context
+    from tui.cli import Context, _emit_json, _rejections, _table, pass_context
 
     @main.group("stock", help=N_("Stock per SKU, bin and lot, and the stock ledger (库存流水)."))
     def stock_group() -> None:
@@ -252,6 +252,80 @@ def register(main: click.Group) -> None:
         for row in rows:
             row["last_shipped"] = row["last_shipped"] or _("never")
         _table(rows, ["sku", "name", "on_hand", "pickable", "last_shipped"])
+
+    @stock_group.command(
+        "bin-min",
+        help=N_(
+            "A pick face's minimum: below it, stock replenish proposes a move from reserve (no number: no minimum)."
+        ),
+    )
+    @click.argument("bin_code", metavar="BIN")
+    @click.argument("min_units", type=click.IntRange(0), required=False)
+    @pass_context
+    def bin_min(ctx: Context, bin_code: str, min_units: int | None) -> None:
+        from data.stock_reports import set_bin_min
+
+        with _rejections():
+            done = set_bin_min(ctx.store, ctx.actor, bin_code, min_units)
+        echo(
+            _("bin {bin}: minimum {min}").format(
+                bin=cell(done["bin"]),
+                min=done["min_units"] if done["min_units"] is not None else "—",
+            )
+        )
+
+    @stock_group.command(
+        "replenish",
+        help=N_(
+            "Pick faces below their minimum while a reserve bin holds the SKU, with the move proposed (补货); --do ID moves it."
+        ),
+    )
+    @click.option(
+        "--do",
+        "task_id",
+        metavar="ID",
+        help=N_("Do this replenishment (FACE:SKU, as listed): move the units from reserve."),
+    )
+    @click.option("--json", "as_json", is_flag=True, help=N_("Print JSON."))
+    @pass_context
+    def replenish(ctx: Context, task_id: str | None, as_json: bool) -> None:
+        from data.stock_reports import replenish as do_replenish
+        from data.stock_reports import replenish_list
+
+        if task_id is None:
+            rows = replenish_list(ctx.store)
+            if as_json:
+                _emit_json(rows)
+            else:
+                _table(
+                    rows,
+                    [
+                        "id",
+                        "face",
+                        "sku",
+                        "units",
+                        "min_units",
+                        "max_units",
+                        "source",
+                        "lot",
+                        "qty",
+                    ],
+                )
+            return
+        with _rejections():
+            done = do_replenish(ctx.store, ctx.actor, task_id)
+        if as_json:
+            _emit_json(done)
+            return
+        echo(
+            _("replenished {face}: {qty} × {sku} from {source} (move {move})").format(
+                face=cell(done["face"]),
+                qty=done["qty"],
+                sku=cell(done["sku"]),
+                source=cell(done["source"]),
+                move=done["move"],
+            )
+        )
 
 
 def _emit_csv(rows: list[dict[str, Any]], columns: list[str]) -> None:

@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from core.errors import Rejected
-from core.stock_reports import Freshness, freshness, reorder
+from core.stock import BinKind, StockRow
+from core.stock_reports import Freshness, freshness, reorder, replenishment
 
 units = st.integers(min_value=0, max_value=100_000)
 
@@ -68,3 +69,45 @@ def test_freshness_against_today(offset: int, days: int) -> None:
         assert state is Freshness.EXPIRING
     else:
         assert state is Freshness.FRESH
+
+
+def _reserve(bin_code: str, on_hand: int, lot: str = "", expiry: date | None = None, **kw):
+    return StockRow("S", bin_code, lot, expiry, on_hand, kind=BinKind.RESERVE, **kw)
+
+
+@given(
+    units=st.integers(0, 200),
+    low=st.integers(0, 200),
+    high=st.one_of(st.none(), st.integers(0, 400)),
+    held=st.lists(st.integers(0, 300), max_size=4),
+)
+def test_a_replenishment_only_below_the_minimum_and_never_past_the_maximum(
+    units: int, low: int, high: int | None, held: list[int]
+) -> None:
+    reserve = [_reserve(f"R-{n}", qty) for n, qty in enumerate(held)]
+    task = replenishment("A-01", "S", units, low, high, reserve)
+    if units >= low or not any(held):
+        assert task is None
+        return
+    assert task is not None
+    top = high if high is not None and high >= low else low
+    source = next(row for row in reserve if row.on_hand > 0)  # the first in walk order
+    assert task.source == source.bin
+    assert task.qty == min(top - units, source.on_hand) > 0
+    assert units + task.qty <= top
+
+
+def test_a_replenishment_takes_the_earliest_good_lot_and_never_an_expired_one() -> None:
+    today = date(2026, 12, 6)
+    reserve = [
+        _reserve("R-01", 9, "OLD", today - timedelta(days=1)),
+        _reserve("R-02", 9, "NEAR", today + timedelta(days=3)),
+        _reserve("R-03", 9, "LATE", today + timedelta(days=90)),
+        _reserve("R-04", 9, "SOON", today + timedelta(days=20)),
+        StockRow("S", "D-01", "", None, 50, kind=BinKind.DAMAGED),
+    ]
+    task = replenishment("A-01", "S", 0, 4, 6, reserve, today, shelf_days=7)
+    assert task is not None and (task.source, task.lot, task.qty) == ("R-04", "SOON", 6)
+    busy = [_reserve("R-01", 5, reserved=5)]
+    assert replenishment("A-01", "S", 0, 4, 6, busy, today) is None
+    assert replenishment("A-01", "S", 0, None, 6, reserve, today) is None
