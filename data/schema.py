@@ -657,6 +657,10 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX expected_returns_waybill ON expected_returns (return_waybill);
     """,
+    # A pick face's minimum: below it, a replenishment from reserve is proposed.
+    """
+    ALTER TABLE locations ADD COLUMN min_units INTEGER CHECK (min_units >= 0);
+    """,
     # tracking (物流跟踪): each parcel's events after it left, stored once however often the
     # carrier or a file repeats them; a package's latest event kept on the package for lists
     """

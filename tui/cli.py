@@ -713,7 +713,10 @@ def products_list(ctx: Context, low: bool, as_json: bool) -> None:
     if as_json:
         _emit_json(rows)
     else:
-        _table(rows, ["sku", "name", "location", "on_hand", "reserved", "safety_stock", "low"])
+        _table(
+            rows,
+            ["sku", "name", "location", "on_hand", "reserved", "free", "safety_stock", "low"],
+        )
 
 
 @main.group("config", help=N_("Site settings (SLA hours, scanning rules, code prefixes)."))
