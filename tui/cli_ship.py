@@ -265,6 +265,46 @@ def shipments_track(
 
 
 @shipments_group.command(
+    "push-receiver",
+    help=N_(
+        "Take 快递鸟's tracking pushes (for parcels subscribed with track --subscribe) on "
+        "HOST:PORT until stopped: each push's signature is checked, its events stored."
+    ),
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help=N_("Address to listen on."))
+@click.option("--port", default=8760, show_default=True, type=click.IntRange(1, 65535))
+@click.pass_obj
+def shipments_push_receiver(ctx: Any, host: str, port: int) -> None:
+    from data import tracking
+    from data.carriers import carrier_apis
+    from devices.kdniao import PROVIDER
+    from devices.kdniao_push import push_server
+
+    def keys() -> dict[str, str]:
+        return {a.account: a.key for a in carrier_apis(ctx.store) if a.provider == PROVIDER}
+
+    try:
+        server = push_server(
+            host, port, keys, lambda events: tracking.record(ctx.store, ctx.actor, events)
+        )
+    except OSError as error:
+        raise click.ClickException(
+            _("cannot listen on {host}:{port}: {error}").format(host=host, port=port, error=error)
+        ) from None
+    echo(
+        _("taking 快递鸟 pushes on http://{host}:{port}/ (Ctrl-C stops)").format(
+            host=host, port=port
+        )
+    )
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+@shipments_group.command(
     "import-tracking",
     help=N_(
         "Import tracking events from a CSV file (waybill, status, time[, description]) for "

@@ -221,3 +221,49 @@ def test_a_signed_kdniao_push_is_read_and_a_forged_one_refused(store: Store) -> 
         read_push(forged, {"1234567": "KEY"})
     with pytest.raises(Rejected):
         read_push({"RequestData": "{", "DataSign": "x"}, {"1234567": "KEY"})
+
+
+def test_the_push_receiver_stores_a_signed_push_and_refuses_a_forged_one(store: Store) -> None:
+    import json
+    import urllib.parse
+    import urllib.request
+
+    from devices.kdniao_push import push_server, serve_in_thread
+
+    server = push_server(
+        "127.0.0.1",
+        0,
+        lambda: {"1234567": "KEY"},
+        lambda events: tracking.record(store, ADMIN, events),
+    )
+    thread = serve_in_thread(server)
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+
+    def post(form: dict[str, str]) -> dict:
+        body = urllib.parse.urlencode(form).encode("ascii")
+        with urllib.request.urlopen(urllib.request.Request(url, data=body), timeout=5) as answer:
+            return json.loads(answer.read())
+
+    try:
+        with kdniao_stand_in({"1234567": "KEY"}) as kdniao:
+            kdniao.trace(
+                "ZT0000000001", "3", ("2026-11-21 19:00", "已揽收"), ("2026-11-22 15:00", "签收")
+            )
+            form = kdniao.push_form("1234567", "ZT0000000001")
+        forged = dict(form, RequestData=form["RequestData"].replace("签收", "问题件"))
+        refused = post(forged)
+        assert refused["Success"] is False and "signature" in refused["Reason"]
+        assert status_of(store, "TB-1") == "shipped"
+        assert post(form) == {
+            "EBusinessID": "1234567",
+            "UpdateTime": "",
+            "Success": True,
+            "Reason": "",
+        }
+        assert status_of(store, "TB-1") == "delivered"
+        assert post(form)["Success"] is True  # the same push again stores nothing twice
+        assert store.scalar("SELECT count(*) FROM tracking_events") == 2
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
