@@ -8,7 +8,7 @@ import json
 import threading
 import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
 from core.errors import WaretermError
@@ -24,12 +24,15 @@ def push_server(
     port: int,
     keys: Callable[[], Mapping[str, str]],
     on_events: Callable[[Sequence[TrackEvent]], None],
-) -> ThreadingHTTPServer:
-    """A server (not yet serving: call ``serve_forever``) taking pushes on ``host:port``.
+) -> HTTPServer:
+    """A server (not yet serving: call ``serve_forever``) taking pushes on ``host:port``, one
+    at a time (the store's connection is used by one thread; pushes are few).
     ``keys`` gives the accounts' EBusinessID → AppKey at each push; ``on_events`` stores the
     events (an error there answers ``Success`` false, so the push comes again)."""
 
     class Handler(BaseHTTPRequestHandler):
+        timeout = 10  # a client that stalls is dropped, not waited for
+
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
@@ -66,9 +69,7 @@ def push_server(
             self.end_headers()
             self.wfile.write(data)
 
-    server = ThreadingHTTPServer((host, port), Handler)
-    server.daemon_threads = True
-    return server
+    return HTTPServer((host, port), Handler)
 
 
 def _ebusiness_id(form: Mapping[str, str]) -> str:
@@ -80,7 +81,7 @@ def _ebusiness_id(form: Mapping[str, str]) -> str:
     return "".join(ch for ch in str(value or "") if ch.isprintable())[:40]
 
 
-def serve_in_thread(server: ThreadingHTTPServer) -> threading.Thread:
+def serve_in_thread(server: HTTPServer) -> threading.Thread:
     """Run ``server`` on a daemon thread (stop it with ``server.shutdown()``)."""
     thread = threading.Thread(target=server.serve_forever, name="kdniao-push", daemon=True)
     thread.start()
