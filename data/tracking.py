@@ -91,7 +91,7 @@ def _settle(write: Write, waybills: Iterable[str]) -> list[dict[str, str]]:
                 latest.status.value,
                 to_iso(latest.at),
                 to_iso(signed) if signed else None,
-                flagged.description or flagged.status.value if flagged else None,
+                (flagged.description or flagged.status.value) if flagged else None,
                 waybill,
             ),
         )
@@ -119,9 +119,6 @@ def _settle(write: Write, waybills: Iterable[str]) -> list[dict[str, str]]:
         target = rules.order_target(current, parcels)
         if target is None:
             continue
-        if target is OrderStatus.DELIVERED and current is OrderStatus.SHIPPED:
-            set_order_status(write, order_no, OrderStatus.IN_TRANSIT, current)
-            current = OrderStatus.IN_TRANSIT
         set_order_status(write, order_no, target, current)
         write.audit("order.tracked", order_no, status=target.value)
         moved.append({"order_no": order_no, "status": target.value})
