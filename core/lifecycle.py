@@ -30,7 +30,10 @@ ORDER_TRANSITIONS: Mapping[OrderStatus, frozenset[OrderStatus]] = {
     _O.PACKED: frozenset({_O.PACKING, _O.SHIPPED, _O.CANCELLED}),
     # exception: re-pick, release to packing with what it has, or cancel
     _O.EXCEPTION: frozenset({_O.PICKING, _O.PACKING, _O.CANCELLED}),
-    _O.SHIPPED: frozenset({_O.RETURNED}),
+    # after it left: the carrier's tracking moves it on (core.tracking); it may still come back
+    _O.SHIPPED: frozenset({_O.IN_TRANSIT, _O.DELIVERED, _O.RETURNED}),
+    _O.IN_TRANSIT: frozenset({_O.DELIVERED, _O.RETURNED}),
+    _O.DELIVERED: frozenset({_O.RETURNED}),
     _O.CANCELLED: frozenset(),
     _O.RETURNED: frozenset(),
 }

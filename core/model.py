@@ -22,6 +22,8 @@ class OrderStatus(StrEnum):
     PACKING = "packing"
     PACKED = "packed"
     SHIPPED = "shipped"
+    IN_TRANSIT = "in_transit"
+    DELIVERED = "delivered"
     CANCELLED = "cancelled"
     RETURNED = "returned"
     EXCEPTION = "exception"
@@ -30,6 +32,8 @@ class OrderStatus(StrEnum):
 #: States from which an order may still be cancelled (anything before it leaves the building).
 CANCELLABLE = frozenset(OrderStatus) - {
     OrderStatus.SHIPPED,
+    OrderStatus.IN_TRANSIT,
+    OrderStatus.DELIVERED,
     OrderStatus.CANCELLED,
     OrderStatus.RETURNED,
 }

@@ -403,13 +403,27 @@ class ListInProgress:
 
 
 @dataclass(frozen=True)
+class ProblemParcel:
+    """A shipped parcel whose latest tracking event is a problem or a return (问题件)."""
+
+    order_no: str
+    waybill_no: str
+    carrier: str
+    status: str  # a core.tracking.TrackStatus value
+    at: datetime
+    description: str
+
+
+@dataclass(frozen=True)
 class ExceptionsView:
-    """What needs a supervisor: holds, exceptions, labels that did not print, lists in work."""
+    """What needs a supervisor: holds, exceptions, labels that did not print, lists in work,
+    and problem parcels (问题件) the carrier's tracking reported after they left."""
 
     holds: tuple[HeldOrder, ...]
     exceptions: tuple[ExceptionOrder, ...]
     labels: tuple[LabelJob, ...]
     lists: tuple[ListInProgress, ...]
+    problem_parcels: tuple[ProblemParcel, ...] = ()
 
 
 # --------------------------------------------------------------------------- stock

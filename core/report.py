@@ -182,6 +182,40 @@ class ReturnsFigures:
 
 
 @dataclass(frozen=True)
+class TrackingFigures:
+    """What the carriers' tracking said in the window: each parcel signed (its carrier and
+    the hours from shipping to signing) and the problem parcels (问题件) reported, per carrier —
+    the numbers a seller compares carriers by."""
+
+    signed: tuple[tuple[str, float], ...] = ()
+    problems: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def delivered(self) -> int:
+        """Parcels signed in the window."""
+        return len(self.signed)
+
+    @property
+    def avg_hours(self) -> float | None:
+        """Average hours from shipping to signing of the parcels signed in the window."""
+        return mean([hours for _carrier, hours in self.signed])
+
+    def by_carrier(self) -> list[tuple[str, int, float | None, int]]:
+        """(carrier, parcels signed, their average ship-to-signed hours, problem parcels)."""
+        problems = dict(self.problems)
+        carriers = sorted({c for c, _h in self.signed} | set(problems))
+        return [
+            (
+                carrier,
+                sum(1 for c, _h in self.signed if c == carrier),
+                mean([h for c, h in self.signed if c == carrier]),
+                problems.get(carrier, 0),
+            )
+            for carrier in carriers
+        ]
+
+
+@dataclass(frozen=True)
 class DailyReport:
     """The day's numbers. Times in minutes; rates as fractions (0.25 = 25 %)."""
 
@@ -200,6 +234,7 @@ class DailyReport:
     short_units: int
     people: tuple[PersonLine, ...] = field(default_factory=tuple)
     returns: ReturnsFigures = field(default_factory=ReturnsFigures)
+    tracking: TrackingFigures = field(default_factory=TrackingFigures)
 
     @property
     def lead_avg_minutes(self) -> float | None:
@@ -285,6 +320,19 @@ class DailyReport:
                     for sku, n, out, share in self.returns.by_sku()
                 ],
             },
+            "tracking": {
+                "delivered": self.tracking.delivered,
+                "ship_to_signed_hours": _round(self.tracking.avg_hours),
+                "by_carrier": [
+                    {
+                        "carrier": carrier,
+                        "delivered": n,
+                        "ship_to_signed_hours": _round(hours),
+                        "problems": problems,
+                    }
+                    for carrier, n, hours, problems in self.tracking.by_carrier()
+                ],
+            },
         }
 
     def csv_rows(self) -> list[tuple[str, str, str, str]]:
@@ -321,6 +369,20 @@ class DailyReport:
             rows.extend(
                 ("return_sku", line["sku"], metric, _text(line[metric]))
                 for metric in ("returned", "shipped", "rate")
+            )
+        rows.append(("tracking", "", "delivered", str(self.tracking.delivered)))
+        rows.append(
+            (
+                "tracking",
+                "",
+                "ship_to_signed_hours",
+                _text(data["tracking"]["ship_to_signed_hours"]),
+            )
+        )
+        for line in data["tracking"]["by_carrier"]:
+            rows.extend(
+                ("carrier", line["carrier"], metric, _text(line[metric]))
+                for metric in ("delivered", "ship_to_signed_hours", "problems")
             )
         return rows
 

@@ -49,7 +49,8 @@ def waves_for_print(store: Store) -> list[WaveForPrint]:
         " count(DISTINCT s.order_no) AS labelled,"
         " count(DISTINCT p.id) AS lists"
         " FROM waves w JOIN picklists p ON p.wave_id = w.id"
-        " LEFT JOIN orders o ON o.picklist_id = p.id AND o.status NOT IN ('shipped', 'cancelled')"
+        " LEFT JOIN orders o ON o.picklist_id = p.id AND o.status NOT IN"
+        " ('shipped', 'in_transit', 'delivered', 'cancelled')"
         " LEFT JOIN shipments s ON s.order_no = o.order_no AND s.status != 'void'"
         " GROUP BY w.id HAVING orders > 0 ORDER BY w.id DESC LIMIT 50"
     )

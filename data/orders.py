@@ -536,6 +536,8 @@ def overdue(order: dict[str, Any], now: Any) -> bool:
     """Whether an open order is past its ship-by time."""
     return from_iso(order["due_at"]) < now and order["status"] not in (
         OrderStatus.SHIPPED.value,
+        OrderStatus.IN_TRANSIT.value,
+        OrderStatus.DELIVERED.value,
         OrderStatus.CANCELLED.value,
         OrderStatus.RETURNED.value,
     )

@@ -38,6 +38,7 @@ from core.oversight import (
     Overview,
     PackageState,
     PageRequest,
+    ProblemParcel,
     QueueRow,
     ScanEntry,
     ShipmentState,
@@ -448,7 +449,24 @@ class SqliteOversight(Oversight):
                     ),
                 )
             )
-        return ExceptionsView(holds, exceptions, labels, lists)
+            parcels = tuple(
+                ProblemParcel(
+                    row["order_no"],
+                    row["waybill_no"],
+                    row["carrier"],
+                    row["track_status"],
+                    from_iso(row["track_at"]),
+                    row["problem"],
+                )
+                for row in conn.execute(
+                    "SELECT s.order_no, p.waybill_no, s.carrier, p.track_status, p.track_at,"
+                    " p.problem FROM packages p JOIN shipments s ON s.id = p.shipment_id"
+                    " WHERE p.problem IS NOT NULL AND p.status = 'shipped'"
+                    " ORDER BY p.track_at DESC LIMIT ?",
+                    (LIST_CAP,),
+                )
+            )
+        return ExceptionsView(holds, exceptions, labels, lists, parcels)
 
     # -- stock ----------------------------------------------------------------------------------
 

@@ -559,7 +559,8 @@ def count_bin(
         for r in write.execute(
             "SELECT l.sku, l.lot, sum(s.picked) AS n FROM pick_shares s"
             " JOIN pick_lines l ON l.id = s.pick_line_id JOIN orders o ON o.order_no = s.order_no"
-            " WHERE l.location = ? AND o.status NOT IN ('shipped', 'cancelled', 'returned')"
+            " WHERE l.location = ? AND o.status NOT IN ('shipped', 'in_transit', 'delivered',"
+            " 'cancelled', 'returned')"
             " GROUP BY l.sku, l.lot",
             (code,),
         ):

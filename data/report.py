@@ -16,6 +16,7 @@ from core.report import (
     ReturnedUnit,
     ReturnsFigures,
     SlaLine,
+    TrackingFigures,
     active_hours,
     day_bounds,
 )
@@ -74,6 +75,7 @@ def daily_report(store: Store, actor: Actor, day: date) -> DailyReport:
             (first, after),
         ).fetchall()
         returns = _returns(conn, first, after)
+        tracked = _tracking(conn, first, after)
     lead = tuple(
         (from_iso(row["shipped_at"]) - from_iso(row["imported_at"])).total_seconds() / 60
         for row in shipped_rows
@@ -104,7 +106,38 @@ def daily_report(store: Store, actor: Actor, day: date) -> DailyReport:
         short_units=short_units,
         people=_people(scans, accepted),
         returns=returns,
+        tracking=tracked,
     )
+
+
+def _tracking(conn: Any, first: str, after: str) -> TrackingFigures:
+    """Parcels signed in the window with their ship-to-signed hours, and parcels with a problem
+    or return event in the window, per carrier."""
+    signed = tuple(
+        (
+            r["carrier"],
+            (from_iso(r["signed_at"]) - from_iso(r["shipped_at"])).total_seconds() / 3600,
+        )
+        for r in conn.execute(
+            "SELECT s.carrier, p.signed_at, coalesce(p.shipped_at, s.shipped_at) AS shipped_at"
+            " FROM packages p JOIN shipments s ON s.id = p.shipment_id"
+            " WHERE p.signed_at >= ? AND p.signed_at < ? AND p.status = 'shipped'"
+            " AND coalesce(p.shipped_at, s.shipped_at) IS NOT NULL ORDER BY p.id",
+            (first, after),
+        )
+    )
+    problems = tuple(
+        (r[0], int(r[1]))
+        for r in conn.execute(
+            "SELECT s.carrier, count(DISTINCT e.waybill_no) FROM tracking_events e"
+            " JOIN packages p ON p.waybill_no = e.waybill_no"
+            " JOIN shipments s ON s.id = p.shipment_id"
+            " WHERE e.status IN ('problem', 'returned') AND e.at >= ? AND e.at < ?"
+            " GROUP BY s.carrier ORDER BY s.carrier",
+            (first, after),
+        )
+    )
+    return TrackingFigures(signed, problems)
 
 
 def _returns(conn: Any, first: str, after: str) -> ReturnsFigures:

@@ -23,7 +23,12 @@ from data.status import set_order_status
 from data.stock import Document, bin_kind, save_movements
 from data.store import Actor, Store, Write
 
-_SHIPPED = (OrderStatus.SHIPPED.value, OrderStatus.RETURNED.value)
+_SHIPPED = (
+    OrderStatus.SHIPPED.value,
+    OrderStatus.IN_TRANSIT.value,
+    OrderStatus.DELIVERED.value,
+    OrderStatus.RETURNED.value,
+)
 
 
 # -- finding the order ---------------------------------------------------------------------------
@@ -371,7 +376,11 @@ def _record_lines(write: Write, order_no: str) -> str:
     status = OrderStatus(
         write.execute("SELECT status FROM orders WHERE order_no = ?", (order_no,)).fetchone()[0]
     )
-    if rules.all_back(shipped, back) and status is OrderStatus.SHIPPED:
+    if rules.all_back(shipped, back) and status in (
+        OrderStatus.SHIPPED,
+        OrderStatus.IN_TRANSIT,
+        OrderStatus.DELIVERED,
+    ):
         set_order_status(write, order_no, OrderStatus.RETURNED, status)
         return OrderStatus.RETURNED.value
     return status.value

@@ -661,6 +661,26 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE locations ADD COLUMN min_units INTEGER CHECK (min_units >= 0);
     """,
+    # tracking (物流跟踪): each parcel's events after it left, stored once however often the
+    # carrier or a file repeats them; a package's latest event kept on the package for lists
+    """
+    CREATE TABLE tracking_events (
+        id INTEGER PRIMARY KEY,
+        waybill_no TEXT NOT NULL,
+        at TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('picked_up', 'in_transit', 'out_for_delivery',
+            'signed', 'problem', 'returned')),
+        description TEXT NOT NULL DEFAULT '',
+        source TEXT NOT NULL,
+        recorded_at TEXT NOT NULL,
+        UNIQUE (waybill_no, at, status, description)
+    );
+    CREATE INDEX tracking_events_status ON tracking_events (status, at);
+    ALTER TABLE packages ADD COLUMN track_status TEXT;
+    ALTER TABLE packages ADD COLUMN track_at TEXT;
+    ALTER TABLE packages ADD COLUMN signed_at TEXT;
+    ALTER TABLE packages ADD COLUMN problem TEXT;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -10,6 +10,7 @@ from core.errors import NotFound, Rejected
 from core.i18n import _
 from core.waybills import Routing
 from data.store import Store
+from data.tracking import events_of
 
 STATUSES = ("labelled", "packed", "shipped", "void")
 
@@ -18,7 +19,8 @@ def _packages(conn: Any, shipment_id: int) -> list[dict[str, Any]]:
     packages = []
     for row in conn.execute(
         "SELECT p.seq, p.waybill_no, p.status, p.shipped_at, p.print_job_id AS label_job,"
-        " j.status AS label_status, p.routing, coalesce(w.source, 'pool') AS waybill_source"
+        " j.status AS label_status, p.routing, coalesce(w.source, 'pool') AS waybill_source,"
+        " p.track_status, p.track_at, p.signed_at, p.problem"
         " FROM packages p LEFT JOIN print_jobs j ON j.id = p.print_job_id"
         " LEFT JOIN waybill_numbers w ON w.number = p.waybill_no"
         " WHERE p.shipment_id = ? ORDER BY p.seq",
@@ -32,6 +34,7 @@ def _packages(conn: Any, shipment_id: int) -> list[dict[str, Any]]:
         package["routing"] = Routing.from_dict(
             routing if isinstance(routing, dict) else None
         ).as_dict()
+        package["events"] = events_of(conn, package["waybill_no"])
         packages.append(package)
     return packages
 

@@ -6,6 +6,9 @@ The published protocol (see README "Electronic waybills"): an HTTP POST, form-en
 * ``RequestData``: the request as JSON (URL-encoded in the form),
 * ``EBusinessID``: the seller's 快递鸟 user id,
 * ``RequestType``: ``1007`` to order a waybill (电子面单), ``1147`` to cancel one,
+  ``1002`` to ask a waybill's trace (即时查询: ``ShipperCode`` and ``LogisticCode``; the
+  answer's ``State`` 0 no trace, 1 picked up, 2 in transit, 3 signed, 4 problem, and
+  ``Traces`` [{``AcceptTime``, ``AcceptStation``}]),
 * ``DataSign``: base64 of the lower-case hex MD5 of ``RequestData + AppKey`` (the JSON text
   exactly as sent, before URL-encoding), URL-encoded in the form,
 * ``DataType``: ``2`` (JSON).
@@ -35,6 +38,7 @@ from typing import Any
 
 from core.errors import Rejected
 from core.i18n import _
+from core.tracking import TrackEvent, TrackStatus, clean_text, event_time, kdniao_status
 from core.waybills import (
     CarrierApi,
     IssuedWaybill,
@@ -51,6 +55,8 @@ PROVIDER = "kdniao"
 ORDER = "1007"
 CANCEL = "1147"
 TRACK = "1002"
+SUBSCRIBE = "1008"
+PUSH = "101"
 
 #: Our carrier codes where 快递鸟's ShipperCode differs (others are used as they are).
 SHIPPER_CODES = {"YUNDA": "YD", "JT": "JTSD", "GENERIC": ""}
@@ -151,9 +157,12 @@ class KdniaoClient:
         self.account = account
         self.timeout_s = max(0.1, min(float(timeout_s), 60.0))
 
-    def call(self, request_type: str, request: Mapping[str, Any]) -> dict[str, Any]:
+    def call(
+        self, request_type: str, request: Mapping[str, Any], need_code: bool = True
+    ) -> dict[str, Any]:
         """Send one request; the answer's JSON when ``Success`` is true and ``ResultCode`` is
-        100. Raises WaybillUnavailable otherwise (with the provider's reason)."""
+        100 (a tracking answer carries no ResultCode: ``need_code`` False). Raises
+        WaybillUnavailable otherwise (with the provider's reason)."""
         request_data = json.dumps(request, ensure_ascii=False, separators=(",", ":"))
         body = form_body(
             request_type, request_data, self.account.ebusiness_id, self.account.app_key
@@ -208,6 +217,8 @@ class KdniaoClient:
                 _("快递鸟 sent an answer that is not a JSON object"), retryable=True
             )
         code = _clean(answer.get("ResultCode", ""), 16)
+        if not need_code and not code and answer.get("Success") is True:
+            code = "100"
         if answer.get("Success") is not True or code != "100":
             reason = _clean(answer.get("Reason") or "") or _("no reason given")
             raise WaybillUnavailable(
@@ -292,6 +303,91 @@ class KdniaoClient:
             request["CustomerPwd"] = account.customer_pwd
         self.call(CANCEL, request)
 
+    def track(self, number: str, source: str = PROVIDER) -> list[TrackEvent]:
+        """A waybill's trace (1002, 即时查询) as tracking events, oldest first. Each trace's
+        ``Action`` (StateEx) names its status where the answer has it; otherwise the first
+        trace is the pick-up, the others in transit, and the last takes the answer's
+        ``State`` when that is signed or a problem. Times without an offset are China time."""
+        request = {"ShipperCode": self.account.shipper_code, "LogisticCode": number}
+        if self.account.customer_name:
+            request["CustomerName"] = self.account.customer_name
+        answer = self.call(TRACK, request, need_code=False)
+        return trace_events(number, answer, source)
+
+    def subscribe(self, number: str) -> None:
+        """Ask 快递鸟 to push this waybill's trace as it moves (1008, 轨迹订阅); the pushes
+        (RequestType 101) are read by :func:`read_push`."""
+        request = {"ShipperCode": self.account.shipper_code, "LogisticCode": number}
+        if self.account.customer_name:
+            request["CustomerName"] = self.account.customer_name
+        self.call(SUBSCRIBE, request, need_code=False)
+
+
+def trace_events(
+    number: str, answer: Mapping[str, Any], source: str = PROVIDER
+) -> list[TrackEvent]:
+    """The tracking events of one waybill's trace (a 1002 answer, or one ``Data`` item of a
+    push), oldest first: see :meth:`KdniaoClient.track`."""
+    traces = answer.get("Traces")
+    if not isinstance(traces, list):
+        traces = []
+    state = kdniao_status(answer.get("State"))
+    events: list[TrackEvent] = []
+    readable = [t for t in traces[:500] if isinstance(t, dict)]
+    for index, trace in enumerate(readable):
+        try:
+            at = event_time(_clean(trace.get("AcceptTime") or "", 40))
+        except Rejected:
+            continue  # a trace without a readable time cannot be placed: skipped
+        status = kdniao_status(trace.get("Action"))
+        if status is None:
+            status = TrackStatus.PICKED_UP if index == 0 else TrackStatus.IN_TRANSIT
+            if index == len(readable) - 1 and state in (
+                TrackStatus.SIGNED,
+                TrackStatus.PROBLEM,
+                TrackStatus.RETURNED,
+            ):
+                status = state
+        events.append(
+            TrackEvent(number, at, status, clean_text(trace.get("AcceptStation")), source)
+        )
+    return sorted(events, key=lambda e: e.at)
+
+
+def read_push(form: Mapping[str, str], keys: Mapping[str, str]) -> list[TrackEvent]:
+    """The events of a 快递鸟 push (RequestType 101, form-encoded ``RequestData`` and
+    ``DataSign``): the sign is checked with the AppKey of the push's ``EBusinessID`` (``keys``:
+    EBusinessID → AppKey); Rejected when a field is missing, the sign is wrong or the data is
+    not the documented JSON. Each ``Data`` item is one waybill's trace."""
+    request_data = form.get("RequestData") or ""
+    if not request_data or not form.get("DataSign"):
+        raise Rejected(_("a 快递鸟 push without RequestData or DataSign"))
+    try:
+        data = json.loads(request_data)
+    except ValueError:
+        raise Rejected(_("a 快递鸟 push whose RequestData is not JSON")) from None
+    if not isinstance(data, dict):
+        raise Rejected(_("a 快递鸟 push whose RequestData is not JSON"))
+    key = keys.get(str(data.get("EBusinessID") or form.get("EBusinessID") or ""))
+    if key is None or form["DataSign"] != data_sign(request_data, key):
+        raise Rejected(_("a 快递鸟 push with a wrong signature: ignored"))
+    items = data.get("Data")
+    events: list[TrackEvent] = []
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict):
+            continue
+        try:
+            number = waybill_number(str(item.get("LogisticCode") or ""))
+        except Rejected:
+            continue  # no number we could have issued
+        events.extend(trace_events(number, item))
+    return events
+
+
+def push_answer(ebusiness_id: str, ok: bool, reason: str = "") -> dict[str, Any]:
+    """What a push receiver answers 快递鸟 (``Success`` false makes it push again later)."""
+    return {"EBusinessID": ebusiness_id, "UpdateTime": "", "Success": ok, "Reason": reason}
+
 
 class KdniaoSource(WaybillSource):
     """A carrier's 快递鸟 account as a :class:`~core.waybills.WaybillSource`: never called
@@ -334,6 +430,11 @@ class KdniaoSource(WaybillSource):
 
     def cancel(self, waybill: IssuedWaybill) -> None:
         self.client.cancel(waybill.number, waybill.reference)
+
+
+def tracker(api: CarrierApi, timeout_s: float = _TIMEOUT_S) -> KdniaoClient:
+    """The provider's tracking client (``track(number)``; see ``devices.waybill_apis``)."""
+    return KdniaoClient(KdniaoAccount.from_api(api), timeout_s)
 
 
 def source(api: CarrierApi, timeout_s: float = _TIMEOUT_S) -> KdniaoSource:

@@ -3,7 +3,8 @@
 It plays the published protocol: a form-encoded POST of RequestData (JSON), EBusinessID,
 RequestType, DataSign and DataType. It checks the signature (base64 of the hex MD5 of
 RequestData + AppKey) and the required fields, answers 1007 with a unique LogisticCode and the
-routing fields, cancels with 1147, and can be told to be slow, down, answer an HTTP status (from the Nth request on), or answer
+routing fields, cancels with 1147, answers 1002 (tracking query) with the State and Traces a
+test set, accepts 1008 subscriptions, and can be told to be slow, down, answer an HTTP status (from the Nth request on), or answer
 an error.
 """
 
@@ -55,6 +56,9 @@ class KdniaoStandIn:
     issued: dict[str, Issued] = field(default_factory=dict)
     order_codes: dict[str, str] = field(default_factory=dict)
     requests: list[dict[str, Any]] = field(default_factory=list)
+    #: LogisticCode → (State, Traces) answered by 1002; tests set them with :meth:`trace`
+    traces: dict[str, tuple[str, list[dict[str, str]]]] = field(default_factory=dict)
+    subscribed: dict[str, str] = field(default_factory=dict)  # 1008: LogisticCode → Shipper
     _counter: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -96,6 +100,10 @@ class KdniaoStandIn:
             return self._order(data, fail)
         if one["RequestType"] == "1147":
             return self._cancel(data, fail)
+        if one["RequestType"] == "1002":
+            return self._track(data, fail)
+        if one["RequestType"] == "1008":
+            return self._subscribe(data, fail)
         return fail("102", f"RequestType {one['RequestType']} 不支持")
 
     def _order(self, data: dict[str, Any], fail: Any) -> dict[str, Any]:
@@ -161,6 +169,68 @@ class KdniaoStandIn:
                 return fail("102", "订单已取消")
             issued.status = "cancelled"
         return {"EBusinessID": "", "Success": True, "ResultCode": "100", "Reason": "成功"}
+
+    def trace(self, number: str, state: str, *traces: tuple[str, str]) -> None:
+        """What 1002 answers for ``number``: its State and (AcceptTime, AcceptStation) traces."""
+        with self._lock:
+            self.traces[number] = (
+                state,
+                [{"AcceptTime": at, "AcceptStation": text} for at, text in traces],
+            )
+
+    def _track(self, data: dict[str, Any], fail: Any) -> dict[str, Any]:
+        for name in ("ShipperCode", "LogisticCode"):
+            if not data.get(name):
+                return fail("101", f"缺少必要参数 {name}")
+        number = str(data["LogisticCode"])
+        with self._lock:
+            state, traces = self.traces.get(number, ("0", []))
+        answer: dict[str, Any] = {
+            "EBusinessID": "",
+            "ShipperCode": data["ShipperCode"],
+            "LogisticCode": number,
+            "Success": True,
+            "State": state,
+            "Traces": list(traces),
+        }
+        if not traces:
+            answer["Reason"] = "暂无轨迹信息"
+        return answer
+
+    def _subscribe(self, data: dict[str, Any], fail: Any) -> dict[str, Any]:
+        for name in ("ShipperCode", "LogisticCode"):
+            if not data.get(name):
+                return fail("101", f"缺少必要参数 {name}")
+        with self._lock:
+            self.subscribed[str(data["LogisticCode"])] = str(data["ShipperCode"])
+        return {"EBusinessID": "", "Success": True, "UpdateTime": "", "Reason": ""}
+
+    def push_form(self, ebusiness_id: str, *numbers: str) -> dict[str, str]:
+        """The form of a push (RequestType 101) of the traces of ``numbers`` as 快递鸟 posts it
+        to a subscriber, signed with the account's key."""
+        with self._lock:
+            items = [
+                {
+                    "EBusinessID": ebusiness_id,
+                    "ShipperCode": self.subscribed.get(number, ""),
+                    "LogisticCode": number,
+                    "Success": True,
+                    "State": self.traces.get(number, ("0", []))[0],
+                    "Traces": list(self.traces.get(number, ("0", []))[1]),
+                }
+                for number in numbers
+            ]
+        request_data = json.dumps(
+            {"EBusinessID": ebusiness_id, "PushTime": "", "Count": len(items), "Data": items},
+            ensure_ascii=False,
+        )
+        digest = hashlib.md5((request_data + self.accounts[ebusiness_id]).encode()).hexdigest()
+        return {
+            "RequestData": request_data,
+            "DataSign": base64.b64encode(digest.encode()).decode(),
+            "RequestType": "101",
+            "DataType": "2",
+        }
 
     def cancelled(self) -> set[str]:
         with self._lock:

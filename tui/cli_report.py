@@ -150,6 +150,21 @@ def print_report(report: Any) -> None:
             skus.add_row(output.cell(sku), str(units), str(shipped), _percent(share))
     if back.units:
         console.print(skus)
+    tracked = report.tracking
+    console.print(
+        _(
+            "tracking: {delivered} parcels signed, {hours} h on average from shipping to signing"
+        ).format(delivered=tracked.delivered, hours=_number(tracked.avg_hours))
+    )
+    carriers = Table(
+        box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, title=_("Tracking by carrier")
+    )
+    for column in (_("carrier"), _("signed"), _("hours to sign"), _("problem parcels")):
+        carriers.add_column(column, justify="left" if column == _("carrier") else "right")
+    for carrier, signed, hours, problems in tracked.by_carrier():
+        carriers.add_row(output.cell(carrier), str(signed), _number(hours), str(problems))
+    if tracked.by_carrier():
+        console.print(carriers)
 
 
 def csv_text(report: Any) -> str:

@@ -139,6 +139,7 @@ def shipments_export(
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def shipments_show(ctx: Any, key: str, as_json: bool) -> None:
+    from core.tracking import label as tracking_label
     from data.shipments import show_shipment
 
     shipment = show_shipment(ctx.store, key)
@@ -158,6 +159,200 @@ def shipments_show(ctx: Any, key: str, as_json: bool) -> None:
                 job=package["label_job"],
                 job_status=package["label_status"],
             )
+        )
+        for event in package.get("events", []):
+            echo(
+                _("{label:>16}  {at} {status} {text}").format(
+                    label="",
+                    at=event["at"],
+                    status=tracking_label(event["status"]),
+                    text=cell(event["description"]),
+                )
+            )
+
+
+@shipments_group.command(
+    "track",
+    help=N_(
+        "Ask the carrier's API for the tracking (物流跟踪) of one parcel or of every parcel "
+        "not yet signed, store the new events and move the orders to in transit or delivered."
+    ),
+)
+@click.option("--waybill", default=None, help=N_("The parcel's waybill number."))
+@click.option("--all-open", is_flag=True, help=N_("Every shipped parcel not yet signed."))
+@click.option(
+    "--subscribe",
+    is_flag=True,
+    help=N_("Also subscribe each parcel asked (快递鸟 1008) so the carrier pushes its trace."),
+)
+@click.option("--json", "as_json", is_flag=True, help=N_("Print JSON."))
+@click.pass_obj
+def shipments_track(
+    ctx: Any, waybill: str | None, all_open: bool, subscribe: bool, as_json: bool
+) -> None:
+    from core.waybills import WaybillUnavailable
+    from data import tracking
+    from devices.waybill_apis import tracker_for
+
+    parcels = tracking.to_track(ctx.store, waybill, all_open)
+    events: list[Any] = []
+    failed: list[dict[str, str]] = []
+    skipped: dict[str, int] = {}
+    subscribed = 0
+    for number, api, carrier in parcels:
+        if api is None and all_open and not waybill:
+            skipped[carrier] = skipped.get(carrier, 0) + 1  # tracked by import, not asked
+            continue
+        if api is None:
+            failed.append(
+                {
+                    "waybill": number,
+                    "error": _(
+                        "carrier {carrier} has no tracking API; import its tracking instead "
+                        "(shipments import-tracking)"
+                    ).format(carrier=carrier),
+                }
+            )
+            continue
+        try:  # outside any write transaction: the API may be slow
+            client = tracker_for(api)
+            events.extend(client.track(number))
+            if subscribe:
+                client.subscribe(number)
+                subscribed += 1
+        except WaybillUnavailable as error:
+            failed.append({"waybill": number, "error": str(error)})
+    done = tracking.record(ctx.store, ctx.actor, events) if events else None
+    result = {
+        "asked": len(parcels) - sum(skipped.values()),
+        "stored": done["stored"] if done else 0,
+        "repeated": done["repeated"] if done else 0,
+        "moved": done["moved"] if done else [],
+        "failed": failed,
+        "skipped": skipped,
+        "subscribed": subscribed,
+    }
+    if as_json:
+        _shell()._emit_json(result)
+    else:
+        echo(
+            _("{asked} parcels asked: {stored} new events, {repeated} already stored").format(
+                asked=result["asked"], stored=result["stored"], repeated=result["repeated"]
+            )
+        )
+        for moved in result["moved"]:
+            echo(
+                _("order {order}: {status}").format(
+                    order=cell(moved["order_no"]), status=moved["status"]
+                )
+            )
+        for carrier, count in sorted(skipped.items()):
+            echo(
+                _(
+                    "{carrier}: {count} parcels not asked (no tracking API; use "
+                    "shipments import-tracking)"
+                ).format(carrier=cell(carrier), count=count)
+            )
+        for failure in failed:
+            echo(
+                _("{waybill}: {error}").format(
+                    waybill=cell(failure["waybill"]), error=cell(failure["error"])
+                ),
+                err=True,
+            )
+    if failed:
+        raise SystemExit(1)
+
+
+@shipments_group.command(
+    "push-receiver",
+    help=N_(
+        "Take 快递鸟's tracking pushes (for parcels subscribed with track --subscribe) on "
+        "HOST:PORT until stopped: each push's signature is checked, its events stored."
+    ),
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help=N_("Address to listen on."))
+@click.option("--port", default=8760, show_default=True, type=click.IntRange(1, 65535))
+@click.pass_obj
+def shipments_push_receiver(ctx: Any, host: str, port: int) -> None:
+    from data import tracking
+    from data.carriers import carrier_apis
+    from devices.kdniao import PROVIDER
+    from devices.kdniao_push import push_server
+
+    def keys() -> dict[str, str]:
+        return {a.account: a.key for a in carrier_apis(ctx.store) if a.provider == PROVIDER}
+
+    try:
+        server = push_server(
+            host, port, keys, lambda events: tracking.record(ctx.store, ctx.actor, events)
+        )
+    except OSError as error:
+        raise click.ClickException(
+            _("cannot listen on {host}:{port}: {error}").format(host=host, port=port, error=error)
+        ) from None
+    echo(
+        _("taking 快递鸟 pushes on http://{host}:{port}/ (Ctrl-C stops)").format(
+            host=host, port=port
+        )
+    )
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+@shipments_group.command(
+    "import-tracking",
+    help=N_(
+        "Import tracking events from a CSV file (waybill, status, time[, description]) for "
+        "carriers whose tracking comes from elsewhere; status is picked_up, in_transit, "
+        "out_for_delivery, signed, problem, returned or the carrier's word (已揽收, 运输中, "
+        "派送中, 已签收, 问题件, 退回); importing it again stores nothing twice."
+    ),
+)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help=N_("Print JSON."))
+@click.pass_obj
+def shipments_import_tracking(ctx: Any, file: Path, as_json: bool) -> None:
+    from data import tracking
+
+    done = tracking.import_tracking(ctx.store, ctx.actor, file.read_bytes())
+    if as_json:
+        _shell()._emit_json(done)
+        return
+    echo(
+        _("{stored} events stored, {repeated} already stored, {refused} rows refused").format(
+            stored=done["stored"], repeated=done["repeated"], refused=len(done["refused"])
+        )
+    )
+    for moved in done["moved"]:
+        echo(
+            _("order {order}: {status}").format(
+                order=cell(moved["order_no"]), status=moved["status"]
+            )
+        )
+    for message in done["refused"]:
+        echo(cell(message), err=True)
+
+
+@shipments_group.command(
+    "problems",
+    help=N_("Problem parcels (问题件): the latest tracking event is a problem or a return."),
+)
+@click.option("--json", "as_json", is_flag=True, help=N_("Print JSON."))
+@click.pass_obj
+def shipments_problems(ctx: Any, as_json: bool) -> None:
+    from data import tracking
+
+    rows = tracking.problem_parcels(ctx.store)
+    if as_json:
+        _shell()._emit_json(rows)
+    else:
+        _shell()._table(
+            rows, ["order_no", "waybill_no", "carrier", "track_status", "track_at", "problem"]
         )
 
 

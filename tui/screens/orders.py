@@ -146,7 +146,7 @@ class OrdersScreen(SupervisorScreen):
 
     def _row(self, order: OrderRow) -> Row:
         now = self.floor.now()
-        open_order = order.status.value not in ("shipped", "cancelled", "returned")
+        open_order = order.status in CANCELLABLE  # not yet left the building
         left = countdown(order.due_at, now) if open_order else ""
         cells: dict[str, Any] = {
             "order": plain(order.order_no),
@@ -398,7 +398,7 @@ class OrderDetailScreen(SupervisorScreen):
     def show(self, data: OrderDetail) -> None:
         self.detail = data
         now = self.floor.now()
-        open_order = data.status.value not in ("shipped", "cancelled", "returned")
+        open_order = data.status in CANCELLABLE  # not yet left the building
         left = countdown(data.due_at, now) if open_order else ""
         head = Text.assemble(
             plain(data.order_no, "bold"),
