@@ -23,6 +23,21 @@ def _english_unless_asked(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     i18n.set_language(None)
 
 
+@pytest.fixture(autouse=True)
+def _server_logging_left_as_found() -> Iterator[None]:
+    """``wareterm serve`` run in-process points its loggers at stderr and stops them
+    propagating; put them back, so a later test's ``caplog`` still hears the server."""
+    import logging
+
+    loggers = [logging.getLogger(name) for name in ("wareterm.serve", "wareterm.print", "asyncssh")]
+    saved = [(log.handlers[:], log.propagate, log.level) for log in loggers]
+    yield
+    for log, (handlers, propagate, level) in zip(loggers, saved, strict=True):
+        log.handlers = handlers
+        log.propagate = propagate
+        log.setLevel(level)
+
+
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     """Where the test's database file lives."""
