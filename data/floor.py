@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from core import timefmt
 from core.clock import from_iso
 from core.codes import parse_scan
 from core.errors import NotAllowed
@@ -78,7 +79,7 @@ class SqliteFloor(Floor):
             raise NotAllowed(
                 _(
                     "Too many wrong PINs for {name}. Try again after {time}, or ask a supervisor."
-                ).format(name=name, time=check.locked_until.astimezone().strftime("%H:%M:%S"))
+                ).format(name=name, time=timefmt.local(check.locked_until).strftime("%H:%M:%S"))
             )
         if check.reason in ("unknown_user", "inactive"):
             raise NotAllowed(_("Unknown user {name!r}. Ask a supervisor.").format(name=name))

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from core import timefmt, words
 from core.carriers import (
     CarrierChoice,
     CarrierPolicy,
@@ -377,7 +378,9 @@ def _open_order(write: Write, station: str, order_no: str) -> _Step:
     if status is OrderStatus.SHIPPED:
         return _Step(
             Verdict.NOT_EXPECTED,
-            _("{order} was shipped at {at}.").format(order=order_no, at=order["shipped_at"]),
+            _("{order} was shipped at {at}.").format(
+                order=order_no, at=timefmt.stamp(from_iso(order["shipped_at"]))
+            ),
             order_no=order_no,
         )
     if status is OrderStatus.EXCEPTION:
@@ -497,7 +500,7 @@ def _ship(write: Write, package: Any) -> _Step:
         return _Step(
             Verdict.NOT_EXPECTED,
             _("{waybill} ({order}) was shipped already at {at}.").format(
-                waybill=waybill, order=order_no, at=package["shipped_at"]
+                waybill=waybill, order=order_no, at=timefmt.stamp(from_iso(package["shipped_at"]))
             ),
             order_no,
             task="ship",
@@ -849,7 +852,9 @@ def declare_missing(
                 _("Every unit of {order} is checked: nothing is missing.").format(order=order_no)
             )
         what = ", ".join(f"{row['sku']} ×{row['n']}" for row in missing)
-        detail = _("pack check: {what} missing ({reason})").format(what=what, reason=reason.value)
+        detail = _("pack check: {what} missing ({reason})").format(
+            what=what, reason=words.reason(reason)
+        )
         if note:
             detail += f" — {note}"
         write.execute(

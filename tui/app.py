@@ -20,6 +20,7 @@ from textual.binding import Binding
 from textual.reactive import reactive
 from textual.timer import Timer
 
+from core import timefmt
 from core.codes import load_parser
 from core.errors import WaretermError
 from core.i18n import _
@@ -37,7 +38,6 @@ from core.ports import (
 )
 from core.scanframe import FramedScan
 from core.scans import bad_scan_message, safe_scan_text
-from core.sla import countdown
 from core.wedge import WedgeDetector
 from tui.backend import Backend
 from tui.messages import FloorChanged, ScannerChanged, ScanRead
@@ -338,8 +338,8 @@ class WaretermApp(App[None]):
         ).format(
             station=view.name,
             user=holder.user,
-            since=holder.since.astimezone().strftime("%H:%M"),
-            ago=countdown(self.floor.now(), holder.since),
+            since=timefmt.clock(holder.since),
+            ago=timefmt.ago(holder.since, self.floor.now()),
             host=holder.host,
         )
         already = self.scanner_link.status == "held"

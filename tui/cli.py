@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from core import words
 from core.errors import WaretermError
 from core.i18n import _
 from core.model import ImportReport
@@ -36,9 +37,37 @@ def _table(rows: list[dict[str, Any]], columns: list[str]) -> None:
     for column in columns:
         table.add_column(column)
     for row in rows:
-        table.add_row(*(_cell(row.get(column)) for column in columns))
+        table.add_row(*(_cell(_shown(column, row.get(column))) for column in columns))
     width = None if sys.stdout.isatty() else 200
     Console(highlight=False, soft_wrap=False, width=width).print(table)
+
+
+def _shown(column: str, value: Any) -> Any:
+    """A listing's value as a person reads it: codes as words in their language, times in site
+    time (``--json`` keeps the codes and ISO times)."""
+    from core import timefmt, words
+
+    if value is None or value == "":
+        return value
+    kind = {
+        "status": words.status,
+        "label_status": words.print_job,
+        "priority": words.priority,
+        "role": words.role,
+        "verdict": words.verdict,
+        "zone": words.zone,
+        "payment_status": words.payment,
+    }.get(column)
+    if kind is not None:
+        return kind(value)
+    if (column == "at" or column.endswith("_at")) and isinstance(value, str):
+        from core.clock import from_iso
+
+        try:
+            return timefmt.stamp(from_iso(value))
+        except ValueError:
+            return value
+    return value
 
 
 def _cell(value: Any) -> str:
@@ -298,14 +327,14 @@ def orders_show(ctx: Context, order_no: str, as_json: bool) -> None:
         _emit_json(order)
         return
     for key in ("order_no", "status", "priority", "placed_at", "due_at", "channel"):
-        click.echo(f"{key:>16}: {_cell(order[key])}")
+        click.echo(f"{key:>16}: {_cell(_shown(key, order[key]))}")
     address = " ".join(
         order[key] for key in ("province", "city", "district", "address", "postcode") if order[key]
     )
     click.echo(f"{'customer':>16}: {_cell(order['customer_name'])} {_cell(order['phone'])}")
     click.echo(f"{'address':>16}: {_cell(address)}")
     for problem in order["problems"]:
-        click.echo(f"{'problem':>16}: {problem['code']}: {_cell(problem['detail'])}")
+        click.echo(f"{'problem':>16}: {words.problem(problem['code'])}: {_cell(problem['detail'])}")
     for key in ("exception_reason", "cancel_reason"):
         if order[key]:
             click.echo(f"{key:>16}: {_cell(order[key])}")
@@ -348,7 +377,11 @@ def orders_release(ctx: Context, order_no: str, as_json: bool) -> None:
     if as_json:
         _emit_json(order)
     else:
-        click.echo(_("{order_no}: {status}").format(order_no=order_no, status=order["status"]))
+        click.echo(
+            _("{order_no}: {status}").format(
+                order_no=order_no, status=words.order_status(order["status"])
+            )
+        )
 
 
 # -- waves and pick lists -------------------------------------------------------------------------
@@ -439,7 +472,9 @@ def picklists_show(ctx: Context, picklist: str, as_json: bool) -> None:
         _emit_json(result)
         return
     click.echo(
-        f"{result['code']}  {result['status']}  {result['priority']}  due {result['due_at']}"
+        f"{result['code']}  {words.pick_list(result['status'])}  "
+        f"{words.priority(result['priority'])}  "
+        f"{_('due {due}').format(due=_shown('due_at', result['due_at']))}"
         f"  orders: {', '.join(result['order_nos'])}"
     )
     _table(result["lines"], ["seq", "location", "sku", "name", "qty", "picked", "short"])
@@ -473,11 +508,11 @@ def users_add(ctx: Context, name: str, role: str, pin: str, station: str | None)
     if station:
         click.echo(
             _("user {name} ({role}) at station {station}").format(
-                name=name.lower(), role=role, station=station.strip().lower()
+                name=name.lower(), role=words.role(role), station=station.strip().lower()
             )
         )
     else:
-        click.echo(_("user {name} ({role})").format(name=name.lower(), role=role))
+        click.echo(_("user {name} ({role})").format(name=name.lower(), role=words.role(role)))
 
 
 @users_group.command("list")

@@ -9,6 +9,7 @@ from rich.text import Text
 from textual.screen import Screen
 from textual.widgets import Static
 
+from core import words
 from core.errors import WaretermError
 from core.i18n import _
 from core.labels import neutralise
@@ -116,7 +117,7 @@ class FloorScreen(Screen[None]):
             self.app.bell()
         self.banner(
             _("✘ {verdict}: {code}\n{message}").format(
-                verdict=verdict.replace("_", " ").upper(), code=neutralise(code), message=message
+                verdict=words.verdict(verdict).upper(), code=neutralise(code), message=message
             ),
             "error",
         )

@@ -13,9 +13,9 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, TabbedContent, TabPane
 
+from core import words
 from core.i18n import _
 from core.oversight import IDLE_AFTER, ExceptionsView
-from core.sla import countdown
 from tui.screens.dialogs import ReasonDialog
 from tui.screens.orders import (
     OrderDetailScreen,
@@ -24,7 +24,7 @@ from tui.screens.orders import (
     reprint_dialog,
 )
 from tui.screens.supervise import SupervisorScreen
-from tui.widgets.cells import Row, cursor_key, duration, safe, short_clock, sync_rows
+from tui.widgets.cells import Row, cursor_key, duration, left, safe, short_clock, sync_rows
 
 _PANES = ("ex-holds", "ex-exceptions", "ex-labels", "ex-lists")
 
@@ -163,20 +163,19 @@ class ExceptionsScreen(SupervisorScreen):
         ):
             tabs.get_tab(pane).label = f"{title} ({count})"
 
-        def left(due: object) -> Text:
-            text = countdown(due, now)  # type: ignore[arg-type]
-            return Text(text, style="bold red" if text.startswith("-") else "")
-
         holds: list[Row] = [
             (
                 order.order_no,
                 [
                     safe(order.order_no),
-                    order.priority.value,
+                    words.priority(order.priority),
                     short_clock(order.due_at, now),
-                    left(order.due_at),
-                    safe(order.customer_name),
-                    safe("; ".join(problem.detail for problem in order.problems)),
+                    left(order.due_at, now),
+                    safe(order.customer_name, width=10),
+                    safe(
+                        "; ".join(words.problem(problem.code) for problem in order.problems),
+                        width=24,
+                    ),
                 ],
             )
             for order in data.holds
@@ -186,12 +185,12 @@ class ExceptionsScreen(SupervisorScreen):
                 order.order_no,
                 [
                     safe(order.order_no),
-                    order.priority.value,
+                    words.priority(order.priority),
                     short_clock(order.due_at, now),
-                    left(order.due_at),
+                    left(order.due_at, now),
                     safe(order.picklist or ""),
-                    safe(order.picker or ""),
-                    safe(order.reason),
+                    safe(order.picker or "", width=10),
+                    safe(order.reason, width=24),
                 ],
             )
             for order in data.exceptions
@@ -201,12 +200,12 @@ class ExceptionsScreen(SupervisorScreen):
                 str(job.id),
                 [
                     str(job.id),
-                    Text(job.status, style="bold red"),
-                    safe(job.subject),
+                    Text(words.print_job(job.status), style="bold red"),
+                    safe(job.subject, width=16),
                     safe(job.station),
                     str(job.attempts),
                     short_clock(job.created_at, now),
-                    safe(job.last_error),
+                    safe(job.last_error, width=24),
                 ],
             )
             for job in data.labels
@@ -220,8 +219,8 @@ class ExceptionsScreen(SupervisorScreen):
                     str(item.picklist_id),
                     [
                         safe(item.code),
-                        item.status,
-                        item.priority.value,
+                        words.pick_list(item.status),
+                        words.priority(item.priority),
                         short_clock(item.due_at, now),
                         safe(item.picker or "—"),
                         f"{item.picked}/{item.units}",

@@ -9,6 +9,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Footer, Static
 
+from core import words
 from core.i18n import _
 from core.model import OrderStatus, Role
 from core.ports import FloorSummary, PackView, PickView, ScanOutcome
@@ -26,8 +27,9 @@ class HomeScreen(FloorScreen):
         Binding("p", "pack", _("Pack")),
         Binding("b", "batch_print", _("Print wave")),
         Binding("s", "supervise", _("Supervisor")),
-        Binding("r", "refresh", _("Refresh")),
         Binding("l", "logout", _("Log out")),
+        # Last: the screen reads itself again on every change, so a handheld may lose it.
+        Binding("r", "refresh", _("Refresh")),
     ]
 
     #: Which roles see which keys (the services check the roles again, whatever the keys).
@@ -52,7 +54,7 @@ class HomeScreen(FloorScreen):
             yield Static(
                 _("{user} · {role} · {station}").format(
                     user=self.operator.name,
-                    role=self.operator.role.value,
+                    role=words.role(self.operator.role),
                     station=self.operator.station,
                 ),
                 id="home-title",

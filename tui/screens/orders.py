@@ -15,13 +15,13 @@ from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Select, Static, TabbedContent, TabPane
 
+from core import timefmt, words
 from core.i18n import _
 from core.model import CANCELLABLE, OrderStatus, Priority
 from core.oversight import OrderDetail, OrderPage, OrderQuery, OrderRow, PageRequest
-from core.sla import countdown
 from tui.screens.dialogs import ReasonDialog, ReassignDialog
 from tui.screens.supervise import SupervisorScreen
-from tui.widgets.cells import Row, cursor_key, safe, short_clock, sync_rows
+from tui.widgets.cells import Row, cursor_key, left, safe, short_clock, sync_rows
 from tui.widgets.devicebar import DeviceBar
 
 #: Orders on one page (the table never holds more).
@@ -63,12 +63,12 @@ class OrdersScreen(SupervisorScreen):
             with Horizontal(id="orders-filters"):
                 yield Input(placeholder=_("/ order no, name, phone"), id="orders-search")
                 yield Select(
-                    [(status.value, status.value) for status in OrderStatus],
+                    [(words.order_status(status), status.value) for status in OrderStatus],
                     prompt=_("any status"),
                     id="orders-status",
                 )
                 yield Select(
-                    [(priority.value, priority.value) for priority in Priority],
+                    [(words.priority(priority), priority.value) for priority in Priority],
                     prompt=_("any priority"),
                     id="orders-priority",
                 )
@@ -139,19 +139,18 @@ class OrdersScreen(SupervisorScreen):
     def _row(self, order: OrderRow) -> Row:
         now = self.floor.now()
         open_order = order.status.value not in ("shipped", "cancelled", "returned")
-        left = countdown(order.due_at, now) if open_order else ""
         cells: dict[str, Any] = {
             "order": safe(order.order_no),
-            "status": order.status.value,
+            "status": words.order_status(order.status),
             "priority": Text(
-                order.priority.value, style="bold" if order.priority == "rush" else ""
+                words.priority(order.priority), style="bold" if order.priority == "rush" else ""
             ),
             "channel": safe(order.channel),
-            "customer": safe(order.customer_name),
+            "customer": safe(order.customer_name, width=10),
             "phone": safe(order.phone),
-            "city": safe(order.city),
+            "city": safe(order.city, width=8),
             "due": short_clock(order.due_at, now),
-            "left": Text(left, style="bold red" if left.startswith("-") else ""),
+            "left": left(order.due_at, now) if open_order else Text(""),
             "lines": str(order.lines),
             "units": f"{order.picked}/{order.units}",
         }
@@ -380,14 +379,14 @@ class OrderDetailScreen(SupervisorScreen):
         self.detail = data
         now = self.floor.now()
         open_order = data.status.value not in ("shipped", "cancelled", "returned")
-        left = countdown(data.due_at, now) if open_order else ""
+        left = timefmt.remaining(data.due_at, now) if open_order else ""
         head = Text()
         head.append(data.order_no, style="bold")
-        head.append(f" · {data.status.value} · {data.priority.value} · ")
+        head.append(f" · {words.order_status(data.status)} · {words.priority(data.priority)} · ")
         head.append(data.channel)
         head.append("   " + _("due {due}").format(due=short_clock(data.due_at, now)))
         if left:
-            head.append(f" ({left})", style="bold red" if left.startswith("-") else "")
+            head.append(f" ({left})", style="bold red" if data.due_at < now else "")
         self.query_one("#od-head", Static).update(head)
         info = [
             f"{data.customer_name}  {data.phone}  {data.address}",

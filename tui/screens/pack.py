@@ -13,6 +13,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Static
 
+from core import timefmt, words
 from core.errors import WaretermError
 from core.i18n import _
 from core.labels import neutralise
@@ -25,10 +26,10 @@ from core.ports import (
     PackView,
     ScanOutcome,
 )
-from core.sla import countdown
 from tui.messages import FloorChanged
 from tui.screens.base import FloorScreen
 from tui.screens.modals import ChoiceDialog, CodeEntry, MissingDialog, ReasonEntry
+from tui.widgets.cells import fit
 from tui.widgets.devicebar import DeviceBar
 
 #: What a keyboard-wedge scale types: a weight such as ``1.25`` or ``1250g``.
@@ -43,13 +44,15 @@ class PackScreen(FloorScreen):
     # Nothing takes the focus: keys go to the screen (the weight, the bench's keys).
     AUTO_FOCUS = None
 
+    # The footer shows keys in this order and a handheld (40 columns) shows only the first
+    # few: typing a code the scanner cannot read and declaring units missing come first.
     BINDINGS = [
+        Binding("c", "type_code", _("Type code")),
         Binding("m", "missing", _("Missing")),
+        Binding("escape", "leave", _("Leave")),
         Binding("o", "override", _("Carrier")),
         Binding("v", "void", _("Void label")),
         Binding("r", "reprint", _("Reprint")),
-        Binding("c", "type_code", _("Type code")),
-        Binding("escape", "leave", _("Leave")),
         Binding("f5", "simulate_right", _("Sim scan"), show=False),
         Binding("f6", "simulate_wrong", _("Sim wrong"), show=False),
     ]
@@ -129,7 +132,7 @@ class PackScreen(FloorScreen):
             self.query_one("#pack-order", Static).update(
                 Text(
                     f"{order.order_no}  {neutralise(order.customer_name)}  "
-                    f"{neutralise(order.city)}  {order.priority.value}"
+                    f"{neutralise(order.city)}  {words.priority(order.priority)}"
                 )
             )
             self.query_one("#pack-count", Static).update(
@@ -149,7 +152,7 @@ class PackScreen(FloorScreen):
                 table.add_row(
                     (marker + order.order_no) if number == 0 else "",
                     neutralise(line.sku),
-                    neutralise(line.name)[:22],
+                    fit(neutralise(line.name), 22),
                     str(line.qty),
                     f"{line.packed}" + ("" if line.missing else " ✔"),
                 )
@@ -206,9 +209,9 @@ class PackScreen(FloorScreen):
         if order is None:
             due.update("")
             return
-        left = countdown(order.due_at, self.floor.now())
-        due.update(_("due {left}").format(left=left))
-        due.set_class(left.startswith("-"), "overdue")
+        now = self.floor.now()
+        due.update(timefmt.remaining(order.due_at, now))
+        due.set_class(timefmt.overdue(order.due_at, now), "overdue")
 
     # -- scans ----------------------------------------------------------------------------------
 

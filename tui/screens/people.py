@@ -12,6 +12,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Static
 
+from core import words
 from core.i18n import _
 from core.oversight import IDLE_AFTER, WorkerView
 from tui.screens.orders import reassign_dialog
@@ -76,10 +77,10 @@ class PeopleScreen(SupervisorScreen):
         return (
             worker.name,
             [
-                safe(worker.name, "bold"),
-                worker.role,
-                safe(worker.station),
-                safe(worker.working_on or "—"),
+                safe(worker.name, "bold", width=12),
+                words.role(worker.role),
+                safe(worker.station, width=10),
+                safe(worker.working_on or "—", width=14),
                 str(worker.lines_last_hour),
                 str(worker.units_last_hour),
                 Text(refused, style="bold red" if rate and rate >= 0.1 else ""),

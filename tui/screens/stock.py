@@ -11,11 +11,11 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Static
 
+from core import words
 from core.i18n import _
 from core.oversight import StockView
-from core.sla import countdown
 from tui.screens.supervise import SupervisorScreen
-from tui.widgets.cells import Row, cursor_key, safe, short_clock, sync_rows
+from tui.widgets.cells import Row, cursor_key, left, safe, short_clock, sync_rows
 
 
 class StockScreen(SupervisorScreen):
@@ -68,7 +68,7 @@ class StockScreen(SupervisorScreen):
                 product.sku,
                 [
                     safe(product.sku),
-                    safe(product.name),
+                    safe(product.name, width=16),
                     safe(product.location),
                     str(product.on_hand),
                     str(product.reserved),
@@ -81,7 +81,6 @@ class StockScreen(SupervisorScreen):
         ]
         back: list[Row] = []
         for order in data.backorders:
-            left = countdown(order.due_at, now)
             missing = ", ".join(
                 _("{sku} ×{needed} ({free} free)").format(
                     sku=item.sku, needed=item.needed, free=item.free
@@ -93,11 +92,11 @@ class StockScreen(SupervisorScreen):
                     order.order_no,
                     [
                         safe(order.order_no),
-                        order.priority.value,
+                        words.priority(order.priority),
                         short_clock(order.due_at, now),
-                        Text(left, style="bold red" if left.startswith("-") else ""),
-                        safe(order.customer_name),
-                        safe(missing or _("stock covers it now")),
+                        left(order.due_at, now),
+                        safe(order.customer_name, width=10),
+                        safe(missing or _("stock covers it now"), width=24),
                     ],
                 )
             )

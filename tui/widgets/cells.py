@@ -6,48 +6,49 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowKey
 
-from core.importing import CHINA_TZ
+from core import timefmt
 from core.labels import neutralise
 
 Cell = str | Text
 Row = tuple[str, Sequence[Cell]]
 
 
-def safe(value: object, style: str = "") -> Text:
+def safe(value: object, style: str = "", width: int | None = None) -> Text:
     """Data from outside (names, addresses, reasons) as plain text: no markup, no control
-    characters."""
-    return Text(neutralise("" if value is None else str(value)), style=style)
+    characters; at most ``width`` columns when given (so one long name cannot push a table's
+    other columns off an 80-column screen)."""
+    text = neutralise("" if value is None else str(value))
+    return Text(text if width is None else fit(text, width), style=style)
+
+
+def fit(text: str, width: int) -> str:
+    """``text`` shortened to ``width`` terminal columns (a Chinese character takes two), with
+    ``…`` where it was cut; never half a character."""
+    if cell_len(text) <= width:
+        return text
+    return set_cell_size(text, max(width - 1, 0)).rstrip() + "…"
 
 
 def short_clock(moment: datetime | None, now: datetime) -> str:
-    """``14:05`` when on the same day as ``now`` (China Standard Time), else ``11-22 08:00``."""
-    if moment is None:
-        return "—"
-    local = moment.astimezone(CHINA_TZ)
-    if local.date() == now.astimezone(CHINA_TZ).date():
-        return local.strftime("%H:%M")
-    return local.strftime("%m-%d %H:%M")
+    """``14:05`` when on the same day as ``now`` (site time), else ``11-22 08:00``."""
+    return timefmt.clock(moment, now)
 
 
 def duration(span: timedelta | None) -> str:
-    """``45s``, ``12m``, ``1h05m``, ``2d03h``; ``—`` for none."""
-    if span is None:
-        return "—"
-    seconds = int(span.total_seconds())
-    if seconds < 60:
-        return f"{max(seconds, 0)}s"
-    minutes, _ = divmod(seconds, 60)
-    hours, minutes = divmod(minutes, 60)
-    days, hours = divmod(hours, 24)
-    if days:
-        return f"{days}d{hours:02d}h"
-    if hours:
-        return f"{hours}h{minutes:02d}m"
-    return f"{minutes}m"
+    """``45s``, ``12m``, ``1h05m``, ``2d03h`` (in the reader's language); ``—`` for none."""
+    return timefmt.duration(span)
+
+
+def left(due: datetime | None, now: datetime) -> Text:
+    """A "left" cell: ``1h05m`` or, red, ``-12m`` (``超时12分``); empty for none."""
+    if due is None:
+        return Text("—")
+    return Text(timefmt.remaining_short(due, now), style="bold red" if due < now else "")
 
 
 def percent(rate: float | None) -> str:
