@@ -132,11 +132,15 @@ def _printer_states() -> dict[str, str]:
     return {
         "ready": _("ready"),
         "offline": _("offline"),
-        "paper_out": _("no paper"),
+        "paper_out": _("paper out"),
         "paper_low": _("paper low"),
         "cover_open": _("cover open"),
         "unknown": _("unknown"),
     }
+
+
+def _tasks() -> dict[str, str]:
+    return {"pick": _("pick"), "pack": _("pack check"), "ship": _("ship")}
 
 
 def _scanner_states() -> dict[str, str]:
@@ -182,3 +186,4 @@ reason = _word(_reasons)
 zone = _word(_zones)
 printer_state = _word(_printer_states)
 scanner_state = _word(_scanner_states)
+task = _word(_tasks)

@@ -289,4 +289,7 @@ def open_store(path: str | Path, clock: Clock | None = None) -> Store:
     """Open (creating or upgrading) a database file."""
     store = Store(path, clock)
     store.migrate()
+    from data.settings import apply_site_zone  # settings builds on this module
+
+    apply_site_zone(store)
     return store

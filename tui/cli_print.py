@@ -9,11 +9,13 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
+from core import timefmt
 from core.errors import WaretermError
 from core.i18n import _, ngettext
 
@@ -206,7 +208,8 @@ def print_worker(ctx: Any, station: str) -> None:
     ctx.store  # noqa: B018 - creates or upgrades the database before the worker opens it
 
     def show(event: WorkerEvent) -> None:
-        click.echo(f"{time.strftime('%H:%M:%S')} {neutralise(event.message)}")
+        at = timefmt.local(datetime.now(UTC)).strftime("%H:%M:%S")
+        click.echo(f"{at} {neutralise(event.message)}")
 
     worker = PrintWorker(ctx.db, station, Actor(ctx.actor.user, station), on_event=show)
     stopping = False

@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from core import timefmt, words
 from core.errors import Rejected, WaretermError
 from core.i18n import _
 
@@ -40,8 +41,7 @@ def _number(value: float | None, digits: int = 1) -> str:
 def _minutes(value: float | None) -> str:
     if value is None:
         return "—"
-    hours, minutes = divmod(round(value), 60)
-    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m"
+    return timefmt.span(round(value) * 60)
 
 
 def print_report(report: Any) -> None:
@@ -76,7 +76,11 @@ def print_report(report: Any) -> None:
         sla.add_column(column, justify="left" if column == _("priority") else "right")
     for line in report.sla:
         sla.add_row(
-            line.priority, str(line.due), str(line.hit), str(line.missed), _percent(line.hit_rate)
+            words.priority(line.priority),
+            str(line.due),
+            str(line.hit),
+            str(line.missed),
+            _percent(line.hit_rate),
         )
     console.print(sla)
     console.print(
@@ -105,7 +109,7 @@ def print_report(report: Any) -> None:
     for person in report.people:
         people.add_row(
             person.name,
-            person.task,
+            words.task(person.task),
             str(person.lines),
             str(person.units),
             _number(person.hours, 2),

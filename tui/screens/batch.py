@@ -9,6 +9,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, ProgressBar, Static
 
+from core import timefmt
 from core.i18n import _
 from core.ports import BatchView, WaveForPrint
 from tui.screens.base import FloorScreen
@@ -55,7 +56,7 @@ class BatchPrintScreen(FloorScreen):
         for wave in waves:
             table.add_row(
                 str(wave.wave_id),
-                wave.released_at.astimezone().strftime("%m-%d %H:%M"),
+                timefmt.local(wave.released_at).strftime("%m-%d %H:%M"),
                 str(wave.lists),
                 str(wave.orders),
                 str(wave.labelled),
