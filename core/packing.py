@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from core import words
 from core.codes import ScannedCode
 from core.errors import Rejected
 from core.i18n import _
@@ -99,7 +100,7 @@ def judge_pack_scan(
         return PackDecision(
             Verdict.NOT_EXPECTED,
             _("A {kind} label is not checked here. Scan the items of the order.").format(
-                kind=code.kind.value
+                kind=words.code_kind(code.kind)
             ),
         )
     if sku is None:

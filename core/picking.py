@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from core import words
 from core.codes import ScannedCode
 from core.i18n import _
 from core.model import CodeKind, Verdict
@@ -103,7 +104,7 @@ def judge_pick_scan(
         return ScanDecision(
             Verdict.NOT_EXPECTED,
             _("A {kind} label is not expected here. Scan the item in bin {bin}.").format(
-                kind=code.kind.value, bin=line.location
+                kind=words.code_kind(code.kind), bin=line.location
             ),
         )
     if scanned_sku is None:

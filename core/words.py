@@ -139,6 +139,18 @@ def _printer_states() -> dict[str, str]:
     }
 
 
+def _code_kinds() -> dict[str, str]:
+    return {
+        "product": _("product"),
+        "location": _("bin"),
+        "tote": _("tote"),
+        "picklist": _("pick list"),
+        "order": _("order"),
+        "user": _("badge"),
+        "unknown": _("unknown"),
+    }
+
+
 def _tasks() -> dict[str, str]:
     return {"pick": _("pick"), "pack": _("pack check"), "ship": _("ship")}
 
@@ -187,3 +199,4 @@ zone = _word(_zones)
 printer_state = _word(_printer_states)
 scanner_state = _word(_scanner_states)
 task = _word(_tasks)
+code_kind = _word(_code_kinds)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from core import words
 from core.allocation import Stock, allocate
 from core.clock import from_iso, to_iso
 from core.errors import NotFound, Rejected
@@ -205,7 +206,7 @@ def cancel_order(store: Store, actor: Actor, order_no: str, reason: str) -> dict
         if status not in CANCELLABLE:
             raise Rejected(
                 _("order {order_no} is {status}; it can no longer be cancelled").format(
-                    order_no=order_no, status=status.value
+                    order_no=order_no, status=words.order_status(status)
                 )
             )
         for line in write.execute(
@@ -279,7 +280,7 @@ def release_order(store: Store, actor: Actor, order_no: str, note: str = "") -> 
         if order["status"] != OrderStatus.ON_HOLD.value:
             raise Rejected(
                 _("order {order_no} is {status}, not on hold").format(
-                    order_no=order_no, status=order["status"]
+                    order_no=order_no, status=words.order_status(order["status"])
                 )
             )
         current = [

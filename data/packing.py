@@ -318,7 +318,10 @@ def _open_list(write: Write, station: str, picklist_id: int, prefixes: CodePrefi
             Verdict.NOT_EXPECTED,
             _("{code} has no order left to pack ({states}).").format(
                 code=code,
-                states=", ".join(f"{o['order_no']} {o['status']}" for o in orders) or "—",
+                states=", ".join(
+                    f"{o['order_no']} {words.order_status(o['status'])}" for o in orders
+                )
+                or "—",
             ),
         )
     _park_others(write, station, {o["order_no"] for o in openable})
@@ -394,7 +397,7 @@ def _open_order(write: Write, station: str, order_no: str) -> _Step:
     return _Step(
         Verdict.NOT_EXPECTED,
         _("{order} is {status}, not picked yet: it cannot be packed.").format(
-            order=order_no, status=status.value
+            order=order_no, status=words.order_status(status)
         ),
         order_no=order_no,
     )
@@ -575,7 +578,7 @@ def _bench_order(write: Write, station: str, order_no: str, statuses: tuple[str,
     if order["status"] not in statuses or order["pack_station"] != station:
         raise Rejected(
             _("{order} is not open at this bench ({status}); scan it here first.").format(
-                order=order_no, status=order["status"]
+                order=order_no, status=words.order_status(order["status"])
             )
         )
     return order
