@@ -74,6 +74,20 @@ def may(role: Role, permission: Permission) -> bool:
     return role in ALLOWED[permission]
 
 
+#: What supervisors and admins alone may do: changing what the floor is asked to do, and the
+#: site itself. Derived from the table, so a permission added for them needs the PIN too.
+OFFICE_WORK: frozenset[Permission] = frozenset(
+    permission for permission, roles in ALLOWED.items() if roles <= _OFFICE
+)
+
+
+def badge_may_open(role: Role) -> bool:
+    """Whether a badge scan alone (no PIN) may open a session for ``role``. A badge is a
+    printed code anyone can copy or type, so it opens only floor work (picking, packing, and
+    receiving or stock work): a role that may do any of :data:`OFFICE_WORK` needs its PIN."""
+    return not any(may(role, permission) for permission in OFFICE_WORK)
+
+
 def require(user: str, role: Role | None, permission: Permission) -> Role:
     """The role, if it may perform ``permission``; else NotAllowed with words a person reads.
     ``role`` None means the user is unknown (or inactive)."""

@@ -50,6 +50,12 @@ def bad_scan_message(problem: str) -> str:
     return messages.get(problem, _("Bad scan. Scan again."))
 
 
+def wedge_problem(text: str) -> str | None:
+    """Why a keyboard-wedge burst is not a barcode: ``undecodable`` when the terminal got
+    bytes that were not UTF-8 (a handheld set to GBK; they arrive as U+FFFD), else None."""
+    return "undecodable" if "\ufffd" in text else None
+
+
 def safe_scan_text(text: str | None, raw: bytes | None = None) -> str:
     """A scan as text that is safe to store and show: control characters made visible, bytes
     that are not UTF-8 replaced, cut to :data:`MAX_SHOWN` characters."""

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from collections.abc import Callable
 from datetime import datetime
 
-from core import timefmt
+from core import timefmt, words
 from core.clock import from_iso
 from core.codes import parse_scan
-from core.errors import NotAllowed
+from core.errors import NotAllowed, WaretermError
 from core.i18n import _
 from core.model import CodeKind, PickListStatus, Role, ShortReason
 from core.oversight import OPEN_STATUSES
@@ -30,6 +32,7 @@ from core.ports import (
     StationView,
     WaveForPrint,
 )
+from core.roles import badge_may_open
 from data import batches, carriers, keys, leases, logins, packing, settings, stations, users
 from data.picking import close_short, read_pick_view, record_pick_scan
 from data.scans import record_loose_scan
@@ -81,6 +84,13 @@ class SqliteFloor(Floor):
                     "Too many wrong PINs for {name}. Try again after {time}, or ask a supervisor."
                 ).format(name=name, time=timefmt.local(check.locked_until).strftime("%H:%M:%S"))
             )
+        if check.reason == "not_recorded":
+            raise NotAllowed(
+                _(
+                    "The login could not be recorded ({error}), so the PIN was not checked. "
+                    "Call a supervisor."
+                ).format(error=check.error)
+            )
         if check.reason in ("unknown_user", "inactive"):
             raise NotAllowed(_("Unknown user {name!r}. Ask a supervisor.").format(name=name))
         if not check.ok:
@@ -89,14 +99,29 @@ class SqliteFloor(Floor):
         return self._logged_in(name, role, station, "pin")
 
     def badge_login(self, badge: str, station: str) -> Operator:
-        """Login by a scanned badge ``U:name`` (allowed when ``login.badge_only`` is true)."""
+        """Login by a scanned badge ``U:name`` (allowed when ``login.badge_only`` is true), for
+        floor roles only (:func:`core.roles.badge_may_open`): a supervisor's or admin's badge
+        is refused and audited (``login.failed``, reason ``pin_required``)."""
         code = parse_scan(badge, settings.prefixes(self.store))
         if code.kind is not CodeKind.USER:
             raise NotAllowed(_("That is not a user badge. Scan your badge or type name and PIN."))
         if settings.get(self.store, "login.badge_only") != "true":
             raise NotAllowed(_("Badge login is switched off here. Type your name and PIN."))
-        role = users.check_login(self.store, code.value, None)
-        return self._logged_in(code.value.lower(), role, station, "badge")
+        name = code.value.strip().lower()
+        role = users.check_login(self.store, name, None)
+        if not badge_may_open(role):
+            where = station.strip().lower() or "console"
+            # Refused whether or not the refusal can be recorded (a full disk, say).
+            with contextlib.suppress(sqlite3.Error, WaretermError):
+                logins.record_refused(
+                    self.store, name, f"terminal:{where}", "badge", "pin_required", station=where
+                )
+            raise NotAllowed(
+                _("A badge does not open a {role}'s session. Type your name and PIN.").format(
+                    role=words.role(role)
+                )
+            )
+        return self._logged_in(name, role, station, "badge")
 
     def session_login(
         self, name: str, station: str, method: str, *, peer: str = "", key: str | None = None

@@ -6,7 +6,9 @@ the successful login itself (``Floor.session_login``), with the station it works
 
 from __future__ import annotations
 
+import contextlib
 import re
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,6 +16,7 @@ from typing import Any
 from core import throttle
 from core.auth import hash_secret, verify_secret
 from core.clock import from_iso, to_iso
+from core.errors import WaretermError
 from core.throttle import FailureCount, ThrottlePolicy
 from data import keys
 from data.store import Actor, Store
@@ -27,12 +30,16 @@ _dummy_hash: str | None = None
 @dataclass(frozen=True)
 class LoginCheck:
     """The answer to a password attempt. ``reason`` is empty when it succeeded, else one of
-    ``unknown_user``, ``inactive``, ``wrong_password``, ``locked``; ``locked_until`` says until
-    when a lock (new or already in force) holds."""
+    ``unknown_user``, ``inactive``, ``wrong_password``, ``locked``, ``not_recorded`` (the
+    attempt could not be counted, so the PIN was not checked); ``locked_until`` says until
+    when a lock (new or already in force) holds; ``role`` is the user's on success; ``error``
+    says what the database answered when it could not record the attempt or its audit."""
 
     ok: bool
     reason: str = ""
     locked_until: datetime | None = None
+    role: str = ""
+    error: str = ""
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,7 @@ class KeyCheck:
     reason: str = ""
     fingerprint: str = ""
     station: str | None = None
+    role: str = ""
 
 
 def user_name(name: str) -> str:
@@ -55,7 +63,7 @@ def user_name(name: str) -> str:
 def _user_row(store: Store, name: str) -> dict[str, Any] | None:
     if not _NAME.match(name):
         return None
-    rows = store.query("SELECT name, pin_hash, active FROM users WHERE name = ?", (name,))
+    rows = store.query("SELECT name, role, pin_hash, active FROM users WHERE name = ?", (name,))
     return rows[0] if rows else None
 
 
@@ -109,17 +117,25 @@ def check_password(
     station: str = SSH_STATION,
 ) -> LoginCheck:
     """Check the user's PIN given as the SSH password (or typed at a terminal's login screen:
-    ``method`` ``pin``, ``peer`` the terminal, ``station`` where it stands). A failure is
-    audited (``login.failed`` with method, reason and peer address) and counted against the
-    user name and the address; while a lock is in force the PIN is not even checked. Success
-    clears the counters."""
+    ``method`` ``pin``, ``peer`` the terminal, ``station`` where it stands).
+
+    The attempt is counted against the user name and the address *before* the PIN is
+    checked, in the same ``BEGIN IMMEDIATE`` transaction that reads the counts and decides
+    whether a lock is in force: processes checking PINs at once take turns there, so no more
+    PINs are checked than the lockout lets through. While a lock is in force the PIN is not
+    checked. An attempt that cannot be counted (a full disk, a read-only file) is refused
+    unchecked (``not_recorded``): the lockout never switches off. A failure is audited
+    (``login.failed`` with method, reason and peer address); success clears the counts."""
     name = user_name(name)
-    locked = lock_in_force(store, name, peer)
-    if locked is not None:
-        _audit_failure(
-            store, name, peer, method, "locked", station=station, locked_until=to_iso(locked)
+    try:
+        locked = _take_attempt(store, name, peer)
+    except (sqlite3.Error, WaretermError) as error:
+        return LoginCheck(False, "not_recorded", error=str(error))
+    if locked is not None and locked.in_force:
+        audited = _try_audit(
+            store, name, peer, method, "locked", station, locked_until=to_iso(locked.until)
         )
-        return LoginCheck(False, "locked", locked)
+        return LoginCheck(False, "locked", locked.until, error=audited)
     row = _user_row(store, name)
     if row is None:
         _waste_time(secret)
@@ -130,22 +146,46 @@ def check_password(
     elif not verify_secret(secret, row["pin_hash"]):
         reason = "wrong_password"
     else:
-        _clear(store, name, peer)
-        return LoginCheck(True)
-    until = _count_failure(store, name, peer, reason, method, station)
-    return LoginCheck(False, reason, until)
+        # If this fails the attempt stays counted: one failure too many, never one too few.
+        with contextlib.suppress(sqlite3.Error, WaretermError):
+            _clear(store, name, peer)
+        return LoginCheck(True, role=row["role"])
+    until = locked.until if locked is not None else None
+    audited = _try_audit(
+        store, name, peer, method, reason, station, locked_until=to_iso(until) if until else None
+    )
+    return LoginCheck(False, reason, until, error=audited)
 
 
-def _count_failure(
-    store: Store, name: str, peer: str, reason: str, method: str, station: str
-) -> datetime | None:
-    """Count a failed password and audit it, in one transaction; returns a lock it started."""
+@dataclass(frozen=True)
+class _Lock:
+    """A lock on password logins: ``in_force`` when it held before this attempt (the PIN is
+    then not checked), else it was started by counting this attempt."""
+
+    until: datetime
+    in_force: bool
+
+
+def _take_attempt(store: Store, name: str, peer: str) -> _Lock | None:
+    """In one transaction: the lock in force, if any (then nothing is counted: attempts
+    during a lock do not lengthen it); else count the attempt as a failure (a good PIN clears
+    it afterwards) and return the lock that count starts, if any."""
     now = store.clock.now()
-    locks: list[datetime] = []
-    with store.write(Actor(name or "?", station)) as write:
-        for scope, subject, policy in _subjects(name, peer):
-            count = throttle.after_failure(_load(write.conn, scope, subject), now, policy)
-            write.execute(
+    with store.immediate():
+        conn = store.conn
+        subjects = _subjects(name, peer)
+        counts = [_load(conn, scope, subject) for scope, subject, _policy in subjects]
+        ends = [
+            throttle.locked_until(throttle.current(count, now, policy), now)
+            for count, (_scope, _subject, policy) in zip(counts, subjects, strict=True)
+        ]
+        in_force = max((end for end in ends if end is not None), default=None)
+        if in_force is not None:
+            return _Lock(in_force, in_force=True)
+        locks: list[datetime] = []
+        for count, (scope, subject, policy) in zip(counts, subjects, strict=True):
+            after = throttle.after_failure(count, now, policy)
+            conn.execute(
                 "INSERT INTO login_failures (scope, subject, failures, last_failed_at,"
                 " locked_until) VALUES (?,?,?,?,?) ON CONFLICT (scope, subject) DO UPDATE SET"
                 " failures = excluded.failures, last_failed_at = excluded.last_failed_at,"
@@ -153,36 +193,39 @@ def _count_failure(
                 (
                     scope,
                     subject,
-                    count.failures,
-                    to_iso(count.last_failed_at),
-                    to_iso(count.locked_until) if count.locked_until else None,
+                    after.failures,
+                    to_iso(after.last_failed_at),
+                    to_iso(after.locked_until) if after.locked_until else None,
                 ),
             )
-            if count.locked_until is not None:
-                locks.append(count.locked_until)
+            if after.locked_until is not None:
+                locks.append(after.locked_until)
         # Counters nobody failed on for long are dropped, so guessed names do not pile up.
         forget = max(throttle.USER_POLICY.forget_after_s, throttle.PEER_POLICY.forget_after_s)
         horizon = to_iso(now - timedelta(seconds=forget + throttle.USER_POLICY.max_lock_s))
-        write.execute("DELETE FROM login_failures WHERE last_failed_at < ?", (horizon,))
-        until = max(locks, default=None)
-        write.audit(
-            "login.failed",
-            name or "?",
-            method=method,
-            reason=reason,
-            peer=peer,
-            locked_until=to_iso(until) if until else None,
-        )
-    return until
+        conn.execute("DELETE FROM login_failures WHERE last_failed_at < ?", (horizon,))
+    started = max(locks, default=None)
+    return _Lock(started, in_force=False) if started is not None else None
+
+
+def _try_audit(
+    store: Store, name: str, peer: str, method: str, reason: str, station: str, **detail: Any
+) -> str:
+    """Audit a refused attempt; what went wrong when it could not be (the attempt is counted
+    and refused either way), else ""."""
+    try:
+        _audit_failure(store, name, peer, method, reason, station=station, **detail)
+    except (sqlite3.Error, WaretermError) as error:
+        return str(error)
+    return ""
 
 
 def _clear(store: Store, name: str, peer: str) -> None:
     """A good password forgets the failures of the name and the address (bookkeeping, not
     audited: the login itself is)."""
     where = "(scope = 'user' AND subject = ?) OR (scope = 'peer' AND subject = ?)"
-    if store.scalar(f"SELECT count(*) FROM login_failures WHERE {where}", (name, peer or "?")):
-        with store.immediate():
-            store.conn.execute(f"DELETE FROM login_failures WHERE {where}", (name, peer or "?"))
+    with store.immediate():
+        store.conn.execute(f"DELETE FROM login_failures WHERE {where}", (name, peer or "?"))
 
 
 def check_key(store: Store, name: str, openssh: str) -> KeyCheck:
@@ -198,7 +241,9 @@ def check_key(store: Store, name: str, openssh: str) -> KeyCheck:
     found = keys.find_key(store, name, openssh)
     if found is None:
         return KeyCheck(False, "unknown_key")
-    return KeyCheck(True, fingerprint=found["fingerprint"], station=found["station"])
+    return KeyCheck(
+        True, fingerprint=found["fingerprint"], station=found["station"], role=row["role"]
+    )
 
 
 def record_refused(

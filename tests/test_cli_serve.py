@@ -81,3 +81,9 @@ def test_a_host_key_that_is_not_a_key_is_refused(tmp_path: Path) -> None:
         load_host_key(path)
     with pytest.raises(ServeError, match="not a file"):
         load_host_key(tmp_path)
+
+
+def test_serve_refuses_to_reserve_every_terminal(wareterm: Run) -> None:
+    result = wareterm("serve", "--port", "0", "--max-sessions", "5", "--reserved-sessions", "5")
+    assert result.exit_code == 2
+    assert "no picker or packer gets a terminal" in result.stderr

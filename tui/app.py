@@ -17,6 +17,7 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 from textual import events
 from textual.app import App
 from textual.binding import Binding
+from textual.driver import Driver
 from textual.reactive import reactive
 from textual.timer import Timer
 
@@ -37,7 +38,7 @@ from core.ports import (
     StationView,
 )
 from core.scanframe import FramedScan
-from core.scans import bad_scan_message, safe_scan_text
+from core.scans import bad_scan_message, safe_scan_text, wedge_problem
 from core.wedge import WedgeDetector
 from tui.backend import Backend
 from tui.messages import FloorChanged, ScannerChanged, ScanRead
@@ -125,6 +126,18 @@ class WaretermApp(App[None]):
         self._change_timer: Timer | None = None
         self._data_version: int | None = None
         self._change_watch: Callable[[], int] | None = None
+
+    def get_driver_class(self) -> type[Driver]:
+        """On a POSIX terminal, the driver whose input survives any bytes (tui.driver)."""
+        driver = super().get_driver_class()
+        if (
+            f"{driver.__module__}.{driver.__qualname__}"
+            != "textual.drivers.linux_driver.LinuxDriver"
+        ):
+            return driver  # another platform, or TEXTUAL_DRIVER set on purpose
+        from tui.driver import FloorDriver
+
+        return FloorDriver
 
     def on_mount(self) -> None:
         """Start at the login screen, or at home for an operator logged in already; once it
@@ -403,7 +416,7 @@ class WaretermApp(App[None]):
             for key in out.replay:
                 await self._pass_key(key)
             if out.scan is not None:
-                self.post_message(ScanRead(out.scan, "wedge"))
+                self.post_message(ScanRead(out.scan, "wedge", wedge_problem(out.scan)))
             self._arm_wedge_timer()
             return
         await super().on_event(event)

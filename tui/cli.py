@@ -616,6 +616,7 @@ def config_set(ctx: Context, key: str, value: str) -> None:
 @click.option("--session-method", hidden=True, default="ssh")
 @click.option("--session-peer", hidden=True, default="")
 @click.option("--session-key", hidden=True)
+@click.option("--session-crash-fd", type=int, hidden=True)
 @pass_context
 def tui(
     ctx: Context,
@@ -624,9 +625,10 @@ def tui(
     session_method: str,
     session_peer: str,
     session_key: str | None,
+    session_crash_fd: int | None,
 ) -> None:
     """Start the floor terminal (login screen)."""
-    from tui.session import SessionLogin
+    from tui.session import SessionLogin, report_crash
 
     login = (
         SessionLogin(session_user, session_method, session_peer, session_key)
@@ -634,7 +636,15 @@ def tui(
         else None
     )
     with _rejections():
-        run_tui(ctx.db, station, login=login)
+        try:
+            code = run_tui(ctx.db, station, login=login, crash_fd=session_crash_fd)
+        except WaretermError:
+            raise
+        except Exception as error:
+            report_crash(session_crash_fd, error)
+            raise
+    if code:
+        sys.exit(code)  # a crash is not a normal end
 
 
 def build_app(
@@ -665,15 +675,30 @@ def build_app(
     )
 
 
-def run_tui(db: str, station: str, demo: bool = False, login: SessionLogin | None = None) -> None:
-    """Open the database, build the app and run it."""
+def run_tui(
+    db: str,
+    station: str,
+    demo: bool = False,
+    login: SessionLogin | None = None,
+    crash_fd: int | None = None,
+) -> int:
+    """Open the database, build the app and run it; its exit status (1: it crashed, and the
+    exception is reported on ``crash_fd``)."""
     from data.store import open_store
+    from tui.session import report_crash
 
     if login is not None:
         from tui.session import take_controlling_terminal
 
         take_controlling_terminal()
-    build_app(open_store(db), station, demo, login).run()
+    app = build_app(open_store(db), station, demo, login)
+    app.run()
+    if app.return_code:
+        # Textual keeps the exception that ended the app (it has no public name for it).
+        error = getattr(app, "_exception", None)
+        if error is not None:
+            report_crash(crash_fd, error)
+    return app.return_code or 0
 
 
 @main.command()

@@ -71,6 +71,11 @@ def register(main: click.Group) -> None:
         help="Terminals running at once.",
     )
     @click.option(
+        "--reserved-sessions",
+        type=click.IntRange(min=0),
+        help="Terminals only supervisors and admins may use [default: a tenth of --max-sessions].",
+    )
+    @click.option(
         "--print/--no-print",
         "printing",
         default=True,
@@ -84,12 +89,18 @@ def register(main: click.Group) -> None:
         port: int,
         host_key: Path | None,
         max_sessions: int,
+        reserved_sessions: int | None,
         printing: bool,
     ) -> None:
         """Serve the floor terminal over SSH: operators log in with their PIN as password or
         with a registered key; each session runs its own terminal. Stops on SIGTERM or Ctrl-C."""
         from tui.serve import ServeConfig, serve
 
+        if reserved_sessions is not None and reserved_sessions >= max_sessions:
+            raise click.BadParameter(
+                _("must be less than --max-sessions, or no picker or packer gets a terminal"),
+                param_hint="--reserved-sessions",
+            )
         _log_to_stderr()
         config = ServeConfig(
             db=Path(ctx.db).resolve(),
@@ -97,6 +108,7 @@ def register(main: click.Group) -> None:
             port=port,
             host_key=host_key.resolve() if host_key else None,
             max_sessions=max_sessions,
+            reserved_sessions=reserved_sessions,
         )
 
         def ready(bound_host: str, bound_port: int, key_fingerprint: str) -> None:

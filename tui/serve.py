@@ -28,8 +28,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from core.admission import (
+    SessionLimits,
+    SessionRefusal,
+    Waiting,
+    admit_connection,
+    reserved_for,
+    session_refusal,
+)
 from core.errors import WaretermError
 from core.i18n import _
+from core.labels import neutralise
+from core.model import Role
 from data import keys, logins
 from data.sshlib import asyncssh
 from data.store import Store, open_store
@@ -46,13 +56,26 @@ HOST_KEY_NAME = "ssh_host_ed25519_key"
 FAILURE_DELAY_S = 1.0
 #: A terminal gets this long to quit after a hangup before its process group is killed.
 GRACE_S = 2.0
-#: Connections still logging in at once, in all and from one address; more are turned away at
-#: the door (a flood from one address does not lock everyone else out).
+#: Connections still logging in at once, in all and from one address. More from one address
+#: are turned away at the door; past the global cap a new connection pushes out the oldest one
+#: of the address holding the most (see core.admission), so a flood cannot keep others out.
 MAX_PENDING, MAX_PENDING_PER_PEER = 256, 10
-#: Terminals running at once.
+#: Terminals running at once (the last tenth kept for supervisors and admins), on one
+#: connection, and of one user.
 MAX_SESSIONS = 100
-#: Seconds a client has to log in.
-LOGIN_TIMEOUT_S = 60
+MAX_SESSIONS_PER_CONNECTION, MAX_SESSIONS_PER_USER = 2, 3
+#: Seconds a client has to log in (a person typing a PIN needs a few; a half-open connection
+#: holds its place no longer than this).
+LOGIN_TIMEOUT_S = 30
+#: The most of a crashed terminal's report that is read (its location and traceback).
+MAX_CRASH_REPORT = 16 * 1024
+#: The directory holding the packages this server runs: terminals run the same code, found by
+#: this absolute path, never through the working directory or PYTHONPATH.
+CODE_ROOT = Path(__file__).resolve().parents[1]
+_BOOT = (
+    "import sys; sys.path.insert(0, sys.argv.pop(1)); "
+    "from tui.cli import main; main(prog_name='wareterm')"
+)
 #: Keepalives: a client that answers none for 4 × 15 s is gone.
 KEEPALIVE_S, KEEPALIVE_COUNT = 15, 4
 #: Window sizes are clamped to this (a client may claim anything up to 2**32).
@@ -97,15 +120,45 @@ class ServeConfig:
     port: int = DEFAULT_PORT
     host_key: Path | None = None
     max_sessions: int = MAX_SESSIONS
+    #: Terminals only supervisors and admins may use (None: a tenth of ``max_sessions``).
+    reserved_sessions: int | None = None
+    max_sessions_per_connection: int = MAX_SESSIONS_PER_CONNECTION
+    max_sessions_per_user: int = MAX_SESSIONS_PER_USER
     max_pending: int = MAX_PENDING
     max_pending_per_peer: int = MAX_PENDING_PER_PEER
     failure_delay_s: float = FAILURE_DELAY_S
     grace_s: float = GRACE_S
+    login_timeout_s: float = LOGIN_TIMEOUT_S
+    #: How a terminal is started (the session's options follow); None: :func:`terminal_command`.
+    terminal: tuple[str, ...] | None = None
 
     @property
     def host_key_path(self) -> Path:
         """The host key file (default: next to the database)."""
         return self.host_key or self.db.resolve().parent / HOST_KEY_NAME
+
+    @property
+    def session_limits(self) -> SessionLimits:
+        """The caps on terminals."""
+        reserved = (
+            reserved_for(self.max_sessions)
+            if self.reserved_sessions is None
+            else self.reserved_sessions
+        )
+        return SessionLimits(
+            total=self.max_sessions,
+            reserved=min(reserved, self.max_sessions),
+            per_connection=self.max_sessions_per_connection,
+            per_user=self.max_sessions_per_user,
+        )
+
+
+def terminal_command() -> tuple[str, ...]:
+    """``wareterm`` as a session's terminal runs it: this interpreter, isolated (``-I``: no
+    working directory, PYTHONPATH or user site on its path), importing the code from
+    :data:`CODE_ROOT`. A ``tui/cli.py`` in the directory ``serve`` was started from is never
+    run."""
+    return (sys.executable, "-I", "-c", _BOOT, str(CODE_ROOT))
 
 
 # -- the host key ---------------------------------------------------------------------------------
@@ -207,6 +260,10 @@ class _Connection(asyncssh.SSHServer):
         self.key_refusal = ""
         self.passwords_tried = 0
         self.had_session = False
+        self.role: Role | None = None
+        self.since = 0.0
+        #: Terminals running on this connection.
+        self.sessions = 0
 
     # connection life
 
@@ -214,14 +271,27 @@ class _Connection(asyncssh.SSHServer):
         self.conn = conn
         peername = conn.get_extra_info("peername")
         self.peer = str(peername[0]) if peername else "?"
-        self.server.connections.add(self)
+        loop = asyncio.get_running_loop()
+        self.since = loop.time()
         config = self.server.config
-        if (
-            self.server.pending() > config.max_pending
-            or self.server.pending(self.peer) > config.max_pending_per_peer
-        ):
-            log.warning("too many connections logging in; turned away %s", self.peer)
-            asyncio.get_running_loop().call_soon(conn.abort)
+        waiting = {id(c): c for c in self.server.connections if not c.authenticated}
+        admission = admit_connection(
+            [Waiting(key, c.peer, c.since) for key, c in waiting.items()],
+            self.peer,
+            config.max_pending_per_peer,
+            config.max_pending,
+        )
+        if not admission.admit:
+            log.warning("too many connections logging in from %s; turned it away", self.peer)
+            loop.call_soon(conn.abort)
+            return
+        self.server.connections.add(self)
+        if admission.evict is not None:
+            evicted = waiting[admission.evict]
+            log.warning("too many connections logging in; dropped the oldest from %s", evicted.peer)
+            self.server.connections.discard(evicted)
+            if evicted.conn is not None:
+                loop.call_soon(evicted.conn.abort)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.server.connections.discard(self)
@@ -242,13 +312,13 @@ class _Connection(asyncssh.SSHServer):
         openssh = keys.key_of_blob(key.algorithm, key.public_data)
         try:
             check = await self.server.gate.ask(logins.check_key, username, openssh)
-        except WaretermError as error:
+        except Exception as error:  # whatever went wrong, a key not checked is refused
             log.error("could not check a key for %r: %s", username[:64], error)
             return False
         if not check.ok:
             self.key_refusal = check.reason
             return False
-        self.method, self.key = "ssh-key", check.fingerprint
+        self.method, self.key, self.role = "ssh-key", check.fingerprint, _role(check.role)
         return True
 
     def password_auth_supported(self) -> bool:
@@ -258,12 +328,20 @@ class _Connection(asyncssh.SSHServer):
         self.passwords_tried += 1
         try:
             check = await self.server.gate.ask(logins.check_password, username, password, self.peer)
-        except WaretermError as error:
-            log.error("could not check a password for %r: %s", username[:64], error)
-            return False
+        except Exception as error:
+            # Whatever went wrong, a password that was not checked and counted is refused,
+            # after the same pause as a wrong one: the lockout never switches off.
+            check = logins.LoginCheck(False, "not_checked", error=str(error))
         if check.ok:
-            self.method, self.key = "ssh-password", None
+            self.method, self.key, self.role = "ssh-password", None, _role(check.role)
             return True
+        if check.error:
+            log.error(
+                "could not record a password attempt for %r from %s: %s",
+                username[:64],
+                self.peer,
+                check.error,
+            )
         log.warning(
             "password refused for %r from %s: %s%s",
             username[:64],
@@ -322,6 +400,8 @@ class _Terminal(asyncssh.SSHServerSession[bytes]):
         self.client_gone = False
         self.notice = ""
         self.watch: asyncio.Task[None] | None = None
+        self.crash_pipe = -1
+        self.stopped_by = 0
 
     # requests from the client
 
@@ -376,11 +456,18 @@ class _Terminal(asyncssh.SSHServerSession[bytes]):
                     "(or with ssh -t)"
                 )
             )
-        elif len(self.server.terminals) >= self.server.config.max_sessions:
-            log.warning("session limit reached; refused %s", self.connection.user)
-            self._refuse(_("wareterm: the server is full; try again in a minute"))
         else:
-            self._start()
+            refusal = self.server.session_refusal(self.connection)
+            if refusal is None:
+                self._start()
+                return
+            log.warning(
+                "refused a terminal for %s from %s: %s limit",
+                self.connection.user,
+                self.connection.peer,
+                refusal.value,
+            )
+            self._refuse(_refusal_words(refusal, self.server.config.session_limits))
 
     def _refuse(self, message: str) -> None:
         assert self.chan is not None
@@ -399,9 +486,7 @@ class _Terminal(asyncssh.SSHServerSession[bytes]):
         if not _STATION.match(station):
             station = DEFAULT_STATION
         argv = [
-            sys.executable,
-            "-m",
-            "tui.cli",
+            *(self.server.config.terminal or terminal_command()),
             "--db",
             str(self.server.config.db),
             "tui",
@@ -416,7 +501,20 @@ class _Terminal(asyncssh.SSHServerSession[bytes]):
         ]
         if connection.key:
             argv += ["--session-key", connection.key]
-        master, slave = os.openpty()
+        opened: list[int] = []
+        try:  # out of ptys or descriptors: refused like a terminal that cannot start
+            master, slave = os.openpty()
+            opened += (master, slave)
+            # The terminal writes where it crashed on this pipe (tui.session.report_crash).
+            self.crash_pipe, crash_end = os.pipe()
+        except OSError as error:
+            for fd in opened:
+                os.close(fd)
+            log.error("could not start a terminal for %s: %s", connection.user, error)
+            self._refuse(_("wareterm: the floor terminal could not be started"))
+            return
+        os.set_blocking(self.crash_pipe, False)
+        argv += ["--session-crash-fd", str(crash_end)]
         try:
             _set_window(master, *self.size)
             self.proc = subprocess.Popen(
@@ -427,16 +525,21 @@ class _Terminal(asyncssh.SSHServerSession[bytes]):
                 env=_child_env(self.term_type, client_env),
                 start_new_session=True,
                 close_fds=True,
+                pass_fds=(crash_end,),
             )
         except OSError as error:
             os.close(master)
+            os.close(self.crash_pipe)
+            self.crash_pipe = -1
             log.error("could not start a terminal for %s: %s", connection.user, error)
             self._refuse(_("wareterm: the floor terminal could not be started"))
             return
         finally:
             os.close(slave)
+            os.close(crash_end)
         self.master = master
         connection.had_session = True
+        connection.sessions += 1
         os.set_blocking(master, False)
         self.server.terminals.add(self)
         self._read_terminal(True)
@@ -535,6 +638,7 @@ class _Terminal(asyncssh.SSHServerSession[bytes]):
         if self.proc is None or self.watch is None or self.watch.done():
             return  # never signal a process group whose leader is reaped: its id may be reused
         self.notice = notice
+        self.stopped_by = signum
         _signal_group(self.proc.pid, signum)
         try:
             await asyncio.wait_for(asyncio.shield(self.watch), self.server.config.grace_s)
@@ -560,13 +664,8 @@ class _Terminal(asyncssh.SSHServerSession[bytes]):
                 os.close(self.master)
                 self.master = -1
             self.server.terminals.discard(self)
-        log.info(
-            "session of %s ended: terminal pid %d exit %s%s",
-            self.connection.user,
-            proc.pid,
-            code,
-            " (client gone)" if self.client_gone else "",
-        )
+            self.connection.sessions -= 1
+        self._log_end(proc.pid, code)
         if not self.client_gone and self.chan is not None:
             # The notice goes with the terminal's output: written on stderr the client could
             # show it before the terminal's last output leaves the alternate screen, wiping it.
@@ -574,6 +673,57 @@ class _Terminal(asyncssh.SSHServerSession[bytes]):
                 self._to_client((self.notice + "\r\n").encode())
             with contextlib.suppress(OSError, asyncssh.Error):
                 self.chan.exit(code if code >= 0 else 128 - code)
+
+    def _log_end(self, pid: int, code: int) -> None:
+        """One line on how the session ended: a crash (the terminal reported an exception, or
+        ended by a signal or with a failure status nobody asked for) with the exit status and
+        where it happened, else a normal end."""
+        report = self._crash_report()
+        user = self.connection.user
+        gone = " (client gone)" if self.client_gone else ""
+        asked = self.client_gone or self.stopped_by != 0
+        if report:
+            where, _sep, trace = report.partition("\n")
+            log.error(
+                "session of %s CRASHED: terminal pid %d exit %s%s: %s",
+                user,
+                pid,
+                code,
+                gone,
+                neutralise(where),
+            )
+            for line in trace.splitlines():
+                log.error("  terminal pid %d | %s", pid, neutralise(line))
+        elif code < 0 and not asked:
+            log.error(
+                "session of %s CRASHED: terminal pid %d killed by signal %s%s",
+                user,
+                pid,
+                _signal_name(-code),
+                gone,
+            )
+        elif code != 0 and not asked:
+            log.warning("session of %s ended: terminal pid %d exit %s (failed)", user, pid, code)
+        else:
+            log.info("session of %s ended: terminal pid %d exit %s%s", user, pid, code, gone)
+
+    def _crash_report(self) -> str:
+        """What the terminal wrote on its crash pipe (nothing unless it crashed)."""
+        if self.crash_pipe < 0:
+            return ""
+        data = b""
+        try:
+            while len(data) < MAX_CRASH_REPORT:
+                chunk = os.read(self.crash_pipe, MAX_CRASH_REPORT - len(data))
+                if not chunk:
+                    break
+                data += chunk
+        except OSError:
+            pass  # BlockingIOError: a child of the terminal still holds the pipe open
+        finally:
+            os.close(self.crash_pipe)
+            self.crash_pipe = -1
+        return data.decode("utf-8", "replace").strip()
 
     def _drain(self) -> None:
         """What the terminal wrote before it ended (its goodbye: leaving the alternate screen)."""
@@ -587,6 +737,33 @@ class _Terminal(asyncssh.SSHServerSession[bytes]):
             if not data:
                 return
             self._to_client(data)
+
+
+def _role(value: str) -> Role | None:
+    try:
+        return Role(value)
+    except ValueError:
+        return None
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return str(number)
+
+
+def _refusal_words(refusal: SessionRefusal, limits: SessionLimits) -> str:
+    """What a client is told when its terminal is not started."""
+    if refusal is SessionRefusal.CONNECTION:
+        return _(
+            "wareterm: this connection has {count} floor terminals open already; close one first"
+        ).format(count=limits.per_connection)
+    if refusal is SessionRefusal.USER:
+        return _(
+            "wareterm: you have {count} floor terminals open already; log out of one first"
+        ).format(count=limits.per_user)
+    return _("wareterm: the server is full; try again in a minute")
 
 
 def _clamp(width: int, height: int) -> tuple[int, int]:
@@ -670,6 +847,17 @@ class FloorServer:
             if not connection.authenticated and (peer is None or connection.peer == peer)
         )
 
+    def session_refusal(self, connection: _Connection) -> SessionRefusal | None:
+        """Why ``connection`` may not start another terminal now (None: it may)."""
+        of_user = sum(c.sessions for c in self.connections if c.user == connection.user)
+        return session_refusal(
+            connection.role,
+            len(self.terminals),
+            connection.sessions,
+            of_user,
+            self.config.session_limits,
+        )
+
     def spawn(self, coroutine: Coroutine[Any, Any, Any]) -> None:
         """Run a task the server keeps track of (finished before it stops)."""
         task = asyncio.get_running_loop().create_task(coroutine)
@@ -682,7 +870,7 @@ class FloorServer:
         async def record() -> None:
             try:
                 await self.gate.ask(logins.record_refused, user or "?", peer, method, reason)
-            except (WaretermError, RuntimeError) as error:  # RuntimeError: shutting down
+            except Exception as error:  # RuntimeError: shutting down; sqlite3: a full disk
                 log.error("could not audit a refused login: %s", error)
 
         self.spawn(record())
@@ -702,7 +890,7 @@ class FloorServer:
                 agent_forwarding=False,
                 x11_forwarding=False,
                 gss_host=None,
-                login_timeout=LOGIN_TIMEOUT_S,
+                login_timeout=self.config.login_timeout_s,
                 keepalive_interval=KEEPALIVE_S,
                 keepalive_count_max=KEEPALIVE_COUNT,
                 server_version="wareterm",

@@ -37,3 +37,15 @@ def test_require_names_the_user_the_role_and_who_may() -> None:
     with pytest.raises(NotAllowed, match="not an active user"):
         require("ghost", None, Permission.PICK)
     assert require("zhao.min", Role.SUPERVISOR, Permission.CANCEL_ORDER) is Role.SUPERVISOR
+
+
+def test_a_badge_alone_opens_floor_work_only() -> None:
+    from core.roles import OFFICE_WORK, badge_may_open
+
+    assert badge_may_open(Role.PICKER) and badge_may_open(Role.PACKER)
+    assert not badge_may_open(Role.SUPERVISOR) and not badge_may_open(Role.ADMIN)
+    # Every role that may do anything of the office's needs its PIN.
+    for role in Role:
+        if any(may(role, permission) for permission in OFFICE_WORK):
+            assert not badge_may_open(role)
+    assert Permission.OVERSEE in OFFICE_WORK and Permission.PICK not in OFFICE_WORK

@@ -40,7 +40,9 @@ def _failures(store: Store) -> list[dict[str, object]]:
 
 
 def test_the_pin_is_the_password(store: Store) -> None:
-    assert logins.check_password(store, "li.na", "1234", PEER) == logins.LoginCheck(True)
+    assert logins.check_password(store, "li.na", "1234", PEER) == logins.LoginCheck(
+        True, role="picker"
+    )
     assert logins.check_password(store, " LI.NA ", "1234", PEER).ok
     # Success is not audited here: the session's terminal audits the login with its station.
     assert store.query("SELECT * FROM audit WHERE action LIKE 'login%'") == []
@@ -180,3 +182,65 @@ def test_a_refused_connection_is_audited(store: Store) -> None:
     [failure] = _failures(store)
     assert failure["subject"] == "wang.fang"
     assert failure["detail"] == {"method": "publickey", "reason": "unknown_key", "peer": PEER}
+
+
+# -- the lockout holds when the database cannot be written ------------------------------------
+
+
+def _read_only_copy(store: Store) -> Store:
+    """The same file on a connection SQLite opened read-only (``mode=ro``): every write fails
+    in SQLite itself, as on a file the server may not write."""
+    import sqlite3
+
+    ro = Store.__new__(Store)
+    ro.__dict__.update(store.__dict__)
+    ro.conn = sqlite3.connect(
+        f"file:{store.path}?mode=ro", uri=True, isolation_level=None, check_same_thread=False
+    )
+    ro.conn.row_factory = sqlite3.Row
+    return ro
+
+
+@pytest.mark.parametrize("how", ["query_only", "mode_ro"])
+def test_an_attempt_that_cannot_be_counted_is_refused_unchecked(store: Store, how: str) -> None:
+    if how == "query_only":
+        store.conn.execute("PRAGMA query_only = 1")
+        target = store
+    else:
+        target = _read_only_copy(store)
+    # The right PIN: refused, because the attempt could not be counted.
+    check = logins.check_password(target, "li.na", "1234", PEER)
+    assert (check.ok, check.reason) == (False, "not_recorded")
+    assert "readonly" in check.error
+    for _ in range(5):
+        assert logins.check_password(target, "li.na", "0000", PEER).reason == "not_recorded"
+    store.conn.execute("PRAGMA query_only = 0")
+    assert logins.failure_counts(store) == [] and _failures(store) == []
+    # Writable again: counting and checking resume.
+    assert logins.check_password(store, "li.na", "1234", PEER).ok
+
+
+def test_the_login_screen_refuses_a_login_it_cannot_record(store: Store) -> None:
+    from core.errors import NotAllowed
+    from data.floor import SqliteFloor
+
+    store.conn.execute("PRAGMA query_only = 1")
+    with pytest.raises(NotAllowed, match="could not be recorded.*readonly.*supervisor"):
+        SqliteFloor(store).login("li.na", "1234", "bench-1")
+
+
+def test_a_failure_counted_but_not_audited_is_still_refused(store: Store) -> None:
+    # The audit table refuses writes (a trigger stands in for the disk filling up between the
+    # count and the audit): the attempt is counted and refused, and says why it went unaudited.
+    store.conn.execute(
+        "CREATE TRIGGER no_audit BEFORE INSERT ON audit BEGIN"
+        " SELECT RAISE(ABORT, 'database or disk is full'); END"
+    )
+    check = logins.check_password(store, "li.na", "0000", PEER)
+    assert (check.ok, check.reason, check.error) == (
+        False,
+        "wrong_password",
+        "database or disk is full",
+    )
+    counts = {row["scope"]: row["failures"] for row in logins.failure_counts(store)}
+    assert counts == {"user": 1, "peer": 1}

@@ -101,6 +101,22 @@ async def scan(pilot: Pilot, code: str, terminator: str = "enter") -> None:
     await pilot.pause()
 
 
+async def pin_login(pilot: Pilot, name: str, pin: str = "1234") -> None:
+    """Log in with name and PIN at the login screen (supervisors and admins must) and wait
+    until the login screen is gone."""
+    from textual.widgets import Input
+
+    from tui.screens.login import LoginScreen
+
+    screen = pilot.app.screen
+    screen.query_one("#user", Input).value = name
+    field = screen.query_one("#pin", Input)
+    field.value = pin
+    field.focus()
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: not isinstance(pilot.app.screen, LoginScreen))
+
+
 async def badge_login(pilot: Pilot, name: str = "li.na") -> None:
     """Log in with a badge scan and wait until the login screen is gone."""
     from tui.screens.login import LoginScreen

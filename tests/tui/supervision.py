@@ -13,7 +13,7 @@ from data.floor import SqliteFloor
 from data.oversight import SqliteOversight
 from data.store import open_store
 from tests.data.floor_rows import NOW
-from tests.tui.conftest import badge_login, wait_until
+from tests.tui.conftest import pin_login, wait_until
 from tui.app import WaretermApp
 from tui.screens.supervise import SupervisorScreen
 
@@ -56,7 +56,7 @@ async def open_section(pilot: Pilot, section: str, user: str = "zhao.min") -> Su
     from tui.screens.login import LoginScreen
 
     if isinstance(pilot.app.screen, LoginScreen):
-        await badge_login(pilot, user)
+        await pin_login(pilot, user)
     if not isinstance(pilot.app.screen, SupervisorScreen):
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, HomeScreen))
         await pilot.press("s")

@@ -223,8 +223,12 @@ async def test_batch_printing_a_wave_from_the_home_screen(bench_db: Path) -> Non
         assert "5 printed, 0 failed, 0 waiting of 5" in summary
         store = _store(bench_db)
         with store.write(ADMIN) as write:
+            # A failed job waits out its back-off before the worker tries it by itself; an hour
+            # away, so only F can send it now (with no time set the worker takes it at once, and
+            # on a busy machine it got there before the key did).
             write.execute(
-                "UPDATE print_jobs SET status = 'failed', last_error = 'cover open'"
+                "UPDATE print_jobs SET status = 'failed', last_error = 'cover open',"
+                " next_attempt_at = '2999-01-01T00:00:00+00:00'"
                 " WHERE id = (SELECT max(id) FROM print_jobs)"
             )
             write.audit("test.print", "fail one")

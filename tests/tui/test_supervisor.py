@@ -21,7 +21,7 @@ from data.oversight import SqliteOversight
 from data.store import Actor, open_store
 from tests.data.builders import ADMIN
 from tests.data.floor_rows import NOW, bulk_orders, ship_order, supervised_floor
-from tests.tui.conftest import badge_login, wait_until
+from tests.tui.conftest import badge_login, pin_login, wait_until
 from tests.tui.supervision import (
     SIZES,
     column,
@@ -80,7 +80,7 @@ async def test_a_terminal_without_the_port_offers_no_supervisor_key(super_db: Pa
 
     app = make_app(super_db, station="office")
     async with app.run_test(size=(80, 24)) as pilot:
-        await badge_login(pilot, "zhao.min")
+        await pin_login(pilot, "zhao.min")
         await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
         assert "s" not in app.screen.active_bindings
 
@@ -91,7 +91,7 @@ async def test_the_supervisor_opens_the_overview_from_home(
 ) -> None:
     app = supervisor_app(super_db)
     async with app.run_test(size=size) as pilot:
-        await badge_login(pilot, "zhao.min")
+        await pin_login(pilot, "zhao.min")
         await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
         assert app.screen.active_bindings["s"].binding.description == "Supervisor"
         screen = await open_section(pilot, "overview")

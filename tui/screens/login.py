@@ -26,7 +26,7 @@ class LoginScreen(FloorScreen):
             yield Label(_("User"))
             yield Input(placeholder=_("name"), id="user")
             yield Label(_("PIN"))
-            yield Input(placeholder="••••", password=True, id="pin")
+            yield Input(password=True, id="pin")
             yield Button(_("Log in"), id="login", variant="primary")
             yield Static(_("…or scan your badge"), id="login-hint")
             yield Static("", id="login-error")
