@@ -22,6 +22,25 @@ from tui.screens.orders import OrderDetailScreen
 from tui.screens.pack import PackScreen
 from tui.screens.pick import PickScreen
 
+
+def import_every_screen() -> None:
+    """Key labels are read when a screen's module is imported: import them all (in English)
+    before any test switches the language, so the order tests run in cannot change them."""
+    import importlib
+    import pkgutil
+
+    import tui.app
+    import tui.screens
+    import tui.widgets
+
+    for package in (tui.screens, tui.widgets):
+        for module in pkgutil.iter_modules(package.__path__):
+            importlib.import_module(f"{package.__name__}.{module.name}")
+    assert tui.app
+
+
+import_every_screen()
+
 FLOOR_SIZES = [pytest.param((40, 16), id="handheld"), pytest.param((80, 24), id="bench")]
 OFFICE_SIZES = [pytest.param((80, 24), id="office"), pytest.param((120, 40), id="large")]
 SECTIONS = ["overview", "orders", "people", "exceptions", "stock", "throughput"]
@@ -116,6 +135,7 @@ def test_batch_print(snap_compare: Any, bench_db: Path, size: tuple[int, int]) -
         screen = pilot.app.screen
         assert isinstance(screen, BatchPrintScreen)
         await wait_until(pilot, lambda: len(screen.waves) == 1, timeout=10)
+        pilot.app.animation_level = "none"  # the idle progress bar stands still
         await pilot.pause()
 
     assert snap_compare(

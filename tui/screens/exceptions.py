@@ -189,8 +189,8 @@ class ExceptionsScreen(SupervisorScreen):
                     short_clock(order.due_at, now),
                     left(order.due_at, now),
                     safe(order.picklist or ""),
-                    safe(order.picker or "", width=10),
-                    safe(order.reason, width=24),
+                    safe(order.picker or "", width=8),
+                    safe(order.reason, width=16),
                 ],
             )
             for order in data.exceptions

@@ -85,7 +85,7 @@ class OverviewScreen(SupervisorScreen):
             ("station", _("Station")),
             ("scanner", _("Scanner")),
             ("printer", _("Printer")),
-            ("jobs", _("Labels waiting/failed/uncertain")),
+            ("jobs", _("Labels wait/fail/unsure")),
         ):
             stations.add_column(label, key=key)
 
@@ -177,9 +177,9 @@ class OverviewScreen(SupervisorScreen):
                 (
                     state.station,
                     [
-                        safe(state.station),
-                        safe(scanner, scanner_style),
-                        safe(printer, printer_style),
+                        safe(state.station, width=14),
+                        safe(scanner, scanner_style, width=26),
+                        safe(printer, printer_style, width=12),
                         Text(jobs, style="bold red" if trouble else ""),
                     ],
                 )

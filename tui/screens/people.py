@@ -77,9 +77,9 @@ class PeopleScreen(SupervisorScreen):
         return (
             worker.name,
             [
-                safe(worker.name, "bold", width=12),
+                safe(worker.name, "bold", width=10),
                 words.role(worker.role),
-                safe(worker.station, width=10),
+                safe(worker.station, width=9),
                 safe(worker.working_on or "—", width=14),
                 str(worker.lines_last_hour),
                 str(worker.units_last_hour),
