@@ -160,7 +160,15 @@ def run(
 ) -> dict[str, Any]:
     """Run the measurements (those measuring any of ``only``, or all) and return the report."""
     # Register every measurement module.
-    from bench import importing, labels, scanning, ssh, supervision, terminal  # noqa: F401
+    from bench import (  # noqa: F401
+        importing,
+        labels,
+        scanning,
+        ssh,
+        stock,
+        supervision,
+        terminal,
+    )
 
     wanted = set(only) if only else set(GOALS)
     unknown = wanted - set(GOALS)

@@ -151,7 +151,13 @@ class PtySession:
     """``wareterm tui`` in its own process on a pty of a given size; what it draws is read by a
     thread, so the process never blocks on a full terminal."""
 
-    def __init__(self, db: Path, station: str, size: tuple[int, int] = (80, 24)) -> None:
+    def __init__(
+        self,
+        db: Path,
+        station: str,
+        size: tuple[int, int] = (80, 24),
+        args: tuple[str, ...] = (),
+    ) -> None:
         self.master, slave = os.openpty()
         columns, rows = size
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
@@ -164,6 +170,7 @@ class PtySession:
             "tui",
             "--station",
             station,
+            *args,
         ]
         self.output = bytearray()
         self.lock = threading.Lock()

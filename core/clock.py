@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Protocol
 
 
@@ -48,3 +48,14 @@ def from_iso(text: str) -> datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment
+
+
+def in_zone(moment: datetime, zone: tzinfo) -> datetime:
+    """``moment`` on the clocks of ``zone``. At the ends of the calendar (year 1, year 9999),
+    where moving to another offset leaves it, the calendar's first or last instant instead: a
+    time shown can be off there, a screen never fails."""
+    try:
+        return moment.astimezone(zone)
+    except OverflowError:
+        edge = datetime.max if moment.year > 1 else datetime.min
+        return edge.replace(tzinfo=zone)

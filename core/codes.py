@@ -26,6 +26,9 @@ class CodePrefixes:
     picklist: str = "P:"
     order: str = "O:"
     user: str = "U:"
+    #: SKU labels (``wareterm labels skus``) for products without a usable barcode: the code
+    #: after it is the product's SKU.
+    sku: str = "S:"
 
     def kinds(self) -> list[tuple[str, CodeKind]]:
         """Prefixes with their kinds, longest first so no prefix shadows a longer one."""
@@ -35,6 +38,7 @@ class CodePrefixes:
             (self.picklist, CodeKind.PICKLIST),
             (self.order, CodeKind.ORDER),
             (self.user, CodeKind.USER),
+            (self.sku, CodeKind.PRODUCT),
         ]
         return sorted(pairs, key=lambda pair: -len(pair[0]))
 
@@ -54,6 +58,8 @@ class ScannedCode:
     expiry: date | None = None
     serial: str | None = None
     problem: str | None = field(default=None, compare=False)
+    #: A SKU label: ``value`` is the catalog SKU itself, not a barcode.
+    by_sku: bool = False
 
     @property
     def display(self) -> str:
@@ -128,6 +134,8 @@ def _parse_scan(raw: str, prefixes: CodePrefixes) -> ScannedCode:
                 return ScannedCode(
                     CodeKind.UNKNOWN, text, raw, symbology, problem=_("prefix without a code")
                 )
+            if kind is CodeKind.PRODUCT:
+                return _sku_label(value, text, raw, symbology)
             return ScannedCode(kind, value, raw, symbology)
     if _DIGITS.match(text) and len(text) in _GTIN_LENGTHS:
         try:
@@ -147,6 +155,15 @@ def _parse_scan(raw: str, prefixes: CodePrefixes) -> ScannedCode:
     return ScannedCode(
         CodeKind.UNKNOWN, text, raw, symbology, problem=_("not a barcode this site uses")
     )
+
+
+def _sku_label(value: str, text: str, raw: str, symbology: str | None) -> ScannedCode:
+    """A SKU label's code: what a Code 128 label can carry (printable ASCII), as a SKU."""
+    if len(value) > 64 or not all(" " <= ch <= "~" for ch in value):
+        return ScannedCode(
+            CodeKind.UNKNOWN, text, raw, symbology, problem=_("not a SKU this site prints")
+        )
+    return ScannedCode(CodeKind.PRODUCT, value, raw, symbology, by_sku=True)
 
 
 def _parse_gs1(text: str, symbology: str | None) -> ScannedCode | None:

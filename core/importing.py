@@ -1,6 +1,12 @@
 """Reading catalog, bin and order files into validated drafts; every refusal names line and reason.
 
-Pure: takes the file's bytes and its name, returns drafts and rejections. Storing is data/'s job.
+Pure: takes the file (its bytes, or a function that opens it as a binary stream) and its name,
+and yields drafts and rejections. Storing is data/'s job.
+
+Files are read as streams, twice: a first pass checks that the whole file can be read (so a file
+broken near its end is refused before anything of it is stored) and finds order numbers whose
+records are apart in the file; the second pass yields drafts and rejections one by one. Memory
+holds one record (and one order's lines) at a time, plus one small entry per order number.
 """
 
 from __future__ import annotations
@@ -9,10 +15,10 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone, tzinfo
-from typing import Any, Generic, TypeVar
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from typing import IO, Any, Generic, TypeVar
 
 from core.codes import normalize_barcode
 from core.errors import InvalidBarcode, Rejected
@@ -51,24 +57,60 @@ ORDER_COLUMNS = (
 )
 ORDER_HEADER_FIELDS = ORDER_COLUMNS[:13]
 _REQUIRED_ORDER_COLUMNS = ("order_no", "placed_at", "sku", "qty")
-_MAX_FIELD = 500
-_MAX_QTY = 100_000
-#: What ``surrogateescape`` turns an undecodable byte into (searched in C, not char by char).
-_SURROGATE = re.compile("[\udc80-\udcff]")
+
+# -- limits (README "File formats") -------------------------------------------------------------
+#: Characters in a text field (names, addresses, notes).
+MAX_FIELD = 500
+#: Characters in a key: order number, SKU, bin code.
+MAX_KEY = 64
+#: Different SKUs in one order. Rows of one order with the same SKU are merged into one line.
+MAX_ORDER_LINES = 500
+#: Units on one order line (after merging the rows of one SKU).
+MAX_QTY = 100_000
+#: Barcodes of one product.
+MAX_BARCODES = 20
+#: Levels of nesting in a JSON record (an order, its lines, a line: three).
+MAX_DEPTH = 8
+#: Characters in one JSON record or JSON Lines line; a longer one refuses the file.
+MAX_RECORD = 8_000_000
+#: Order times before this are mistakes (placeholders such as 1970-01-01 or 0001-01-01).
+EARLIEST_ORDER = datetime(2000, 1, 1, tzinfo=UTC)
+#: How far an order time may be ahead of the importing server's clock (clocks and offsets
+#: differ a little); later ones are mistakes.
+FUTURE_TOLERANCE = timedelta(days=1)
+#: Without a clock (a bare parse), order times from this instant on are refused.
+LATEST_ORDER = datetime(2100, 1, 1, tzinfo=UTC)
+
+#: Characters read from the file at a time.
+_READ = 1 << 18
+#: Surrogates: what ``surrogateescape`` turns an undecodable byte into (U+DC80–U+DCFF), and
+#: lone surrogates written as JSON escapes (``"\ud800"``), which no encoding can carry.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_UNDECODABLE = re.compile("[\udc80-\udcff]")
+_SPACE = re.compile(r"[ \t\r\n]*")
+#: A JSON string (possibly cut off where reading stopped) or a bracket: enough to find where a
+#: value ends when the decoder cannot (nesting deeper than it recurses).
+_JSON_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?|[\[\]{}]', re.S)
+
+#: The file's bytes, or a function that opens it (once per pass) as a binary stream.
+Source = bytes | Callable[[], IO[bytes]]
 
 
 @dataclass(frozen=True)
 class Record:
-    """One input record: the file line it starts on and its fields as text (or JSON values)."""
+    """One input record: the file line it starts on and its fields as text (or JSON values).
+    ``problem`` says why a record that could be delimited could not be read (its fields are
+    then empty)."""
 
     line: int
     fields: dict[str, Any]
-    #: True when the whole file was UTF-8, so no field can hold undecodable bytes.
-    clean: bool = False
+    #: False when the record is known to hold no surrogates, so per-field checks are skipped.
+    dirty: bool = True
+    problem: str | None = None
 
     def undecodable(self, values: dict[str, Any] | None = None) -> bool:
-        """Whether this record (or ``values`` taken from it) carries undecodable bytes."""
-        return not self.clean and undecodable(self.fields if values is None else values)
+        """Whether this record (or ``values`` taken from it) carries text that is not text."""
+        return self.dirty and undecodable(self.fields if values is None else values)
 
 
 T = TypeVar("T")
@@ -82,6 +124,15 @@ class Parsed(Generic[T]):
     drafts: list[T] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)
 
+    def add(self, items: Iterable[T | Rejection]) -> Parsed[T]:
+        """Collect what a ``read_…`` function yields."""
+        for item in items:
+            if isinstance(item, Rejection):
+                self.rejected.append(item)
+            else:
+                self.drafts.append(item)
+        return self
+
 
 def file_format(filename: str) -> str:
     """``csv``, ``json`` or ``jsonl`` from the file name; anything else is refused."""
@@ -92,30 +143,34 @@ def file_format(filename: str) -> str:
     raise Rejected(_("{name}: unknown file type; use .csv, .json or .jsonl").format(name=filename))
 
 
-def read_records(content: bytes, filename: str, columns: tuple[str, ...]) -> Iterator[Record]:
-    """Yield the records of a CSV/JSON/JSONL file. A file that cannot be read at all raises
-    :class:`Rejected` naming the line; undecodable bytes inside a record are kept as surrogates
-    so that only that record is refused (see :func:`undecodable`)."""
+def _open_text(source: Source, newline: str) -> IO[str]:
+    binary = io.BytesIO(source) if isinstance(source, bytes) else source()
+    # utf-8-sig drops a BOM; undecodable bytes become surrogates, so only their record is refused.
+    return io.TextIOWrapper(binary, encoding="utf-8-sig", errors="surrogateescape", newline=newline)
+
+
+def read_records(source: Source, filename: str, columns: tuple[str, ...]) -> Iterator[Record]:
+    """Yield the records of a CSV/JSON/JSONL file as it is read. A file that cannot be read at
+    all raises :class:`Rejected` naming the line; undecodable bytes inside a record are kept as
+    surrogates so that only that record is refused (see :func:`undecodable`)."""
     fmt = file_format(filename)
-    text = content.decode("utf-8", errors="surrogateescape")
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    clean = _SURROGATE.search(text) is None  # one search, instead of one per field
-    if fmt == "csv":
-        yield from _csv_records(text, filename, columns, clean)
-    elif fmt == "jsonl":
-        # JSON strings may hold U+2028 and friends unescaped: records end at \n only.
-        for number, line in enumerate(text.split("\n"), start=1):
-            if line.strip():
-                yield Record(number, _json_object(line, number, filename), clean)
-    else:
-        yield from _json_array_records(text, filename, clean)
+    with _open_text(source, "" if fmt == "csv" else "\n") as text:
+        if fmt == "csv":
+            yield from _csv_records(text, filename, columns)
+        elif fmt == "jsonl":
+            yield from _jsonl_records(text, filename)
+        else:
+            yield from _json_array_records(text, filename)
 
 
-def _csv_records(
-    text: str, filename: str, columns: tuple[str, ...], clean: bool
-) -> Iterator[Record]:
-    reader = csv.reader(io.StringIO(text, newline=""))
+def check_readable(source: Source, filename: str, columns: tuple[str, ...]) -> None:
+    """Read the whole file once: raises :class:`Rejected` if it cannot be read to its end."""
+    for _record in read_records(source, filename, columns):
+        pass
+
+
+def _csv_records(text: IO[str], filename: str, columns: tuple[str, ...]) -> Iterator[Record]:
+    reader = csv.reader(text)
     try:
         header = next(reader)
     except StopIteration:
@@ -139,7 +194,8 @@ def _csv_records(
                 values: dict[str, Any] = dict(zip(header, cells, strict=False))
                 if len(row) > len(header):
                     values["__extra__"] = row[len(header) :]
-                yield Record(start, values, clean)
+                # One search per row instead of one per field.
+                yield Record(start, values, _SURROGATE.search("".join(row)) is not None)
             start = reader.line_num + 1
     except csv.Error as error:
         raise Rejected(
@@ -155,82 +211,243 @@ def _required_columns(columns: tuple[str, ...]) -> tuple[str, ...]:
     return columns
 
 
-def _json_object(line: str, number: int, filename: str) -> dict[str, Any]:
-    try:
-        value = json.loads(line)
-    except json.JSONDecodeError as error:
-        raise Rejected(
-            _("{name} line {line}: not JSON ({error})").format(
-                name=filename, line=number, error=error.msg
-            )
-        ) from None
+def _parse_int(digits: str) -> int | str:
+    # A JSON number of thousands of digits stays text (int() refuses over 4,300 digits, and no
+    # field needs more than a few); the field's check then calls it too large.
+    return int(digits) if len(digits) <= 30 else digits
+
+
+_DECODER = json.JSONDecoder(parse_int=_parse_int)
+
+
+def _too_deep() -> str:
+    return _("nested too deeply to be an order or product record")
+
+
+def _too_large(filename: str, line: int) -> str:
+    return _(
+        "{name} line {line}: a record longer than {n} characters; no order or product is that "
+        "large (is this the right file?)"
+    ).format(name=filename, line=line, n=f"{MAX_RECORD:,}")
+
+
+def _json_record(line: int, value: Any) -> Record:
     if not isinstance(value, dict):
-        raise Rejected(
-            _("{name} line {line}: expected an object").format(name=filename, line=number)
-        )
-    return value
+        return Record(line, {}, problem=_("expected an object"))
+    # One walk, without recursion (a value may nest as deep as the decoder went): how deep
+    # the record goes, and whether any text in it is not text.
+    dirty = False
+    pending: list[tuple[Any, int]] = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, str):
+            dirty = dirty or _SURROGATE.search(item) is not None
+            continue
+        if not isinstance(item, dict | list):
+            continue
+        if depth > MAX_DEPTH:
+            return Record(line, {}, problem=_too_deep())
+        children = item.values() if isinstance(item, dict) else item
+        pending.extend((child, depth + 1) for child in children)
+    return Record(line, value, dirty)
 
 
-def _json_array_records(text: str, filename: str, clean: bool) -> Iterator[Record]:
-    """Walk a top-level JSON array element by element so each record knows its line."""
-    decoder = json.JSONDecoder()
-    position = _skip_space(text, 0)
-    if position >= len(text) or text[position] != "[":
-        raise Rejected(_("{name}: expected a JSON array of records").format(name=filename))
-    position = _skip_space(text, position + 1)
-    records: list[Record] = []
-    try:
-        if position < len(text) and text[position] == "]":
+def _jsonl_records(text: IO[str], filename: str) -> Iterator[Record]:
+    """One record per line (JSON strings may hold U+2028 and friends unescaped: records end
+    at ``\\n`` only)."""
+    number = 0
+    while True:
+        line = text.readline(MAX_RECORD + 1)
+        if not line:
             return
-        while True:
-            line = text.count("\n", 0, position) + 1
-            value, position = decoder.raw_decode(text, position)
-            if not isinstance(value, dict):
-                raise Rejected(
-                    _("{name} line {line}: expected an object").format(name=filename, line=line)
+        number += 1
+        if len(line) > MAX_RECORD:
+            raise Rejected(_too_large(filename, number))
+        if not line.strip():
+            continue
+        try:
+            value = _DECODER.decode(line)
+        except json.JSONDecodeError as error:
+            raise Rejected(
+                _("{name} line {line}: not JSON ({error})").format(
+                    name=filename, line=number, error=error.msg
                 )
-            records.append(Record(line, value, clean))
-            position = _skip_space(text, position)
-            if position < len(text) and text[position] == ",":
-                position = _skip_space(text, position + 1)
-                continue
-            if position < len(text) and text[position] == "]":
-                position = _skip_space(text, position + 1)
-                if position < len(text):
-                    raise json.JSONDecodeError("extra data after the array", text, position)
-                break
-            raise json.JSONDecodeError("expected ',' or ']'", text, position)
-    except json.JSONDecodeError as error:
-        raise Rejected(
+            ) from None
+        except (RecursionError, ValueError):
+            yield Record(number, {}, problem=_too_deep())
+            continue
+        yield _json_record(number, value)
+
+
+class _Window:
+    """The part of a text stream being decoded, and the line number of the read position."""
+
+    def __init__(self, text: IO[str]) -> None:
+        self.text = text
+        self.buf = ""
+        self.pos = 0
+        self.line = 1
+        self.eof = False
+
+    def more(self, size: int = _READ) -> bool:
+        """Read on; False at the end of the file."""
+        if self.eof:
+            return False
+        chunk = self.text.read(size)
+        if not chunk:
+            self.eof = True
+            return False
+        # What was decoded is dropped as the next part comes in.
+        self.buf = self.buf[self.pos :] + chunk
+        self.pos = 0
+        return True
+
+    def grow(self) -> bool:
+        """Read more of the current record; False at the end of the file or of its size limit."""
+        pending = len(self.buf) - self.pos
+        # Doubling what is held keeps the decoder's retries few on a large record; a record
+        # is never held beyond its limit (and one character to know it is over).
+        size = min(max(_READ, pending), MAX_RECORD + 1 - pending)
+        return size > 0 and self.more(size)
+
+    def advance(self, end: int) -> None:
+        self.line += self.buf.count("\n", self.pos, end)
+        self.pos = end
+
+    def peek(self) -> str:
+        """The next character that is not white space ('' at the end of the file)."""
+        while True:
+            match = _SPACE.match(self.buf, self.pos)
+            assert match is not None
+            self.advance(match.end())
+            if self.pos < len(self.buf) or not self.more():
+                return self.buf[self.pos] if self.pos < len(self.buf) else ""
+
+    def line_of(self, position: int) -> int:
+        return self.line + self.buf.count("\n", self.pos, position)
+
+
+def _json_array_records(text: IO[str], filename: str) -> Iterator[Record]:
+    """Walk a top-level JSON array element by element, reading as it goes, so each record
+    knows its line and memory holds one record at a time."""
+    window = _Window(text)
+
+    def broken(message: str, position: int | None = None) -> Rejected:
+        line = window.line if position is None else window.line_of(position)
+        return Rejected(
             _("{name} line {line}: not valid JSON ({error})").format(
-                name=filename, line=error.lineno, error=error.msg
+                name=filename, line=line, error=message
             )
-        ) from None
-    yield from records
+        )
+
+    if window.peek() != "[":
+        raise Rejected(_("{name}: expected a JSON array of records").format(name=filename))
+    window.advance(window.pos + 1)
+    if window.peek() == "]":
+        window.advance(window.pos + 1)
+        if window.peek():
+            raise broken("extra data after the array")
+        return
+    while True:
+        if not window.peek():
+            raise broken("expected a value")
+        yield _json_element(window, filename, broken)
+        following = window.peek()
+        if following == ",":
+            window.advance(window.pos + 1)
+            continue
+        if following == "]":
+            window.advance(window.pos + 1)
+            if window.peek():
+                raise broken("extra data after the array")
+            return
+        raise broken("expected ',' or ']'")
 
 
-def _skip_space(text: str, position: int) -> int:
-    while position < len(text) and text[position] in " \t\r\n":
-        position += 1
-    return position
+def _json_element(window: _Window, filename: str, broken: Callable[..., Rejected]) -> Record:
+    line = window.line
+    while True:
+        try:
+            value, end = _DECODER.raw_decode(window.buf, window.pos)
+        except json.JSONDecodeError as error:
+            # Where what is read ends (a token or string cut off), the record may go on in
+            # what is not read yet; anywhere else the file is broken there.
+            cut = error.pos >= len(window.buf) - 8 or error.msg.startswith("Unterminated")
+            if cut and window.grow():
+                continue
+            if cut and not window.eof:
+                raise Rejected(_too_large(filename, line)) from None
+            raise broken(error.msg, error.pos) from None
+        except (RecursionError, ValueError):
+            window.advance(_skip_value(window, filename, line))
+            return Record(line, {}, problem=_too_deep())
+        if end >= len(window.buf) and window.grow():
+            continue  # a number may go on in what is not read yet
+        window.advance(end)
+        return _json_record(line, value)
+
+
+def _skip_value(window: _Window, filename: str, line: int) -> int:
+    """Where the array or object at the read position ends, found by counting brackets."""
+    while True:
+        depth = 0
+        for token in _JSON_TOKEN.finditer(window.buf, window.pos):
+            mark = token.group()
+            if mark in "[{":
+                depth += 1
+            elif mark in "]}":
+                depth -= 1
+                if depth <= 0:
+                    return token.end()
+        if not window.grow():
+            raise Rejected(_too_large(filename, line))
 
 
 def undecodable(values: dict[str, Any]) -> bool:
-    """Whether a record carries bytes that were not UTF-8 (decoded as surrogates)."""
+    """Whether a record carries bytes that were not UTF-8 (decoded as surrogates) or lone
+    surrogates from JSON escapes: text that no database or terminal can hold."""
     return any(_has_surrogate(value) for value in values.values())
 
 
-def _has_surrogate(value: Any) -> bool:
-    if isinstance(value, str):
-        return _SURROGATE.search(value) is not None
-    if isinstance(value, list):
-        return any(_has_surrogate(item) for item in value)
-    if isinstance(value, dict):
-        return any(_has_surrogate(item) for item in value.values())
+def _has_surrogate(value: Any, pattern: re.Pattern[str] = _SURROGATE) -> bool:
+    pending = [value]
+    while pending:  # without recursion: JSON values may nest deep
+        item = pending.pop()
+        if isinstance(item, str):
+            if pattern.search(item) is not None:
+                return True
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, dict):
+            pending.extend(item.values())
     return False
 
 
-def _text(values: dict[str, Any], name: str) -> str:
+def _check_text(record: Record, values: dict[str, Any] | None = None) -> None:
+    """Refuse a record (or the part ``values``) holding undecodable bytes or lone surrogates."""
+    if not record.undecodable(values):
+        return
+    checked = record.fields if values is None else values
+    if any(_has_surrogate(value, _UNDECODABLE) for value in checked.values()):
+        raise ValueError(_("undecodable bytes (the file must be UTF-8)"))
+    raise ValueError(_("a lone surrogate such as \\ud800 is not text (the file must be UTF-8)"))
+
+
+def _shown(value: object, limit: int = 40) -> str:
+    """A value quoted for a message, cut short: a file may hold megabytes in one field."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _key(text: str) -> str:
+    """A key as a report shows it: cut short when it is too long to be one."""
+    return text if len(text) <= MAX_KEY else text[: MAX_KEY - 1] + "…"
+
+
+# -- fields ----------------------------------------------------------------------------------------
+
+
+def _text(values: dict[str, Any], name: str, limit: int = MAX_FIELD) -> str:
     value = values.get(name)
     if value is None:
         return ""
@@ -240,10 +457,8 @@ def _text(values: dict[str, Any], name: str) -> str:
         raise ValueError(_("{field} must be text").format(field=name))
     else:
         text = str(value).strip()
-    if len(text) > _MAX_FIELD:
-        raise ValueError(
-            _("{field} is longer than {n} characters").format(field=name, n=_MAX_FIELD)
-        )
+    if len(text) > limit:
+        raise ValueError(_("{field} is longer than {n} characters").format(field=name, n=limit))
     return text
 
 
@@ -255,19 +470,23 @@ def _whole_number(values: dict[str, Any], name: str, *, positive: bool, default:
         return default
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise ValueError(
-            _("{field} must be a whole number, not {value!r}").format(field=name, value=value)
+            _("{field} must be a whole number, not {value}").format(field=name, value=_shown(value))
         )
     text = str(value).strip()
     if not re.fullmatch(r"-?[0-9]+", text):
         raise ValueError(
-            _("{field} must be a whole number, not {value!r}").format(field=name, value=text)
+            _("{field} must be a whole number, not {value}").format(field=name, value=_shown(text))
+        )
+    if len(text) > 12:
+        raise ValueError(
+            _("{field} is implausibly large: {value}").format(field=name, value=_shown(text))
         )
     number = int(text)
     if positive and number <= 0:
         raise ValueError(_("{field} must be positive, not {value}").format(field=name, value=text))
     if number < 0:
         raise ValueError(_("{field} must not be negative").format(field=name))
-    if number > _MAX_QTY * 100:
+    if number > MAX_QTY * 100:
         raise ValueError(_("{field} is implausibly large: {value}").format(field=name, value=text))
     return number
 
@@ -280,12 +499,40 @@ def parse_instant(text: str, default_tz: tzinfo = CHINA_TZ) -> datetime:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise ValueError(
-            _("placed_at is not a date and time (use 2026-11-21T14:30:00+08:00): {value!r}").format(
-                value=text
+            _("placed_at is not a date and time (use 2026-11-21T14:30:00+08:00): {value}").format(
+                value=_shown(text)
             )
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=default_tz)
+    return moment
+
+
+def order_time_window(now: datetime | None) -> tuple[datetime, datetime]:
+    """The order times an import accepts: from 2000-01-01 up to a day after ``now`` (before
+    2100 without a clock). Earlier or later times are typing or export mistakes, and the
+    extremes (year 1, year 9999) cannot even be moved to another time zone."""
+    latest = LATEST_ORDER if now is None else min(LATEST_ORDER, now + FUTURE_TOLERANCE)
+    return EARLIEST_ORDER, latest
+
+
+def check_order_time(moment: datetime, window: tuple[datetime, datetime]) -> datetime:
+    """``moment`` if it lies in ``window``; otherwise a ValueError saying which way it is off."""
+    earliest, latest = window
+    # Aware datetimes compare without converting, so year 1 and year 9999 are safe here.
+    if moment < earliest:
+        raise ValueError(
+            _("placed_at {value} is before {earliest}; check the date").format(
+                value=_shown(moment.isoformat()), earliest=earliest.date().isoformat()
+            )
+        )
+    if moment >= latest:
+        raise ValueError(
+            _(
+                "placed_at {value} is in the future (after {latest}); check the date and the "
+                "server's clock"
+            ).format(value=_shown(moment.isoformat()), latest=latest.isoformat(timespec="minutes"))
+        )
     return moment
 
 
@@ -298,44 +545,112 @@ def _choice(kind: type[E], values: dict[str, Any], name: str, default: E) -> E:
     except ValueError:
         allowed = "|".join(member.value for member in kind)
         raise ValueError(
-            _("unknown {field} {value!r} (use {allowed})").format(
-                field=name, value=text, allowed=allowed
+            _("unknown {field} {value} (use {allowed})").format(
+                field=name, value=_shown(text), allowed=allowed
             )
         ) from None
 
 
-def parse_orders(
-    content: bytes, filename: str, default_tz: tzinfo = CHINA_TZ
-) -> Parsed[OrderDraft]:
-    """Orders from CSV (one row per line) or JSON (orders with nested ``lines``).
+def _safe_key(values: dict[str, Any], name: str) -> str:
+    value = values.get(name)
+    return (
+        str(value).strip() if isinstance(value, str | int) and not isinstance(value, bool) else ""
+    )
 
-    A malformed order is rejected whole: nothing of it is returned as a draft."""
+
+# -- orders ----------------------------------------------------------------------------------------
+
+
+def parse_orders(
+    content: Source, filename: str, default_tz: tzinfo = CHINA_TZ, now: datetime | None = None
+) -> Parsed[OrderDraft]:
+    """All drafts and rejections of an order file (see :func:`read_orders`)."""
+    return Parsed[OrderDraft]().add(read_orders(content, filename, default_tz, now))
+
+
+def read_orders(
+    source: Source, filename: str, default_tz: tzinfo = CHINA_TZ, now: datetime | None = None
+) -> Iterator[OrderDraft | Rejection]:
+    """Orders from CSV (one row per line) or JSON (orders with nested ``lines``), one by one as
+    the file is read. Every record ends up in a draft or in a rejection.
+
+    A malformed order is rejected whole: nothing of it is yielded as a draft. The rows of one
+    order in a CSV file must follow each other; an order number that comes back later in the
+    file (or twice in a JSON file) rejects that order. A file that cannot be read to its end
+    raises :class:`Rejected` before the first draft is yielded. ``now`` (the importing
+    server's clock) bounds ``placed_at``: see :func:`order_time_window`."""
     fmt = file_format(filename)
-    result: Parsed[OrderDraft] = Parsed()
-    groups: dict[str, list[Record]] = {}
-    for record in read_records(content, filename, ORDER_COLUMNS):
+    apart = _orders_apart(source, filename, fmt == "csv")
+    window = order_time_window(now)
+    reported: set[str] = set()
+    current: _RowsOfOrder | None = None
+    for record in read_records(source, filename, ORDER_COLUMNS):
         order_no = _safe_key(record.fields, "order_no")
+        if record.problem is not None:
+            yield Rejection(record.line, _key(order_no), record.problem)
+            continue
         if not order_no:
-            result.rejected.append(Rejection(record.line, "", _("order_no is missing")))
+            yield Rejection(record.line, "", _("order_no is missing"))
             continue
-        groups.setdefault(order_no, []).append(record)
-    for order_no, records in groups.items():
-        try:
-            if fmt == "csv":
-                draft = _order_from_rows(order_no, records, default_tz)
+        if len(order_no) > MAX_KEY:
+            yield Rejection(
+                record.line,
+                _key(order_no),
+                _("order_no is longer than {n} characters").format(n=MAX_KEY),
+            )
+            continue
+        if order_no in apart:
+            if order_no not in reported:
+                reported.add(order_no)
+                yield Rejection(apart[order_no][0], order_no, _apart_reason(apart[order_no], fmt))
+            continue
+        if fmt != "csv":
+            yield _order_from_object(order_no, record, default_tz, window)
+            continue
+        if current is not None and current.order_no != order_no:
+            yield current.result()
+            current = None
+        if current is None:
+            current = _RowsOfOrder(order_no, record.line, default_tz, window)
+        current.add(record)
+    if current is not None:
+        yield current.result()
+
+
+def _orders_apart(source: Source, filename: str, grouped: bool) -> dict[str, list[int]]:
+    """The first pass: read the whole file (refusing it if it cannot be read) and find order
+    numbers whose records are apart: the lines where each of their groups of rows starts."""
+    first: dict[str, int] = {}
+    apart: dict[str, list[int]] = {}
+    previous = None
+    for record in read_records(source, filename, ORDER_COLUMNS):
+        order_no = _safe_key(record.fields, "order_no")
+        if record.problem is not None or not order_no or len(order_no) > MAX_KEY:
+            continue
+        if grouped and order_no == previous:
+            continue
+        previous = order_no
+        if order_no in first:
+            starts = apart.setdefault(order_no, [first[order_no]])
+            if len(starts) < 6:
+                starts.append(record.line)
             else:
-                if len(records) > 1:
-                    raise ValueError(
-                        _("order number appears {n} times in the file (lines {lines})").format(
-                            n=len(records), lines=", ".join(str(r.line) for r in records)
-                        )
-                    )
-                draft = _order_from_object(order_no, records[0], default_tz)
-        except ValueError as error:
-            result.rejected.append(Rejection(_error_line(error, records), order_no, str(error)))
-            continue
-        result.drafts.append(draft)
-    return result
+                starts[-1] = -1  # more than shown
+        else:
+            first[order_no] = record.line
+    return apart
+
+
+def _apart_reason(starts: list[int], fmt: str) -> str:
+    lines = ", ".join(str(line) for line in starts if line > 0) + (", …" if starts[-1] < 0 else "")
+    if fmt == "csv":
+        return _(
+            "the rows of this order are apart in the file (from lines {lines}); put an "
+            "order's rows one after another"
+        ).format(lines=lines)
+    return _("order number appears {n} times in the file (lines {lines})").format(
+        n=len(starts) if starts[-1] > 0 else f"{len(starts)}+", lines=lines
+    )
 
 
 class _LineError(ValueError):
@@ -346,22 +661,15 @@ class _LineError(ValueError):
         self.line = line
 
 
-def _error_line(error: ValueError, records: list[Record]) -> int:
-    return error.line if isinstance(error, _LineError) else records[0].line
-
-
-def _safe_key(values: dict[str, Any], name: str) -> str:
-    value = values.get(name)
-    return (
-        str(value).strip() if isinstance(value, str | int) and not isinstance(value, bool) else ""
-    )
-
-
-def _header(values: dict[str, Any], default_tz: tzinfo, record: Record) -> dict[str, Any]:
-    if record.undecodable(values):
-        raise ValueError(_("undecodable bytes (the file must be UTF-8)"))
+def _header(
+    values: dict[str, Any],
+    default_tz: tzinfo,
+    record: Record,
+    window: tuple[datetime, datetime],
+) -> dict[str, Any]:
+    _check_text(record, values)
     header: dict[str, Any] = {name: _text(values, name) for name in ORDER_HEADER_FIELDS}
-    header["placed_at"] = parse_instant(header["placed_at"], default_tz)
+    header["placed_at"] = check_order_time(parse_instant(header["placed_at"], default_tz), window)
     header["priority"] = _choice(Priority, values, "priority", Priority.STANDARD)
     header["payment_status"] = _choice(
         PaymentStatus, values, "payment_status", PaymentStatus.PENDING
@@ -371,73 +679,137 @@ def _header(values: dict[str, Any], default_tz: tzinfo, record: Record) -> dict[
 
 
 def _line(values: dict[str, Any]) -> OrderLineDraft:
-    sku = _text(values, "sku")
+    sku = _text(values, "sku", MAX_KEY)
     if not sku:
         raise ValueError(_("sku is missing"))
     qty = _whole_number(values, "qty", positive=True, default=None)
-    if qty > _MAX_QTY:
-        raise ValueError(_("qty {qty} is more than {max}").format(qty=qty, max=_MAX_QTY))
+    if qty > MAX_QTY:
+        raise ValueError(_("qty {qty} is more than {max}").format(qty=qty, max=MAX_QTY))
     return OrderLineDraft(sku=sku, qty=qty, note=_text(values, "note"))
 
 
-def _order_from_rows(order_no: str, records: list[Record], default_tz: tzinfo) -> OrderDraft:
-    first: dict[str, Any] | None = None
-    first_raw: tuple[Any, ...] = ()
-    lines: list[OrderLineDraft] = []
-    for record in records:
-        raw = tuple(record.fields.get(name) for name in ORDER_HEADER_FIELDS)
-        try:
-            if "__extra__" in record.fields:
-                raise ValueError(_("more cells than columns (an unquoted comma?)"))
-            if first is not None and raw == first_raw:
-                # The same header text as the first row reads the same: only the bytes of the
-                # line's own fields are left to check.
-                if record.undecodable():
-                    raise ValueError(_("undecodable bytes (the file must be UTF-8)"))
-                lines.append(_line(record.fields))
-                continue
-            header = _header(record.fields, default_tz, record)
-            lines.append(_line(record.fields))
-        except ValueError as error:
-            raise _LineError(record.line, str(error)) from None
-        if first is None:
-            first, first_raw = header, raw
-            continue
-        for name in ORDER_HEADER_FIELDS:
-            if header[name] != first[name]:
-                raise _LineError(
-                    record.line,
-                    _("{field} {value!r} disagrees with line {first_line} ({first!r})").format(
-                        field=name,
-                        value=str(header[name]),
-                        first_line=records[0].line,
-                        first=str(first[name]),
-                    ),
+class _Lines:
+    """An order's lines as its rows come: rows of the same SKU merge into one line (quantities
+    added, notes joined), within the limits of lines per order and units per line."""
+
+    def __init__(self) -> None:
+        self.by_sku: dict[str, tuple[int, list[str]]] = {}
+
+    def add(self, line: OrderLineDraft) -> None:
+        qty, notes = self.by_sku.get(line.sku, (0, []))
+        if not qty and len(self.by_sku) >= MAX_ORDER_LINES:
+            raise ValueError(
+                _("more than {n} different SKUs in one order; split the order").format(
+                    n=MAX_ORDER_LINES
                 )
-    assert first is not None
-    return _draft(order_no, first, lines, records[0].line)
+            )
+        qty += line.qty
+        if qty > MAX_QTY:
+            raise ValueError(
+                _("the rows of SKU {sku} add up to {qty} units, more than {max}").format(
+                    sku=line.sku, qty=qty, max=MAX_QTY
+                )
+            )
+        if line.note and line.note not in notes:
+            notes = [*notes, line.note]
+            if len("; ".join(notes)) > MAX_FIELD:
+                raise ValueError(
+                    _("the notes of SKU {sku} together are longer than {n} characters").format(
+                        sku=line.sku, n=MAX_FIELD
+                    )
+                )
+        self.by_sku[line.sku] = (qty, notes)
+
+    def drafts(self) -> tuple[OrderLineDraft, ...]:
+        return tuple(
+            OrderLineDraft(sku=sku, qty=qty, note="; ".join(notes))
+            for sku, (qty, notes) in self.by_sku.items()
+        )
 
 
-def _order_from_object(order_no: str, record: Record, default_tz: tzinfo) -> OrderDraft:
-    header = _header({k: v for k, v in record.fields.items() if k != "lines"}, default_tz, record)
-    raw_lines = record.fields.get("lines")
-    if not isinstance(raw_lines, list) or not raw_lines:
-        raise ValueError(_("lines is missing or empty"))
-    lines = []
-    for index, raw in enumerate(raw_lines, start=1):
-        if not isinstance(raw, dict):
-            raise ValueError(_("line {n} is not an object").format(n=index))
-        if record.undecodable(raw):
-            raise ValueError(_("undecodable bytes (the file must be UTF-8)"))
-        try:
-            lines.append(_line(raw))
-        except ValueError as error:
-            raise ValueError(_("line {n}: {error}").format(n=index, error=error)) from None
-    return _draft(order_no, header, lines, record.line)
+class _RowsOfOrder:
+    """One CSV order built row by row; the first bad row rejects it whole."""
+
+    def __init__(
+        self, order_no: str, line: int, default_tz: tzinfo, window: tuple[datetime, datetime]
+    ) -> None:
+        self.order_no = order_no
+        self.line = line
+        self.default_tz = default_tz
+        self.window = window
+        self.first: dict[str, Any] | None = None
+        self.first_raw: tuple[Any, ...] = ()
+        self.lines = _Lines()
+        self.error: Rejection | None = None
+
+    def add(self, record: Record) -> None:
+        """Take one more row (ignored once the order is refused)."""
+        if self.error is None:
+            try:
+                self._add(record)
+            except ValueError as error:
+                self.error = Rejection(record.line, self.order_no, str(error))
+
+    def _add(self, record: Record) -> None:
+        raw = tuple(record.fields.get(name) for name in ORDER_HEADER_FIELDS)
+        if "__extra__" in record.fields:
+            raise ValueError(_("more cells than columns (an unquoted comma?)"))
+        if self.first is not None and raw == self.first_raw:
+            # The same header text as the first row reads the same: only the bytes of the
+            # line's own fields are left to check.
+            _check_text(record)
+            self.lines.add(_line(record.fields))
+            return
+        header = _header(record.fields, self.default_tz, record, self.window)
+        self.lines.add(_line(record.fields))
+        if self.first is None:
+            self.first, self.first_raw = header, raw
+            return
+        for name in ORDER_HEADER_FIELDS:
+            if header[name] != self.first[name]:
+                raise ValueError(
+                    _("{field} {value} disagrees with line {first_line} ({first})").format(
+                        field=name,
+                        value=_shown(str(header[name])),
+                        first_line=self.line,
+                        first=_shown(str(self.first[name])),
+                    )
+                )
+
+    def result(self) -> OrderDraft | Rejection:
+        """The draft, or the rejection naming the first bad row."""
+        if self.error is not None:
+            return self.error
+        assert self.first is not None
+        return _draft(self.order_no, self.first, self.lines.drafts(), self.line)
+
+
+def _order_from_object(
+    order_no: str, record: Record, default_tz: tzinfo, window: tuple[datetime, datetime]
+) -> OrderDraft | Rejection:
+    try:
+        header = _header(
+            {k: v for k, v in record.fields.items() if k != "lines"}, default_tz, record, window
+        )
+        raw_lines = record.fields.get("lines")
+        if not isinstance(raw_lines, list) or not raw_lines:
+            raise ValueError(_("lines is missing or empty"))
+        lines = _Lines()
+        for index, raw in enumerate(raw_lines, start=1):
+            if not isinstance(raw, dict):
+                raise ValueError(_("line {n} is not an object").format(n=index))
+            try:
+                _check_text(record, raw)
+                lines.add(_line(raw))
+            except ValueError as error:
+                raise ValueError(_("line {n}: {error}").format(n=index, error=error)) from None
+    except ValueError as error:
+        return Rejection(record.line, order_no, str(error))
+    return _draft(order_no, header, lines.drafts(), record.line)
 
 
 def _draft(
-    order_no: str, header: dict[str, Any], lines: list[OrderLineDraft], line: int
+    order_no: str, header: dict[str, Any], lines: tuple[OrderLineDraft, ...], line: int
 ) -> OrderDraft:
     return OrderDraft(
         order_no=order_no,
@@ -453,23 +825,36 @@ def _draft(
         district=header["district"],
         address=header["address"],
         postcode=header["postcode"],
-        lines=tuple(lines),
+        lines=lines,
         source_line=line,
     )
 
 
-def parse_products(content: bytes, filename: str) -> Parsed[ProductDraft]:
-    """Products from CSV or JSON; a product with a bad barcode or number is rejected whole."""
-    result: Parsed[ProductDraft] = Parsed()
+# -- products and bins -----------------------------------------------------------------------------
+
+
+def parse_products(content: Source, filename: str) -> Parsed[ProductDraft]:
+    """All drafts and rejections of a product file (see :func:`read_products`)."""
+    return Parsed[ProductDraft]().add(read_products(content, filename))
+
+
+def read_products(source: Source, filename: str) -> Iterator[ProductDraft | Rejection]:
+    """Products from CSV or JSON, one by one as the file is read; a product with a bad barcode
+    or number is rejected whole, a SKU seen before in the file is rejected as a duplicate. A
+    file that cannot be read to its end raises :class:`Rejected` before the first draft."""
+    check_readable(source, filename, PRODUCT_COLUMNS)
     seen: dict[str, int] = {}
-    for record in read_records(content, filename, PRODUCT_COLUMNS):
+    for record in read_records(source, filename, PRODUCT_COLUMNS):
         values = record.fields
         sku = _safe_key(values, "sku")
         try:
+            if record.problem is not None:
+                raise ValueError(record.problem)
             if not sku:
                 raise ValueError(_("sku is missing"))
-            if record.undecodable():
-                raise ValueError(_("undecodable bytes (the file must be UTF-8)"))
+            if len(sku) > MAX_KEY:
+                raise ValueError(_("sku is longer than {n} characters").format(n=MAX_KEY))
+            _check_text(record)
             if "__extra__" in values:
                 raise ValueError(_("more cells than columns (an unquoted comma?)"))
             if sku in seen:
@@ -481,33 +866,38 @@ def parse_products(content: bytes, filename: str) -> Parsed[ProductDraft]:
                 sku=sku,
                 name=name,
                 barcodes=_barcodes(values.get("barcodes")),
-                location=_text(values, "location").upper(),
+                location=_text(values, "location", MAX_KEY).upper(),
                 on_hand=_whole_number(values, "on_hand", positive=False, default=None),
                 safety_stock=_whole_number(values, "safety_stock", positive=False, default=0),
                 weight_g=_whole_number(values, "weight_g", positive=False, default=0),
                 source_line=record.line,
             )
         except (ValueError, InvalidBarcode) as error:
-            result.rejected.append(Rejection(record.line, sku, str(error)))
-            if sku:
+            yield Rejection(record.line, _key(sku), str(error))
+            if sku and len(sku) <= MAX_KEY:
                 seen.setdefault(sku, record.line)
             continue
         seen[sku] = record.line
-        result.drafts.append(draft)
-    return result
+        yield draft
 
 
 def _barcodes(value: Any) -> tuple[str, ...]:
     if value is None:
         return ()
+    if isinstance(value, dict) or (isinstance(value, str) and len(value) > MAX_FIELD * 4):
+        raise ValueError(_("barcodes must be codes separated by |"))
     items = value if isinstance(value, list) else str(value).split("|")
     codes: list[str] = []
     for item in items:
+        if isinstance(item, dict | list):
+            raise ValueError(_("barcodes must be codes separated by |"))
         text = str(item).strip()
         if text:
             code = normalize_barcode(text)
             if code not in codes:
                 codes.append(code)
+            if len(codes) > MAX_BARCODES:
+                raise ValueError(_("more than {n} barcodes for one product").format(n=MAX_BARCODES))
     return tuple(codes)
 
 
@@ -520,19 +910,22 @@ class LocationDraft:
     source_line: int = 0
 
 
-def parse_locations(content: bytes, filename: str) -> Parsed[LocationDraft]:
+def parse_locations(content: Source, filename: str) -> Parsed[LocationDraft]:
     """Bins with their walk sequence (``code,sequence``)."""
     result: Parsed[LocationDraft] = Parsed()
     for record in read_records(content, filename, LOCATION_COLUMNS):
         code = _safe_key(record.fields, "code").upper()
         try:
+            if record.problem is not None:
+                raise ValueError(record.problem)
             if not code:
                 raise ValueError(_("code is missing"))
-            if record.undecodable():
-                raise ValueError(_("undecodable bytes (the file must be UTF-8)"))
+            if len(code) > MAX_KEY:
+                raise ValueError(_("code is longer than {n} characters").format(n=MAX_KEY))
+            _check_text(record)
             sequence = _whole_number(record.fields, "sequence", positive=False, default=None)
         except ValueError as error:
-            result.rejected.append(Rejection(record.line, code, str(error)))
+            result.rejected.append(Rejection(record.line, _key(code), str(error)))
             continue
         result.drafts.append(LocationDraft(code, sequence, record.line))
     return result

@@ -42,14 +42,37 @@ def neutralise(text: str) -> str:
         if ch in _SPACE_LIKE:
             out.append(" ")
             continue
-        category = unicodedata.category(ch)
-        if category in ("Zs", "Zl", "Zp"):
+        if unicodedata.category(ch) in ("Zs", "Zl", "Zp"):
             out.append(" ")
-        elif category in ("Cc", "Cs") or (category == "Cf" and ch not in _KEPT_FORMAT):
+        elif unsafe_character(ch):
             continue
         else:
             out.append(ch)
     return " ".join("".join(out).split())
+
+
+def unsafe_character(ch: str) -> bool:
+    """True for a character that must never reach a terminal or printer as it is: C0 and C1
+    controls (ESC, CSI 0x9B, BEL, ...), DEL, lone surrogates and invisible format characters
+    (bidirectional overrides, zero-width spaces, ...), except the joiners some scripts need."""
+    category = unicodedata.category(ch)
+    return category in ("Cc", "Cs") or (category == "Cf" and ch not in _KEPT_FORMAT)
+
+
+def strip_controls(text: str) -> str:
+    """Return ``text`` with every character ``unsafe_character`` names removed, keeping its
+    layout: line breaks (``\\n``) and tabs stay, line and paragraph separators become a line
+    break, spacing is not collapsed. For messages and reports that quote data over several
+    lines; a single value is better put through ``neutralise``."""
+    out: list[str] = []
+    for ch in text:
+        if ch in "\n\t":
+            out.append(ch)
+        elif ch in "\u2028\u2029":
+            out.append("\n")
+        elif not unsafe_character(ch):
+            out.append(ch)
+    return "".join(out)
 
 
 def _is_printable_ascii(text: str) -> bool:
@@ -125,6 +148,11 @@ class OutboundLabel:
     package_count: int
     priority: str
     printed_on: date
+    #: The carrier's routing data (电子面单): 大头笔, 集包地 and the sorting code; "" for pool
+    #: numbers.
+    mark_destination: str = ""
+    package_name: str = ""
+    sorting_code: str = ""
 
     def __post_init__(self) -> None:
         _set_clean_strings(self)
@@ -167,6 +195,7 @@ class OutboundLabel:
         r = self.recipient
         yield from (r.name, r.phone, r.province, r.city, r.district, r.address, r.postcode)
         yield from (self.order_no, self.carrier, self.service, self.qr_payload)
+        yield from (self.mark_destination, self.package_name, self.sorting_code)
         if self.waybill_no is not None:
             yield self.waybill_no
 
@@ -196,6 +225,30 @@ class LabelShipment:
     weight_g: int | None = None
     package_no: int = 1
     package_count: int = 1
+    mark_destination: str = ""
+    package_name: str = ""
+    sorting_code: str = ""
+
+
+def mask_phone(phone: str) -> str:
+    """A phone number as a privacy label (隐私面单) prints it: ``138****5678``. The first three
+    and last four characters stay; four stars stand for the rest. Numbers of eight characters or
+    fewer keep only their last two."""
+    text = "".join(phone.split())
+    if not text:
+        return ""
+    if len(text) <= 8:
+        return "*" * max(1, len(text) - 2) + text[-2:] if len(text) > 2 else "*" * len(text)
+    return f"{text[:3]}****{text[-4:]}"
+
+
+def mask_name(name: str) -> str:
+    """A name as a privacy label prints it: the first character, a star for each other one
+    (``张三`` → ``张*``, ``欧阳娜娜`` → ``欧***``); a one-character name stays."""
+    text = name.strip()
+    if len(text) <= 1:
+        return text
+    return text[0] + "*" * (len(text) - 1)
 
 
 def qr_payload(order_no: str, waybill_no: str | None, city: str, package: str) -> str:
@@ -218,16 +271,22 @@ def parse_qr_payload(payload: str) -> dict[str, str | None]:
 
 
 def compose_outbound_label(
-    order: LabelOrder, shipment: LabelShipment, sender: Sender, printed_on: date
+    order: LabelOrder,
+    shipment: LabelShipment,
+    sender: Sender,
+    printed_on: date,
+    privacy: bool = False,
 ) -> OutboundLabel:
     """Build the outbound label for one package of an order's shipment.
 
     All text is neutralised; the QR payload is built from the cleaned order number, waybill
-    number, recipient city and package n/m. Raises :class:`LabelError` on impossible values.
+    number, recipient city and package n/m. With ``privacy`` the recipient's phone and name are
+    masked on the label (``138****5678``, ``张*``); the carrier's API still gets them whole.
+    Raises :class:`LabelError` on impossible values.
     """
     recipient = Recipient(
-        name=order.customer_name,
-        phone=order.phone,
+        name=mask_name(neutralise(order.customer_name)) if privacy else order.customer_name,
+        phone=mask_phone(neutralise(order.phone)) if privacy else order.phone,
         province=order.province,
         city=order.city,
         district=order.district,
@@ -250,6 +309,9 @@ def compose_outbound_label(
         package_count=shipment.package_count,
         priority=str(order.priority),
         printed_on=printed_on,
+        mark_destination=shipment.mark_destination,
+        package_name=shipment.package_name,
+        sorting_code=shipment.sorting_code,
     )
 
 
@@ -301,7 +363,7 @@ class BinLabel(CodeLabel):
 
 @dataclass(frozen=True)
 class SkuLabel(CodeLabel):
-    """A product label for items without a usable barcode, e.g. code ``SKU-1001``, caption the
+    """A product label for items without a usable barcode, e.g. code ``S:SKU-1001``, caption the
     product name."""
 
     kind: ClassVar[str] = "sku"

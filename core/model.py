@@ -179,6 +179,8 @@ class ImportReport:
     skipped: list[Rejection] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)
     held: list[str] = field(default_factory=list)
+    #: known SKUs whose on-hand in the file differs and was left alone (no --adjust-stock)
+    stock_kept: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
         """The report as plain data (the --json shape)."""
@@ -187,6 +189,7 @@ class ImportReport:
             "stored": len(self.stored),
             "updated": len(self.updated),
             "on_hold": self.held,
+            "stock_kept": self.stock_kept,
             "skipped": [r.__dict__ for r in self.skipped],
             "rejected": [r.__dict__ for r in self.rejected],
         }

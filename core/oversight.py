@@ -38,6 +38,8 @@ PRIORITIES: tuple[Priority, ...] = (Priority.RUSH, Priority.STANDARD, Priority.D
 
 #: How far ahead the overview looks for orders about to miss their ship-by time.
 DUE_SOON = timedelta(hours=1)
+#: Lines of an order read and shown at a time in its detail.
+ORDER_LINES_PAGE = 100
 
 #: A picker or packer without a scan for this long counts as idle (highlighted).
 IDLE_AFTER = timedelta(minutes=10)
@@ -318,6 +320,10 @@ class OrderDetail:
     audit: tuple[AuditEntry, ...]
     shipments: tuple[ShipmentState, ...]
     labels: tuple[LabelJob, ...]
+    #: How many lines the order has; ``lines`` are those from ``lines_from`` (0-based), at
+    #: most :data:`ORDER_LINES_PAGE` of them.
+    line_count: int = 0
+    lines_from: int = 0
 
 
 # --------------------------------------------------------------------------- people
@@ -539,9 +545,9 @@ class Oversight(ABC):
         """The sales channels orders came from (for the filter)."""
 
     @abstractmethod
-    def order(self, operator: Operator, order_no: str) -> OrderDetail:
-        """One order with its lines, problems, scans, audit trail, shipments and labels;
-        raises NotFound."""
+    def order(self, operator: Operator, order_no: str, lines_from: int = 0) -> OrderDetail:
+        """One order with its problems, scans, audit trail, shipments and labels, and one page
+        of its lines (:data:`ORDER_LINES_PAGE` from ``lines_from``); raises NotFound."""
 
     @abstractmethod
     def workers(self, operator: Operator) -> tuple[WorkerView, ...]:

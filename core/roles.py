@@ -29,6 +29,7 @@ class Permission(StrEnum):
     MANAGE_PRINT = "manage_print"
     IMPORT = "import"
     CONFIGURE = "configure"
+    MOVE_STOCK = "move_stock"
 
 
 _FLOOR = frozenset({Role.PICKER, Role.PACKER, Role.SUPERVISOR, Role.ADMIN})
@@ -51,6 +52,7 @@ ALLOWED: dict[Permission, frozenset[Role]] = {
     Permission.MANAGE_PRINT: _OFFICE,
     Permission.IMPORT: _ADMIN,
     Permission.CONFIGURE: _ADMIN,
+    Permission.MOVE_STOCK: _OFFICE,
 }
 
 _WORDS: dict[Permission, str] = {
@@ -66,6 +68,7 @@ _WORDS: dict[Permission, str] = {
     Permission.MANAGE_PRINT: "retry or cancel print jobs",
     Permission.IMPORT: "import data",
     Permission.CONFIGURE: "change the configuration",
+    Permission.MOVE_STOCK: "move stock between bins",
 }
 
 

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.carriers import yuan
+from core.clock import in_zone
 from core.i18n import _
 
 DEFAULT_ZONE = "Asia/Shanghai"
@@ -48,23 +49,31 @@ def local(moment: datetime) -> datetime:
     """``moment`` in site time (a naive time is taken as UTC, as the database stores it)."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(_site)
+    return in_zone(moment, _site)
 
 
 def clock(moment: datetime | None, now: datetime | None = None) -> str:
-    """``14:05`` (site time) when on the same day as ``now`` or no ``now`` is given, else
-    ``11-22 08:00``; ``—`` for none."""
+    """``14:05`` (site time) when on the same day as ``now`` or no ``now`` is given,
+    ``11-22 08:00`` in the same year, else ``2031-11-22``; ``—`` for none."""
     if moment is None:
         return "—"
     when = local(moment)
-    if now is None or when.date() == local(now).date():
+    if now is None:
         return when.strftime("%H:%M")
-    return when.strftime("%m-%d %H:%M")
+    today = local(now).date()
+    if when.date() == today:
+        return when.strftime("%H:%M")
+    if when.year == today.year:
+        return when.strftime("%m-%d %H:%M")
+    return f"{when.year:04d}-{when:%m-%d}"
 
 
 def stamp(moment: datetime | None) -> str:
     """``2026-11-21 14:05`` in site time; ``—`` for none."""
-    return "—" if moment is None else local(moment).strftime("%Y-%m-%d %H:%M")
+    if moment is None:
+        return "—"
+    when = local(moment)
+    return f"{when.year:04d}-{when:%m-%d %H:%M}"
 
 
 def span(seconds: float) -> str:

@@ -19,6 +19,7 @@ class WaveLine:
     sku: str
     qty: int
     location: str
+    lot: str = ""
 
 
 @dataclass(frozen=True)
@@ -42,12 +43,14 @@ class Share:
 
 @dataclass(frozen=True)
 class PlannedLine:
-    """One stop in the walk: a SKU at a bin, the total to pick, and whose units they are."""
+    """One stop in the walk: a SKU (of one lot) at a bin, the total to pick, and whose units
+    they are."""
 
     sku: str
     location: str
     qty: int
     shares: tuple[Share, ...]
+    lot: str = ""
 
 
 @dataclass(frozen=True)
@@ -80,17 +83,17 @@ def plan_wave(
     lists = []
     for start in range(0, len(chosen), orders_per_list):
         group = chosen[start : start + orders_per_list]
-        stops: dict[tuple[str, str], list[Share]] = {}
+        stops: dict[tuple[str, str, str], list[Share]] = {}
         for order in group:
             for line in order.lines:
-                stops.setdefault((line.sku, line.location), []).append(
+                stops.setdefault((line.sku, line.location, line.lot), []).append(
                     Share(line.order_line_id, order.order_no, line.qty)
                 )
         lines = [
-            PlannedLine(sku, location, sum(s.qty for s in shares), tuple(shares))
-            for (sku, location), shares in stops.items()
+            PlannedLine(sku, location, sum(s.qty for s in shares), tuple(shares), lot)
+            for (sku, location, lot), shares in stops.items()
         ]
-        lines.sort(key=lambda planned: (walk_key(planned.location), planned.sku))
+        lines.sort(key=lambda planned: (walk_key(planned.location), planned.sku, planned.lot))
         lists.append(
             PlannedList(
                 order_nos=tuple(order.order_no for order in group),

@@ -9,6 +9,7 @@ numbers are stored together or not at all.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -29,7 +30,15 @@ from core.errors import NotFound, Rejected
 from core.i18n import _
 from core.model import ImportReport, Rejection
 from core.roles import Permission
-from core.waybills import WaybillSource, WaybillTake, parse_number_file, waybill_number
+from core.waybills import (
+    FALLBACKS,
+    CarrierApi,
+    IssuedWaybill,
+    WaybillSource,
+    WaybillTake,
+    parse_number_file,
+    waybill_number,
+)
 from data import settings
 from data.store import Actor, Store, Write
 
@@ -219,11 +228,13 @@ def list_carriers(store: Store) -> list[dict[str, Any]]:
     """Carriers for ``carriers list``: the spec plus ``coverage_summary`` and ``stored``
     (False while the presets are in use unchanged)."""
     stored = bool(_rows(store, "SELECT 1 FROM carriers LIMIT 1"))
+    apis = {api.carrier: api for api in carrier_apis(store)}
     rows = []
     for carrier in load_carriers(store):
         row = carrier_to_spec(carrier)
         row["coverage_summary"] = coverage_summary(carrier)
         row["stored"] = stored
+        row["api"] = apis[carrier.code].shown() if carrier.code in apis else None
         rows.append(row)
     return rows
 
@@ -408,7 +419,7 @@ def pool_status(store: Store) -> list[dict[str, Any]]:
         for row in _rows(
             store,
             "SELECT carrier, sum(status = 'free'), sum(status = 'used'), sum(status = 'void')"
-            " FROM waybill_numbers GROUP BY carrier",
+            " FROM waybill_numbers WHERE source = 'pool' GROUP BY carrier",
         )
     }
     carriers = load_carriers(store)
@@ -461,3 +472,164 @@ class PoolWaybillSource(WaybillSource):
     def void(self, number: str) -> None:
         """See :func:`void_waybill`."""
         void_waybill(self.write, number)
+
+
+# -- electronic waybill APIs (电子面单) -------------------------------------------------------------
+
+#: Options a provider may take (快递鸟's names; another provider reads the ones it knows).
+API_OPTIONS = ("customer_name", "customer_pwd", "month_code", "template_size", "shipper_code")
+_PROVIDER = re.compile(r"^[a-z0-9_]{2,32}$")
+
+
+def _api(row: Sequence[Any]) -> CarrierApi:
+    carrier, provider, url, account, secret, options, fallback = row
+    try:
+        parsed = json.loads(options)
+    except ValueError:
+        parsed = {}
+    return CarrierApi(
+        carrier=str(carrier),
+        provider=str(provider),
+        url=str(url),
+        account=str(account),
+        key=str(secret),
+        options={str(k): str(v) for k, v in (parsed or {}).items()},
+        fallback=str(fallback),
+    )
+
+
+_API_COLUMNS = "carrier, provider, url, account, secret, options, fallback"
+
+
+def carrier_apis(source: Source) -> list[CarrierApi]:
+    """Every carrier's configured e-waybill API (with its key: for the process that calls the
+    API; show :meth:`~core.waybills.CarrierApi.shown` instead)."""
+    return [
+        _api(row)
+        for row in _rows(source, f"SELECT {_API_COLUMNS} FROM carrier_apis ORDER BY carrier")
+    ]
+
+
+def carrier_api(source: Source, carrier: str) -> CarrierApi | None:
+    """A carrier's e-waybill API, or None when its numbers come from the pool."""
+    rows = _rows(
+        source,
+        f"SELECT {_API_COLUMNS} FROM carrier_apis WHERE carrier = ?",
+        (carrier.strip().upper(),),
+    )
+    return _api(rows[0]) if rows else None
+
+
+def _printable(value: str, what: str, limit: int = 200) -> str:
+    value = value.strip()
+    if len(value) > limit or any(not ch.isprintable() for ch in value):
+        raise Rejected(
+            _("{what} must be at most {n} printable characters").format(what=what, n=limit)
+        )
+    return value
+
+
+def set_api(
+    store: Store,
+    actor: Actor,
+    carrier: str,
+    provider: str,
+    url: str,
+    account: str,
+    key: str,
+    options: dict[str, str] | None = None,
+    fallback: str = "wait",
+) -> dict[str, Any]:
+    """Point a carrier's waybill numbers at an electronic waybill API (admins only). The key is
+    stored for the process that calls the API; the audit row, the answer and every listing say
+    only that it is set. Returns the configuration as it may be shown."""
+    provider = provider.strip().lower()
+    if not _PROVIDER.match(provider):
+        raise Rejected(_("{provider!r} is not a provider name").format(provider=provider))
+    url = _printable(url, "--url", 500)
+    if not url.startswith(("http://", "https://")) or len(url) < 10:
+        raise Rejected(_("the API URL must start with http:// or https://"))
+    if "@" in url.split("/")[2]:
+        raise Rejected(_("put no credentials in the API URL: the key goes in --key"))
+    account = _printable(account, _("the account id"), 64)
+    key = _printable(key, _("the key"), 200)
+    if not account or not key:
+        raise Rejected(_("an API needs its account id and its key"))
+    if fallback not in FALLBACKS:
+        raise Rejected(_("fallback is one of {known}").format(known=", ".join(FALLBACKS)))
+    cleaned: dict[str, str] = {}
+    for name, value in (options or {}).items():
+        if name not in API_OPTIONS:
+            raise Rejected(_("unknown API option {name}").format(name=name))
+        value = _printable(value or "", name, 64)
+        if value:
+            cleaned[name] = value
+    size = cleaned.get("template_size", "")
+    if size and not size.isdigit():
+        raise Rejected(_("the template size is a number of millimetres, e.g. 130"))
+    with store.write(actor) as write:
+        write.require(Permission.CONFIGURE)
+        code = carrier_code(carrier, carrier_codes(write))
+        write.execute(
+            "INSERT INTO carrier_apis (carrier, provider, url, account, secret, options,"
+            " fallback, updated_at) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (carrier) DO UPDATE SET"
+            " provider = excluded.provider, url = excluded.url, account = excluded.account,"
+            " secret = excluded.secret, options = excluded.options,"
+            " fallback = excluded.fallback, updated_at = excluded.updated_at",
+            (
+                code,
+                provider,
+                url,
+                account,
+                key,
+                json.dumps(cleaned, ensure_ascii=False, sort_keys=True),
+                fallback,
+                write.now,
+            ),
+        )
+        shown = CarrierApi(code, provider, url, account, key, cleaned, fallback).shown()
+        write.audit("carrier.api", code, **{k: v for k, v in shown.items() if k != "carrier"})
+    return shown
+
+
+def clear_api(store: Store, actor: Actor, carrier: str) -> bool:
+    """Back to the pool: forget a carrier's API (and its key). Returns whether one was set."""
+    with store.write(actor) as write:
+        write.require(Permission.CONFIGURE)
+        code = carrier_code(carrier, carrier_codes(write))
+        removed = write.execute("DELETE FROM carrier_apis WHERE carrier = ?", (code,)).rowcount
+        write.audit("carrier.api.off", code, was_set=bool(removed))
+    return bool(removed)
+
+
+def record_issued(write: Write, carrier: str, provider: str, waybill: IssuedWaybill) -> None:
+    """Store a number an API issued, as used, inside the caller's write (the unique index
+    refuses a number stored before: never the same number twice)."""
+    try:
+        write.execute(
+            "INSERT INTO waybill_numbers (number, carrier, status, added_at, taken_at, source,"
+            " reference) VALUES (?,?,'used',?,?,?,?)",
+            (waybill.number, carrier, write.now, write.now, provider, waybill.reference),
+        )
+    except sqlite3.IntegrityError:
+        raise Rejected(
+            _("{carrier} issued waybill number {number}, which is already stored").format(
+                carrier=carrier, number=waybill.number
+            )
+        ) from None
+
+
+def queue_cancel(write: Write, number: str, reason: str) -> bool:
+    """Queue an API number for cancelling at the carrier (inside the caller's write), when it
+    came from an API; returns whether it did."""
+    row = write.execute(
+        "SELECT carrier, source, reference FROM waybill_numbers WHERE number = ?", (number,)
+    ).fetchone()
+    if row is None or row[1] == "pool":
+        return False
+    write.execute(
+        "INSERT INTO waybill_cancels (number, carrier, reference, reason, created_at,"
+        " next_attempt_at) VALUES (?,?,?,?,?,?) ON CONFLICT (number) DO NOTHING",
+        (number, row[0], row[2] or "", reason, write.now, write.now),
+    )
+    return True

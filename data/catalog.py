@@ -2,37 +2,81 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import IO, Any, TypeVar
 
+from core import stock as stock_rules
 from core.codes import ScannedCode
+from core.errors import Rejected
 from core.i18n import _
-from core.importing import LocationDraft, parse_locations, parse_products
+from core.importing import LocationDraft, Source, parse_locations, read_products
 from core.locations import walk_key
 from core.model import CodeKind, ImportReport, ProductDraft, Rejection
 from core.roles import Permission
+from core.stock import ALLOCATABLE, LedgerKind, Movement, StockRefused, StockRow
+from data.stock import Document, bin_kind, save_movements, sku_rows
 from data.store import Actor, Store, Write
 
 #: Records per transaction: long enough to be fast, short enough not to stall scanning sessions.
 CHUNK = 500
 
 Progress = Callable[[int], None]
+D = TypeVar("D")
+
+
+def source_of(content: bytes | Path) -> Source:
+    """What the import parsers read: bytes as they are, a path opened anew for each pass."""
+    if isinstance(content, bytes):
+        return content
+
+    def open_file() -> IO[bytes]:
+        return content.open("rb")
+
+    return open_file
+
+
+def chunks(items: Iterable[D | Rejection], rejected: list[Rejection]) -> Iterator[list[D]]:
+    """Drafts in lists of :data:`CHUNK` as a parser yields them; rejections go to ``rejected``.
+    The parser runs between the chunks' transactions, never inside one."""
+    chunk: list[D] = []
+    for item in items:
+        if isinstance(item, Rejection):
+            rejected.append(item)
+            continue
+        chunk.append(item)
+        if len(chunk) >= CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def import_products(
-    store: Store, actor: Actor, content: bytes, filename: str, progress: Progress | None = None
+    store: Store,
+    actor: Actor,
+    content: bytes | Path,
+    filename: str,
+    progress: Progress | None = None,
+    adjust_reason: str | None = None,
 ) -> ImportReport:
-    """Add or update products from a file. A product whose barcodes belong to another SKU, or
-    whose new on-hand is below what is already reserved, is rejected whole."""
-    parsed = parse_products(content, filename)
-    report = ImportReport("products", rejected=list(parsed.rejected))
+    """Add or update products from a file (its bytes, or its path: read as a stream). A new SKU
+    gets its on-hand as opening stock in its bin; a known SKU's catalog data is updated and its
+    stock left alone, unless ``adjust_reason`` is given: then its bin is brought to the file's
+    on-hand by import corrections in the stock ledger. A product whose barcodes belong to
+    another SKU, or whose correction would leave less than is reserved, is rejected whole."""
+    if adjust_reason is not None:
+        adjust_reason = " ".join(adjust_reason.split())
+        if not adjust_reason:
+            raise Rejected(_("say why the stock is adjusted (--reason)"))
+    report = ImportReport("products")
+    items = read_products(source_of(content), filename)
     with store.bulk():
-        for start in range(0, len(parsed.drafts), CHUNK):
-            chunk = parsed.drafts[start : start + CHUNK]
+        for chunk in chunks(items, report.rejected):
             with store.write(actor) as write:
                 write.require(Permission.IMPORT)
                 for draft in chunk:
-                    _store_product(write, draft, report)
+                    _store_product(write, draft, report, filename, adjust_reason)
                 if not write.audited:
                     write.audit("import.products", filename, stored=0)
             if progress:
@@ -41,8 +85,16 @@ def import_products(
     return report
 
 
-def _store_product(write: Write, draft: ProductDraft, report: ImportReport) -> None:
-    existing = write.execute("SELECT reserved FROM products WHERE sku = ?", (draft.sku,)).fetchone()
+def _store_product(
+    write: Write,
+    draft: ProductDraft,
+    report: ImportReport,
+    filename: str,
+    adjust_reason: str | None,
+) -> None:
+    existing = write.execute(
+        "SELECT reserved, on_hand FROM products WHERE sku = ?", (draft.sku,)
+    ).fetchone()
     for code in draft.barcodes:
         owner = write.execute("SELECT sku FROM barcodes WHERE code = ?", (code,)).fetchone()
         if owner and owner["sku"] != draft.sku:
@@ -56,28 +108,26 @@ def _store_product(write: Write, draft: ProductDraft, report: ImportReport) -> N
                 )
             )
             return
-    if existing and draft.on_hand < existing["reserved"]:
-        report.rejected.append(
-            Rejection(
-                draft.source_line,
-                draft.sku,
-                _("on_hand {on_hand} is below the {reserved} units already reserved").format(
-                    on_hand=draft.on_hand, reserved=existing["reserved"]
-                ),
-            )
-        )
-        return
+    movements: list[Movement] = []
+    if existing is None:
+        movements = stock_rules.opening(draft.sku, draft.location, draft.on_hand)
+    elif adjust_reason is not None:
+        try:
+            movements = _correction(write, draft, existing["reserved"])
+        except StockRefused as refusal:
+            report.rejected.append(Rejection(draft.source_line, draft.sku, str(refusal)))
+            return
+    elif draft.on_hand != existing["on_hand"]:
+        report.stock_kept.append(draft.sku)
     write.execute(
         "INSERT INTO products (sku, name, location, on_hand, safety_stock, weight_g, updated_at)"
-        " VALUES (?,?,?,?,?,?,?) ON CONFLICT (sku) DO UPDATE SET name = excluded.name,"
-        " location = excluded.location, on_hand = excluded.on_hand,"
-        " safety_stock = excluded.safety_stock, weight_g = excluded.weight_g,"
-        " updated_at = excluded.updated_at",
+        " VALUES (?,?,?,0,?,?,?) ON CONFLICT (sku) DO UPDATE SET name = excluded.name,"
+        " location = excluded.location, safety_stock = excluded.safety_stock,"
+        " weight_g = excluded.weight_g, updated_at = excluded.updated_at",
         (
             draft.sku,
             draft.name,
             draft.location,
-            draft.on_hand,
             draft.safety_stock,
             draft.weight_g,
             write.now,
@@ -93,18 +143,43 @@ def _store_product(write: Write, draft: ProductDraft, report: ImportReport) -> N
             "INSERT INTO locations (code) VALUES (?) ON CONFLICT (code) DO NOTHING",
             (draft.location,),
         )
+    save_movements(write, movements, Document("import", filename, adjust_reason or ""))
     write.audit(
         "product.update" if existing else "product.add",
         draft.sku,
         on_hand=draft.on_hand,
         location=draft.location,
+        stock=sum(m.qty for m in movements),
     )
     (report.updated if existing else report.stored).append(draft.sku)
 
 
-def import_locations(store: Store, actor: Actor, content: bytes, filename: str) -> ImportReport:
+def _correction(write: Write, draft: ProductDraft, reserved: int) -> list[Movement]:
+    """Import corrections bringing a known SKU's bin (the file's, else its home bin) to the
+    file's on-hand; refused when the SKU would keep less pickable stock than is reserved."""
+    rows = sku_rows(write.conn, draft.sku)
+    home = write.execute("SELECT location FROM products WHERE sku = ?", (draft.sku,)).fetchone()
+    bin_code = draft.location or home["location"]
+    row = next(
+        (r for r in rows if r.bin == bin_code and r.lot == ""),
+        StockRow(draft.sku, bin_code, kind=bin_kind(write.conn, bin_code)),
+    )
+    movements = stock_rules.set_on_hand(row, draft.on_hand, LedgerKind.IMPORT_CORRECTION)
+    change = sum(m.qty for m in movements) if row.kind in ALLOCATABLE else 0
+    if stock_rules.allocatable_on_hand(rows) + change < reserved:
+        raise StockRefused(
+            _("on_hand {on_hand} is below the {reserved} units already reserved").format(
+                on_hand=draft.on_hand, reserved=reserved
+            )
+        )
+    return movements
+
+
+def import_locations(
+    store: Store, actor: Actor, content: bytes | Path, filename: str
+) -> ImportReport:
     """Set the walk sequence of bins."""
-    parsed = parse_locations(content, filename)
+    parsed = parse_locations(source_of(content), filename)
     report = ImportReport("locations", rejected=list(parsed.rejected))
     drafts: Sequence[LocationDraft] = parsed.drafts
     for start in range(0, len(drafts), CHUNK):
@@ -139,11 +214,17 @@ def bin_walk_key(conn: Any) -> Callable[[str], Any]:
 
 
 def sku_for_code(conn: Any, code: ScannedCode) -> str | None:
-    """The catalog SKU a product scan refers to (an indexed lookup)."""
+    """The catalog SKU a product scan refers to (indexed lookups): a SKU label's SKU, else the
+    product the barcode belongs to, else a product whose SKU is the code (a SKU label printed
+    without its prefix)."""
     if code.kind is not CodeKind.PRODUCT:
         return None
-    row = conn.execute("SELECT sku FROM barcodes WHERE code = ?", (code.value,)).fetchone()
-    return row["sku"] if row else None
+    if not code.by_sku:
+        row = conn.execute("SELECT sku FROM barcodes WHERE code = ?", (code.value,)).fetchone()
+        if row:
+            return str(row["sku"])
+    row = conn.execute("SELECT sku FROM products WHERE sku = ?", (code.value,)).fetchone()
+    return str(row["sku"]) if row else None
 
 
 def list_products(store: Store, low_only: bool = False) -> list[dict[str, Any]]:

@@ -34,6 +34,7 @@ from core.ports import (
 )
 from core.roles import badge_may_open
 from data import batches, carriers, keys, leases, logins, packing, settings, stations, users
+from data.ewaybills import WaybillApis
 from data.picking import close_short, read_pick_view, record_pick_scan
 from data.scans import record_loose_scan
 from data.store import Actor, Store
@@ -43,8 +44,10 @@ from data.waves import claim_next, current_list
 class SqliteFloor(Floor):
     """One session's view of the floor, on its own connection to the shared database."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, waybill_apis: WaybillApis | None = None) -> None:
         self.store = store
+        #: Builds the source for a carrier's e-waybill API (the composition root gives it).
+        self.waybill_apis = waybill_apis
 
     def now(self) -> datetime:
         """The store's clock."""
@@ -341,6 +344,7 @@ class SqliteFloor(Floor):
             carrier=carrier,
             service=service,
             override_reason=override_reason,
+            apis=self.waybill_apis,
         )
 
     def declare_missing(
@@ -359,7 +363,12 @@ class SqliteFloor(Floor):
     def void_label(self, operator: Operator, order_no: str, reason: str) -> PackOutcome:
         """Void an order's labels."""
         return packing.void_label(
-            self.store, self._actor(operator), order_no, reason, settings.prefixes(self.store)
+            self.store,
+            self._actor(operator),
+            order_no,
+            reason,
+            settings.prefixes(self.store),
+            apis=self.waybill_apis,
         )
 
     def reprint_label(self, operator: Operator, order_no: str, reason: str) -> PackOutcome:

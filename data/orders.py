@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from core import words
@@ -10,28 +11,36 @@ from core.allocation import Stock, allocate
 from core.clock import from_iso, to_iso
 from core.errors import NotFound, Rejected
 from core.i18n import _
-from core.importing import parse_orders
-from core.model import CANCELLABLE, ImportReport, OrderDraft, OrderStatus, Rejection
+from core.importing import read_orders
+from core.lifecycle import cancellable
+from core.model import ImportReport, OrderDraft, OrderStatus, Rejection
 from core.review import WAIVABLE, ReviewInput, review
 from core.roles import Permission
 from core.sla import SlaPolicy, due_at
 from data import settings
-from data.catalog import CHUNK, Progress
+from data.catalog import Progress, chunks, source_of
 from data.shipments import order_shipment
+from data.status import set_order_status
+from data.stock import release_order as release_stock
 from data.store import Actor, Store, Write
 
 
 def import_orders(
-    store: Store, actor: Actor, content: bytes, filename: str, progress: Progress | None = None
+    store: Store,
+    actor: Actor,
+    content: bytes | Path,
+    filename: str,
+    progress: Progress | None = None,
 ) -> ImportReport:
-    """Store the orders of a file. Malformed orders are rejected whole (nothing stored); an
-    order number already stored is skipped; orders with business problems are held."""
-    parsed = parse_orders(content, filename)
-    report = ImportReport("orders", rejected=list(parsed.rejected))
+    """Store the orders of a file (its bytes, or its path: then it is read as a stream, in
+    bounded memory). Malformed orders are rejected whole (nothing stored); an order number
+    already stored is skipped; orders with business problems are held. Every order of the
+    file ends up stored, skipped or rejected in the report."""
+    report = ImportReport("orders")
     policy = settings.sla_policy(store)
+    items = read_orders(source_of(content), filename, now=store.clock.now())
     with store.bulk():
-        for start in range(0, len(parsed.drafts), CHUNK):
-            chunk = parsed.drafts[start : start + CHUNK]
+        for chunk in chunks(items, report.rejected):
             with store.write(actor) as write:
                 write.require(Permission.IMPORT)
                 for draft in chunk:
@@ -81,7 +90,9 @@ def _store_order(write: Write, draft: OrderDraft, policy: SlaPolicy, report: Imp
             for number, line in enumerate(draft.lines, start=1)
         ],
     )
-    status = review_and_allocate(write, draft.order_no, ReviewInput.of(draft), waived=())
+    status = review_and_allocate(
+        write, draft.order_no, ReviewInput.of(draft), waived=(), current=OrderStatus.RECEIVED
+    )
     write.audit("order.import", draft.order_no, status=status.value, lines=len(draft.lines))
     report.stored.append(draft.order_no)
     if status is OrderStatus.ON_HOLD:
@@ -95,9 +106,14 @@ def _sku_known(write: Write) -> Any:
 
 
 def review_and_allocate(
-    write: Write, order_no: str, order: ReviewInput, waived: tuple[str, ...]
+    write: Write,
+    order_no: str,
+    order: ReviewInput,
+    waived: tuple[str, ...],
+    current: OrderStatus | None = None,
 ) -> OrderStatus:
-    """Review an order; hold it with its problems, or reserve its stock (or backorder it)."""
+    """Review an order; hold it with its problems, or reserve its stock (or backorder it).
+    ``current``: the order's status as the caller read it in this transaction."""
     products = _products(write, order.skus)
     problems = review(order, products.__contains__, waived)
     write.execute("DELETE FROM order_problems WHERE order_no = ?", (order_no,))
@@ -106,8 +122,8 @@ def review_and_allocate(
             "INSERT INTO order_problems (order_no, code, detail) VALUES (?,?,?)",
             [(order_no, problem.code, problem.detail) for problem in problems],
         )
-        return _set_status(write, order_no, OrderStatus.ON_HOLD)
-    return try_allocate(write, order_no, products)
+        return _set_status(write, order_no, OrderStatus.ON_HOLD, current)
+    return try_allocate(write, order_no, products, current)
 
 
 def _products(write: Write, skus: Iterable[str]) -> dict[str, Any]:
@@ -118,7 +134,7 @@ def _products(write: Write, skus: Iterable[str]) -> dict[str, Any]:
     return {
         row["sku"]: row
         for row in write.execute(
-            "SELECT sku, on_hand, reserved, safety_stock FROM products"
+            "SELECT sku, on_hand, reserved, unpickable, safety_stock FROM products"
             f" WHERE sku IN ({','.join('?' * len(wanted))})",
             wanted,
         )
@@ -126,7 +142,10 @@ def _products(write: Write, skus: Iterable[str]) -> dict[str, Any]:
 
 
 def try_allocate(
-    write: Write, order_no: str, products: dict[str, Any] | None = None
+    write: Write,
+    order_no: str,
+    products: dict[str, Any] | None = None,
+    current: OrderStatus | None = None,
 ) -> OrderStatus:
     """Reserve all lines of an order now, or mark it backordered. Runs inside the caller's
     ``BEGIN IMMEDIATE`` transaction, so nothing else reserves between the check and the update.
@@ -139,28 +158,30 @@ def try_allocate(
     missing = skus - products.keys()
     if missing:
         products.update(_products(write, missing))
+    # only units in bins that may be picked count: never a damaged bin's
     stock = {
-        sku: Stock(products[sku]["on_hand"], products[sku]["reserved"])
+        sku: Stock(
+            products[sku]["on_hand"] - products[sku]["unpickable"], products[sku]["reserved"]
+        )
         for sku in skus
         if sku in products
     }
     decision = allocate([(line["sku"], line["qty"]) for line in lines], stock)
     if not decision.allocated:
-        return _set_status(write, order_no, OrderStatus.BACKORDERED)
+        return _set_status(write, order_no, OrderStatus.BACKORDERED, current)
     for sku, qty in decision.reserve.items():
         write.execute("UPDATE products SET reserved = reserved + ? WHERE sku = ?", (qty, sku))
         after = stock[sku]
         if after.on_hand - after.reserved - qty < products[sku]["safety_stock"] <= after.available:
             write.audit("stock.low", sku, available=after.available - qty)
     write.execute("UPDATE order_lines SET reserved = qty WHERE order_no = ?", (order_no,))
-    return _set_status(write, order_no, OrderStatus.ALLOCATED)
+    return _set_status(write, order_no, OrderStatus.ALLOCATED, current)
 
 
-def _set_status(write: Write, order_no: str, status: OrderStatus) -> OrderStatus:
-    write.execute(
-        "UPDATE orders SET status = ?, updated_at = ? WHERE order_no = ?",
-        (status.value, write.now, order_no),
-    )
+def _set_status(
+    write: Write, order_no: str, status: OrderStatus, current: OrderStatus | None
+) -> OrderStatus:
+    set_order_status(write, order_no, status, current=current)
     return status
 
 
@@ -171,7 +192,8 @@ def retry_backorders(write: Write) -> list[str]:
         "SELECT order_no FROM orders WHERE status = ? ORDER BY due_at, order_no",
         (OrderStatus.BACKORDERED.value,),
     ).fetchall():
-        if try_allocate(write, row["order_no"]) is OrderStatus.ALLOCATED:
+        allocated_now = try_allocate(write, row["order_no"], current=OrderStatus.BACKORDERED)
+        if allocated_now is OrderStatus.ALLOCATED:
             write.audit("order.allocate", row["order_no"], after="backordered")
             allocated.append(row["order_no"])
     return allocated
@@ -203,12 +225,13 @@ def cancel_order(store: Store, actor: Actor, order_no: str, reason: str) -> dict
         write.require(Permission.CANCEL_ORDER)
         order = _order_row(write, order_no)
         status = OrderStatus(order["status"])
-        if status not in CANCELLABLE:
+        if not cancellable(status):
             raise Rejected(
                 _("order {order_no} is {status}; it can no longer be cancelled").format(
                     order_no=order_no, status=words.order_status(status)
                 )
             )
+        release_stock(write, order_no)
         for line in write.execute(
             "SELECT id, sku, reserved, picked FROM order_lines WHERE order_no = ?", (order_no,)
         ).fetchall():
@@ -218,30 +241,43 @@ def cancel_order(store: Store, actor: Actor, order_no: str, reason: str) -> dict
                     (line["reserved"], line["sku"]),
                 )
             if line["picked"]:
-                location = write.execute(
-                    "SELECT location FROM products WHERE sku = ?", (line["sku"],)
-                ).fetchone()
-                write.execute(
+                write.conn.executemany(
                     "INSERT INTO putaway_tasks (created_at, order_no, sku, qty, location, reason)"
                     " VALUES (?,?,?,?,?,?)",
-                    (
-                        write.now,
-                        order_no,
-                        line["sku"],
-                        line["picked"],
-                        location["location"] if location else "",
-                        "cancelled",
-                    ),
+                    [
+                        (write.now, order_no, line["sku"], qty, location, "cancelled")
+                        for location, qty in _picked_from(
+                            write, line["id"], line["sku"], line["picked"]
+                        )
+                    ],
                 )
         write.execute("UPDATE order_lines SET reserved = 0 WHERE order_no = ?", (order_no,))
         _take_off_pick_lists(write, order_no)
-        write.execute(
-            "UPDATE orders SET status = ?, cancel_reason = ?, updated_at = ? WHERE order_no = ?",
-            (OrderStatus.CANCELLED.value, reason, write.now, order_no),
+        set_order_status(
+            write, order_no, OrderStatus.CANCELLED, current=status, cancel_reason=reason
         )
         write.audit("order.cancel", order_no, before=status.value, reason=reason)
         retry_backorders(write)
     return show_order(store, order_no)
+
+
+def _picked_from(write: Write, line_id: int, sku: str, picked: int) -> list[tuple[str, int]]:
+    """The bins an order line's picked units came from (where they go back), by its pick
+    lines; units no pick line accounts for go to the SKU's home bin."""
+    bins = [
+        (row["location"], row["n"])
+        for row in write.execute(
+            "SELECT l.location, sum(s.picked) AS n FROM pick_shares s"
+            " JOIN pick_lines l ON l.id = s.pick_line_id WHERE s.order_line_id = ? AND s.picked > 0"
+            " GROUP BY l.location ORDER BY min(l.seq)",
+            (line_id,),
+        )
+    ]
+    rest = picked - sum(n for _bin, n in bins)
+    if rest > 0:
+        home = write.execute("SELECT location FROM products WHERE sku = ?", (sku,)).fetchone()
+        bins.append((home["location"] if home else "", rest))
+    return bins
 
 
 def _take_off_pick_lists(write: Write, order_no: str) -> None:
@@ -301,7 +337,9 @@ def release_order(store: Store, actor: Actor, order_no: str, note: str = "") -> 
         write.execute(
             "UPDATE orders SET waived = ? WHERE order_no = ?", (" ".join(waived), order_no)
         )
-        status = review_and_allocate(write, order_no, review_input, waived)
+        status = review_and_allocate(
+            write, order_no, review_input, waived, current=OrderStatus.ON_HOLD
+        )
         detail: dict[str, Any] = {"waived": list(waived), "status": status.value}
         if note:
             detail["note"] = note

@@ -16,6 +16,7 @@ from core.model import ACCEPTED, OrderStatus, PickListStatus, Priority, Problem
 from core.oversight import (
     DUE_SOON,
     OPEN_STATUSES,
+    ORDER_LINES_PAGE,
     PRIORITIES,
     AuditEntry,
     Backorder,
@@ -259,11 +260,11 @@ class SqliteOversight(Oversight):
             )
         )
 
-    def order(self, operator: Operator, order_no: str) -> OrderDetail:
-        """Everything about one order."""
+    def order(self, operator: Operator, order_no: str, lines_from: int = 0) -> OrderDetail:
+        """Everything about one order, its lines a page at a time."""
         self._viewer(operator)
         with self.store.read() as conn:
-            return _order_detail(conn, self.store, order_no)
+            return _order_detail(conn, self.store, order_no, max(0, lines_from))
 
     # -- people ---------------------------------------------------------------------------------
 
@@ -684,7 +685,9 @@ def _when(value: str | None) -> datetime | None:
     return from_iso(value) if value else None
 
 
-def _order_detail(conn: sqlite3.Connection, store: Store, order_no: str) -> OrderDetail:
+def _order_detail(
+    conn: sqlite3.Connection, store: Store, order_no: str, lines_from: int = 0
+) -> OrderDetail:
     from core.errors import NotFound
 
     prefix = settings.get(store, "prefix.picklist")
@@ -709,10 +712,13 @@ def _order_detail(conn: sqlite3.Connection, store: Store, order_no: str) -> Orde
         for row in conn.execute(
             "SELECT l.line_no, l.sku, p.name, l.qty, l.reserved, l.picked, l.short, l.packed"
             " FROM order_lines l LEFT JOIN products p ON p.sku = l.sku"
-            " WHERE l.order_no = ? ORDER BY l.line_no",
-            (order_no,),
+            " WHERE l.order_no = ? ORDER BY l.line_no LIMIT ? OFFSET ?",
+            (order_no, ORDER_LINES_PAGE, lines_from),
         )
     )
+    line_count = conn.execute(
+        "SELECT count(*) FROM order_lines WHERE order_no = ?", (order_no,)
+    ).fetchone()[0]
     scans = tuple(
         ScanEntry(
             from_iso(row["at"]),
@@ -830,4 +836,6 @@ def _order_detail(conn: sqlite3.Connection, store: Store, order_no: str) -> Orde
         audit=audit,
         shipments=shipments,
         labels=labels,
+        line_count=line_count,
+        lines_from=lines_from,
     )

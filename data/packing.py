@@ -14,8 +14,8 @@ counts kept), then ``packed`` until every parcel's label is scanned (``shipped``
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from typing import Any
 
 from core import timefmt, words
@@ -26,9 +26,9 @@ from core.carriers import (
     check_override,
     choose_carrier,
 )
-from core.clock import from_iso
+from core.clock import from_iso, to_iso
 from core.codes import CodePrefixes, ScannedCode, display_code, parse_scan
-from core.errors import NotFound, Rejected
+from core.errors import NotFound, Rejected, WaretermError
 from core.i18n import _
 from core.labels import LabelError, LabelShipment, Sender, compose_outbound_label
 from core.model import CodeKind, OrderStatus, PickListStatus, Priority, Verdict
@@ -50,9 +50,12 @@ from core.ports import (
 )
 from core.roles import Permission
 from core.sla import PRIORITY_RANK
-from data import carriers, printing, settings
+from core.waybills import IssuedWaybill, Routing, WaybillUnavailable
+from data import carriers, ewaybills, printing, settings
 from data.catalog import sku_for_code
 from data.shipments import live_shipment
+from data.status import set_order_status
+from data.stock import ship_order as ship_stock
 from data.store import Actor, Store, Write
 
 
@@ -64,6 +67,7 @@ class BenchContext:
     sender: Sender
     policy: CarrierPolicy
     today: date
+    privacy: bool = True
 
 
 def bench_context(store: Store) -> BenchContext:
@@ -73,6 +77,7 @@ def bench_context(store: Store) -> BenchContext:
         sender=settings.sender(store),
         policy=carriers.carrier_policy(store),
         today=store.clock.now().date(),
+        privacy=settings.get(store, "label.privacy") == "true",
     )
 
 
@@ -256,16 +261,20 @@ def _park_others(write: Write, station: str, keep: set[str]) -> list[str]:
     parked = [
         row["order_no"]
         for row in write.execute(
-            "SELECT order_no FROM orders WHERE pack_station = ? AND status = ?",
+            "SELECT order_no FROM orders WHERE pack_station = ? AND status = ?"
+            " AND order_no NOT IN (SELECT order_no FROM waybill_waits WHERE status = 'waiting')",
             (station, OrderStatus.PACKING.value),
         )
         if row["order_no"] not in keep
     ]
     for order_no in parked:
-        write.execute(
-            "UPDATE orders SET status = ?, pack_station = NULL, packer = NULL, updated_at = ?"
-            " WHERE order_no = ?",
-            (OrderStatus.PICKED.value, write.now, order_no),
+        set_order_status(
+            write,
+            order_no,
+            OrderStatus.PICKED,
+            current=OrderStatus.PACKING,
+            pack_station=None,
+            packer=None,
         )
         write.audit("pack.park", order_no, station=station)
     return parked
@@ -276,10 +285,13 @@ def _take_to_bench(write: Write, station: str, order: Any) -> None:
         return
     if order["status"] == OrderStatus.PACKING.value and order["pack_station"]:
         write.audit("pack.takeover", order["order_no"], station=station, was=order["pack_station"])
-    write.execute(
-        "UPDATE orders SET status = ?, pack_station = ?, packer = ?, updated_at = ?"
-        " WHERE order_no = ?",
-        (OrderStatus.PACKING.value, station, write.actor.user, write.now, order["order_no"]),
+    set_order_status(
+        write,
+        order["order_no"],
+        OrderStatus.PACKING,
+        current=OrderStatus(order["status"]),
+        pack_station=station,
+        packer=write.actor.user,
     )
     write.audit("order.packing", order["order_no"], station=station)
 
@@ -556,15 +568,12 @@ def _ship_order(write: Write, order_no: str, shipment_id: int) -> None:
         "SELECT id, sku, qty, reserved FROM order_lines WHERE order_no = ?", (order_no,)
     ).fetchall():
         write.execute(
-            "UPDATE products SET on_hand = on_hand - ?, reserved = reserved - ?,"
-            " updated_at = ? WHERE sku = ?",
-            (line["qty"], line["reserved"], write.now, line["sku"]),
+            "UPDATE products SET reserved = reserved - ?, updated_at = ? WHERE sku = ?",
+            (line["reserved"], write.now, line["sku"]),
         )
     write.execute("UPDATE order_lines SET reserved = 0 WHERE order_no = ?", (order_no,))
-    write.execute(
-        "UPDATE orders SET status = ?, shipped_at = ?, updated_at = ? WHERE order_no = ?",
-        (OrderStatus.SHIPPED.value, write.now, write.now, order_no),
-    )
+    ship_stock(write, order_no)
+    set_order_status(write, order_no, OrderStatus.SHIPPED, shipped_at=write.now)
     write.audit("order.shipped", order_no, shipment=shipment_id)
 
 
@@ -637,7 +646,9 @@ def _label_content(
     seq: int,
     count: int,
     context: BenchContext,
+    routing: Routing | None = None,
 ) -> dict[str, Any]:
+    routing = routing or Routing()
     try:
         label = compose_outbound_label(
             printing.label_order(order),
@@ -648,9 +659,13 @@ def _label_content(
                 weight_g=weight_g,
                 package_no=seq,
                 package_count=count,
+                mark_destination=routing.mark_destination,
+                package_name=routing.package_name,
+                sorting_code=routing.sorting_code,
             ),
             context.sender,
             context.today,
+            privacy=context.privacy,
         )
     except LabelError as error:
         raise Rejected(
@@ -685,10 +700,38 @@ def new_shipment(
     context: BenchContext,
     override_reason: str | None = None,
     batch_id: int | None = None,
+    issued: ewaybills.Issued | None = None,
+    pool_fallback: bool = False,
 ) -> int:
     """A shipment with one parcel per package: waybill numbers taken from the carrier's pool
-    and a label job per parcel, all inside the caller's transaction; returns its id."""
-    taken = carriers.take_waybills(write, choice.carrier.code, packages)
+    (or ``issued`` by its API before this transaction) and a label job per parcel, all inside
+    the caller's transaction; returns its id. A carrier with an API gets no pool numbers
+    unless ``pool_fallback`` says its API could not answer and it falls back to the pool."""
+    code = choice.carrier.code
+    waybills: tuple[IssuedWaybill, ...]
+    if issued is not None:
+        if issued.carrier != code or len(issued.waybills) != packages:
+            raise Rejected(
+                _(
+                    "the carrier or parcel count changed while {carrier} issued numbers; "
+                    "close the order again"
+                ).format(carrier=issued.carrier)
+            )
+        for waybill in issued.waybills:
+            carriers.record_issued(write, code, issued.provider, waybill)
+        waybills = issued.waybills
+        low = False
+    else:
+        if not pool_fallback and carriers.carrier_api(write, code) is not None:
+            raise Rejected(
+                _(
+                    "{carrier} takes its numbers from its waybill API: close the order at a "
+                    "bench (not in a batch) so the number is issued first"
+                ).format(carrier=code)
+            )
+        taken = carriers.take_waybills(write, code, packages)
+        waybills = tuple(IssuedWaybill(number) for number in taken.numbers)
+        low = taken.low
     cursor = write.execute(
         "INSERT INTO shipments (order_no, status, carrier, service, choice_reason,"
         " override_reason, weight_g, weight_source, packages, station, created_by, created_at,"
@@ -712,14 +755,26 @@ def new_shipment(
         ),
     )
     shipment_id = int(cursor.lastrowid or 0)
-    for seq, number in enumerate(taken.numbers, start=1):
+    for seq, waybill in enumerate(waybills, start=1):
+        number = waybill.number
         package = write.execute(
-            "INSERT INTO packages (shipment_id, seq, waybill_no, status) VALUES (?,?,?,?)",
-            (shipment_id, seq, number, "labelled"),
+            "INSERT INTO packages (shipment_id, seq, waybill_no, status, routing)"
+            " VALUES (?,?,?,?,?)",
+            (
+                shipment_id,
+                seq,
+                number,
+                "labelled",
+                json.dumps(waybill.routing.as_dict(), ensure_ascii=False)
+                if waybill.routing
+                else None,
+            ),
         )
         package_id = int(package.lastrowid or 0)
         carriers.attach(write, number, package_id)
-        content = _label_content(order, choice, number, weight_g, seq, packages, context)
+        content = _label_content(
+            order, choice, number, weight_g, seq, packages, context, waybill.routing
+        )
         job = printing.enqueue(
             write, station, "outbound", order["order_no"], content, batch_id=batch_id
         )
@@ -732,9 +787,10 @@ def new_shipment(
         service=choice.service.code,
         reason=choice.reason,
         override=override_reason,
-        waybills=list(taken.numbers),
+        waybills=[w.number for w in waybills],
+        source=issued.provider if issued is not None else "pool",
         weight_g=weight_g,
-        low_pool=taken.low,
+        low_pool=low,
     )
     return shipment_id
 
@@ -749,15 +805,306 @@ def finish_pack(
     carrier: str | None = None,
     service: str | None = None,
     override_reason: str | None = None,
+    apis: ewaybills.WaybillApis | None = None,
+    queue: bool = True,
 ) -> PackOutcome:
     """Close a fully checked order at the actor's bench (see :meth:`core.ports.Floor.finish_pack`).
     A label printed earlier in a batch is kept when the packer keeps its carrier and parcel
-    count; otherwise it is voided and new labels are made."""
+    count; otherwise it is voided and new labels are made.
+
+    A carrier with a waybill API gets its numbers before the write transaction starts (no API
+    call holds the write lock); if that transaction then fails, they are cancelled at the
+    carrier. Numbers of a voided shipment are cancelled at the carrier after it commits. When
+    the API does not answer and the carrier waits for it, the order waits in
+    ``waybill_waits`` (``queue``; :func:`retry_waits` closes it when the number comes) and the
+    packer goes on."""
     packages = check_packages(packages)
     override_reason = " ".join((override_reason or "").split()) or None
     if carrier and not override_reason:
         raise Rejected(_("Say why the carrier is changed (the reason is kept)."))
+    try:
+        issued, pool_fallback, note = _issue_first(
+            store, actor, order_no, weight_g, packages, context, carrier, service, apis
+        )
+    except ewaybills.ApiNotAnswering as waiting:
+        if not queue:
+            raise
+        return _wait_for_number(
+            store, actor, order_no, weight_g, packages, context, carrier, service,
+            override_reason, waiting,
+        )  # fmt: skip
+    try:
+        outcome, voided = _finish_pack_write(
+            store,
+            actor,
+            order_no,
+            weight_g,
+            packages,
+            context,
+            carrier,
+            service,
+            override_reason,
+            issued,
+            pool_fallback,
+        )
+    except BaseException:
+        if issued is not None:
+            ewaybills.cancel_after_failure(
+                store, actor, issued, _("the transaction that was to store it failed")
+            )
+        raise
+    warning = _cancel_voided(store, actor, apis, voided)
+    if note or warning:
+        outcome = replace(outcome, warning=" ".join(w for w in (note, warning) if w))
+    return outcome
+
+
+def _wait_for_number(
+    store: Store,
+    actor: Actor,
+    order_no: str,
+    weight_g: int,
+    packages: int,
+    context: BenchContext,
+    carrier: str | None,
+    service: str | None,
+    override_reason: str | None,
+    waiting: Rejected,
+) -> PackOutcome:
+    """The order waits at the bench for its number: a row the worker retries with backoff."""
     station = actor.station
+    with store.write(actor) as write:
+        write.require(Permission.PACK)
+        order = _bench_order(write, station, order_no, (OrderStatus.PACKING.value,))
+        require_printer(write, station)
+        choice = carrier_choice(write.conn, order, weight_g, context.policy, carrier, service)
+        retry_at = to_iso(store.clock.now() + timedelta(seconds=ewaybills.backoff_s(1)))
+        write.execute(
+            "INSERT INTO waybill_waits (order_no, station, user, carrier, service,"
+            " override_reason, weight_g, packages, status, attempts, last_error,"
+            " next_attempt_at, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,'waiting',1,?,?,?,?)"
+            " ON CONFLICT (order_no) DO UPDATE SET station = excluded.station,"
+            " user = excluded.user, carrier = excluded.carrier, service = excluded.service,"
+            " override_reason = excluded.override_reason, weight_g = excluded.weight_g,"
+            " packages = excluded.packages, status = 'waiting', attempts = 1,"
+            " last_error = excluded.last_error, next_attempt_at = excluded.next_attempt_at,"
+            " updated_at = excluded.updated_at",
+            (
+                order_no,
+                station,
+                actor.user,
+                choice.carrier.code,
+                service if carrier else None,
+                override_reason,
+                weight_g,
+                packages,
+                str(waiting)[:300],
+                retry_at,
+                write.now,
+                write.now,
+            ),
+        )
+        write.audit(
+            "waybill.wait",
+            order_no,
+            carrier=choice.carrier.code,
+            station=station,
+            retry_at=retry_at,
+        )
+        view = bench_view(write.conn, station, context.prefixes.picklist)
+    return PackOutcome(
+        Verdict.OK,
+        _(
+            "{order} waits for its {carrier} waybill number: the carrier's API is not "
+            "answering. Its label prints here when the number comes; go on with the next order."
+        ).format(order=order_no, carrier=choice.carrier.code),
+        order_no,
+        view,
+        accepted=True,
+        order_no=order_no,
+        warning=str(waiting),
+    )
+
+
+def waiting_orders(store: Store) -> list[dict[str, Any]]:
+    """Orders waiting for a number from their carrier's API (and those that gave up)."""
+    return store.query(
+        "SELECT order_no, station, user, carrier, status, attempts, last_error, next_attempt_at,"
+        " created_at FROM waybill_waits WHERE status != 'done' ORDER BY created_at, order_no"
+    )
+
+
+def retry_waits(
+    store: Store,
+    apis: ewaybills.WaybillApis | None,
+    context: BenchContext | None = None,
+    due_only: bool = True,
+) -> dict[str, str]:
+    """The worker's pass: close each waiting order whose next try is due, as its packer at its
+    bench (the number is issued before the transaction, as at the bench). Still not answering:
+    tried again later, waiting twice as long each time (30 s up to an hour). Anything else (the
+    order was opened elsewhere, the API refused it): ``failed``, with the reason, for a person.
+    Returns each order's outcome: ``done``, ``waiting`` or ``failed``."""
+    now = store.clock.now()
+    rows = store.query(
+        "SELECT * FROM waybill_waits WHERE status = 'waiting' ORDER BY next_attempt_at, order_no"
+    )
+    if context is None:
+        context = bench_context(store)
+    outcome: dict[str, str] = {}
+    for row in rows:
+        if due_only and row["next_attempt_at"] and from_iso(row["next_attempt_at"]) > now:
+            continue
+        actor = Actor(row["user"], row["station"])
+        try:
+            finish_pack(
+                store,
+                actor,
+                row["order_no"],
+                row["weight_g"],
+                row["packages"],
+                context,
+                carrier=row["carrier"] if row["override_reason"] else None,
+                service=row["service"],
+                override_reason=row["override_reason"],
+                apis=apis,
+                queue=False,
+            )
+        except WaretermError as error:
+            attempts = int(row["attempts"]) + 1
+            still = isinstance(error, ewaybills.ApiNotAnswering)
+            status = "waiting" if still else "failed"
+            retry_at = to_iso(now + timedelta(seconds=ewaybills.backoff_s(attempts)))
+            with store.write(actor) as write:
+                write.execute(
+                    "UPDATE waybill_waits SET status = ?, attempts = ?, last_error = ?,"
+                    " next_attempt_at = ?, updated_at = ? WHERE order_no = ? AND status = 'waiting'",
+                    (
+                        status,
+                        attempts,
+                        str(error)[:300],
+                        retry_at if still else None,
+                        write.now,
+                        row["order_no"],
+                    ),
+                )
+                write.audit(
+                    "waybill.wait_retry",
+                    row["order_no"],
+                    attempts=attempts,
+                    status=status,
+                    error=str(error)[:300],
+                )
+            outcome[row["order_no"]] = status
+        else:
+            outcome[row["order_no"]] = "done"
+    return outcome
+
+
+def _issue_first(
+    store: Store,
+    actor: Actor,
+    order_no: str,
+    weight_g: int,
+    packages: int,
+    context: BenchContext,
+    carrier: str | None,
+    service: str | None,
+    apis: ewaybills.WaybillApis | None,
+) -> tuple[ewaybills.Issued | None, bool, str]:
+    """Before the write: when the order will get new labels from a carrier with a waybill API,
+    its numbers. Returns (issued, pool_fallback, a note for the packer). Anything that is not
+    about the API (order not at this bench, no carrier …) is left to the transaction to say."""
+    with store.read() as conn:
+        order = conn.execute("SELECT * FROM orders WHERE order_no = ?", (order_no,)).fetchone()
+        if (
+            order is None
+            or order["status"] != OrderStatus.PACKING.value
+            or order["pack_station"] != actor.station
+        ):
+            return None, False, ""
+        unchecked = conn.execute(
+            "SELECT coalesce(sum(qty - packed), 0) FROM order_lines WHERE order_no = ?",
+            (order_no,),
+        ).fetchone()[0]
+        if unchecked:
+            return None, False, ""  # the transaction says what is missing; no number asked
+        live = live_shipment(conn, order_no)
+        if (
+            live is not None
+            and live["status"] == "labelled"
+            and not carrier
+            and live["packages"] == packages
+        ):
+            return None, False, ""
+        try:
+            choice = carrier_choice(conn, order, weight_g, context.policy, carrier, service)
+        except Rejected:
+            return None, False, ""
+        api = carriers.carrier_api(conn, choice.carrier.code)
+        if api is None:
+            return None, False, ""
+        parcels = ewaybills.parcel_requests(
+            conn, order, packages, weight_g, ewaybills.sender_party(store)
+        )
+    try:
+        return ewaybills.issue(apis, api, parcels), False, ""
+    except WaybillUnavailable as error:
+        ewaybills.keep_stray(store, actor, api, error)
+        with store.write(actor) as write:
+            write.audit(
+                "waybill.api_unavailable",
+                order_no,
+                carrier=api.carrier,
+                error=str(error)[:300],
+                code=error.code,
+                fallback=api.fallback,
+            )
+        if api.fallback == "pool" and error.retryable:
+            return (
+                None,
+                True,
+                _("{carrier}'s waybill API is not answering: a pool number is used.").format(
+                    carrier=api.carrier
+                ),
+            )
+        raise ewaybills.unavailable(api, error) from None
+
+
+def _cancel_voided(
+    store: Store, actor: Actor, apis: ewaybills.WaybillApis | None, voided: list[str]
+) -> str:
+    """Cancel at their carrier the API numbers a committed void queued; the words for the
+    packer when some must wait (the queue tries them again)."""
+    if not voided:
+        return ""
+    try:
+        outcome = ewaybills.cancel_pending(store, actor, apis, voided)
+    except WaretermError:
+        return _("The voided numbers will be cancelled at the carrier later.")
+    waiting = [n for n, status in outcome.items() if status != "done"]
+    if waiting:
+        return _("Not cancelled at the carrier yet: {numbers} (tried again later).").format(
+            numbers=" ".join(waiting)
+        )
+    return ""
+
+
+def _finish_pack_write(
+    store: Store,
+    actor: Actor,
+    order_no: str,
+    weight_g: int,
+    packages: int,
+    context: BenchContext,
+    carrier: str | None,
+    service: str | None,
+    override_reason: str | None,
+    issued: ewaybills.Issued | None,
+    pool_fallback: bool,
+) -> tuple[PackOutcome, list[str]]:
+    station = actor.station
+    voided: list[str] = []
     with store.write(actor) as write:
         write.require(Permission.PACK)
         order = _bench_order(write, station, order_no, (OrderStatus.PACKING.value,))
@@ -780,6 +1127,12 @@ def finish_pack(
             and live["packages"] == packages
         )
         if keep:
+            if issued is not None:
+                raise Rejected(
+                    _("{order}'s label was printed meanwhile; close it again.").format(
+                        order=order_no
+                    )
+                )
             write.execute(
                 "UPDATE shipments SET status = 'packed', weight_g = ?, weight_source = 'typed',"
                 " packed_by = ?, packed_at = ? WHERE id = ?",
@@ -791,7 +1144,7 @@ def finish_pack(
             )
         else:
             if live is not None:
-                _void_shipment(write, live, _("relabelled at the bench"))
+                voided = _void_shipment(write, live, _("relabelled at the bench"))
             choice = carrier_choice(write.conn, order, weight_g, context.policy, carrier, service)
             new_shipment(
                 write,
@@ -804,20 +1157,24 @@ def finish_pack(
                 station,
                 context,
                 override_reason=override_reason,
+                issued=issued,
+                pool_fallback=pool_fallback,
             )
             message = _(
                 "{order} packed: {carrier} {waybills}. Stick the label, then scan it to ship."
             )
-        write.execute(
-            "UPDATE orders SET status = ?, updated_at = ? WHERE order_no = ?",
-            (OrderStatus.PACKED.value, write.now, order_no),
-        )
+        set_order_status(write, order_no, OrderStatus.PACKED)
         write.audit("order.packed", order_no, weight_g=weight_g, packages=packages)
+        write.execute(
+            "UPDATE waybill_waits SET status = 'done', next_attempt_at = NULL, updated_at = ?"
+            " WHERE order_no = ? AND status = 'waiting'",
+            (write.now, order_no),
+        )
         view = bench_view(write.conn, station, context.prefixes.picklist)
     shipment = view.order(order_no)
     waybills = " ".join(shipment.shipment.waybills) if shipment and shipment.shipment else ""
     carrier_name = shipment.shipment.carrier if shipment and shipment.shipment else ""
-    return PackOutcome(
+    outcome = PackOutcome(
         Verdict.OK,
         message.format(order=order_no, carrier=carrier_name, waybills=waybills),
         order_no,
@@ -825,6 +1182,7 @@ def finish_pack(
         accepted=True,
         order_no=order_no,
     )
+    return outcome, voided
 
 
 # --------------------------------------------------------------------------- exceptions, voids, reprints
@@ -860,10 +1218,7 @@ def declare_missing(
         )
         if note:
             detail += f" — {note}"
-        write.execute(
-            "UPDATE orders SET status = ?, exception_reason = ?, updated_at = ? WHERE order_no = ?",
-            (OrderStatus.EXCEPTION.value, detail, write.now, order_no),
-        )
+        set_order_status(write, order_no, OrderStatus.EXCEPTION, exception_reason=detail)
         write.audit("order.exception", order_no, reason=detail, kind=reason.value)
         view = bench_view(write.conn, station, prefixes.picklist)
     return PackOutcome(
@@ -878,7 +1233,7 @@ def declare_missing(
     )
 
 
-def _void_shipment(write: Write, shipment: Any, reason: str) -> None:
+def _void_shipment(write: Write, shipment: Any, reason: str) -> list[str]:
     """Void a shipment that has not shipped: its waybill numbers are never used again and its
     label jobs that have not printed are cancelled."""
     packages = write.execute(
@@ -893,6 +1248,7 @@ def _void_shipment(write: Write, shipment: Any, reason: str) -> None:
     for package in packages:
         write.execute("UPDATE packages SET status = 'void' WHERE id = ?", (package["id"],))
         carriers.void_waybill(write, package["waybill_no"])
+        carriers.queue_cancel(write, package["waybill_no"], reason)
         if package["print_job_id"] is not None:
             cancelled = write.execute(
                 "UPDATE print_jobs SET status = 'cancelled', next_attempt_at = NULL,"
@@ -914,12 +1270,19 @@ def _void_shipment(write: Write, shipment: Any, reason: str) -> None:
         waybills=[p["waybill_no"] for p in packages],
         reason=reason,
     )
+    return [p["waybill_no"] for p in packages]
 
 
 def void_label(
-    store: Store, actor: Actor, order_no: str, reason: str, prefixes: CodePrefixes
+    store: Store,
+    actor: Actor,
+    order_no: str,
+    reason: str,
+    prefixes: CodePrefixes,
+    apis: ewaybills.WaybillApis | None = None,
 ) -> PackOutcome:
-    """Void an order's labels before it ships; a packed order comes back to this bench."""
+    """Void an order's labels before it ships; a packed order comes back to this bench. Numbers
+    from a carrier's API are cancelled there after the void commits (or queued for later)."""
     reason = " ".join(reason.split())
     if not reason:
         raise Rejected(_("Say why the label is voided (the reason is kept)."))
@@ -931,15 +1294,18 @@ def void_label(
             raise Rejected(_("{order} has no label to void.").format(order=order_no))
         if live["status"] == "shipped":
             raise Rejected(_("{order} has shipped; its label stays.").format(order=order_no))
-        _void_shipment(write, live, reason)
+        voided = _void_shipment(write, live, reason)
         order = write.execute(
             "SELECT status FROM orders WHERE order_no = ?", (order_no,)
         ).fetchone()
         if order["status"] == OrderStatus.PACKED.value:
-            write.execute(
-                "UPDATE orders SET status = ?, pack_station = ?, packer = ?, updated_at = ?"
-                " WHERE order_no = ?",
-                (OrderStatus.PACKING.value, station, actor.user, write.now, order_no),
+            set_order_status(
+                write,
+                order_no,
+                OrderStatus.PACKING,
+                current=OrderStatus.PACKED,
+                pack_station=station,
+                packer=actor.user,
             )
             write.audit("order.packing", order_no, station=station, after="void")
         view = bench_view(write.conn, station, prefixes.picklist)
@@ -953,6 +1319,7 @@ def void_label(
         view,
         accepted=True,
         order_no=order_no,
+        warning=_cancel_voided(store, actor, apis, voided) or None,
     )
 
 

@@ -23,6 +23,8 @@ from core.ports import PickLineView, PickView, ScanOutcome
 from core.roles import Permission
 from core.sla import PRIORITY_RANK
 from data.catalog import sku_for_code
+from data.status import set_list_status, set_order_status
+from data.stock import release_line
 from data.store import Actor, Store, Write
 from data.waves import picklist_code
 
@@ -267,10 +269,7 @@ def _settle_order(write: Write, order_no: str) -> None:
         (order_no,),
     ).fetchone()
     if row["status"] == OrderStatus.PICKING.value and row["missing"] == 0:
-        write.execute(
-            "UPDATE orders SET status = ?, updated_at = ? WHERE order_no = ?",
-            (OrderStatus.PICKED.value, write.now, order_no),
-        )
+        set_order_status(write, order_no, OrderStatus.PICKED, current=OrderStatus.PICKING)
         write.audit("order.picked", order_no)
 
 
@@ -291,10 +290,7 @@ def settle_list(write: Write, picklist_id: int) -> PickListStatus | None:
     status = PickListStatus.PICKED if row["units"] else PickListStatus.CANCELLED
     if status is PickListStatus.PICKED and row["status"] == PickListStatus.RELEASED.value:
         return None  # nothing picked yet: an unclaimed list whose orders remain keeps waiting
-    write.execute(
-        "UPDATE picklists SET status = ?, finished_at = ? WHERE id = ?",
-        (status.value, write.now, picklist_id),
-    )
+    set_list_status(write, picklist_id, status, finished_at=write.now)
     write.audit(f"picklist.{status.value}", f"list {picklist_id}")
     return status
 
@@ -342,14 +338,13 @@ def close_short(
                 "UPDATE products SET reserved = reserved - ? WHERE sku = ?",
                 (share.open, order_line["sku"]),
             )
+            release_line(
+                write, line["sku"], line["location"], line["lot"], share.open, share.order_no
+            )
             detail = _("short pick: {sku} ×{n} ({reason}) at bin {bin}").format(
                 sku=line["sku"], n=share.open, reason=reason.value, bin=line["location"] or "?"
             )
-            write.execute(
-                "UPDATE orders SET status = ?, exception_reason = ?, updated_at = ?"
-                " WHERE order_no = ?",
-                (OrderStatus.EXCEPTION.value, detail, write.now, share.order_no),
-            )
+            set_order_status(write, share.order_no, OrderStatus.EXCEPTION, exception_reason=detail)
             write.audit("order.exception", share.order_no, reason=detail)
             affected.append(share.order_no)
         if line["location"]:

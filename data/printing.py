@@ -735,9 +735,12 @@ def bin_labels(store: Store) -> LabelSet:
 
 
 def sku_labels(store: Store) -> LabelSet:
-    """A label for every product: the SKU as the barcode, the name under it."""
+    """A label for every product: its SKU behind the SKU label prefix (``S:SKU-1001``) as the
+    barcode, so that a scan of it is that product whatever the SKU looks like; the name
+    under it."""
     rows = store.query("SELECT sku, name FROM products ORDER BY sku")
-    return _label_set((SkuLabel, row["sku"], row["name"]) for row in rows)
+    prefix = settings.get(store, "prefix.sku")
+    return _label_set((SkuLabel, f"{prefix}{row['sku']}", row["name"]) for row in rows)
 
 
 def tote_labels(store: Store, first: int, last: int) -> LabelSet:

@@ -357,6 +357,113 @@ MIGRATIONS: list[str] = [
             ON CONFLICT (status, priority) DO UPDATE SET n = n + 1;
     END;
     """,
+    # 7: electronic waybills (电子面单): a carrier's API account (its key is read by the
+    # process that calls the API and never shown), where each number came from and the
+    # reference the API cancels it by, a parcel's routing data, numbers still to cancel at the
+    # carrier, and orders waiting for their number while the API does not answer.
+    """
+    CREATE TABLE carrier_apis (
+        carrier TEXT PRIMARY KEY,
+        provider TEXT NOT NULL,
+        url TEXT NOT NULL,
+        account TEXT NOT NULL,
+        secret TEXT NOT NULL,
+        options TEXT NOT NULL DEFAULT '{}',
+        fallback TEXT NOT NULL DEFAULT 'wait' CHECK (fallback IN ('pool', 'wait')),
+        updated_at TEXT NOT NULL
+    );
+    ALTER TABLE waybill_numbers ADD COLUMN source TEXT NOT NULL DEFAULT 'pool';
+    ALTER TABLE waybill_numbers ADD COLUMN reference TEXT;
+    ALTER TABLE packages ADD COLUMN routing TEXT;
+    CREATE TABLE waybill_cancels (
+        number TEXT PRIMARY KEY,
+        carrier TEXT NOT NULL,
+        reference TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done', 'failed')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        next_attempt_at TEXT,
+        created_at TEXT NOT NULL,
+        done_at TEXT
+    );
+    CREATE INDEX waybill_cancels_pending ON waybill_cancels (status, next_attempt_at);
+    CREATE TABLE waybill_waits (
+        order_no TEXT PRIMARY KEY REFERENCES orders (order_no),
+        station TEXT NOT NULL,
+        user TEXT NOT NULL,
+        carrier TEXT NOT NULL,
+        service TEXT,
+        override_reason TEXT,
+        weight_g INTEGER NOT NULL,
+        packages INTEGER NOT NULL,
+        status TEXT NOT NULL DEFAULT 'waiting' CHECK (status IN ('waiting', 'done', 'failed')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        next_attempt_at TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX waybill_waits_due ON waybill_waits (status, next_attempt_at);
+    """,
+    # 8: stock per SKU x bin x lot and the stock ledger. Bins get a kind, products a lot-tracked
+    # flag, a do-not-ship window before expiry and the units they hold in bins orders may not
+    # be allocated from (damaged, receiving, returns), pick lines the lot they draw on. Each
+    # product's bin and on-hand become one stock row with an opening ledger entry; units on
+    # pick lines of orders still to ship are reserved in that row.
+    """
+    ALTER TABLE locations ADD COLUMN kind TEXT NOT NULL DEFAULT 'pick_face'
+        CHECK (kind IN ('pick_face', 'reserve', 'receiving', 'returns', 'damaged'));
+    ALTER TABLE products ADD COLUMN lot_tracked INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE products ADD COLUMN shelf_days INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE products ADD COLUMN unpickable INTEGER NOT NULL DEFAULT 0
+        CHECK (unpickable >= 0 AND unpickable <= on_hand);
+    ALTER TABLE pick_lines ADD COLUMN lot TEXT NOT NULL DEFAULT '';
+    CREATE TABLE stock (
+        sku TEXT NOT NULL REFERENCES products (sku),
+        bin TEXT NOT NULL,
+        lot TEXT NOT NULL DEFAULT '',
+        expiry TEXT,
+        on_hand INTEGER NOT NULL CHECK (on_hand >= 0),
+        reserved INTEGER NOT NULL DEFAULT 0 CHECK (reserved >= 0 AND reserved <= on_hand),
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (sku, bin, lot)
+    );
+    CREATE INDEX stock_bin ON stock (bin);
+    CREATE TABLE stock_ledger (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        user TEXT NOT NULL,
+        station TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('opening', 'receive', 'put_away', 'move', 'pick',
+            'ship', 'return', 'adjustment', 'write_off', 'import_correction')),
+        sku TEXT NOT NULL,
+        bin TEXT NOT NULL,
+        lot TEXT NOT NULL DEFAULT '',
+        expiry TEXT,
+        qty INTEGER NOT NULL CHECK (qty != 0),
+        reason TEXT NOT NULL DEFAULT '',
+        doc_type TEXT NOT NULL DEFAULT '',
+        doc_id TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX stock_ledger_key ON stock_ledger (sku, bin, lot, qty);
+    CREATE INDEX stock_ledger_bin ON stock_ledger (bin);
+    CREATE INDEX stock_ledger_doc ON stock_ledger (doc_type, doc_id);
+    INSERT INTO locations (code) SELECT DISTINCT location FROM products
+        WHERE location != '' AND location NOT IN (SELECT code FROM locations);
+    INSERT INTO stock (sku, bin, lot, on_hand, reserved, updated_at)
+        SELECT sku, location, '', on_hand, 0, updated_at FROM products;
+    INSERT INTO stock_ledger (at, user, station, kind, sku, bin, qty, reason, doc_type)
+        SELECT updated_at, 'migration', '', 'opening', sku, location, on_hand,
+            'on hand before the stock ledger', 'migration'
+        FROM products WHERE on_hand != 0;
+    UPDATE stock SET reserved = min(on_hand, (
+        SELECT coalesce(sum(s.qty), 0) FROM pick_shares s
+        JOIN pick_lines l ON l.id = s.pick_line_id
+        JOIN orders o ON o.order_no = s.order_no
+        WHERE l.sku = stock.sku AND l.location = stock.bin
+            AND o.status NOT IN ('shipped', 'cancelled', 'returned')));
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -44,10 +44,14 @@ SETTINGS = {
         Setting("prefix.picklist", "P:", "prefix", "prefix of pick list codes"),
         Setting("prefix.order", "O:", "prefix", "prefix of order codes"),
         Setting("prefix.user", "U:", "prefix", "prefix of user badges"),
+        Setting("prefix.sku", "S:", "prefix", "prefix of SKU label codes"),
         Setting("login.badge_only", "true", "bool", "a badge scan logs in without a PIN"),
         Setting("sender.name", "Warehouse", "text", "sender name on outbound labels"),
         Setting("sender.phone", "", "text", "sender phone on outbound labels"),
         Setting("sender.address", "", "text", "sender address on outbound labels"),
+        Setting("label.privacy", "true", "bool", "mask the recipient's phone and name on labels"),
+        Setting("sender.city", "", "text", "sender city for carrier waybill APIs (杭州市)"),
+        Setting("sender.district", "", "text", "sender district for carrier waybill APIs (余杭区)"),
         Setting("warehouse.province", "浙江", "province", "province parcels leave from (zones)"),
         Setting(
             "carrier.remote_provinces",
@@ -177,7 +181,14 @@ def get_many(store: Store, keys: tuple[str, ...]) -> dict[str, str]:
     return {key: found.get(key, SETTINGS[key].default) for key in keys}
 
 
-_PREFIX_KEYS = ("prefix.location", "prefix.tote", "prefix.picklist", "prefix.order", "prefix.user")
+_PREFIX_KEYS = (
+    "prefix.location",
+    "prefix.tote",
+    "prefix.picklist",
+    "prefix.order",
+    "prefix.user",
+    "prefix.sku",
+)
 
 
 def prefixes(store: Store) -> CodePrefixes:
@@ -189,6 +200,7 @@ def prefixes(store: Store) -> CodePrefixes:
         picklist=values["prefix.picklist"],
         order=values["prefix.order"],
         user=values["prefix.user"],
+        sku=values["prefix.sku"],
     )
 
 

@@ -3,26 +3,37 @@ weight, parcels, status, and the state of each label job."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from core.errors import NotFound, Rejected
 from core.i18n import _
+from core.waybills import Routing
 from data.store import Store
 
 STATUSES = ("labelled", "packed", "shipped", "void")
 
 
 def _packages(conn: Any, shipment_id: int) -> list[dict[str, Any]]:
-    return [
-        dict(row)
-        for row in conn.execute(
-            "SELECT p.seq, p.waybill_no, p.status, p.shipped_at, p.print_job_id AS label_job,"
-            " j.status AS label_status FROM packages p"
-            " LEFT JOIN print_jobs j ON j.id = p.print_job_id"
-            " WHERE p.shipment_id = ? ORDER BY p.seq",
-            (shipment_id,),
-        )
-    ]
+    packages = []
+    for row in conn.execute(
+        "SELECT p.seq, p.waybill_no, p.status, p.shipped_at, p.print_job_id AS label_job,"
+        " j.status AS label_status, p.routing, coalesce(w.source, 'pool') AS waybill_source"
+        " FROM packages p LEFT JOIN print_jobs j ON j.id = p.print_job_id"
+        " LEFT JOIN waybill_numbers w ON w.number = p.waybill_no"
+        " WHERE p.shipment_id = ? ORDER BY p.seq",
+        (shipment_id,),
+    ):
+        package = dict(row)
+        try:
+            routing = json.loads(package["routing"]) if package["routing"] else None
+        except ValueError:
+            routing = None
+        package["routing"] = Routing.from_dict(
+            routing if isinstance(routing, dict) else None
+        ).as_dict()
+        packages.append(package)
+    return packages
 
 
 def _shape(conn: Any, row: Any) -> dict[str, Any]:

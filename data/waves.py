@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from core import words
@@ -10,10 +12,13 @@ from core.errors import NotFound, Rejected
 from core.i18n import _
 from core.model import OrderStatus, PickListStatus, Priority, Role
 from core.roles import Permission, may
-from core.waves import WaveLine, WaveOrder, plan_wave
+from core.stock import Movement
+from core.waves import WaveLine, WaveOrder, plan_wave, urgency
 from data import settings
 from data.catalog import bin_walk_key
-from data.store import Actor, Store
+from data.status import set_list_status, set_order_status
+from data.stock import Document, draw_for_line, rows_of, save_movements
+from data.store import Actor, Store, Write
 
 
 def release_wave(
@@ -43,17 +48,15 @@ def release_wave(
             where += " AND o.priority = ?"
             parameters.append(priority)
         rows = write.execute(
-            "SELECT o.order_no, o.due_at, o.priority, l.id AS line_id, l.sku, l.qty,"
-            " coalesce(p.location, '') AS location FROM orders o"
+            "SELECT o.order_no, o.due_at, o.priority, l.id AS line_id, l.sku, l.qty FROM orders o"
             " JOIN order_lines l ON l.order_no = o.order_no"
-            " LEFT JOIN products p ON p.sku = l.sku"
             f" WHERE {where} ORDER BY o.due_at, o.order_no, l.line_no",
             parameters,
         ).fetchall()
         orders: dict[str, WaveOrder] = {}
         for row in rows:
             order = orders.get(row["order_no"])
-            line = WaveLine(row["line_id"], row["sku"], row["qty"], row["location"])
+            line = WaveLine(row["line_id"], row["sku"], row["qty"], "")
             if order is None:
                 orders[row["order_no"]] = WaveOrder(
                     row["order_no"], from_iso(row["due_at"]), Priority(row["priority"]), (line,)
@@ -62,9 +65,11 @@ def release_wave(
                 orders[row["order_no"]] = WaveOrder(
                     order.order_no, order.due_at, order.priority, (*order.lines, line)
                 )
-        plans = plan_wave(
-            list(orders.values()), bin_walk_key(write.conn), max_orders, orders_per_list
-        )
+        walk = bin_walk_key(write.conn)
+        chosen, reservations, unfilled = _draw_bins(write, orders.values(), walk, max_orders)
+        plans = plan_wave(chosen, walk, max_orders, orders_per_list)
+        for order_no in unfilled:
+            write.audit("wave.skip", order_no, reason="no bin holds its units")
         if not plans:
             write.audit("wave.release", "wave", orders=0)
             return {"wave_id": None, "picklists": [], "orders": 0}
@@ -73,6 +78,7 @@ def release_wave(
             "INSERT INTO waves (released_at, released_by, order_count) VALUES (?,?,?)",
             (write.now, actor.user, order_count),
         ).lastrowid
+        save_movements(write, reservations, Document("wave", str(wave_id)))
         picklist_ids = []
         for plan in plans:
             picklist_id = write.execute(
@@ -90,9 +96,9 @@ def release_wave(
             picklist_ids.append(picklist_id)
             for seq, stop in enumerate(plan.lines, start=1):
                 line_id = write.execute(
-                    "INSERT INTO pick_lines (picklist_id, seq, sku, location, qty)"
-                    " VALUES (?,?,?,?,?)",
-                    (picklist_id, seq, stop.sku, stop.location, stop.qty),
+                    "INSERT INTO pick_lines (picklist_id, seq, sku, location, lot, qty)"
+                    " VALUES (?,?,?,?,?,?)",
+                    (picklist_id, seq, stop.sku, stop.location, stop.lot, stop.qty),
                 ).lastrowid
                 write.conn.executemany(
                     "INSERT INTO pick_shares (pick_line_id, order_line_id, order_no, qty)"
@@ -111,6 +117,36 @@ def release_wave(
             )
         write.audit("wave.release", f"wave {wave_id}", orders=order_count, lists=picklist_ids)
     return {"wave_id": wave_id, "picklists": picklist_ids, "orders": order_count}
+
+
+def _draw_bins(
+    write: Write, orders: Iterable[WaveOrder], walk: Any, max_orders: int
+) -> tuple[list[WaveOrder], list[Movement], list[str]]:
+    """The bins each line of the most urgent orders draws on (core's pick order; a line one bin
+    cannot fill continues at the next). Returns the orders with their lines placed in bins,
+    the reservations to save, and the orders no bins could fill (left allocated)."""
+    wanted = sorted(orders, key=urgency)[:max_orders]
+    rows = rows_of(write.conn, {line.sku for order in wanted for line in order.lines})
+    chosen, reservations, unfilled = [], [], []
+    for order in wanted:
+        before = {line.sku: list(rows[line.sku]) for line in order.lines}
+        placed: list[WaveLine] = []
+        drawn: list[Movement] = []
+        for line in order.lines:
+            movements, left = draw_for_line(write, rows, line.sku, line.qty, walk)
+            if left:
+                break
+            drawn += movements
+            placed += [
+                WaveLine(line.order_line_id, line.sku, m.reserved, m.bin, m.lot) for m in movements
+            ]
+        else:
+            chosen.append(replace(order, lines=tuple(placed)))
+            reservations += drawn
+            continue
+        rows.update(before)
+        unfilled.append(order.order_no)
+    return chosen, reservations, unfilled
 
 
 def picklist_code(store: Store, picklist_id: int) -> str:
@@ -139,24 +175,16 @@ def claim_next(store: Store, actor: Actor) -> int | None:
         if row is None:
             write.audit("picklist.claim_none", "picklists")
             return None
-        claimed = write.execute(
-            "UPDATE picklists SET status = ?, picker = ?, station = ?, claimed_at = ?"
-            " WHERE id = ? AND status = ?",
-            (
-                PickListStatus.PICKING.value,
-                actor.user,
-                actor.station,
-                write.now,
-                row["id"],
-                PickListStatus.RELEASED.value,
-            ),
-        ).rowcount
-        if claimed != 1:  # cannot happen under BEGIN IMMEDIATE; refuse rather than double-claim
-            raise Rejected(_("that list was just taken; press next again"))
-        write.execute(
-            "UPDATE orders SET status = ?, updated_at = ? WHERE picklist_id = ? AND status = ?",
-            (OrderStatus.PICKING.value, write.now, row["id"], OrderStatus.ALLOCATED.value),
+        set_list_status(
+            write,
+            row["id"],
+            PickListStatus.PICKING,
+            picklist_code(store, row["id"]),
+            picker=actor.user,
+            station=actor.station,
+            claimed_at=write.now,
         )
+        _start_orders(write, row["id"])
         write.audit("picklist.claim", picklist_code(store, row["id"]))
         return int(row["id"])
 
@@ -195,15 +223,17 @@ def reassign_picklist(
             raise Rejected(_("{picker} is not an active user who may pick").format(picker=picker))
         if row["picker"] == picker and status is PickListStatus.PICKING:
             raise Rejected(_("list {code} is already {picker}'s").format(code=code, picker=picker))
-        write.execute(
-            "UPDATE picklists SET status = ?, picker = ?, station = ?, claimed_at = ?,"
-            " confirmed_location = NULL WHERE id = ?",
-            (PickListStatus.PICKING.value, picker, user["station"], write.now, picklist_id),
+        set_list_status(
+            write,
+            picklist_id,
+            PickListStatus.PICKING,
+            code,
+            picker=picker,
+            station=user["station"],
+            claimed_at=write.now,
+            confirmed_location=None,
         )
-        write.execute(
-            "UPDATE orders SET status = ?, updated_at = ? WHERE picklist_id = ? AND status = ?",
-            (OrderStatus.PICKING.value, write.now, picklist_id, OrderStatus.ALLOCATED.value),
-        )
+        _start_orders(write, picklist_id)
         write.audit(
             "picklist.reassign",
             code,
@@ -213,6 +243,18 @@ def reassign_picklist(
             reason=reason,
         )
     return {"picklist_id": picklist_id, "code": code, "before": row["picker"], "after": picker}
+
+
+def _start_orders(write: Write, picklist_id: int) -> None:
+    """The allocated orders of a list being claimed start picking (orders taken off it or
+    already further along keep their status)."""
+    for order in write.execute(
+        "SELECT order_no, status FROM orders WHERE picklist_id = ?", (picklist_id,)
+    ).fetchall():
+        if order["status"] == OrderStatus.ALLOCATED.value:
+            set_order_status(
+                write, order["order_no"], OrderStatus.PICKING, current=OrderStatus.ALLOCATED
+            )
 
 
 def current_list(store: Store, user: str) -> int | None:

@@ -353,17 +353,33 @@ def _check_width(width_dots: int) -> None:
 # --------------------------------------------------------------------------- outbound labels
 
 
+#: The standard one-part e-waybill (一联单), 76 × 130 mm, in printer dots at 203 dpi (the
+#: width rounded down to a whole byte of dots).
+ONE_PART_WIDTH_DOTS = 76 * PRINTER_DPI * 10 // 254 // 8 * 8
+ONE_PART_HEIGHT_DOTS = 130 * PRINTER_DPI * 10 // 254
+
+
+def _hub_line(label: OutboundLabel, gb18030: bool) -> str:
+    """集包地 and sorting code on one line (``集包地 深圳集包  分拣 755``)."""
+    hub = ("集包地 " if gb18030 else "Hub ") + label.package_name if label.package_name else ""
+    sort = ("分拣 " if gb18030 else "Sort ") + label.sorting_code if label.sorting_code else ""
+    return "  ".join(part for part in (hub, sort) if part)
+
+
 def render_outbound_image(
     label: OutboundLabel, width_dots: int = DEFAULT_WIDTH_DOTS
 ) -> Image.Image:
     """Draw the outbound label for an 80 mm (576-dot) or narrower thermal printer, 1-bit.
 
-    Top to bottom: carrier and service, the rush mark (an inverted "急 RUSH" band) or a deferred
+    Top to bottom: the carrier's routing code (大头笔) large with 集包地 and sorting code under
+    it when the number came from an e-waybill API, carrier and service, the rush mark (an inverted "急 RUSH" band) or a deferred
     note, the waybill number as a Code 128 barcode, the recipient (big name, phone, full
     address wrapped to width, postcode), the sender, then the QR code beside the order number,
     weight, "package n/m" and date. Raises :class:`CjkFontMissing` when no CJK font is found.
     """
     _check_width(width_dots)
+    if label.mark_destination:
+        return _render_one_part(label, width_dots)
     sheet = _Sheet(width_dots, find_cjk_font())
     sheet.columns(label.carrier, label.service, 40, 30)
     if label.is_rush:
@@ -405,6 +421,52 @@ def render_outbound_image(
         sheet.text(f"重量 {label.weight_text}", 24, indent=column, width=width)
     sheet.text(f"件数 {label.package_text}", 44, bold=True, indent=column, width=width)
     sheet.text(label.printed_on.isoformat(), 22, indent=column, width=width)
+    sheet.y = max(sheet.y, top + qr_side)
+    return sheet.finish()
+
+
+def _render_one_part(label: OutboundLabel, width_dots: int) -> Image.Image:
+    """The e-waybill layout (一联单, sized for 76 × 130 mm): 大头笔 first and largest — the
+    depot sorts by it before reading anything else — then 集包地 and sorting code, carrier and
+    service, the waybill's Code 128, recipient, sender, and the QR beside order, weight,
+    parcel n/m and date, in sizes that fit 130 mm."""
+    sheet = _Sheet(width_dots, find_cjk_font())
+    sheet.text(label.mark_destination, 76, bold=True, align="center")
+    hub = _hub_line(label, gb18030=True)
+    if hub:
+        sheet.text(hub, 28, bold=True, align="center")
+    sheet.rule(thickness=3)
+    sheet.columns(label.carrier, label.service, 28, 24)
+    if label.is_rush:
+        sheet.gap(4)
+        sheet.band("急 RUSH", 36)
+    sheet.gap(6)
+    if label.waybill_no:
+        sheet.code128(label.waybill_no, height=96, text_size=26)
+    sheet.rule(thickness=2)
+    r = label.recipient
+    sheet.text(f"收 {r.name}  {r.phone}", 34, bold=True)
+    sheet.text(r.full_address, 24)
+    sheet.rule(thickness=2)
+    s = label.sender
+    sheet.text(f"寄 {s.name}  {s.phone}", 20)
+    sheet.text(s.address, 20)
+    sheet.rule(thickness=2)
+    top = sheet.y
+    qr_side = sheet.qr(label.qr_payload, sheet.margin, top, round(150 * sheet.scale))
+    column = qr_side + round(24 * sheet.scale)
+    width = sheet.inner - column
+    sheet.text(f"订单 {label.order_no}", 22, bold=True, indent=column, width=width)
+    details = "  ".join(
+        part
+        for part in (
+            f"重量 {label.weight_text}" if label.weight_text else "",
+            label.printed_on.isoformat(),
+        )
+        if part
+    )
+    sheet.text(details, 20, indent=column, width=width)
+    sheet.text(f"件数 {label.package_text}", 34, bold=True, indent=column, width=width)
     sheet.y = max(sheet.y, top + qr_side)
     return sheet.finish()
 
@@ -566,6 +628,12 @@ def _native_outbound(printer: Any, label: OutboundLabel, width_dots: int, gb1803
     out = _NativeText(printer, gb18030, width_dots)
     if gb18030:
         printer._raw(b"\x1c&")  # FS &: Chinese character mode on
+    if label.mark_destination:
+        out.line(label.mark_destination, double=True, bold=True, align="center")
+        hub = _hub_line(label, gb18030)
+        if hub:
+            out.line(hub, bold=True, align="center")
+        out.rule()
     if label.is_rush:
         out.line(
             " 急 RUSH " if gb18030 else " RUSH ",

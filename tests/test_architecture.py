@@ -50,3 +50,45 @@ def test_data_and_core_never_import_the_terminal() -> None:
         for path in (ROOT / package).glob("*.py"):
             for name in _imported_modules(path):
                 assert name.split(".")[0] != "tui", f"{path} imports {name}"
+
+
+def _calls(path: Path) -> list[tuple[str, ast.Call]]:
+    """Every call in a module, with the called name as written (``click.echo``, ``Text``)."""
+    calls = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call):
+            calls.append((ast.unparse(node.func), node))
+    return calls
+
+
+def test_the_terminal_draws_data_one_way() -> None:
+    """Screens, dialogs and widgets make no ``Text`` from a value and no sanitising of their
+    own: data is drawn through ``tui.text`` (no markup, no control characters)."""
+    files = [*(ROOT / "tui" / "screens").glob("*.py"), *(ROOT / "tui" / "widgets").glob("*.py")]
+    files.append(ROOT / "tui" / "app.py")
+    for path in files:
+        for name, call in _calls(path):
+            assert name not in ("neutralise", "strip_controls", "Text.from_markup"), path.name
+            if name == "Text":
+                constant = all(isinstance(arg, ast.Constant) for arg in call.args)
+                assert constant, f"{path.name}:{call.lineno} builds Text from a value"
+
+
+def test_the_command_line_prints_one_way() -> None:
+    """Commands print only through ``tui.cli_output`` (plain lines, tables, JSON)."""
+    files = sorted((ROOT / "tui").glob("cli*.py"))
+    assert len(files) > 3
+    for path in files:
+        if path.name == "cli_output.py":
+            continue
+        for name, call in _calls(path):
+            assert name not in (
+                "click.echo",
+                "click.secho",
+                "print",
+                "sys.stdout.write",
+                "sys.stderr.write",
+                "json.dump",
+                "Console",
+                "neutralise",
+            ), f"{path.name}:{call.lineno} prints with {name}"

@@ -27,6 +27,7 @@ NAMES = [
     "label_native_ms",
     "label_cjk_ms",
     "import_order_lines_per_s",
+    "stock_check_s",
     "ssh_session_start_s",
 ]
 

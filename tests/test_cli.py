@@ -215,6 +215,9 @@ def test_reimported_stock_below_reserved_is_rejected(
         "import",
         "products",
         write_file("p2.csv", products_csv([product("SKU-TEA", 2, barcodes=[TEA])])),
+        "--adjust-stock",
+        "--reason",
+        "recount",
     )
     assert result.exit_code == 1
     assert "SKU-TEA" in result.stderr and "reserved" in result.stderr
@@ -456,7 +459,16 @@ def test_more_stock_allocates_backorders(
     assert _order(wareterm, "O-1")["status"] == "backordered"
     assert _stock(wareterm)["SKU-TEA"] == (3, 0)
     restock = products_csv([product("SKU-TEA", 8, barcodes=[TEA], location="B-01")])
-    _ok(wareterm("import", "products", write_file("restock.csv", restock)))
+    _ok(
+        wareterm(
+            "import",
+            "products",
+            write_file("restock.csv", restock),
+            "--adjust-stock",
+            "--reason",
+            "delivery",
+        )
+    )
     assert _order(wareterm, "O-1")["status"] == "allocated"
     assert _stock(wareterm)["SKU-TEA"] == (8, 5)
 
@@ -753,3 +765,27 @@ def test_exit_codes_of_the_real_command(tmp_path: Path) -> None:
     assert "line 2" in rejected.stderr and "A" in rejected.stderr
     listing = _process(["orders", "list", "--json"], tmp_path, env)
     assert listing.returncode == 0 and json.loads(listing.stdout) == []
+
+
+def test_the_biggest_allowed_order_imports_and_shows_whole_and_a_bigger_one_is_refused(
+    wareterm: Run, write_file: Write, with_catalog: None
+) -> None:
+    from core.importing import MAX_ORDER_LINES
+
+    skus = [(f"SKU-{n:03d}", 1) for n in range(MAX_ORDER_LINES + 1)]
+    content = orders_csv(
+        order_rows("O-MAX", skus[:MAX_ORDER_LINES]),
+        order_rows("O-TOO-MANY", skus),
+        order_rows("O-SAME", [("SKU-CUP", 1)] * 2_000),
+    )
+    result = wareterm("import", "orders", write_file("orders.csv", content))
+    assert result.exit_code == 1
+    assert "O-TOO-MANY" in result.stderr and f"more than {MAX_ORDER_LINES}" in result.stderr
+    assert "2 stored" in result.output
+    shown = _json(_ok(wareterm("orders", "show", "O-MAX", "--json")))
+    assert isinstance(shown, dict) and len(shown["lines"]) == MAX_ORDER_LINES
+    table = _ok(wareterm("orders", "show", "O-MAX")).output
+    assert f"SKU-{MAX_ORDER_LINES - 1:03d}" in table
+    same = _json(_ok(wareterm("orders", "show", "O-SAME", "--json")))
+    assert isinstance(same, dict)
+    assert [(line["sku"], line["qty"]) for line in same["lines"]] == [("SKU-CUP", 2_000)]

@@ -66,6 +66,7 @@ def test_list_shows_the_presets(wareterm: Run) -> None:
         "claims",
         "active",
         "stored",
+        "api",
     }
     assert sf["services"][0] == {
         "code": "STANDARD",

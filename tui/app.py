@@ -18,6 +18,7 @@ from textual import events
 from textual.app import App
 from textual.binding import Binding
 from textual.driver import Driver
+from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.timer import Timer
 
@@ -42,6 +43,7 @@ from core.scans import bad_scan_message, safe_scan_text, wedge_problem
 from core.wedge import WedgeDetector
 from tui.backend import Backend
 from tui.messages import FloorChanged, ScannerChanged, ScanRead
+from tui.text import clean
 
 T = TypeVar("T")
 
@@ -126,6 +128,21 @@ class WaretermApp(App[None]):
         self._change_timer: Timer | None = None
         self._data_version: int | None = None
         self._change_watch: Callable[[], int] | None = None
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification, from any screen: its words are drawn as text (no markup, no
+        control characters), since errors and messages quote order numbers, SKUs and names."""
+        super().notify(
+            clean(message), title=clean(title), severity=severity, timeout=timeout, markup=False
+        )
 
     def get_driver_class(self) -> type[Driver]:
         """On a POSIX terminal, the driver whose input survives any bytes (tui.driver)."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import getpass
-import json
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -17,69 +16,15 @@ from core import words
 from core.errors import WaretermError
 from core.i18n import _
 from core.model import ImportReport
+from tui.cli_output import cell as _cell
+from tui.cli_output import echo, readable
+from tui.cli_output import emit_json as _emit_json
+from tui.cli_output import table as _table
 
 if TYPE_CHECKING:
     from data.store import Store
     from tui.app import WaretermApp
     from tui.session import SessionLogin
-
-
-def _emit_json(value: Any) -> None:
-    click.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
-
-
-def _table(rows: list[dict[str, Any]], columns: list[str]) -> None:
-    from rich import box
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    for column in columns:
-        table.add_column(column)
-    for row in rows:
-        table.add_row(*(_cell(_shown(column, row.get(column))) for column in columns))
-    width = None if sys.stdout.isatty() else 200
-    Console(highlight=False, soft_wrap=False, width=width).print(table)
-
-
-def _shown(column: str, value: Any) -> Any:
-    """A listing's value as a person reads it: codes as words in their language, times in site
-    time (``--json`` keeps the codes and ISO times)."""
-    from core import timefmt, words
-
-    if value is None or value == "":
-        return value
-    kind = {
-        "status": words.status,
-        "label_status": words.print_job,
-        "priority": words.priority,
-        "role": words.role,
-        "verdict": words.verdict,
-        "zone": words.zone,
-        "payment_status": words.payment,
-    }.get(column)
-    if kind is not None:
-        return kind(value)
-    if (column == "at" or column.endswith("_at")) and isinstance(value, str):
-        from core.clock import from_iso
-
-        try:
-            return timefmt.stamp(from_iso(value))
-        except ValueError:
-            return value
-    return value
-
-
-def _cell(value: Any) -> str:
-    from rich.markup import escape
-
-    from core.labels import neutralise
-
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        value = ",".join(str(item) for item in value)
-    return escape(neutralise(str(value)))
 
 
 class Context:
@@ -117,7 +62,7 @@ def _rejections() -> Iterator[None]:
     try:
         yield
     except WaretermError as error:
-        click.echo(_("error: {error}").format(error=error), err=True)
+        echo(_("error: {error}").format(error=error), err=True)
         sys.exit(1)
 
 
@@ -153,7 +98,7 @@ def init(ctx: Context) -> None:
         store = Store(ctx.db)
         before = store.version
         applied = store.migrate()
-        click.echo(
+        echo(
             _("{db}: schema version {version} (was {before}, applied {applied})").format(
                 db=ctx.db, version=store.version, before=before, applied=applied or "none"
             )
@@ -177,25 +122,46 @@ def _read(path: Path) -> bytes:
         ) from None
 
 
+def _count_lines(path: Path) -> int:
+    """Lines in a file, read a megabyte at a time (for the progress bar; memory stays flat)."""
+    try:
+        with path.open("rb") as file:
+            return sum(block.count(b"\n") for block in iter(lambda: file.read(1 << 20), b""))
+    except OSError as error:
+        raise WaretermError(
+            _("cannot read {path}: {error}").format(path=path, error=error.strerror)
+        ) from None
+
+
 def _run_import(
     path: Path,
     as_json: bool,
-    run: Callable[[bytes, str, Callable[[int], None] | None], ImportReport],
+    run: Callable[[Path, str, Callable[[int], None] | None], ImportReport],
     unit: str,
 ) -> None:
     with _rejections():
-        content = _read(path)
-        total = content.count(b"\n")
-        if sys.stderr.isatty() and not as_json and total > 2000:
-            from rich.console import Console
-            from rich.progress import Progress
+        # Streamed by the importer, never read whole: the first pass also tells a file that
+        # cannot be read from one that is broken.
+        total = _count_lines(path)
+        try:
+            if sys.stderr.isatty() and not as_json and total > 2000:
+                from rich.markup import escape
+                from rich.progress import Progress
 
-            # The report goes to stdout; the bar draws on the terminal's stderr.
-            with Progress(console=Console(stderr=True), transient=True) as progress:
-                task = progress.add_task(_("importing {name}").format(name=path.name), total=total)
-                report = run(content, path.name, lambda n: progress.advance(task, n))
-        else:
-            report = run(content, path.name, None)
+                from tui.cli_output import console
+
+                # The report goes to stdout; the bar draws on the terminal's stderr.
+                with Progress(console=console(stderr=True), transient=True) as progress:
+                    # The bar's description is read as markup: the file's name is escaped.
+                    name = escape(_cell(path.name))
+                    task = progress.add_task(_("importing {name}").format(name=name), total=total)
+                    report = run(path, path.name, lambda n: progress.advance(task, n))
+            else:
+                report = run(path, path.name, None)
+        except OSError as error:
+            raise WaretermError(
+                _("cannot read {path}: {error}").format(path=path, error=error.strerror)
+            ) from None
     _report(report, as_json, unit)
 
 
@@ -203,7 +169,7 @@ def _report(report: ImportReport, as_json: bool, unit: str) -> None:
     if as_json:
         _emit_json(report.as_dict())
     else:
-        click.echo(
+        echo(
             _(
                 "{kind}: {stored} stored, {updated} updated, {skipped} skipped, {rejected} rejected"
             ).format(
@@ -215,17 +181,27 @@ def _report(report: ImportReport, as_json: bool, unit: str) -> None:
             )
         )
         if report.held:
-            click.echo(_("on hold: {orders}").format(orders=", ".join(report.held)))
+            echo(_("on hold: {orders}").format(orders=", ".join(_cell(o) for o in report.held)))
+        if report.stock_kept:
+            echo(
+                _(
+                    "stock left as it is for {n} known SKUs whose on_hand differs (use "
+                    "--adjust-stock --reason TEXT to change it): {skus}"
+                ).format(
+                    n=len(report.stock_kept),
+                    skus=", ".join(_cell(sku) for sku in report.stock_kept[:20]),
+                )
+            )
         for skip in report.skipped:
-            click.echo(
+            echo(
                 _("line {line}: {key}: {reason}").format(
-                    line=skip.line, key=skip.key, reason=skip.reason
+                    line=skip.line, key=_cell(skip.key), reason=skip.reason
                 )
             )
         for rejection in report.rejected:
-            click.echo(
+            echo(
                 _("line {line}: {key}: rejected: {reason}").format(
-                    line=rejection.line, key=rejection.key or "-", reason=rejection.reason
+                    line=rejection.line, key=_cell(rejection.key) or "-", reason=rejection.reason
                 ),
                 err=True,
             )
@@ -236,13 +212,31 @@ def _report(report: ImportReport, as_json: bool, unit: str) -> None:
 @import_group.command("products")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option(
+    "--adjust-stock",
+    is_flag=True,
+    help="Also set the stock of known SKUs to the file's on_hand (ledger corrections).",
+)
+@click.option("--reason", help="Why the stock is adjusted (required with --adjust-stock).")
 @pass_context
-def import_products(ctx: Context, file: Path, as_json: bool) -> None:
-    """Products: sku,name,barcodes,location,on_hand,safety_stock,weight_g (barcodes a|b)."""
+def import_products(
+    ctx: Context, file: Path, as_json: bool, adjust_stock: bool, reason: str | None
+) -> None:
+    """Products: sku,name,barcodes,location,on_hand,safety_stock,weight_g (barcodes a|b).
+
+    A new SKU's on_hand is its opening stock; a known SKU's stock changes only with
+    --adjust-stock --reason TEXT."""
     from data import catalog, orders
 
-    def run(content: bytes, name: str, progress: Any) -> ImportReport:
-        report = catalog.import_products(ctx.store, ctx.actor, content, name, progress)
+    if adjust_stock and not (reason or "").strip():
+        raise click.UsageError(_("--adjust-stock needs --reason TEXT"))
+    if reason and not adjust_stock:
+        raise click.UsageError(_("--reason goes with --adjust-stock"))
+
+    def run(content: Path, name: str, progress: Any) -> ImportReport:
+        report = catalog.import_products(
+            ctx.store, ctx.actor, content, name, progress, reason if adjust_stock else None
+        )
         if report.stored or report.updated:
             orders.allocate_waiting(ctx.store, ctx.actor)
         return report
@@ -327,17 +321,17 @@ def orders_show(ctx: Context, order_no: str, as_json: bool) -> None:
         _emit_json(order)
         return
     for key in ("order_no", "status", "priority", "placed_at", "due_at", "channel"):
-        click.echo(f"{key:>16}: {_cell(_shown(key, order[key]))}")
+        echo(f"{key:>16}: {_cell(readable(key, order[key]))}")
     address = " ".join(
         order[key] for key in ("province", "city", "district", "address", "postcode") if order[key]
     )
-    click.echo(f"{'customer':>16}: {_cell(order['customer_name'])} {_cell(order['phone'])}")
-    click.echo(f"{'address':>16}: {_cell(address)}")
+    echo(f"{'customer':>16}: {_cell(order['customer_name'])} {_cell(order['phone'])}")
+    echo(f"{'address':>16}: {_cell(address)}")
     for problem in order["problems"]:
-        click.echo(f"{'problem':>16}: {words.problem(problem['code'])}: {_cell(problem['detail'])}")
+        echo(f"{'problem':>16}: {words.problem(problem['code'])}: {_cell(problem['detail'])}")
     for key in ("exception_reason", "cancel_reason"):
         if order[key]:
-            click.echo(f"{key:>16}: {_cell(order[key])}")
+            echo(f"{key:>16}: {_cell(order[key])}")
     _table(order["lines"], ["line_no", "sku", "qty", "reserved", "picked", "short", "packed"])
 
 
@@ -355,9 +349,9 @@ def orders_cancel(ctx: Context, order_no: str, reason: str, as_json: bool) -> No
     if as_json:
         _emit_json(order)
     else:
-        click.echo(_("{order_no}: cancelled").format(order_no=order_no))
+        echo(_("{order_no}: cancelled").format(order_no=order_no))
         for task in order["putaway"]:
-            click.echo(
+            echo(
                 _("  put back {qty} × {sku} into bin {bin}").format(
                     qty=task["qty"], sku=task["sku"], bin=task["location"] or "?"
                 )
@@ -377,7 +371,7 @@ def orders_release(ctx: Context, order_no: str, as_json: bool) -> None:
     if as_json:
         _emit_json(order)
     else:
-        click.echo(
+        echo(
             _("{order_no}: {status}").format(
                 order_no=order_no, status=words.order_status(order["status"])
             )
@@ -413,9 +407,9 @@ def waves_release(
     if as_json:
         _emit_json(result)
     elif result["wave_id"] is None:
-        click.echo(_("no allocated orders are waiting for a wave"))
+        echo(_("no allocated orders are waiting for a wave"))
     else:
-        click.echo(
+        echo(
             _("wave {wave}: {orders} orders in {lists} pick lists").format(
                 wave=result["wave_id"], orders=result["orders"], lists=len(result["picklists"])
             )
@@ -471,10 +465,10 @@ def picklists_show(ctx: Context, picklist: str, as_json: bool) -> None:
     if as_json:
         _emit_json(result)
         return
-    click.echo(
+    echo(
         f"{result['code']}  {words.pick_list(result['status'])}  "
         f"{words.priority(result['priority'])}  "
-        f"{_('due {due}').format(due=_shown('due_at', result['due_at']))}"
+        f"{_('due {due}').format(due=readable('due_at', result['due_at']))}"
         f"  orders: {', '.join(result['order_nos'])}"
     )
     _table(result["lines"], ["seq", "location", "sku", "name", "qty", "picked", "short"])
@@ -506,13 +500,13 @@ def users_add(ctx: Context, name: str, role: str, pin: str, station: str | None)
     with _rejections():
         users.add_user(ctx.store, ctx.actor, name, role, pin, station)
     if station:
-        click.echo(
+        echo(
             _("user {name} ({role}) at station {station}").format(
                 name=name.lower(), role=words.role(role), station=station.strip().lower()
             )
         )
     else:
-        click.echo(_("user {name} ({role})").format(name=name.lower(), role=words.role(role)))
+        echo(_("user {name} ({role})").format(name=name.lower(), role=words.role(role)))
 
 
 @users_group.command("list")
@@ -590,7 +584,7 @@ def config_list(ctx: Context, as_json: bool) -> None:
         _emit_json(values)
     else:
         for key, value in values.items():
-            click.echo(f"{key:<24} {value:<8} {settings.SETTINGS[key].help}")
+            echo(f"{key:<24} {value:<8} {settings.SETTINGS[key].help}")
 
 
 @config_group.command("set")
@@ -603,7 +597,7 @@ def config_set(ctx: Context, key: str, value: str) -> None:
 
     with _rejections(), ctx.store.write(ctx.actor) as write:
         value = settings.put(write, key, value)
-    click.echo(f"{key} = {value}")
+    echo(f"{key} = {value}")
 
 
 # -- the terminal ---------------------------------------------------------------------------------
@@ -656,9 +650,10 @@ def build_app(
     from data.floor import SqliteFloor
     from data.oversight import SqliteOversight
     from devices.station import SerialStationDevices
+    from devices.waybill_apis import source_for
     from tui.app import WaretermApp
 
-    floor = SqliteFloor(store)
+    floor = SqliteFloor(store, waybill_apis=source_for)
     operator = (
         floor.session_login(login.user, station, login.method, peer=login.peer, key=login.key)
         if login is not None
@@ -718,18 +713,24 @@ def demo(ctx: Context, directory: Path, start: bool) -> None:
             check_station=lambda scanner, printer: check_device_urls(scanner, printer, None, 576),
         )
     for line in result.instructions:
-        click.echo(line)
+        echo(line)
     if start:
         if not sys.stdin.isatty():
-            click.echo(
-                _("(not a terminal: run `wareterm --db {db} tui` yourself)").format(db=result.db)
-            )
+            echo(_("(not a terminal: run `wareterm --db {db} tui` yourself)").format(db=result.db))
             return
         run_tui(str(result.db), "demo-handheld", demo=True)
 
 
 def _register_command_modules() -> None:
-    from tui import cli_carriers, cli_print, cli_report, cli_serve, cli_ship, cli_stations
+    from tui import (
+        cli_carriers,
+        cli_print,
+        cli_report,
+        cli_serve,
+        cli_ship,
+        cli_stations,
+        cli_stock,
+    )
 
     cli_carriers.register(main)
     cli_print.register(main)
@@ -737,6 +738,7 @@ def _register_command_modules() -> None:
     cli_stations.register(main)
     cli_ship.register(main)
     cli_serve.register(main)
+    cli_stock.register(main)
 
 
 _register_command_modules()

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from core.i18n import _
+from tui.cli_output import echo
 
 PRIORITIES = ("rush", "standard", "deferred")
 
@@ -54,10 +55,14 @@ def carriers_list(ctx: Any, as_json: bool) -> None:
             "coverage": row["coverage_summary"],
             "tracking": _("yes") if row["tracking"] else _("no"),
             "claims": _("yes") if row["claims"] else _("no"),
+            "numbers": row["api"]["provider"] if row["api"] else _("pool"),
         }
         for row in rows
     ]
-    cli._table(table, ["code", "name", "active", "services", "coverage", "tracking", "claims"])
+    cli._table(
+        table,
+        ["code", "name", "active", "services", "coverage", "tracking", "claims", "numbers"],
+    )
 
 
 def _days(speed: float) -> str:
@@ -85,7 +90,7 @@ def carriers_set(ctx: Any, code: str, active: bool | None, as_json: bool) -> Non
         cli._emit_json(carrier_to_spec(carrier))
     else:
         text = _("{code}: active") if carrier.active else _("{code}: inactive")
-        click.echo(text.format(code=carrier.code))
+        echo(text.format(code=carrier.code))
 
 
 @carriers_group.command("import")
@@ -102,7 +107,7 @@ def carriers_import(ctx: Any, file: Path, as_json: bool) -> None:
     if as_json:
         cli._emit_json(result)
         return
-    click.echo(
+    echo(
         _("carriers: {added} added, {replaced} replaced").format(
             added=", ".join(result["added"]) or "0", replaced=", ".join(result["replaced"]) or "0"
         )
@@ -153,11 +158,190 @@ def carriers_choose(
     if as_json:
         cli._emit_json(choice.as_dict())
         return
-    click.echo(
+    echo(
         f"{choice.carrier.code} {choice.service.code} ({choice.carrier.name_zh} "
         f"{choice.service.name})"
     )
-    click.echo(choice.reason)
+    echo(choice.reason)
+
+
+# -- electronic waybill APIs ----------------------------------------------------------------------
+
+
+@carriers_group.command("api")
+@click.argument("carrier")
+@click.option("--provider", help="The e-waybill provider (kdniao: 快递鸟).")
+@click.option("--url", help="The provider's API address.")
+@click.option("--ebusiness-id", "account", help="Your user id at the provider (EBusinessID).")
+@click.option("--key", help="The provider's API key (AppKey); '-' reads it from stdin.")
+@click.option("--customer-name", default="", help="The carrier account (电子面单客户号).")
+@click.option("--customer-pwd", default="", help="The carrier account's password.")
+@click.option("--month-code", default="", help="The monthly account (月结账号).")
+@click.option("--template-size", default="", help="Label template size, e.g. 130 (76×130).")
+@click.option("--shipper-code", default="", help="The provider's code for the carrier.")
+@click.option(
+    "--fallback",
+    type=click.Choice(("wait", "pool")),
+    default="wait",
+    show_default=True,
+    help="While the API cannot answer: the order waits, or takes a pool number.",
+)
+@click.option("--off", is_flag=True, help="Back to the number pool; forget the account.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def carriers_api(
+    ctx: Any,
+    carrier: str,
+    provider: str | None,
+    url: str | None,
+    account: str | None,
+    key: str | None,
+    customer_name: str,
+    customer_pwd: str,
+    month_code: str,
+    template_size: str,
+    shipper_code: str,
+    fallback: str,
+    off: bool,
+    as_json: bool,
+) -> None:
+    """Take CARRIER's waybill numbers and routing codes from an electronic waybill API
+    (电子面单), or --off to go back to its number pool. The key is never shown again."""
+    from data import carriers
+    from devices.waybill_apis import PROVIDERS
+
+    cli = _shell()
+    if off:
+        if provider or url or account or key:
+            raise click.UsageError(_("--off takes no other option"))
+        with cli._rejections():
+            was_set = carriers.clear_api(ctx.store, ctx.actor, carrier)
+        code = carrier.strip().upper()
+        if as_json:
+            cli._emit_json({"carrier": code, "api": None, "was_set": was_set})
+        else:
+            echo(_("{carrier}: numbers come from the pool").format(carrier=code))
+        return
+    missing = [
+        name
+        for name, value in (
+            ("--provider", provider),
+            ("--url", url),
+            ("--ebusiness-id", account),
+            ("--key", key),
+        )
+        if not value
+    ]
+    if missing:
+        raise click.UsageError(_("missing {options} (or --off)").format(options=", ".join(missing)))
+    assert provider and url and account and key
+    if provider.strip().lower() not in PROVIDERS:
+        raise click.UsageError(
+            _("unknown provider {provider!r}; known: {known}").format(
+                provider=provider, known=", ".join(sorted(PROVIDERS))
+            )
+        )
+    if key == "-":
+        key = sys.stdin.readline().strip()
+    options = {
+        "customer_name": customer_name,
+        "customer_pwd": customer_pwd,
+        "month_code": month_code,
+        "template_size": template_size,
+        "shipper_code": shipper_code,
+    }
+    with cli._rejections():
+        shown = carriers.set_api(
+            ctx.store, ctx.actor, carrier, provider, url, account, key, options, fallback
+        )
+    if as_json:
+        cli._emit_json(shown)
+    else:
+        echo(
+            _(
+                "{carrier}: numbers from {provider} at {url} (key set; while it cannot answer: "
+                "{fallback})"
+            ).format(
+                carrier=shown["carrier"],
+                provider=shown["provider"],
+                url=shown["url"],
+                fallback=shown["fallback"],
+            )
+        )
+
+
+@carriers_group.command("cancels")
+@click.option("--retry", is_flag=True, help="Try the due ones again now.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def carriers_cancels(ctx: Any, retry: bool, as_json: bool) -> None:
+    """API waybill numbers voided here and not yet cancelled at their carrier."""
+    from data import ewaybills
+    from devices.waybill_apis import source_for
+
+    cli = _shell()
+    with cli._rejections():
+        if retry:
+            ewaybills.cancel_pending(ctx.store, ctx.actor, source_for)
+        rows = ewaybills.pending_cancels(ctx.store)
+    if as_json:
+        cli._emit_json(rows)
+        return
+    cli._table(rows, ["number", "carrier", "status", "attempts", "next_attempt_at", "last_error"])
+
+
+@carriers_group.command("waits")
+@click.option("--retry", is_flag=True, help="Try the due ones again now.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def carriers_waits(ctx: Any, retry: bool, as_json: bool) -> None:
+    """Orders waiting for a number from their carrier's API (it did not answer)."""
+    from data import packing
+    from devices.waybill_apis import source_for
+
+    cli = _shell()
+    with cli._rejections():
+        if retry:
+            packing.retry_waits(ctx.store, source_for)
+        rows = packing.waiting_orders(ctx.store)
+    if as_json:
+        cli._emit_json(rows)
+        return
+    cli._table(
+        rows,
+        ["order_no", "station", "carrier", "status", "attempts", "next_attempt_at", "last_error"],
+    )
+
+
+@carriers_group.command("worker")
+@click.option(
+    "--interval",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(0.5, 3600),
+    help="Seconds between passes.",
+)
+@click.option("--once", is_flag=True, help="One pass, then exit.")
+@click.pass_obj
+def carriers_worker(ctx: Any, interval: float, once: bool) -> None:
+    """Keep trying: orders waiting for their API number, numbers to cancel at the carrier."""
+    import time
+
+    from data import ewaybills, packing
+    from devices.waybill_apis import source_for
+
+    cli = _shell()
+    while True:
+        with cli._rejections():
+            closed = packing.retry_waits(ctx.store, source_for)
+            cancelled = ewaybills.cancel_pending(ctx.store, ctx.actor, source_for)
+        for order_no, status in closed.items():
+            echo(_("{order}: {status}").format(order=order_no, status=status))
+        for number, status in cancelled.items():
+            echo(_("{number}: cancel {status}").format(number=number, status=status))
+        if once:
+            return
+        time.sleep(interval)
 
 
 # -- pools ---------------------------------------------------------------------------------------
@@ -211,7 +395,7 @@ def pool_add(
     if as_json:
         cli._emit_json({**report.as_dict(), "carrier": code, "free": free})
     else:
-        click.echo(
+        echo(
             _(
                 "{carrier}: {added} added, {skipped} skipped, {rejected} rejected; {free} free"
             ).format(
@@ -223,13 +407,13 @@ def pool_add(
             )
         )
         for skip in report.skipped:
-            click.echo(
+            echo(
                 _("line {line}: {key}: {reason}").format(
                     line=skip.line, key=skip.key, reason=skip.reason
                 )
             )
         for rejection in report.rejected:
-            click.echo(
+            echo(
                 _("line {line}: rejected: {reason}").format(
                     line=rejection.line, reason=rejection.reason
                 ),
@@ -244,7 +428,7 @@ def pool_add(
 def _warn_low(rows: list[dict[str, Any]]) -> None:
     for row in rows:
         if row["low"]:
-            click.echo(
+            echo(
                 _(
                     "warning: {carrier} has only {free} free waybill numbers (warning below "
                     "{threshold}); add some with: wareterm carriers pool add {carrier} FILE"

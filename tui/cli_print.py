@@ -18,6 +18,7 @@ import click
 from core import timefmt
 from core.errors import WaretermError
 from core.i18n import _, ngettext
+from tui.cli_output import cell, echo
 
 #: The statuses of a print job (``data.printing.STATUSES``; kept here so that ``--help`` needs
 #: no database code).
@@ -54,11 +55,10 @@ def _shell() -> Any:
 
 
 def _echo_job(job: Any, text: str) -> None:
-    from core.labels import neutralise
 
-    click.echo(
+    echo(
         _("job {job} {subject} at {station}: {text}").format(
-            job=job.id, subject=neutralise(job.subject), station=job.station, text=text
+            job=job.id, subject=cell(job.subject), station=job.station, text=text
         )
     )
 
@@ -104,10 +104,9 @@ def print_show(ctx: Any, job_id: int, as_json: bool) -> None:
     if as_json:
         _shell()._emit_json(job.as_dict(with_content=True))
         return
-    cell = _shell()._cell
     for key, value in job.as_dict().items():
-        click.echo(f"{key:>16}: {cell(value)}")
-    click.echo(f"{'content':>16}: {cell(json.dumps(job.content, ensure_ascii=False))}")
+        echo(f"{key:>16}: {cell(value)}")
+    echo(f"{'content':>16}: {cell(json.dumps(job.content, ensure_ascii=False))}")
 
 
 @print_group.command("retry")
@@ -201,7 +200,6 @@ def print_test(ctx: Any, station: str) -> None:
 @click.pass_obj
 def print_worker(ctx: Any, station: str) -> None:
     """Send a station's print jobs until Ctrl-C, showing each change."""
-    from core.labels import neutralise
     from data.store import Actor
     from devices.outbox import PrintWorker, WorkerEvent
 
@@ -209,7 +207,7 @@ def print_worker(ctx: Any, station: str) -> None:
 
     def show(event: WorkerEvent) -> None:
         at = timefmt.local(datetime.now(UTC)).strftime("%H:%M:%S")
-        click.echo(f"{at} {neutralise(event.message)}")
+        echo(f"{at} {cell(event.message)}")
 
     worker = PrintWorker(ctx.db, station, Actor(ctx.actor.user, station), on_event=show)
     stopping = False
@@ -294,7 +292,7 @@ def label_preview(
         raise WaretermError(
             _("cannot write {path}: {error}").format(path=png, error=error)
         ) from None
-    click.echo(str(png))
+    echo(str(png))
 
 
 # --------------------------------------------------------------------------- wareterm labels
@@ -339,7 +337,6 @@ def _emit_labels(
     width: int,
     station: str | None,
 ) -> None:
-    from core.labels import neutralise
     from data import printing
 
     if out is None and printer_url is None and station is None:
@@ -356,19 +353,19 @@ def _emit_labels(
             raise WaretermError(
                 _("cannot write into {out}: {error}").format(out=out, error=error)
             ) from None
-        click.echo(
+        echo(
             ngettext(
                 "{n} file written to {out}", "{n} files written to {out}", len(written)
             ).format(n=len(written), out=out)
         )
     if labels and printer_url is not None:
         _print_now(kind, labels, printer_url, profile, width)
-        click.echo(_("{n} labels sent to {printer}").format(n=len(labels), printer=printer_url))
+        echo(_("{n} labels sent to {printer}").format(n=len(labels), printer=printer_url))
     if labels and station is not None:
         job_id = printing.queue_code_labels(ctx.store, ctx.actor, station, labels, f"{kind} labels")
-        click.echo(_("job {job}: {n} labels queued").format(job=job_id, n=len(labels)))
+        echo(_("job {job}: {n} labels queued").format(job=job_id, n=len(labels)))
     for code, why in label_set.skipped:
-        click.echo(_("skipped {code}: {why}").format(code=neutralise(code), why=why), err=True)
+        echo(_("skipped {code}: {why}").format(code=cell(code), why=why), err=True)
     if label_set.skipped:
         sys.exit(1)
 

@@ -14,6 +14,8 @@ import click
 from core import timefmt, words
 from core.errors import Rejected, WaretermError
 from core.i18n import _
+from tui import cli_output as output
+from tui.cli_output import echo
 
 
 def parse_day(value: str | None, today: date) -> date:
@@ -47,10 +49,9 @@ def _minutes(value: float | None) -> str:
 def print_report(report: Any) -> None:
     """The report for people, in the terminal."""
     from rich import box
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 100)
+    console = output.console(width=None if sys.stdout.isatty() else 100)
     console.print(
         _("Daily report {day} (China Standard Time, {start} to {end})").format(
             day=report.day.isoformat(),
@@ -108,7 +109,7 @@ def print_report(report: Any) -> None:
         people.add_column(column, justify="left" if column in (_("name"), _("task")) else "right")
     for person in report.people:
         people.add_row(
-            person.name,
+            output.cell(person.name),
             words.task(person.task),
             str(person.lines),
             str(person.units),
@@ -158,7 +159,7 @@ def register(main: click.Group) -> None:
             if csv_file is not None:
                 text = csv_text(report)
                 if str(csv_file) == "-":
-                    click.echo(text, nl=False)
+                    echo(text, nl=False)
                 else:
                     try:
                         csv_file.write_text(text, encoding="utf-8")

@@ -11,6 +11,7 @@ import click
 
 from core.errors import WaretermError
 from core.i18n import _
+from tui.cli_output import PlainLogFormatter, cell, echo
 
 
 def _read_key_file(path: str) -> bytes:
@@ -27,7 +28,7 @@ def _read_key_file(path: str) -> bytes:
 def _log_to_stderr() -> None:
     """One line per event on stderr; asyncssh only says something when it is wrong."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%Y-%m-%d %H:%M:%S"))
+    handler.setFormatter(PlainLogFormatter("%(asctime)s %(message)s", "%Y-%m-%d %H:%M:%S"))
     for name, level in (
         ("wareterm.serve", logging.INFO),
         ("wareterm.print", logging.INFO),
@@ -112,7 +113,7 @@ def register(main: click.Group) -> None:
         )
 
         def ready(bound_host: str, bound_port: int, key_fingerprint: str) -> None:
-            click.echo(
+            echo(
                 _("wareterm serve: listening on {host}:{port}, host key {fp} ({path})").format(
                     host=bound_host, port=bound_port, fp=key_fingerprint, path=config.host_key_path
                 )
@@ -156,7 +157,7 @@ def register(main: click.Group) -> None:
         if as_json:
             _emit_json(key)
             return
-        click.echo(
+        echo(
             _("key {fp} ({algorithm} {comment}) for {user}{where}").format(
                 fp=key["fingerprint"],
                 algorithm=key["algorithm"],
@@ -168,7 +169,7 @@ def register(main: click.Group) -> None:
             )
         )
         if key["also_for"]:
-            click.echo(
+            echo(
                 _(
                     "note: the same key also logs in as {users}; whoever holds it can log in as "
                     "each of them"
@@ -211,7 +212,7 @@ def register(main: click.Group) -> None:
 
         with _rejections():
             keys.remove_key(ctx.store, ctx.actor, name, fingerprint)
-        click.echo(
+        echo(
             _("key {fp} of {user} removed").format(
                 fp=keys.normalise_fingerprint(fingerprint), user=name.strip().lower()
             )
@@ -222,8 +223,6 @@ def _log_print_event(event: object) -> None:
     """The print workers' news goes to the server's log."""
     import logging
 
-    from core.labels import neutralise
-
     kind = getattr(event, "kind", "")
     level = logging.WARNING if kind in ("failed", "uncertain", "error", "busy") else logging.INFO
-    logging.getLogger("wareterm.print").log(level, neutralise(str(getattr(event, "message", ""))))
+    logging.getLogger("wareterm.print").log(level, cell(str(getattr(event, "message", ""))))

@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from core.i18n import _
+from tui.cli_output import cell, echo
 
 
 def register(main: click.Group) -> None:
@@ -80,12 +81,11 @@ def shipments_show(ctx: Any, key: str, as_json: bool) -> None:
     if as_json:
         _shell()._emit_json(shipment)
         return
-    cell = _shell()._cell
     for name, value in shipment.items():
         if name != "packages":
-            click.echo(f"{name:>16}: {cell(value)}")
+            echo(f"{name:>16}: {cell(value)}")
     for package in shipment["packages"]:
-        click.echo(
+        echo(
             f"{'parcel':>16}: {package['seq']} {package['waybill_no']} {package['status']}"
             f" (label job {package['label_job']}: {package['label_status']})"
         )
@@ -137,7 +137,7 @@ def print_wave(
     if as_json:
         _shell()._emit_json(asdict(batch))
     else:
-        click.echo(
+        echo(
             _(
                 "batch {batch}: {done} printed, {failed} failed, {waiting} waiting of {total};"
                 " {skipped} orders without a label"
@@ -151,9 +151,9 @@ def print_wave(
             )
         )
         for subject, why in batch.failures:
-            click.echo(_("failed: {subject}: {why}").format(subject=subject, why=why), err=True)
+            echo(_("failed: {subject}: {why}").format(subject=subject, why=why), err=True)
         for subject, why in batch.skipped:
-            click.echo(_("no label: {subject}: {why}").format(subject=subject, why=why), err=True)
+            echo(_("no label: {subject}: {why}").format(subject=subject, why=why), err=True)
     if batch.failed or batch.uncertain or batch.skipped:
         sys.exit(1)
 
@@ -175,7 +175,7 @@ def _follow(ctx: Any, store: Any, batch: Any, station: str, timeout: float, quie
             batch = batches.batch_view(store, batch.batch_id)
             settled = batch.done + batch.failed + batch.uncertain + batch.cancelled
             if settled != shown and not quiet:
-                click.echo(
+                echo(
                     _("{settled}/{total} labels: {done} printed, {failed} failed").format(
                         settled=settled,
                         total=batch.total,

@@ -9,6 +9,7 @@ import click
 
 from core.errors import Rejected
 from core.i18n import _
+from tui.cli_output import echo
 
 
 def check_device_urls(
@@ -95,7 +96,7 @@ def register(main: click.Group) -> None:
         if as_json:
             _emit_json(station)
             return
-        click.echo(
+        echo(
             _("station {name} {what}: scanner {scanner}, printer {printer}").format(
                 name=station["name"],
                 what=_("updated") if current else _("added"),
@@ -126,9 +127,9 @@ def register(main: click.Group) -> None:
 
         with _rejections():
             unbound = stations.remove_station(ctx.store, ctx.actor, name)
-        click.echo(_("station {name} removed").format(name=name.strip().lower()))
+        echo(_("station {name} removed").format(name=name.strip().lower()))
         if unbound:
-            click.echo(_("no longer bound to it: {users}").format(users=", ".join(unbound)))
+            echo(_("no longer bound to it: {users}").format(users=", ".join(unbound)))
 
     @main.group("devices")
     def devices_group() -> None:
@@ -154,7 +155,7 @@ def register(main: click.Group) -> None:
         if as_json:
             _emit_json([check.__dict__ for check in checks])
         if failed:
-            click.echo(
+            echo(
                 _("station test failed: {devices}").format(
                     devices=", ".join(check.device for check in failed)
                 ),
@@ -162,7 +163,7 @@ def register(main: click.Group) -> None:
             )
             sys.exit(1)
         if not any(check.ok for check in checks):
-            click.echo(_("this station has no scanner and no printer to test"), err=True)
+            echo(_("this station has no scanner and no printer to test"), err=True)
             sys.exit(1)
 
 
@@ -179,10 +180,10 @@ def _test_station(ctx: Any, name: str, timeout: float, verbose: bool) -> list[An
     def say(check: DeviceCheck) -> None:
         if verbose:
             mark = {True: "✔", False: "✘", None: "–"}[check.ok]
-            click.echo(f"{mark} {check.message}")
+            echo(f"{mark} {check.message}")
 
     if verbose:
-        click.echo(_("Testing station {name}").format(name=station["name"]))
+        echo(_("Testing station {name}").format(name=station["name"]))
     checks = []
     printer = check_printer(
         station["name"], station["printer_url"], station["profile"], station["label_width"]
@@ -208,7 +209,7 @@ def _test_station(ctx: Any, name: str, timeout: float, verbose: bool) -> list[An
                 station["name"],
                 scanner_url,
                 timeout,
-                on_progress=(lambda text: click.echo(f"… {text}")) if verbose else None,
+                on_progress=(lambda text: echo(f"… {text}")) if verbose else None,
             )
         finally:
             if scanner_url:

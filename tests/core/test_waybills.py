@@ -127,3 +127,29 @@ def test_the_source_port_is_abstract() -> None:
             pass
 
     assert Fixed().take("SF", 2).numbers == ("SF00000000", "SF00000001")
+
+
+def test_a_pool_like_source_issues_bare_numbers_and_cancel_voids() -> None:
+    from core.waybills import IssuedWaybill, ParcelRequest, Party, Routing
+
+    voided: list[str] = []
+
+    class Pool(WaybillSource):
+        def take(self, carrier: str, count: int) -> WaybillTake:
+            return WaybillTake(tuple(f"{carrier}{n:08d}" for n in range(count)), 5, False)
+
+        def void(self, number: str) -> None:
+            voided.append(number)
+
+    party = Party("张三", "13812345678", "广东", "深圳市", "南山区", "科技路 1 号")
+    parcels = [ParcelRequest(f"R{n}", "SO-1", n, 2, 500, party, party) for n in (1, 2)]
+    source = Pool()
+    assert source.in_transaction
+    issued = source.issue("SF", parcels)
+    assert issued == (IssuedWaybill("SF00000000"), IssuedWaybill("SF00000001"))
+    assert not issued[0].routing
+    source.cancel(issued[1])
+    assert voided == ["SF00000001"]
+    routing = Routing(mark_destination="粤-深圳 01", sorting_code="755")
+    assert Routing.from_dict(routing.as_dict()) == routing and routing
+    assert Routing.from_dict(None) == Routing()

@@ -7,11 +7,12 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from core import stock as stock_rules
 from core.clock import FixedClock, to_iso
 from core.importing import CHINA_TZ
 from core.model import Role, ShortReason, Verdict
 from core.ports import Operator, ScannerLink
-from data import catalog, orders, stations, users, waves
+from data import catalog, orders, stations, stock, users, waves
 from data.floor import SqliteFloor
 from data.store import Actor, Store, open_store
 from tests.data.builders import ADMIN, ean13, order_rows, orders_csv, product, products_csv
@@ -61,12 +62,29 @@ def ship_order(
             " VALUES (?, 1, ?, 'shipped', ?, ?)",
             (shipment, waybill_no or f"SF{shipment:010d}", when, packer),
         )
-        for line in write.execute(
-            "SELECT sku, qty, reserved FROM order_lines WHERE order_no = ?", (order_no,)
-        ).fetchall():
+        lines = write.execute(
+            "SELECT l.sku, l.qty, l.reserved, p.location FROM order_lines l"
+            " JOIN products p ON p.sku = l.sku WHERE l.order_no = ?",
+            (order_no,),
+        ).fetchall()
+        for line in lines:
             write.execute(
-                "UPDATE products SET reserved = reserved - ?, on_hand = on_hand - ? WHERE sku = ?",
-                (line["reserved"], line["qty"], line["sku"]),
+                "UPDATE products SET reserved = reserved - ? WHERE sku = ?",
+                (line["reserved"], line["sku"]),
+            )
+        # the units leave through the stock ledger: from the bins its pick lines drew on, or,
+        # for an order made straight into a shipped one, from its SKUs' home bins
+        if stock.order_picks(write, order_no, picked_only=False):
+            stock.ship_order(write, order_no)
+        else:
+            rows = {
+                row.key: row
+                for found in stock.rows_of(write.conn, {line["sku"] for line in lines}).values()
+                for row in found
+            }
+            picks = [((line["sku"], line["location"], ""), line["qty"]) for line in lines]
+            stock.save_movements(
+                write, stock_rules.ship(rows, picks), stock.Document("order", order_no)
             )
         write.execute(
             "UPDATE order_lines SET packed = qty, reserved = 0 WHERE order_no = ?", (order_no,)

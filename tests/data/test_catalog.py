@@ -152,8 +152,11 @@ def test_reimport_updates_the_product_and_replaces_its_barcodes(store: Store) ->
         "p.csv",
     )
     assert report.updated == ["SKU-A"] and report.stored == []
+    # a known SKU's stock is not changed by a product file without --adjust-stock
+    assert report.stock_kept == ["SKU-A"]
     row = store.query("SELECT name, location, on_hand, weight_g FROM products")[0]
-    assert row == {"name": "New", "location": "B-2", "on_hand": 9, "weight_g": 7}
+    assert row == {"name": "New", "location": "B-2", "on_hand": 5, "weight_g": 7}
+    assert store.query("SELECT bin, on_hand FROM stock") == [{"bin": "A-1", "on_hand": 5}]
     assert _barcodes(store, "SKU-A") == [gtin14(ean13(2))]
     # The old barcode is free for another product now.
     report = catalog.import_products(
@@ -169,16 +172,67 @@ def test_on_hand_below_reserved_is_rejected(store: Store) -> None:
     assert stock(store, "SKU-A") == (10, 6)
 
     report = catalog.import_products(
-        store, ADMIN, products_csv([product("SKU-A", 5, name="Renamed")]), "p.csv"
+        store,
+        ADMIN,
+        products_csv([product("SKU-A", 5, name="Renamed")]),
+        "p.csv",
+        adjust_reason="recount",
     )
     assert [(r.line, r.key) for r in report.rejected] == [(2, "SKU-A")]
     assert "6" in report.rejected[0].reason
     assert stock(store, "SKU-A") == (10, 6)
     assert store.scalar("SELECT name FROM products") == "Product SKU-A"
 
-    report = catalog.import_products(store, ADMIN, products_csv([product("SKU-A", 6)]), "p.csv")
+    report = catalog.import_products(
+        store, ADMIN, products_csv([product("SKU-A", 6)]), "p.csv", adjust_reason="recount"
+    )
     assert report.updated == ["SKU-A"]
     assert stock(store, "SKU-A") == (6, 6)
+
+
+def test_new_skus_get_opening_stock_and_known_ones_change_only_by_adjustment(
+    store: Store,
+) -> None:
+    catalog.import_products(
+        store, ADMIN, products_csv([product("SKU-A", 10, location="A-1")]), "first.csv"
+    )
+    assert store.query("SELECT kind, sku, bin, qty, doc_type, doc_id FROM stock_ledger") == [
+        {
+            "kind": "opening",
+            "sku": "SKU-A",
+            "bin": "A-1",
+            "qty": 10,
+            "doc_type": "import",
+            "doc_id": "first.csv",
+        }
+    ]
+    report = catalog.import_products(
+        store, ADMIN, products_csv([product("SKU-A", 4, location="A-1")]), "second.csv"
+    )
+    assert report.stock_kept == ["SKU-A"] and stock(store, "SKU-A") == (10, 0)
+    assert store.scalar("SELECT count(*) FROM stock_ledger") == 1
+
+    with pytest.raises(Rejected):
+        catalog.import_products(
+            store, ADMIN, products_csv([product("SKU-A", 4)]), "c.csv", adjust_reason="  "
+        )
+    report = catalog.import_products(
+        store,
+        ADMIN,
+        products_csv([product("SKU-A", 4, location="A-1")]),
+        "count.csv",
+        adjust_reason="counted after the flood",
+    )
+    assert report.updated == ["SKU-A"] and report.stock_kept == []
+    assert stock(store, "SKU-A") == (4, 0)
+    entry = store.query("SELECT * FROM stock_ledger ORDER BY id DESC LIMIT 1")[0]
+    assert (entry["kind"], entry["qty"], entry["reason"], entry["doc_id"]) == (
+        "import_correction",
+        -6,
+        "counted after the flood",
+        "count.csv",
+    )
+    assert entry["user"] == ADMIN.user and entry["station"] == ADMIN.station
 
 
 @pytest.mark.parametrize(

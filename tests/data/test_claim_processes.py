@@ -5,6 +5,8 @@ from __future__ import annotations
 import multiprocessing
 from pathlib import Path
 
+from core.stock import set_on_hand
+from data.stock import Document, save_movements, sku_rows
 from data.store import Actor, open_store
 from data.waves import claim_next
 from tests.tui.conftest import ADMIN, build_floor
@@ -42,10 +44,14 @@ def test_two_processes_never_claim_the_same_list(tmp_path: Path) -> None:
         "order_no,channel,placed_at,priority,payment_status,customer_name,phone,country,"
         "province,city,district,address,postcode,sku,qty,note\n"
     )
-    store.conn.execute("UPDATE products SET on_hand = 1000 WHERE sku = 'SKU-MUG'")
+    with store.write(ADMIN) as write:  # enough mugs for every order, through the ledger
+        (mugs,) = [row for row in sku_rows(write.conn, "SKU-MUG") if row.lot == ""][:1]
+        save_movements(write, set_on_hand(mugs, 1000), Document("test", "mugs", "restock"))
+        write.audit("test.restock", "SKU-MUG")
     orders.import_orders(store, ADMIN, (header + "\n".join(rows) + "\n").encode(), "c.csv")
     waves.release_wave(store, ADMIN, max_orders=100, orders_per_list=1)
     total = store.scalar("SELECT count(*) FROM picklists WHERE status = 'released'")
+    assert total >= 40
     store.close()
 
     context = multiprocessing.get_context("spawn")

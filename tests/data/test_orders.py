@@ -339,14 +339,22 @@ def test_more_stock_allocates_backorders_most_urgent_first(store: Store) -> None
     )
     assert status_of(store, "O-LATE") == status_of(store, "O-RUSH") == "backordered"
     catalog.import_products(
-        store, ADMIN, products_csv([product("SKU-C", 3, location="A-3")]), "p.csv"
+        store,
+        ADMIN,
+        products_csv([product("SKU-C", 3, location="A-3")]),
+        "p.csv",
+        adjust_reason="delivery",
     )
     assert orders.allocate_waiting(store, ADMIN) == ["O-RUSH"]
     assert status_of(store, "O-RUSH") == "allocated"
     assert status_of(store, "O-LATE") == "backordered"
     assert stock(store, "SKU-C") == (3, 2)
     catalog.import_products(
-        store, ADMIN, products_csv([product("SKU-C", 4, location="A-3")]), "p.csv"
+        store,
+        ADMIN,
+        products_csv([product("SKU-C", 4, location="A-3")]),
+        "p.csv",
+        adjust_reason="delivery",
     )
     assert orders.allocate_waiting(store, ADMIN) == ["O-LATE"]
     assert stock(store, "SKU-C") == (4, 4)

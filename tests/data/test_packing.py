@@ -16,6 +16,7 @@ from core.packing import MissingReason
 from core.ports import Operator, PackOutcome
 from data import carriers, catalog, orders, stations, users, waves
 from data.floor import SqliteFloor
+from data.stock import stock_check
 from data.store import Store, open_store
 from tests.data.builders import (
     ADMIN,
@@ -265,6 +266,29 @@ def test_scanning_the_label_ships_the_order_and_its_stock_leaves(
     assert shipped.accepted and "shipped" in shipped.message
     assert status_of(store, "O-RUSH") == "shipped"
     assert stock(store, "SKU-CUP") == (before[0] - 1, before[1] - 1)
+    # the units left the bins their pick lines drew on, as ship entries of the order
+    assert store.query(
+        "SELECT kind, sku, bin, qty, user, station FROM stock_ledger"
+        " WHERE doc_type = 'order' AND doc_id = 'O-RUSH' ORDER BY sku"
+    ) == [
+        {
+            "kind": "ship",
+            "sku": "SKU-CABLE",
+            "bin": "A-2",
+            "qty": -1,
+            "user": "chen.jie",
+            "station": "bench-1",
+        },
+        {
+            "kind": "ship",
+            "sku": "SKU-CUP",
+            "bin": "A-10",
+            "qty": -1,
+            "user": "chen.jie",
+            "station": "bench-1",
+        },
+    ]
+    assert stock_check(store) == []
     again = floor.pack_scan(packer, waybill.lower(), "wedge")
     assert again.verdict is Verdict.NOT_EXPECTED and "shipped already" in again.message
     assert scans(store, "ship") == [("ok", "O-RUSH"), ("not_expected", "O-RUSH")]

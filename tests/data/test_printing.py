@@ -367,7 +367,7 @@ def test_bin_labels_cover_every_bin_in_walk_order(store: Store) -> None:
 
 def test_sku_and_tote_labels(store: Store) -> None:
     skus = printing.sku_labels(store)
-    assert [label.code for label in skus.labels] == ["SKU-MUG", "SKU-TEA"]
+    assert [label.code for label in skus.labels] == ["S:SKU-MUG", "S:SKU-TEA"]
     totes = printing.tote_labels(store, 41, 42)
     assert [(label.code, label.caption) for label in totes.labels] == [
         ("T:0041", "Tote 41"),

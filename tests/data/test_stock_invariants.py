@@ -1,8 +1,11 @@
 """Property: whatever happens on the floor, stock figures and pick counts stay consistent.
 
 A state machine runs random sequences of order imports, cancellations, hold releases, stock
-changes (product re-imports), wave releases, claims, scans and short picks on a real SQLite file
-and checks the invariants after every step.
+adjustments (product re-imports with --adjust-stock), moves between pick faces, reserve and a
+damaged bin, wave releases, claims, scans, short picks, packing and shipping on a real SQLite
+file and checks the invariants after every step, `stock check`'s among them: every stock row
+equals the sum of its ledger, nothing negative, reservations within pickable stock, nothing in a
+damaged bin allocated.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import contextlib
 import tempfile
 from pathlib import Path
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -22,11 +25,14 @@ from hypothesis.stateful import (
 )
 
 from core.errors import Rejected
-from core.model import ShortReason
-from data import catalog, orders, waves
+from core.model import Role, ShortReason
+from core.ports import Operator
+from core.stock import StockRefused
+from data import carriers, catalog, orders, stations, waves
 from data import settings as site_settings
 from data.floor import SqliteFloor
 from data.picking import close_short, record_pick_scan
+from data.stock import list_bins, move_stock, set_bin_kind, stock_check
 from data.store import Actor, Store
 from tests.data.builders import (
     ADMIN,
@@ -42,6 +48,9 @@ from tests.data.builders import (
 SKUS = ["SKU-A", "SKU-B", "SKU-C"]
 PICKERS = [Actor("li.na", "hh-1"), Actor("wang.fang", "hh-2")]
 BINS = {"SKU-A": "A-2", "SKU-B": "A-10", "SKU-C": "B-1"}
+#: Where stock may be moved: the pick faces, a reserve bin and a damaged bin.
+MOVE_TO = [*BINS.values(), "R-1", "D-1"]
+PACKER = Operator("chen.jie", Role.PACKER, "bench-1")
 
 order_lines = st.lists(
     st.tuples(st.sampled_from([*SKUS, *SKUS, *SKUS, "SKU-UNKNOWN"]), st.integers(1, 4)),
@@ -122,12 +131,31 @@ def check_invariants(store: Store) -> None:
         "SELECT o.order_no, o.status, p.status AS list_status FROM orders o"
         " JOIN picklists p ON p.id = o.picklist_id"
         " WHERE (p.status = 'picking' AND o.status = 'allocated')"
-        " OR (p.status = 'picked' AND o.status NOT IN ('picked', 'exception', 'cancelled'))"
+        " OR (p.status = 'picked' AND o.status NOT IN"
+        "   ('picked', 'packing', 'packed', 'shipped', 'exception', 'cancelled'))"
         " OR (p.status = 'cancelled' AND o.status != 'cancelled')"
     )
     assert stuck == [], stuck
     assert store.scalar("PRAGMA integrity_check") == "ok"
     assert store.query("PRAGMA foreign_key_check") == []
+    # The stock ledger invariant `stock check` reports: rows equal their ledger, nothing
+    # negative, reservations within what pickable bins hold.
+    assert stock_check(store) == []
+    # Each bin's reservation is exactly what the pick lines of orders still to ship hold there.
+    promised = {
+        (row["sku"], row["location"], row["lot"]): row["n"]
+        for row in store.query(
+            "SELECT l.sku, l.location, l.lot, sum(s.qty) AS n FROM pick_shares s"
+            " JOIN pick_lines l ON l.id = s.pick_line_id JOIN orders o ON o.order_no = s.order_no"
+            " WHERE o.status NOT IN ('shipped', 'cancelled') GROUP BY l.sku, l.location, l.lot"
+            " HAVING n > 0"
+        )
+    }
+    held = {
+        (row["sku"], row["bin"], row["lot"]): row["reserved"]
+        for row in store.query("SELECT sku, bin, lot, reserved FROM stock WHERE reserved > 0")
+    }
+    assert held == promised
 
 
 class FloorMachine(RuleBasedStateMachine):
@@ -138,6 +166,16 @@ class FloorMachine(RuleBasedStateMachine):
         self.directory = tempfile.TemporaryDirectory()
         self.store = new_store(Path(self.directory.name) / "p.db")
         add_floor_users(self.store, "picker", *(picker.user for picker in PICKERS))
+        add_floor_users(self.store, "packer", PACKER.name)
+        add_floor_users(self.store, "supervisor", "boss")
+        stations.add_station(self.store, ADMIN, "bench-1", "", "dummy://")
+        for index, carrier in enumerate(("SF", "ZTO", "YTO", "STO", "YUNDA", "EMS", "JD")):
+            first = (index + 1) * 1000
+            carriers.add_numbers(
+                self.store, ADMIN, carrier, [f"{carrier}{n:010d}" for n in range(first, first + 60)]
+            )
+        set_bin_kind(self.store, ADMIN, "R-1", "reserve")
+        set_bin_kind(self.store, ADMIN, "D-1", "damaged")
         self.order_nos: list[str] = []
 
     def teardown(self) -> None:
@@ -190,7 +228,7 @@ class FloorMachine(RuleBasedStateMachine):
         try:
             orders.cancel_order(self.store, ADMIN, order_no, "property test")
         except Rejected:
-            assert status == "cancelled"
+            assert status in ("cancelled", "shipped")
         else:
             assert status != "cancelled"
 
@@ -205,12 +243,72 @@ class FloorMachine(RuleBasedStateMachine):
     def change_stock(self, sku: str, on_hand: int) -> None:
         reserved = self.store.scalar("SELECT reserved FROM products WHERE sku = ?", (sku,))
         row = product(sku, on_hand, barcodes=[ean13(SKUS.index(sku) + 1)], location=BINS[sku])
-        report = catalog.import_products(self.store, ADMIN, products_csv([row]), "p.csv")
+        report = catalog.import_products(
+            self.store, ADMIN, products_csv([row]), "p.csv", adjust_reason="recount"
+        )
         if on_hand < reserved:
             assert [r.key for r in report.rejected] == [sku]
         else:
             assert not report.rejected
             orders.allocate_waiting(self.store, ADMIN)
+
+    @rule(
+        sku=st.sampled_from(SKUS),
+        source=st.sampled_from(MOVE_TO),
+        to_bin=st.sampled_from(MOVE_TO),
+        qty=st.integers(1, 6),
+    )
+    def move(self, sku: str, source: str, to_bin: str, qty: int) -> None:
+        held = {row["bin"]: row for row in list_bins(self.store, sku)}
+        try:
+            move_stock(self.store, ADMIN, sku, source, to_bin, qty, "property test")
+        except StockRefused:
+            row = held.get(source)
+            free = row["free"] if row else 0
+            pickable = sum(
+                r["on_hand"] for r in held.values() if r["kind"] in ("pick_face", "reserve")
+            )
+            reserved = self.store.scalar("SELECT reserved FROM products WHERE sku = ?", (sku,))
+            assert source == to_bin or qty > free or (to_bin == "D-1" and pickable - qty < reserved)
+        except Rejected:
+            assert source not in held  # the bin never held the SKU
+        else:
+            event("moved stock")
+            orders.allocate_waiting(self.store, ADMIN)
+
+    def someone_picked(self) -> bool:
+        return bool(self.store.scalar("SELECT count(*) FROM orders WHERE status = 'picked'"))
+
+    @precondition(someone_picked)
+    @rule(index=st.integers(0, 20))
+    def pack_and_ship(self, index: int) -> None:
+        picked = [
+            row["order_no"]
+            for row in self.store.query(
+                "SELECT order_no FROM orders WHERE status = 'picked' ORDER BY order_no"
+            )
+        ]
+        order_no = picked[index % len(picked)]
+        floor = SqliteFloor(self.store)
+        opened = floor.pack_scan(PACKER, f"O:{order_no}", "wedge")
+        assert opened.accepted, opened.message
+        for line in self.store.query(
+            "SELECT sku, qty FROM order_lines WHERE order_no = ?", (order_no,)
+        ):
+            for _unit in range(line["qty"]):
+                code = ean13(SKUS.index(line["sku"]) + 1)
+                checked = floor.pack_scan(PACKER, code, "wedge")
+                assert checked.accepted, checked.message
+        closed = floor.finish_pack(PACKER, order_no, 500, 1)
+        shipment = closed.view.order(order_no).shipment
+        assert shipment is not None
+        for waybill in shipment.waybills:
+            assert floor.pack_scan(PACKER, waybill, "wedge").accepted
+        event("shipped an order")
+        assert (
+            self.store.scalar("SELECT status FROM orders WHERE order_no = ?", (order_no,))
+            == "shipped"
+        )
 
     @rule(max_orders=st.integers(1, 4), per_list=st.integers(1, 3))
     def release_wave(self, max_orders: int, per_list: int) -> None:
@@ -254,6 +352,28 @@ class FloorMachine(RuleBasedStateMachine):
                 site_settings.pick_settings(self.store),
             )
 
+    @precondition(lists_open)
+    @rule(picker=st.integers(0, 1))
+    def pick_whole_list(self, picker: int) -> None:
+        actor = PICKERS[picker]
+        picklist_id = waves.claim_next(self.store, actor)
+        if picklist_id is None:
+            return
+        floor = SqliteFloor(self.store)
+        for _scan in range(60):
+            code = floor.expected_code(picklist_id)
+            if code is None:
+                break
+            record_pick_scan(
+                self.store,
+                actor,
+                picklist_id,
+                code,
+                "wedge",
+                site_settings.prefixes(self.store),
+                site_settings.pick_settings(self.store),
+            )
+
     @precondition(someone_picking)
     @rule(picker=st.integers(0, 1))
     def short_pick(self, picker: int) -> None:
@@ -276,8 +396,8 @@ class FloorMachine(RuleBasedStateMachine):
 
 TestFloorInvariants = FloorMachine.TestCase
 TestFloorInvariants.settings = settings(
-    max_examples=25,
-    stateful_step_count=20,
+    max_examples=40,
+    stateful_step_count=30,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )

@@ -1,6 +1,7 @@
 """kill -9 at random points, fifty times: the file stays intact, everything a process
-acknowledged is stored, the next process carries on where the last one stopped, and no label
-is printed twice unless an operator asks for a reprint.
+acknowledged is stored, the next process carries on where the last one stopped, no label
+is printed twice unless an operator asks for a reprint, and `stock check` passes after every
+kill (every stock row equals its ledger; reservations within pickable stock).
 
 Each kind of work is a :class:`CrashLoop`: how to start its process, what must hold after each
 kill, and at the end. Packing adds one (a process that packs and labels orders, reporting each
@@ -25,6 +26,7 @@ import pytest
 
 from bench.picker import Ack, check_floor
 from data import carriers, printing, stations, users
+from data.stock import stock_check
 from data.store import Actor, Store, open_store
 from devices.outbox import PrintWorker, render_job
 from devices.printer import PrinterConfig
@@ -415,4 +417,15 @@ def test_kill_9_at_random_points(crash_loop: CrashLoop, floor_copy: Path) -> Non
             life.read(max(0.0, deadline - time.monotonic()))
         life.kill()
         crash_loop.after_kill(floor_copy, lives)
+        assert_stock_true(floor_copy)
     crash_loop.finish(floor_copy, lives)
+    assert_stock_true(floor_copy)
+
+
+def assert_stock_true(db: Path) -> None:
+    """What ``wareterm stock check`` verifies holds for the file."""
+    store = open_store(db)
+    try:
+        assert stock_check(store) == []
+    finally:
+        store.close()

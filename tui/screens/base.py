@@ -5,15 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from rich.text import Text
 from textual.screen import Screen
 from textual.widgets import Static
 
 from core import words
 from core.errors import WaretermError
 from core.i18n import _
-from core.labels import neutralise
 from core.ports import Floor, Operator, ScanOutcome
+from tui.text import plain, shown
 
 if TYPE_CHECKING:
     from tui.app import WaretermApp
@@ -105,8 +104,8 @@ class FloorScreen(Screen[None]):
     def banner(self, text: str, kind: str) -> None:
         """Show ``text`` in the screen's ``#banner`` (``ok``, ``error`` or ``info`` colours)."""
         banner = self.query_one("#banner", Static)
-        # Verdict messages name SKUs and bins from imported files: no control characters.
-        banner.update(Text("\n".join(neutralise(part) for part in text.split("\n"))))
+        # Verdict messages name SKUs and bins from imported files.
+        banner.update(shown(text))
         for name in ("ok", "error", "info"):
             banner.set_class(name == kind, f"banner-{name}")
 
@@ -117,7 +116,7 @@ class FloorScreen(Screen[None]):
             self.app.bell()
         self.banner(
             _("✘ {verdict}: {code}\n{message}").format(
-                verdict=words.verdict(verdict).upper(), code=neutralise(code), message=message
+                verdict=words.verdict(verdict).upper(), code=plain(code).plain, message=message
             ),
             "error",
         )

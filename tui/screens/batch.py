@@ -3,7 +3,6 @@ sheet per list in one go, watch the progress, send only the failed ones again.""
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -13,6 +12,7 @@ from core import timefmt
 from core.i18n import _
 from core.ports import BatchView, WaveForPrint
 from tui.screens.base import FloorScreen
+from tui.text import cells, shown
 from tui.widgets.devicebar import DeviceBar
 
 #: How often a running batch's progress is read.
@@ -55,17 +55,21 @@ class BatchPrintScreen(FloorScreen):
         table.clear()
         for wave in waves:
             table.add_row(
-                str(wave.wave_id),
-                timefmt.local(wave.released_at).strftime("%m-%d %H:%M"),
-                str(wave.lists),
-                str(wave.orders),
-                str(wave.labelled),
+                *cells(
+                    [
+                        wave.wave_id,
+                        timefmt.local(wave.released_at).strftime("%m-%d %H:%M"),
+                        wave.lists,
+                        wave.orders,
+                        wave.labelled,
+                    ]
+                )
             )
         if not waves:
             self._summary(_("No released wave has orders left to ship."))
 
     def _summary(self, text: str) -> None:
-        self.query_one("#batch-summary", Static).update(Text(text))
+        self.query_one("#batch-summary", Static).update(shown(text))
 
     def action_print_wave(self) -> None:
         """Print the wave under the cursor."""

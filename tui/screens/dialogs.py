@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -10,6 +9,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Select, Static
 
 from core.i18n import _
+from tui.text import plain, shown
 
 
 class ReasonDialog(ModalScreen[str | None]):
@@ -25,9 +25,9 @@ class ReasonDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog reason-dialog"):
-            yield Static(Text(self.title_text), classes="dialog-title")
+            yield Static(shown(self.title_text), classes="dialog-title")
             if self.detail:
-                yield Static(Text(self.detail), classes="dialog-detail")
+                yield Static(shown(self.detail), classes="dialog-detail")
             yield Input(placeholder=_("reason (required)"), id="reason")
             yield Static(_("Enter to confirm · Esc to go back"), classes="dialog-hint")
             yield Static("", id="reason-error", classes="dialog-error")
@@ -62,7 +62,7 @@ class ReassignDialog(ModalScreen[tuple[str, str] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog reason-dialog"):
             yield Static(
-                Text(
+                shown(
                     _("Reassign {code} (now {picker})").format(
                         code=self.code, picker=self.current or _("nobody")
                     )
@@ -70,7 +70,7 @@ class ReassignDialog(ModalScreen[tuple[str, str] | None]):
                 classes="dialog-title",
             )
             yield Select(
-                [(name, name) for name in self.pickers],
+                [(plain(name), name) for name in self.pickers],
                 prompt=_("to picker"),
                 id="picker",
                 allow_blank=True,

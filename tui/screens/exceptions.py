@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -24,7 +23,8 @@ from tui.screens.orders import (
     reprint_dialog,
 )
 from tui.screens.supervise import SupervisorScreen
-from tui.widgets.cells import Row, cursor_key, duration, left, safe, short_clock, sync_rows
+from tui.text import plain, shown
+from tui.widgets.cells import Row, cursor_key, duration, left, short_clock, sync_rows
 
 _PANES = ("ex-holds", "ex-exceptions", "ex-labels", "ex-lists")
 
@@ -167,14 +167,14 @@ class ExceptionsScreen(SupervisorScreen):
             (
                 order.order_no,
                 [
-                    safe(order.order_no),
+                    plain(order.order_no),
                     words.priority(order.priority),
                     short_clock(order.due_at, now),
                     left(order.due_at, now),
-                    safe(order.customer_name, width=10),
-                    safe(
+                    plain(order.customer_name, limit=self.cap(10)),
+                    plain(
                         "; ".join(words.problem(problem.code) for problem in order.problems),
-                        width=24,
+                        limit=self.cap(24),
                     ),
                 ],
             )
@@ -184,13 +184,13 @@ class ExceptionsScreen(SupervisorScreen):
             (
                 order.order_no,
                 [
-                    safe(order.order_no),
+                    plain(order.order_no),
                     words.priority(order.priority),
                     short_clock(order.due_at, now),
                     left(order.due_at, now),
-                    safe(order.picklist or ""),
-                    safe(order.picker or "", width=8),
-                    safe(order.reason, width=16),
+                    plain(order.picklist or ""),
+                    plain(order.picker or "", limit=self.cap(8)),
+                    plain(order.reason, limit=self.cap(16)),
                 ],
             )
             for order in data.exceptions
@@ -200,12 +200,12 @@ class ExceptionsScreen(SupervisorScreen):
                 str(job.id),
                 [
                     str(job.id),
-                    Text(words.print_job(job.status), style="bold red"),
-                    safe(job.subject, width=16),
-                    safe(job.station),
+                    shown(words.print_job(job.status), style="bold red"),
+                    plain(job.subject, limit=self.cap(16)),
+                    plain(job.station),
                     str(job.attempts),
                     short_clock(job.created_at, now),
-                    safe(job.last_error, width=24),
+                    plain(job.last_error, limit=self.cap(24)),
                 ],
             )
             for job in data.labels
@@ -218,13 +218,13 @@ class ExceptionsScreen(SupervisorScreen):
                 (
                     str(item.picklist_id),
                     [
-                        safe(item.code),
+                        plain(item.code),
                         words.pick_list(item.status),
                         words.priority(item.priority),
                         short_clock(item.due_at, now),
-                        safe(item.picker or "—"),
+                        plain(item.picker or "—"),
                         f"{item.picked}/{item.units}",
-                        Text(
+                        shown(
                             duration(idle) if idle is not None else "—",
                             style="bold reverse yellow" if stalled else "",
                         ),

@@ -3,7 +3,6 @@ take the next pick list, and for supervisors the key to their screens."""
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -16,6 +15,7 @@ from core.ports import FloorSummary, PackView, PickView, ScanOutcome
 from core.roles import Permission, may
 from tui.messages import FloorChanged
 from tui.screens.base import FloorScreen
+from tui.text import shown
 from tui.widgets.devicebar import DeviceBar
 
 
@@ -52,10 +52,12 @@ class HomeScreen(FloorScreen):
         yield DeviceBar()
         with Vertical(id="home"):
             yield Static(
-                _("{user} · {role} · {station}").format(
-                    user=self.operator.name,
-                    role=words.role(self.operator.role),
-                    station=self.operator.station,
+                shown(
+                    _("{user} · {role} · {station}").format(
+                        user=self.operator.name,
+                        role=words.role(self.operator.role),
+                        station=self.operator.station,
+                    )
                 ),
                 id="home-title",
             )
@@ -124,7 +126,7 @@ class HomeScreen(FloorScreen):
                 e=counts.get(OrderStatus.EXCEPTION.value, 0),
             ),
         ]
-        self.query_one("#home-summary", Static).update("\n".join(lines))
+        self.query_one("#home-summary", Static).update(shown("\n".join(lines)))
 
     def action_next_list(self) -> None:
         self.run_floor(self.floor.claim_next_pick, self.operator, then=self._claimed)
@@ -156,7 +158,7 @@ class HomeScreen(FloorScreen):
 
     def _hint(self, text: str, error: bool) -> None:
         hint = self.query_one("#home-hint", Static)
-        hint.update(Text(text))
+        hint.update(shown(text))
         hint.set_class(error, "banner-error")
 
     def action_pack(self, first_scan: tuple[str, str] | None = None) -> None:

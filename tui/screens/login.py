@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
@@ -12,6 +11,7 @@ from core.errors import WaretermError
 from core.i18n import _
 from core.ports import Operator, ScanOutcome
 from tui.screens.base import FloorScreen
+from tui.text import shown
 
 
 class LoginScreen(FloorScreen):
@@ -65,7 +65,7 @@ class LoginScreen(FloorScreen):
 
     def show_bad_scan(self, outcome: ScanOutcome) -> None:
         """Before login there is no one to store it for: only say so (the bell has rung)."""
-        self.query_one("#login-error", Static).update(Text(outcome.message))
+        self.query_one("#login-error", Static).update(shown(outcome.message))
 
     def on_floor_error(self, error: WaretermError) -> None:
         self.query_one("#pin", Input).value = ""
@@ -73,7 +73,7 @@ class LoginScreen(FloorScreen):
 
     def _error(self, text: str) -> None:
         self.app.bell()
-        self.query_one("#login-error", Static).update(Text(text))
+        self.query_one("#login-error", Static).update(shown(text))
 
     def _logged_in(self, operator: Operator) -> None:
         from tui.screens.home import HomeScreen

@@ -10,6 +10,7 @@ from textual.widgets import Input, Static
 
 from core.i18n import _
 from core.model import ShortReason
+from tui.text import plain, shown
 
 
 class ShortPickDialog(ModalScreen[ShortReason | None]):
@@ -31,11 +32,14 @@ class ShortPickDialog(ModalScreen[ShortReason | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(
-                _("Close {sku} at {bin} short by {n}?").format(
-                    sku=self.sku, bin=self.location or "?", n=self.missing
+                shown(
+                    _("Close {sku} at {bin} short by {n}?").format(
+                        sku=plain(self.sku).plain,
+                        bin=plain(self.location).plain or "?",
+                        n=self.missing,
+                    )
                 ),
                 classes="dialog-title",
-                markup=False,  # the SKU and bin come from imported files
             )
             yield Static(_("1  not found"))
             yield Static(_("2  damaged"))
@@ -97,7 +101,7 @@ class ReasonEntry(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(self.question, classes="dialog-title")
+            yield Static(shown(self.question), classes="dialog-title")
             yield Input(placeholder=_("reason"), id="reason")
 
     def on_mount(self) -> None:
@@ -131,8 +135,10 @@ class MissingDialog(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(
-                _("{order}: {n} units missing. Send it to the exception queue?").format(
-                    order=self.order_no, n=self.missing
+                shown(
+                    _("{order}: {n} units missing. Send it to the exception queue?").format(
+                        order=plain(self.order_no).plain, n=self.missing
+                    )
                 ),
                 classes="dialog-title",
             )
@@ -163,9 +169,9 @@ class ChoiceDialog(ModalScreen[int | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(self.title_text, classes="dialog-title")
+            yield Static(shown(self.title_text), classes="dialog-title")
             for number, option in enumerate(self.options, start=1):
-                yield Static(f"{number}  {option}")
+                yield Static(shown(f"{number}  ").append_text(plain(option)))
             yield Static(_("Esc  back"))
 
     def action_choose(self, number: int) -> None:

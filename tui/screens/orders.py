@@ -18,10 +18,18 @@ from textual.widgets import DataTable, Footer, Input, Select, Static, TabbedCont
 from core import timefmt, words
 from core.i18n import _
 from core.model import CANCELLABLE, OrderStatus, Priority
-from core.oversight import OrderDetail, OrderPage, OrderQuery, OrderRow, PageRequest
+from core.oversight import (
+    ORDER_LINES_PAGE,
+    OrderDetail,
+    OrderPage,
+    OrderQuery,
+    OrderRow,
+    PageRequest,
+)
 from tui.screens.dialogs import ReasonDialog, ReassignDialog
 from tui.screens.supervise import SupervisorScreen
-from tui.widgets.cells import Row, cursor_key, left, safe, short_clock, sync_rows
+from tui.text import plain, shown
+from tui.widgets.cells import Row, cursor_key, left, short_clock, sync_rows
 from tui.widgets.devicebar import DeviceBar
 
 #: Orders on one page (the table never holds more).
@@ -102,7 +110,7 @@ class OrdersScreen(SupervisorScreen):
 
     def _channels(self, channels: tuple[str, ...]) -> None:
         self.query_one("#orders-channel", Select).set_options(
-            [(channel, channel) for channel in channels]
+            [(plain(channel), channel) for channel in channels]
         )
 
     # -- reading --------------------------------------------------------------------------------
@@ -140,15 +148,15 @@ class OrdersScreen(SupervisorScreen):
         now = self.floor.now()
         open_order = order.status.value not in ("shipped", "cancelled", "returned")
         cells: dict[str, Any] = {
-            "order": safe(order.order_no),
+            "order": plain(order.order_no),
             "status": words.order_status(order.status),
-            "priority": Text(
+            "priority": shown(
                 words.priority(order.priority), style="bold" if order.priority == "rush" else ""
             ),
-            "channel": safe(order.channel),
-            "customer": safe(order.customer_name, width=10),
-            "phone": safe(order.phone),
-            "city": safe(order.city, width=8),
+            "channel": plain(order.channel),
+            "customer": plain(order.customer_name, limit=self.cap(10)),
+            "phone": plain(order.phone),
+            "city": plain(order.city, limit=self.cap(8)),
             "due": short_clock(order.due_at, now),
             "left": left(order.due_at, now) if open_order else Text(""),
             "lines": str(order.lines),
@@ -272,6 +280,8 @@ class OrderDetailScreen(SupervisorScreen):
         Binding("a", "reassign", _("Reassign list")),
         Binding("p", "reprint", _("Reprint label")),
         Binding("t", "retry", _("Retry label")),
+        Binding("n", "lines_page(1)", _("More lines")),
+        Binding("b", "lines_page(-1)", _("Earlier lines")),
         Binding("left", "tab(-1)", _("Tabs"), priority=True, key_display="←→"),
         Binding("right", "tab(1)", _("Tab"), priority=True, show=False),
     ]
@@ -280,6 +290,8 @@ class OrderDetailScreen(SupervisorScreen):
         super().__init__()
         self.order_no = order_no
         self.detail: OrderDetail | None = None
+        #: The first line shown: a long order's lines are read and drawn a page at a time.
+        self.lines_from = 0
 
     def compose(self) -> ComposeResult:
         yield DeviceBar()
@@ -288,6 +300,7 @@ class OrderDetailScreen(SupervisorScreen):
             yield Static("", id="od-info")
             with TabbedContent(id="od-tabs"):
                 with TabPane(_("Lines"), id="od-lines"):
+                    yield Static("", id="od-lines-pager")
                     yield DataTable(id="od-lines-table", cursor_type="row", zebra_stripes=True)
                 with TabPane(_("Scans"), id="od-scans"):
                     yield DataTable(id="od-scans-table", cursor_type="row", zebra_stripes=True)
@@ -354,6 +367,12 @@ class OrderDetailScreen(SupervisorScreen):
         if action == "goto":
             return False
         detail = self.detail
+        if action == "lines_page":
+            if detail is None:
+                return False
+            if parameters and parameters[0] == 1:
+                return detail.lines_from + ORDER_LINES_PAGE < detail.line_count
+            return detail.lines_from > 0
         if action in ("release", "cancel_order", "reassign", "reprint", "retry"):
             if detail is None:
                 return False
@@ -373,20 +392,21 @@ class OrderDetailScreen(SupervisorScreen):
         return True
 
     def fetch(self) -> Callable[[], OrderDetail]:
-        return partial(self.oversight.order, self.operator, self.order_no)
+        return partial(self.oversight.order, self.operator, self.order_no, self.lines_from)
 
     def show(self, data: OrderDetail) -> None:
         self.detail = data
         now = self.floor.now()
         open_order = data.status.value not in ("shipped", "cancelled", "returned")
         left = timefmt.remaining(data.due_at, now) if open_order else ""
-        head = Text()
-        head.append(data.order_no, style="bold")
-        head.append(f" · {words.order_status(data.status)} · {words.priority(data.priority)} · ")
-        head.append(data.channel)
-        head.append("   " + _("due {due}").format(due=short_clock(data.due_at, now)))
+        head = Text.assemble(
+            plain(data.order_no, "bold"),
+            f" · {words.order_status(data.status)} · {words.priority(data.priority)} · ",
+            plain(data.channel),
+            "   " + _("due {due}").format(due=short_clock(data.due_at, now)),
+        )
         if left:
-            head.append(f" ({left})", style="bold red" if data.due_at < now else "")
+            head.append_text(shown(f" ({left})", "bold red" if data.due_at < now else ""))
         self.query_one("#od-head", Static).update(head)
         info = [
             f"{data.customer_name}  {data.phone}  {data.address}",
@@ -413,12 +433,22 @@ class OrderDetailScreen(SupervisorScreen):
             info.append(_("exception: {reason}").format(reason=data.exception_reason))
         if data.cancel_reason:
             info.append(_("cancelled: {reason}").format(reason=data.cancel_reason))
-        self.query_one("#od-info", Static).update(Text("\n").join(safe(line) for line in info))
+        self.query_one("#od-info", Static).update(Text("\n").join(plain(line) for line in info))
         self._fill(data)
         self.refresh_bindings()
 
     def _fill(self, data: OrderDetail) -> None:
         now = self.floor.now()
+        pager = self.query_one("#od-lines-pager", Static)
+        pager.display = data.line_count > ORDER_LINES_PAGE
+        if pager.display:
+            pager.update(
+                _("lines {first}–{last} of {count} · n more · b earlier").format(
+                    first=data.lines_from + 1,
+                    last=data.lines_from + len(data.lines),
+                    count=data.line_count,
+                )
+            )
         sync_rows(
             self.query_one("#od-lines-table", DataTable),
             [
@@ -426,12 +456,12 @@ class OrderDetailScreen(SupervisorScreen):
                     str(line.line_no),
                     [
                         str(line.line_no),
-                        safe(line.sku),
-                        safe(line.name),
+                        plain(line.sku),
+                        plain(line.name),
                         str(line.qty),
                         str(line.reserved),
                         str(line.picked),
-                        Text(str(line.short), style="bold red" if line.short else ""),
+                        shown(str(line.short), style="bold red" if line.short else ""),
                         str(line.packed),
                     ],
                 )
@@ -445,12 +475,12 @@ class OrderDetailScreen(SupervisorScreen):
                     str(number),
                     [
                         short_clock(scan.at, now),
-                        safe(scan.user),
-                        safe(scan.station),
+                        plain(scan.user),
+                        plain(scan.station),
                         scan.task,
-                        safe(scan.code),
-                        Text(scan.verdict, style="" if scan.verdict == "ok" else "bold red"),
-                        safe(scan.message),
+                        plain(scan.code),
+                        shown(scan.verdict, style="" if scan.verdict == "ok" else "bold red"),
+                        plain(scan.message),
                     ],
                 )
                 for number, scan in enumerate(data.scans)
@@ -463,10 +493,10 @@ class OrderDetailScreen(SupervisorScreen):
                     str(number),
                     [
                         short_clock(entry.at, now),
-                        safe(entry.user),
-                        safe(entry.station),
-                        safe(entry.action),
-                        safe(entry.detail if entry.detail != "{}" else ""),
+                        plain(entry.user),
+                        plain(entry.station),
+                        plain(entry.action),
+                        plain(entry.detail if entry.detail != "{}" else ""),
                     ],
                 )
                 for number, entry in enumerate(data.audit)
@@ -481,11 +511,11 @@ class OrderDetailScreen(SupervisorScreen):
                         [
                             f"{shipment.id}",
                             shipment.status,
-                            safe(f"{shipment.carrier} {shipment.service}"),
+                            plain(f"{shipment.carrier} {shipment.service}"),
                             f"{package.seq}/{len(shipment.packages)}",
-                            safe(package.waybill_no),
+                            plain(package.waybill_no),
                             str(shipment.weight_g),
-                            safe(shipment.packed_by or ""),
+                            plain(shipment.packed_by or ""),
                             short_clock(shipment.shipped_at, now),
                         ],
                     )
@@ -498,16 +528,16 @@ class OrderDetailScreen(SupervisorScreen):
                     str(job.id),
                     [
                         str(job.id) + (f" ↺{job.reprint_of}" if job.reprint_of else ""),
-                        Text(
+                        shown(
                             job.status,
                             style="bold red" if job.status in ("failed", "uncertain") else "",
                         ),
-                        safe(job.station),
+                        plain(job.station),
                         job.kind,
                         str(job.attempts),
                         short_clock(job.created_at, now),
-                        safe(job.created_by),
-                        safe(job.last_error),
+                        plain(job.created_by),
+                        plain(job.last_error),
                     ],
                 )
                 for job in data.labels
@@ -515,6 +545,13 @@ class OrderDetailScreen(SupervisorScreen):
         )
 
     # -- actions --------------------------------------------------------------------------------
+
+    def action_lines_page(self, step: int) -> None:
+        """The next or previous page of the order's lines."""
+        if self.detail is None:
+            return
+        self.lines_from = max(0, self.lines_from + step * ORDER_LINES_PAGE)
+        self.reload()
 
     def action_tab(self, step: int) -> None:
         """The next or previous tab."""

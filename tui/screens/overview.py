@@ -16,7 +16,8 @@ from core import words
 from core.i18n import _
 from core.oversight import PRIORITIES, DueOrder, Overview, StationState
 from tui.screens.supervise import SupervisorScreen
-from tui.widgets.cells import Row, cursor_key, duration, left, safe, short_clock, sync_rows
+from tui.text import plain, shown
+from tui.widgets.cells import Row, cursor_key, duration, left, short_clock, sync_rows
 
 
 def scanner_words(state: StationState) -> tuple[str, str]:
@@ -127,7 +128,7 @@ class OverviewScreen(SupervisorScreen):
                     [
                         words.order_status(queue.status),
                         *(str(queue.by_priority[p]) for p in PRIORITIES),
-                        Text(str(queue.total), style="bold"),
+                        shown(str(queue.total), style="bold"),
                         left(oldest, now),
                     ],
                 )
@@ -148,14 +149,14 @@ class OverviewScreen(SupervisorScreen):
             (
                 order.order_no,
                 [
-                    safe(order.order_no),
+                    plain(order.order_no),
                     words.order_status(order.status),
-                    Text(
+                    shown(
                         words.priority(order.priority),
                         style="bold" if order.priority == "rush" else "",
                     ),
-                    safe(order.customer_name, width=10),
-                    safe(order.picker or "", width=10),
+                    plain(order.customer_name, limit=self.cap(10)),
+                    plain(order.picker or "", limit=self.cap(10)),
                     short_clock(order.due_at, now),
                     self._left(order),
                 ],
@@ -177,10 +178,10 @@ class OverviewScreen(SupervisorScreen):
                 (
                     state.station,
                     [
-                        safe(state.station, width=14),
-                        safe(scanner, scanner_style, width=26),
-                        safe(printer, printer_style, width=12),
-                        Text(jobs, style="bold red" if trouble else ""),
+                        plain(state.station, limit=self.cap(14)),
+                        plain(scanner, scanner_style, limit=self.cap(26)),
+                        plain(printer, printer_style, limit=self.cap(12)),
+                        shown(jobs, style="bold red" if trouble else ""),
                     ],
                 )
             )

@@ -16,7 +16,6 @@ from textual.widgets import DataTable, Footer, Static
 from core import timefmt, words
 from core.errors import WaretermError
 from core.i18n import _
-from core.labels import neutralise
 from core.packing import MissingReason, parse_weight
 from core.ports import (
     CarrierOption,
@@ -29,7 +28,7 @@ from core.ports import (
 from tui.messages import FloorChanged
 from tui.screens.base import FloorScreen
 from tui.screens.modals import ChoiceDialog, CodeEntry, MissingDialog, ReasonEntry
-from tui.widgets.cells import fit
+from tui.text import cells, plain, shown
 from tui.widgets.devicebar import DeviceBar
 
 #: What a keyboard-wedge scale types: a weight such as ``1.25`` or ``1250g``.
@@ -121,8 +120,10 @@ class PackScreen(FloorScreen):
         order = self._focused(view)
         source = view.source or (order.picklist_code if order else "") or ""
         self.query_one("#pack-source", Static).update(
-            _("{source} · {n} to check · {station}").format(
-                source=source or _("bench"), n=len(view.checking), station=view.station
+            shown(
+                _("{source} · {n} to check · {station}").format(
+                    source=source or _("bench"), n=len(view.checking), station=view.station
+                )
             )
         )
         if order is None:
@@ -130,9 +131,13 @@ class PackScreen(FloorScreen):
             self.query_one("#pack-count", Static).update("")
         else:
             self.query_one("#pack-order", Static).update(
-                Text(
-                    f"{order.order_no}  {neutralise(order.customer_name)}  "
-                    f"{neutralise(order.city)}  {words.priority(order.priority)}"
+                Text("  ").join(
+                    [
+                        plain(order.order_no),
+                        plain(order.customer_name),
+                        plain(order.city),
+                        plain(words.priority(order.priority)),
+                    ]
                 )
             )
             self.query_one("#pack-count", Static).update(
@@ -150,11 +155,15 @@ class PackScreen(FloorScreen):
             marker = "▶ " if focus is not None and order.order_no == focus.order_no else "  "
             for number, line in enumerate(order.lines):
                 table.add_row(
-                    (marker + order.order_no) if number == 0 else "",
-                    neutralise(line.sku),
-                    fit(neutralise(line.name), 22),
-                    str(line.qty),
-                    f"{line.packed}" + ("" if line.missing else " ✔"),
+                    *cells(
+                        [
+                            shown(marker).append_text(plain(order.order_no)) if number == 0 else "",
+                            line.sku,
+                            plain(line.name, limit=22),
+                            line.qty,
+                            f"{line.packed}" + ("" if line.missing else " ✔"),
+                        ]
+                    )
                 )
 
     def _show_to_ship(self, view: PackView) -> None:
@@ -175,7 +184,7 @@ class PackScreen(FloorScreen):
                 }.get(package.label_status or "", package.label_status or "?")
                 parts.append(f"{order.order_no} {shipment.carrier} {package.waybill_no} ({label})")
         text = _("To ship — scan the label: ") + "; ".join(parts) if parts else ""
-        self.query_one("#pack-ship", Static).update(Text(text))
+        self.query_one("#pack-ship", Static).update(shown(text))
 
     def _show_close(self, ready: PackOrderView | None) -> None:
         row = self.query_one("#pack-close", Static)
@@ -190,13 +199,17 @@ class PackScreen(FloorScreen):
             self.parcels = 1
             self.override = None
             self.query_one("#pack-carrier", Static).update(
-                _("{order}: type the weight in kg and press Enter.").format(order=ready.order_no)
+                shown(
+                    _("{order}: type the weight in kg and press Enter.").format(
+                        order=ready.order_no
+                    )
+                )
             )
         self._show_weight()
 
     def _show_weight(self) -> None:
         self.query_one("#pack-close", Static).update(
-            Text(
+            shown(
                 _("Weight {weight}▏kg   Parcels {parcels} (+/-)").format(
                     weight=self.weight_text or " ", parcels=self.parcels
                 )
@@ -272,7 +285,7 @@ class PackScreen(FloorScreen):
             return parse_weight(self.weight_text)
         except WaretermError as error:
             self.app.bell()
-            self.query_one("#pack-carrier", Static).update(Text("✘ " + str(error)))
+            self.query_one("#pack-carrier", Static).update(shown("✘ " + str(error)))
             return None
 
     def _propose(self) -> None:
@@ -306,7 +319,7 @@ class PackScreen(FloorScreen):
             text = proposal.reason
         if proposal.warning:
             text += "\n⚠ " + proposal.warning
-        self.query_one("#pack-carrier", Static).update(Text(text + "\n" + _("Enter: close")))
+        self.query_one("#pack-carrier", Static).update(shown(text + "\n" + _("Enter: close")))
 
     def _close(self) -> None:
         ready = self.view.ready
@@ -386,7 +399,7 @@ class PackScreen(FloorScreen):
                     service = option.services[0] if option.services else None
                     self.override = (option.code, service, reason)
                     self.query_one("#pack-carrier", Static).update(
-                        Text(
+                        shown(
                             _("{carrier} {service} — override: {reason}").format(
                                 carrier=option.code, service=service or "", reason=reason
                             )
@@ -405,7 +418,7 @@ class PackScreen(FloorScreen):
         self.app.push_screen(
             ChoiceDialog(
                 _("Carrier for {order}").format(order=order_no),
-                [f"{o.code}  {o.name}" for o in options],
+                [f"{o.code}  {o.name}" for o in options],  # drawn as text by the dialog
             ),
             chosen,
         )

@@ -17,7 +17,8 @@ from core.i18n import _
 from core.oversight import IDLE_AFTER, WorkerView
 from tui.screens.orders import reassign_dialog
 from tui.screens.supervise import SupervisorScreen
-from tui.widgets.cells import Row, cursor_key, duration, percent, safe, sync_rows
+from tui.text import plain, shown
+from tui.widgets.cells import Row, cursor_key, duration, percent, sync_rows
 
 
 class PeopleScreen(SupervisorScreen):
@@ -67,7 +68,7 @@ class PeopleScreen(SupervisorScreen):
     def _idle(self, worker: WorkerView) -> Text:
         idle = worker.idle(self.floor.now())
         long = idle is not None and idle >= IDLE_AFTER and bool(worker.working_on)
-        return Text(duration(idle), style="bold reverse yellow" if long else "")
+        return shown(duration(idle), style="bold reverse yellow" if long else "")
 
     def _row(self, worker: WorkerView) -> Row:
         rate = worker.error_rate
@@ -77,13 +78,13 @@ class PeopleScreen(SupervisorScreen):
         return (
             worker.name,
             [
-                safe(worker.name, "bold", width=10),
+                plain(worker.name, "bold", limit=self.cap(10)),
                 words.role(worker.role),
-                safe(worker.station, width=9),
-                safe(worker.working_on or "—", width=14),
+                plain(worker.station, limit=self.cap(9)),
+                plain(worker.working_on or "—", limit=self.cap(14)),
                 str(worker.lines_last_hour),
                 str(worker.units_last_hour),
-                Text(refused, style="bold red" if rate and rate >= 0.1 else ""),
+                shown(refused, style="bold red" if rate and rate >= 0.1 else ""),
                 self._idle(worker),
             ],
         )

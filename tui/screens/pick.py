@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -10,20 +9,13 @@ from textual.widgets import DataTable, Footer, ProgressBar, Static
 
 from core import timefmt, words
 from core.i18n import _
-from core.labels import neutralise
 from core.model import ShortReason, Verdict
 from core.ports import PickView, ScanOutcome
 from tui.screens.base import FloorScreen
 from tui.screens.modals import CodeEntry, ShortPickDialog
+from tui.text import plain, shown
 from tui.widgets.bigtext import BigText
-from tui.widgets.cells import fit
 from tui.widgets.devicebar import DeviceBar
-
-
-def _plain(text: str) -> Text:
-    """Data from an imported file as the screen shows it: no markup (a ``[`` is a bracket),
-    no control characters (an ESC could drive the terminal)."""
-    return Text(neutralise(text))
 
 
 def _barcode_display(code: str) -> str:
@@ -81,7 +73,7 @@ class PickScreen(FloorScreen):
         self.view = view
         line = view.current
         self.query_one("#pick-list", Static).update(
-            Text(f"{view.code} · {words.priority(view.priority)} · {self.operator.name}")
+            shown(f"{view.code} · {words.priority(view.priority)} · {self.operator.name}")
         )
         bin_widget = self.query_one("#bin", BigText)
         if line is None:
@@ -92,22 +84,22 @@ class PickScreen(FloorScreen):
             )
             self.query_one("#pick-name", Static).update(_("Press Esc for the next list."))
         else:
-            bin_widget.text = neutralise(line.location) or "—"
+            bin_widget.text = line.location or "—"
             needs_bin = view.location_first and (view.confirmed_location or "") != line.location
             self.query_one("#bin-label", Static).update(
                 _("BIN — scan its label first") if needs_bin else _("BIN")
             )
             self.query_one("#pick-item", Static).update(
-                Text(
+                shown(
                     _("{sku}  {picked}/{qty}  [{barcode}]").format(
-                        sku=neutralise(line.sku),
+                        sku=line.sku,
                         picked=line.picked,
                         qty=line.qty,
                         barcode=_barcode_display(line.barcode),
                     )
                 )
             )
-            self.query_one("#pick-name", Static).update(_plain(line.name))
+            self.query_one("#pick-name", Static).update(plain(line.name))
         progress = self.query_one("#pick-progress", ProgressBar)
         progress.update(total=max(view.units_total, 1), progress=view.units_done)
         self.query_one("#pick-count", Static).update(
@@ -124,11 +116,11 @@ class PickScreen(FloorScreen):
             marker = "▶ " if current and line.line_id == current.line_id else ""
             done = f"{line.picked}" + (f" -{line.short}" if line.short else "")
             table.add_row(
-                _plain(marker + (line.location or "—")),
-                _plain(line.sku),
-                Text(fit(neutralise(line.name), 24)),
-                str(line.qty),
-                done,
+                plain(marker + (line.location or "—")),
+                plain(line.sku),
+                plain(line.name, limit=24),
+                plain(line.qty),
+                plain(done),
             )
 
     def _tick(self) -> None:
@@ -191,9 +183,7 @@ class PickScreen(FloorScreen):
                 )
 
         self.app.push_screen(
-            ShortPickDialog(
-                neutralise(line.sku), neutralise(line.location), line.qty - line.picked
-            ),
+            ShortPickDialog(line.sku, line.location, line.qty - line.picked),
             chosen,
         )
 

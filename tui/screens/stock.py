@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -15,7 +14,8 @@ from core import words
 from core.i18n import _
 from core.oversight import StockView
 from tui.screens.supervise import SupervisorScreen
-from tui.widgets.cells import Row, cursor_key, left, safe, short_clock, sync_rows
+from tui.text import plain, shown
+from tui.widgets.cells import Row, cursor_key, left, short_clock, sync_rows
 
 
 class StockScreen(SupervisorScreen):
@@ -67,12 +67,12 @@ class StockScreen(SupervisorScreen):
             (
                 product.sku,
                 [
-                    safe(product.sku),
-                    safe(product.name, width=16),
-                    safe(product.location),
+                    plain(product.sku),
+                    plain(product.name, limit=self.cap(16)),
+                    plain(product.location),
                     str(product.on_hand),
                     str(product.reserved),
-                    Text(str(product.free), style="bold red" if product.free <= 0 else "bold"),
+                    shown(str(product.free), style="bold red" if product.free <= 0 else "bold"),
                     str(product.safety_stock),
                     str(product.waiting) if product.waiting else "",
                 ],
@@ -91,12 +91,12 @@ class StockScreen(SupervisorScreen):
                 (
                     order.order_no,
                     [
-                        safe(order.order_no),
+                        plain(order.order_no),
                         words.priority(order.priority),
                         short_clock(order.due_at, now),
                         left(order.due_at, now),
-                        safe(order.customer_name, width=10),
-                        safe(missing or _("stock covers it now"), width=24),
+                        plain(order.customer_name, limit=self.cap(10)),
+                        plain(missing or _("stock covers it now"), limit=self.cap(24)),
                     ],
                 )
             )

@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from core.labels import neutralise
+from tui.text import plain, shown
 
 # Three rows per glyph, three cells wide. Zero carries a slash so it never reads as O.
 _GLYPHS: dict[str, tuple[str, str, str]] = {
@@ -81,5 +81,5 @@ class BigText(Widget):
         """Draw the big rows, or the plain code when it is too long for the width."""
         rows = big_rows(self.text, self.size.width or 40)
         if rows is None:
-            return Text(neutralise(self.text), style="bold")
-        return Text("\n".join(rows), style="bold")
+            return plain(self.text, "bold")
+        return shown("\n".join(rows), style="bold")

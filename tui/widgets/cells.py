@@ -1,41 +1,28 @@
-"""Cells for the supervisor's tables: text made safe, times in China Standard Time, durations,
-rates; and a table filled in place (only changed cells are redrawn)."""
+"""Cells for the supervisor's tables: times in site time (China Standard Time unless set),
+durations and countdowns in the reader's language, rates, names cut by display width; and a
+table filled in place (only changed cells are redrawn)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowKey
 
 from core import timefmt
-from core.labels import neutralise
+from tui.text import cells as drawn
+from tui.text import fit as fit
+from tui.text import shown
 
 Cell = str | Text
 Row = tuple[str, Sequence[Cell]]
 
 
-def safe(value: object, style: str = "", width: int | None = None) -> Text:
-    """Data from outside (names, addresses, reasons) as plain text: no markup, no control
-    characters; at most ``width`` columns when given (so one long name cannot push a table's
-    other columns off an 80-column screen)."""
-    text = neutralise("" if value is None else str(value))
-    return Text(text if width is None else fit(text, width), style=style)
-
-
-def fit(text: str, width: int) -> str:
-    """``text`` shortened to ``width`` terminal columns (a Chinese character takes two), with
-    ``…`` where it was cut; never half a character."""
-    if cell_len(text) <= width:
-        return text
-    return set_cell_size(text, max(width - 1, 0)).rstrip() + "…"
-
-
 def short_clock(moment: datetime | None, now: datetime) -> str:
-    """``14:05`` when on the same day as ``now`` (site time), else ``11-22 08:00``."""
+    """``14:05`` when on the same day as ``now`` (site time), ``11-22 08:00`` in the same
+    year, else ``2031-11-22``."""
     return timefmt.clock(moment, now)
 
 
@@ -45,10 +32,10 @@ def duration(span: timedelta | None) -> str:
 
 
 def left(due: datetime | None, now: datetime) -> Text:
-    """A "left" cell: ``1h05m`` or, red, ``-12m`` (``超时12分``); empty for none."""
+    """A "left" cell: ``1h05m`` or, red, ``-12m`` (``超时12分``); ``—`` for none."""
     if due is None:
         return Text("—")
-    return Text(timefmt.remaining_short(due, now), style="bold red" if due < now else "")
+    return shown(timefmt.remaining_short(due, now), style="bold red" if due < now else "")
 
 
 def percent(rate: float | None) -> str:
@@ -57,27 +44,39 @@ def percent(rate: float | None) -> str:
 
 
 def sync_rows(table: DataTable, rows: Sequence[Row]) -> None:
-    """Make ``table`` show ``rows`` (key, cells). When the same keys come in the same order,
-    only cells whose content changed are updated; otherwise the rows are replaced and the
-    cursor stays on the row it was on (by key, else by position)."""
-    keys = [key for key, _ in rows]
+    """Make ``table`` show ``rows`` (key, cells), every cell drawn as text (``tui.text``).
+    When the same keys come in the same order, only cells whose content changed are updated;
+    otherwise the rows are replaced and the cursor stays on the row it was on (by key, else by
+    position)."""
+    shown: list[tuple[str, list[Text]]] = [(key, drawn(list(cells))) for key, cells in rows]
+    keys = [key for key, _ in shown]
     current = [row.key.value for row in table.ordered_rows]
     columns = list(table.columns)
     if keys == current:
-        for key, cells in rows:
+        for key, cells in shown:
             for column, value in zip(columns, cells, strict=False):
-                if table.get_cell(key, column) != value:
+                if not _same(table.get_cell(key, column), value):
                     table.update_cell(key, column, value)
         return
     cursor = table.cursor_row
     on_key = current[cursor] if 0 <= cursor < len(current) else None
     table.clear()
-    for key, cells in rows:
+    for key, cells in shown:
         table.add_row(*cells, key=key)
-    if not rows:
+    if not shown:
         return
     target = keys.index(on_key) if on_key in keys else min(cursor, len(rows) - 1)
     table.move_cursor(row=max(target, 0), animate=False)
+
+
+def _same(old: object, new: Text) -> bool:
+    # Text equality ignores the style: a countdown turning red must still be redrawn.
+    return (
+        isinstance(old, Text)
+        and old.plain == new.plain
+        and old.style == new.style
+        and old.spans == new.spans
+    )
 
 
 def cursor_key(table: DataTable) -> str | None:

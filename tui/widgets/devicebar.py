@@ -6,14 +6,15 @@ the scanner's reader thread and the print worker's reports) and redraws when the
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.css.query import NoMatches
 from textual.widgets import Static
 
 from core import words
 from core.i18n import _
 from core.ports import PrinterLink, ScannerLink
+from tui.text import shown
 
 
 def scanner_text(link: ScannerLink) -> tuple[str, str]:
@@ -63,8 +64,13 @@ class DeviceBar(Horizontal):
         self.watch(self.app, "printer_link", self._show_printer, init=True)
 
     def _show(self, selector: str, text: str, tone: str) -> None:
-        part = self.query_one(selector, Static)
-        part.update(Text(text))
+        try:
+            part = self.query_one(selector, Static)
+        except NoMatches:
+            # The app's link changed while this bar's screen was being taken down (its parts
+            # are gone already); the next screen's bar shows the state.
+            return
+        part.update(shown(text))
         for name in self.TONES:
             part.set_class(name == tone, f"-{name}")
 

@@ -1,0 +1,344 @@
+"""Closing orders with numbers from a carrier's e-waybill API (the 快递鸟 stand-in on loopback):
+issued before the write transaction, cancelled at the carrier when it fails or a label is
+voided, and a bench that goes on while the API is slow or down."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import zxingcpp
+
+from core.clock import FixedClock, to_iso
+from core.errors import Rejected
+from core.ports import Operator
+from core.waybills import CarrierApi, WaybillSource
+from data import carriers, ewaybills, packing, settings
+from data.floor import SqliteFloor
+from data.printing import outbound_from_content
+from data.shipments import show_shipment
+from data.store import Store, open_store
+from devices.render import ONE_PART_WIDTH_DOTS, render_outbound_image
+from devices.waybill_apis import source_for
+from tests.data.builders import ADMIN, NOW
+from tests.data.test_packing import CABLE, CUP, PIN, build_bench, check_all, first_list
+from tests.kdniao_server import KdniaoStandIn, kdniao_stand_in
+
+KEY = "kdniao-test-key"
+
+
+@pytest.fixture
+def server() -> Iterator[KdniaoStandIn]:
+    with kdniao_stand_in({"E1": KEY}, prefix="JDE") as server:
+        yield server
+
+
+def _setup(
+    path: Path, server: KdniaoStandIn, fallback: str = "wait", printer: str = "dummy://"
+) -> Store:
+    build_bench(path, printer)
+    store = open_store(path, FixedClock(NOW))
+    with store.write(ADMIN) as write:
+        settings.put(write, "sender.city", "杭州市")
+        settings.put(write, "sender.district", "余杭区")
+        settings.put(write, "sender.address", "仓前街道 1 号")
+        settings.put(write, "sender.phone", "0571-88886666")
+    carriers.set_api(
+        store, ADMIN, "JD", "kdniao", server.url, "E1", KEY, {"month_code": "M1"}, fallback
+    )
+    return store
+
+
+def _lock_free(path: Path) -> bool:
+    """Whether another connection could take the write lock right now."""
+    conn = sqlite3.connect(path, timeout=0)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.rollback()
+        return True
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        conn.close()
+
+
+class Watched(WaybillSource):
+    """The real 快递鸟 source, noting whether the write lock was free at every API call."""
+
+    def __init__(self, api: CarrierApi, path: Path, seen: list[bool]) -> None:
+        self.inner = source_for(api)
+        self.path, self.seen = path, seen
+        self.in_transaction = False
+
+    def take(self, carrier: str, count: int):  # type: ignore[no-untyped-def]
+        raise AssertionError("an API source is asked per parcel")
+
+    def void(self, number: str) -> None:
+        raise AssertionError("an API source cancels with its reference")
+
+    def issue(self, carrier, parcels):  # type: ignore[no-untyped-def]
+        self.seen.append(_lock_free(self.path))
+        return self.inner.issue(carrier, parcels)
+
+    def cancel(self, waybill):  # type: ignore[no-untyped-def]
+        self.seen.append(_lock_free(self.path))
+        self.inner.cancel(waybill)
+
+
+def _bench(store: Store, path: Path, seen: list[bool]) -> tuple[SqliteFloor, Operator]:
+    floor = SqliteFloor(store, waybill_apis=lambda api: Watched(api, path, seen))
+    packer = floor.login("chen.jie", PIN, "bench-1")
+    floor.pack_scan(packer, first_list(store), "wedge")
+    check_all(floor, packer, CUP, CABLE)
+    return floor, packer
+
+
+def test_a_closed_order_carries_the_api_number_and_routing(
+    tmp_path: Path, server: KdniaoStandIn
+) -> None:
+    path = tmp_path / "floor.db"
+    store = _setup(path, server)
+    seen: list[bool] = []
+    floor, packer = _bench(store, path, seen)
+    closed = floor.finish_pack(packer, "O-RUSH", 420, 1)
+    assert closed.accepted and "JDE0000000001" in closed.message
+    assert seen == [True]  # the API was called with the write lock free
+    shipment = show_shipment(store, "O-RUSH")
+    assert shipment["carrier"] == "JD" and shipment["waybills"] == ["JDE0000000001"]
+    package = shipment["packages"][0]
+    assert package["waybill_source"] == "kdniao"
+    assert package["routing"]["mark_destination"] and package["routing"]["sorting_code"]
+    assert package["routing"]["package_name"].endswith("集包")
+    sent = server.requests[0]["data"]
+    assert sent["ShipperCode"] == "JD" and sent["MonthCode"] == "M1"
+    assert sent["Sender"]["CityName"] == "杭州市"
+    assert sent["Commodity"] and sent["OrderCode"].startswith("O-RUSH-1-")
+    job = store.query("SELECT content FROM print_jobs ORDER BY id DESC LIMIT 1")[0]
+    content = json.loads(job["content"])
+    assert content["waybill_no"] == "JDE0000000001"
+    assert content["mark_destination"] == package["routing"]["mark_destination"]
+    assert content["sorting_code"] == package["routing"]["sorting_code"]
+    # a privacy label by default: masked on paper, whole in the API's data
+    assert content["recipient"]["phone"] == "138****8000"
+    assert content["recipient"]["name"] == "张*"
+    assert sent["Receiver"]["Mobile"] == "13800138000" and sent["Receiver"]["Name"] == "张伟"
+    # the label as the printer draws it reads back as the API's number
+    image = render_outbound_image(outbound_from_content(content), ONE_PART_WIDTH_DOTS)
+    found = {c.format.name: c.text for c in zxingcpp.read_barcodes(image.convert("L"))}
+    assert found["Code128"] == "JDE0000000001"
+    row = store.query("SELECT * FROM waybill_numbers WHERE number = 'JDE0000000001'")[0]
+    assert row["status"] == "used" and row["source"] == "kdniao" and row["package_id"]
+    assert carriers.free_numbers(store, "JD") == 20  # the pool was not touched
+
+
+def test_a_failed_transaction_cancels_its_numbers_at_the_carrier(
+    tmp_path: Path, server: KdniaoStandIn
+) -> None:
+    path = tmp_path / "floor.db"
+    store = _setup(path, server, printer="")  # no printer: the transaction refuses
+    seen: list[bool] = []
+    floor, packer = _bench(store, path, seen)
+    with pytest.raises(Rejected, match="no printer"):
+        floor.finish_pack(packer, "O-RUSH", 420, 2)
+    assert set(server.issued) == {"JDE0000000001", "JDE0000000002"}
+    assert server.cancelled() == set(server.issued)
+    assert seen == [True, True, True]  # issue, then two cancels, none under the lock
+    assert store.scalar("SELECT count(*) FROM shipments") == 0
+    assert store.scalar("SELECT count(*) FROM waybill_numbers WHERE source != 'pool'") == 0
+
+
+def test_voiding_a_label_cancels_its_number_at_the_carrier(
+    tmp_path: Path, server: KdniaoStandIn
+) -> None:
+    path = tmp_path / "floor.db"
+    store = _setup(path, server)
+    seen: list[bool] = []
+    floor, packer = _bench(store, path, seen)
+    floor.finish_pack(packer, "O-RUSH", 420, 1)
+    voided = floor.void_label(packer, "O-RUSH", "wrong weight")
+    assert voided.accepted and voided.warning is None
+    assert server.cancelled() == {"JDE0000000001"}
+    assert seen == [True, True]
+    row = store.query("SELECT * FROM waybill_cancels")[0]
+    assert row["status"] == "done" and row["attempts"] == 1
+    assert (
+        store.scalar("SELECT status FROM waybill_numbers WHERE number = 'JDE0000000001'") == "void"
+    )
+    again = floor.finish_pack(packer, "O-RUSH", 420, 1)  # a new number, never the void one
+    assert "JDE0000000002" in again.message
+
+
+def test_a_void_the_api_cannot_take_now_waits_and_is_retried_with_backoff(
+    tmp_path: Path, server: KdniaoStandIn
+) -> None:
+    path = tmp_path / "floor.db"
+    store = _setup(path, server)
+    floor, packer = _bench(store, path, [])
+    floor.finish_pack(packer, "O-RUSH", 420, 1)
+    server.http_status = 503
+    voided = floor.void_label(packer, "O-RUSH", "wrong weight")
+    assert voided.accepted and voided.warning and "JDE0000000001" in voided.warning
+    row = store.query("SELECT * FROM waybill_cancels")[0]
+    assert row["status"] == "pending" and row["attempts"] == 1 and "503" in row["last_error"]
+    assert row["next_attempt_at"] == to_iso(NOW.replace(second=30))
+    assert ewaybills.cancel_pending(store, ADMIN, source_for) == {}  # not due yet
+    server.http_status = None
+    assert ewaybills.cancel_pending(store, ADMIN, source_for, due_only=False) == {
+        "JDE0000000001": "done"
+    }
+    assert server.cancelled() == {"JDE0000000001"}
+    assert ewaybills.pending_cancels(store) == []
+
+
+def test_api_down_the_order_waits_in_the_queue_and_the_bench_goes_on(
+    tmp_path: Path, server: KdniaoStandIn
+) -> None:
+    path = tmp_path / "floor.db"
+    store = _setup(path, server)
+    floor, packer = _bench(store, path, [])
+    server.http_status = 503
+    waiting = floor.finish_pack(packer, "O-RUSH", 420, 1)
+    assert waiting.accepted and "waits for its JD waybill number" in waiting.message
+    assert waiting.warning and "503" in waiting.warning
+    assert store.scalar("SELECT status FROM orders WHERE order_no = 'O-RUSH'") == "packing"
+    assert store.scalar("SELECT count(*) FROM shipments") == 0
+    row = packing.waiting_orders(store)[0]
+    assert (row["order_no"], row["station"], row["status"]) == ("O-RUSH", "bench-1", "waiting")
+    assert row["next_attempt_at"] == to_iso(NOW.replace(second=30))
+    audit = store.query("SELECT * FROM audit WHERE action = 'waybill.api_unavailable'")
+    assert audit and KEY not in audit[0]["detail"]
+    # the bench goes on: opening the other list parks O-STD, not the waiting order
+    far = store.scalar("SELECT picklist_id FROM orders WHERE order_no = 'O-FAR'")
+    floor.pack_scan(packer, f"P:{far:06d}", "wedge")
+    assert store.scalar("SELECT status FROM orders WHERE order_no = 'O-STD'") == "picked"
+    assert store.scalar("SELECT pack_station FROM orders WHERE order_no = 'O-RUSH'") == "bench-1"
+    # the worker: not due yet; still down (backoff doubles); then the number comes
+    assert packing.retry_waits(store, source_for) == {}
+    assert packing.retry_waits(store, source_for, due_only=False) == {"O-RUSH": "waiting"}
+    row = packing.waiting_orders(store)[0]
+    assert row["attempts"] == 2 and row["next_attempt_at"] == to_iso(NOW.replace(minute=1))
+    server.http_status = None
+    assert packing.retry_waits(store, source_for, due_only=False) == {"O-RUSH": "done"}
+    assert store.scalar("SELECT status FROM orders WHERE order_no = 'O-RUSH'") == "packed"
+    shipment = show_shipment(store, "O-RUSH")
+    assert shipment["waybills"] == ["JDE0000000001"] and shipment["station"] == "bench-1"
+    assert shipment["packed_by"] == "chen.jie"
+    assert packing.waiting_orders(store) == []
+
+
+def test_a_waiting_order_the_api_then_refuses_is_failed_for_a_person(
+    tmp_path: Path, server: KdniaoStandIn
+) -> None:
+    path = tmp_path / "floor.db"
+    store = _setup(path, server)
+    floor, packer = _bench(store, path, [])
+    server.down()
+    assert floor.finish_pack(packer, "O-RUSH", 420, 1).accepted
+    with kdniao_stand_in({"E1": "another-key"}) as other:
+        carriers.set_api(store, ADMIN, "JD", "kdniao", other.url, "E1", KEY)
+        assert packing.retry_waits(store, source_for, due_only=False) == {"O-RUSH": "failed"}
+    row = packing.waiting_orders(store)[0]
+    assert row["status"] == "failed" and "DataSign" in row["last_error"]
+
+
+def test_an_order_not_fully_checked_never_reaches_the_api(
+    tmp_path: Path, server: KdniaoStandIn
+) -> None:
+    path = tmp_path / "floor.db"
+    store = _setup(path, server)
+    floor = SqliteFloor(store, waybill_apis=source_for)
+    packer = floor.login("chen.jie", PIN, "bench-1")
+    floor.pack_scan(packer, first_list(store), "wedge")
+    check_all(floor, packer, CUP)
+    with pytest.raises(Rejected, match="not checked"):
+        floor.finish_pack(packer, "O-RUSH", 420, 1)
+    assert server.requests == []
+
+
+def test_api_refusing_is_said_with_its_reason(tmp_path: Path, server: KdniaoStandIn) -> None:
+    path = tmp_path / "floor.db"
+    store = _setup(path, server, fallback="pool")
+    floor, packer = _bench(store, path, [])
+    server.error = "106"
+    with pytest.raises(Rejected, match="refused.*单号不足"):
+        floor.finish_pack(packer, "O-RUSH", 420, 1)  # not retryable: no silent pool number
+    assert store.scalar("SELECT count(*) FROM shipments") == 0
+
+
+def test_api_down_with_pool_fallback_takes_a_pool_number_and_says_so(
+    tmp_path: Path, server: KdniaoStandIn
+) -> None:
+    path = tmp_path / "floor.db"
+    store = _setup(path, server, fallback="pool")
+    floor, packer = _bench(store, path, [])
+    server.down()
+    closed = floor.finish_pack(packer, "O-RUSH", 420, 1)
+    assert closed.accepted and closed.warning and "pool number" in closed.warning
+    assert show_shipment(store, "O-RUSH")["packages"][0]["waybill_source"] == "pool"
+    assert carriers.free_numbers(store, "JD") == 19
+
+
+def test_without_an_api_wired_the_carrier_refuses_rather_than_use_the_pool(
+    tmp_path: Path, server: KdniaoStandIn
+) -> None:
+    path = tmp_path / "floor.db"
+    store = _setup(path, server)
+    floor = SqliteFloor(store)
+    packer = floor.login("chen.jie", PIN, "bench-1")
+    floor.pack_scan(packer, first_list(store), "wedge")
+    check_all(floor, packer, CUP, CABLE)
+    with pytest.raises(Rejected, match="cannot reach"):
+        floor.finish_pack(packer, "O-RUSH", 420, 1)
+    assert carriers.free_numbers(store, "JD") == 20
+
+
+def test_batch_labels_skip_a_carrier_with_an_api_rather_than_call_it_under_the_lock(
+    tmp_path: Path, server: KdniaoStandIn
+) -> None:
+    path = tmp_path / "floor.db"
+    store = _setup(path, server)
+    seen: list[bool] = []
+    floor = SqliteFloor(store, waybill_apis=lambda api: Watched(api, path, seen))
+    packer = floor.login("chen.jie", PIN, "bench-1")
+    wave = store.scalar("SELECT min(id) FROM waves")
+    floor.print_wave(packer, wave)
+    assert seen == [] and server.requests == []
+    skipped = store.query("SELECT * FROM audit WHERE action = 'print.batch_skip'")
+    assert any("waybill API" in row["detail"] for row in skipped)
+    assert store.scalar("SELECT count(*) FROM shipments WHERE carrier = 'JD'") == 0
+    assert store.scalar("SELECT count(*) FROM shipments") >= 1  # the others were labelled
+
+
+def test_a_site_can_print_the_full_phone_and_name(tmp_path: Path, server: KdniaoStandIn) -> None:
+    path = tmp_path / "floor.db"
+    store = _setup(path, server)
+    with store.write(ADMIN) as write:
+        settings.put(write, "label.privacy", "false")
+    floor, packer = _bench(store, path, [])
+    floor.finish_pack(packer, "O-RUSH", 420, 1)
+    job = store.query("SELECT content FROM print_jobs ORDER BY id DESC LIMIT 1")[0]
+    recipient = json.loads(job["content"])["recipient"]
+    assert (recipient["phone"], recipient["name"]) == ("13800138000", "张伟")
+
+
+def test_numbers_the_api_issued_before_failing_and_could_not_cancel_are_kept_void(
+    tmp_path: Path, server: KdniaoStandIn
+) -> None:
+    path = tmp_path / "floor.db"
+    store = _setup(path, server)
+    floor, packer = _bench(store, path, [])
+    server.fail_after = 1  # parcel 1 issued; parcel 2 and the cancel of parcel 1 get HTTP 503
+    waiting = floor.finish_pack(packer, "O-RUSH", 420, 2)
+    assert waiting.accepted and "waits" in waiting.message
+    assert set(server.issued) == {"JDE0000000001"} and server.cancelled() == set()
+    row = store.query("SELECT * FROM waybill_numbers WHERE number = 'JDE0000000001'")[0]
+    assert row["status"] == "void" and row["source"] == "kdniao"
+    assert [r["number"] for r in ewaybills.pending_cancels(store)] == ["JDE0000000001"]
+    server.fail_after = None
+    assert ewaybills.cancel_pending(store, ADMIN, source_for, due_only=False) == {
+        "JDE0000000001": "done"
+    }
+    assert server.cancelled() == {"JDE0000000001"}

@@ -1,0 +1,145 @@
+"""CLI commands: stock per bin and its ledger (``stock check|ledger|bins|move|bin-kind``)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from core.i18n import _
+from tui.cli_output import cell, echo
+
+
+def register(main: click.Group) -> None:
+    """Add this module's commands to the ``wareterm`` group."""
+    from tui.cli import Context, _emit_json, _table, pass_context
+
+    @main.group("stock")
+    def stock_group() -> None:
+        """Stock per SKU, bin and lot, and the stock ledger (库存流水)."""
+
+    @stock_group.command("check")
+    @click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON.")
+    @pass_context
+    def check(ctx: Context, as_json: bool) -> None:
+        """Verify that every stock row equals the sum of its ledger, nothing is negative and no
+        more is reserved than pickable bins hold; exit 1 and say what is wrong otherwise."""
+        from data.stock import stock_check
+
+        problems = stock_check(ctx.store)
+        if as_json:
+            _emit_json({"ok": not problems, "problems": [p.__dict__ for p in problems]})
+        elif problems:
+            for problem in problems:
+                echo(
+                    _("{subject}: {detail} ({code})").format(
+                        subject=cell(problem.subject),
+                        detail=cell(problem.detail),
+                        code=problem.code,
+                    ),
+                    err=True,
+                )
+            echo(_("stock check: {n} problems found").format(n=len(problems)), err=True)
+        else:
+            echo(_("stock check: every bin agrees with its ledger"))
+        if problems:
+            sys.exit(1)
+
+    @stock_group.command("ledger")
+    @click.option("--sku", help="Only this SKU.")
+    @click.option("--bin", "bin_code", help="Only this bin.")
+    @click.option("--doc", help="Only this document: TYPE:ID (order:TB-1, move:12) or an id.")
+    @click.option("--limit", type=click.IntRange(1), default=1000, show_default=True)
+    @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+    @pass_context
+    def ledger(
+        ctx: Context,
+        sku: str | None,
+        bin_code: str | None,
+        doc: str | None,
+        limit: int,
+        as_json: bool,
+    ) -> None:
+        """Stock ledger entries, newest first: who moved which units where, when and why."""
+        from data.stock import list_ledger
+
+        rows = list_ledger(ctx.store, sku, bin_code, doc, limit)
+        if as_json:
+            _emit_json(rows)
+            return
+        for row in rows:
+            row["doc"] = f"{row['doc_type']}:{row['doc_id']}" if row["doc_id"] else row["doc_type"]
+        _table(
+            rows,
+            ["id", "at", "kind", "sku", "bin", "lot", "qty", "user", "station", "doc", "reason"],
+        )
+
+    @stock_group.command("bins")
+    @click.argument("sku", required=False)
+    @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+    @pass_context
+    def bins(ctx: Context, sku: str | None, as_json: bool) -> None:
+        """Where stock is: per SKU, bin and lot, on hand, reserved and free (bins with
+        units, or every bin of one SKU)."""
+        from data.stock import list_bins
+
+        rows = list_bins(ctx.store, sku)
+        if as_json:
+            _emit_json(rows)
+            return
+        _table(rows, ["sku", "bin", "kind", "lot", "expiry", "on_hand", "reserved", "free"])
+
+    @stock_group.command("move")
+    @click.argument("sku")
+    @click.option("--from", "from_bin", required=True, help="Bin the units leave.")
+    @click.option("--to", "to_bin", required=True, help="Bin the units go to.")
+    @click.option("--qty", type=int, required=True, help="Units to move.")
+    @click.option("--lot", default="", help="Lot of a lot-tracked SKU.")
+    @click.option("--reason", required=True, help="Why (kept in the ledger).")
+    @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+    @pass_context
+    def move(
+        ctx: Context,
+        sku: str,
+        from_bin: str,
+        to_bin: str,
+        qty: int,
+        lot: str,
+        reason: str,
+        as_json: bool,
+    ) -> None:
+        """Move free units of a SKU from one bin to another (two ledger entries)."""
+        from data.stock import move_stock
+
+        moved = move_stock(ctx.store, ctx.actor, sku, from_bin, to_bin, qty, reason, lot)
+        if as_json:
+            _emit_json(moved)
+            return
+        echo(
+            _("moved {qty} × {sku} from {source} to {target} (move {move})").format(
+                qty=moved["qty"],
+                sku=cell(moved["sku"]),
+                source=cell(moved["from"]) or "—",
+                target=cell(moved["to"]),
+                move=moved["move"],
+            )
+        )
+
+    @stock_group.command("bin-kind")
+    @click.argument("bin_code", metavar="BIN")
+    @click.argument(
+        "kind",
+        type=click.Choice(["pick_face", "reserve", "receiving", "returns", "damaged"]),
+    )
+    @pass_context
+    def bin_kind(ctx: Context, bin_code: str, kind: str) -> None:
+        """Say what a bin is for; units in damaged, receiving and returns bins are never
+        allocated to orders."""
+        from data.stock import set_bin_kind
+
+        changed = set_bin_kind(ctx.store, ctx.actor, bin_code, kind)
+        echo(
+            _("bin {bin}: {before} → {kind}").format(
+                bin=cell(changed["bin"]), before=changed["before"], kind=changed["kind"]
+            )
+        )
