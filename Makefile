@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= demo
 
-.PHONY: run test check bench lint format clean lock
+.PHONY: run test check bench lint format clean lock i18n mo pot
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,13 +22,38 @@ lock: $(BIN)/python
 	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --universal \
 		--python-version 3.11 --upgrade -o requirements.lock
 
-run: $(STAMP)
+# Translations: the .po files are the source (in the repository), the .mo files are built here
+# (not committed): `make run` and `make test` compile the ones older than their .po first.
+LOCALE := core/locale
+POS := $(wildcard $(LOCALE)/*/LC_MESSAGES/wareterm.po)
+MOS := $(POS:.po=.mo)
+BABEL_KEYWORDS := --no-default-keywords -k _ -k ngettext:1,2 -k N_
+
+$(LOCALE)/%/LC_MESSAGES/wareterm.mo: $(LOCALE)/%/LC_MESSAGES/wareterm.po $(STAMP)
+	$(BIN)/pybabel compile --statistics -D wareterm -l $* -i $< -o $@
+
+mo: $(MOS)
+
+# The template: every msgid in the code (babel.cfg says which files); no header, so it changes
+# only when the messages do.
+pot: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --add-location=file --sort-output --omit-header \
+		--project wareterm --copyright-holder wareterm -o $(LOCALE)/wareterm.pot .
+
+# Refresh the catalogs from the code: the template, then each language (zh_CN made if missing),
+# then the compiled catalogs. Translate the new msgids in the .po files and run it again.
+i18n: pot
+	$(BIN)/pybabel update -D wareterm -i $(LOCALE)/wareterm.pot -d $(LOCALE) -l zh_CN \
+		--init-missing --ignore-pot-creation-date
+	$(BIN)/pybabel compile --statistics -D wareterm -d $(LOCALE)
+
+run: $(STAMP) mo
 	$(BIN)/wareterm demo --dir $(DEMO_DIR) --start
 
-test: $(STAMP)
+test: $(STAMP) mo
 	$(BIN)/pytest -q
 
-check: $(STAMP)
+check: $(STAMP) mo
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy core data devices

@@ -30,6 +30,7 @@ from core.model import (
     Priority,
     ProductDraft,
     Rejection,
+    Skipped,
 )
 
 #: China Standard Time, the default for order times written without an offset.
@@ -56,6 +57,17 @@ ORDER_COLUMNS = (
     "note",
 )
 ORDER_HEADER_FIELDS = ORDER_COLUMNS[:13]
+#: Decrypted recipients for orders a platform exported masked (``import addresses``).
+ADDRESS_COLUMNS = (
+    "order_no",
+    "customer_name",
+    "phone",
+    "province",
+    "city",
+    "district",
+    "address",
+    "postcode",
+)
 _REQUIRED_ORDER_COLUMNS = ("order_no", "placed_at", "sku", "qty")
 
 # -- limits (README "File formats") -------------------------------------------------------------
@@ -107,6 +119,9 @@ class Record:
     #: False when the record is known to hold no surrogates, so per-field checks are skipped.
     dirty: bool = True
     problem: str | None = None
+    #: Why the record's order is left out on purpose (a platform's closed or shipped order):
+    #: reported as skipped, not rejected.
+    skip: str | None = None
 
     def undecodable(self, values: dict[str, Any] | None = None) -> bool:
         """Whether this record (or ``values`` taken from it) carries text that is not text."""
@@ -204,6 +219,8 @@ def _csv_records(text: IO[str], filename: str, columns: tuple[str, ...]) -> Iter
 
 
 def _required_columns(columns: tuple[str, ...]) -> tuple[str, ...]:
+    if columns == ADDRESS_COLUMNS:
+        return ("order_no", "customer_name", "phone", "address")
     if columns == ORDER_COLUMNS:
         return _REQUIRED_ORDER_COLUMNS
     if columns == PRODUCT_COLUMNS:
@@ -491,18 +508,18 @@ def _whole_number(values: dict[str, Any], name: str, *, positive: bool, default:
     return number
 
 
-def parse_instant(text: str, default_tz: tzinfo = CHINA_TZ) -> datetime:
+def parse_instant(text: str, default_tz: tzinfo = CHINA_TZ, name: str = "placed_at") -> datetime:
     """An order time: ISO 8601 (``T`` or space), offset optional (then ``default_tz``)."""
     if not text:
-        raise ValueError(_("placed_at is missing"))
+        raise ValueError(_("{field} is missing").format(field=name))
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise ValueError(
-            _("placed_at is not a date and time (use 2026-11-21T14:30:00+08:00): {value}").format(
-                value=_shown(text)
-            )
-        ) from None
+        if name == "placed_at":
+            message = _("placed_at is not a date and time (use 2026-11-21T14:30:00+08:00): {value}")
+        else:
+            message = _("{field} is not a date and time (use 2026-11-21 14:30:00): {value}")
+        raise ValueError(message.format(field=name, value=_shown(text))) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=default_tz)
     return moment
@@ -569,7 +586,11 @@ def parse_orders(
 
 
 def read_orders(
-    source: Source, filename: str, default_tz: tzinfo = CHINA_TZ, now: datetime | None = None
+    source: Source,
+    filename: str,
+    default_tz: tzinfo = CHINA_TZ,
+    now: datetime | None = None,
+    records: Callable[[], Iterator[Record]] | None = None,
 ) -> Iterator[OrderDraft | Rejection]:
     """Orders from CSV (one row per line) or JSON (orders with nested ``lines``), one by one as
     the file is read. Every record ends up in a draft or in a rejection.
@@ -578,16 +599,29 @@ def read_orders(
     order in a CSV file must follow each other; an order number that comes back later in the
     file (or twice in a JSON file) rejects that order. A file that cannot be read to its end
     raises :class:`Rejected` before the first draft is yielded. ``now`` (the importing
-    server's clock) bounds ``placed_at``: see :func:`order_time_window`."""
-    fmt = file_format(filename)
-    apart = _orders_apart(source, filename, fmt == "csv")
+    server's clock) bounds ``placed_at``: see :func:`order_time_window`.
+
+    ``records`` (a platform export mapped to our columns, see ``core.platforms``) replaces
+    reading ``source`` as our own format; it is read like a CSV file, once per pass. Its
+    records may be ``skip``: they yield :class:`~core.model.Skipped`."""
+    if records is None:
+        fmt = file_format(filename)
+
+        def records() -> Iterator[Record]:
+            return read_records(source, filename, ORDER_COLUMNS)
+    else:
+        fmt = "csv"
+    apart = _orders_apart(records, fmt == "csv")
     window = order_time_window(now)
     reported: set[str] = set()
     current: _RowsOfOrder | None = None
-    for record in read_records(source, filename, ORDER_COLUMNS):
+    for record in records():
         order_no = _safe_key(record.fields, "order_no")
         if record.problem is not None:
             yield Rejection(record.line, _key(order_no), record.problem)
+            continue
+        if record.skip is not None:
+            yield Skipped(record.line, _key(order_no), record.skip)
             continue
         if not order_no:
             yield Rejection(record.line, "", _("order_no is missing"))
@@ -617,15 +651,15 @@ def read_orders(
         yield current.result()
 
 
-def _orders_apart(source: Source, filename: str, grouped: bool) -> dict[str, list[int]]:
+def _orders_apart(records: Callable[[], Iterator[Record]], grouped: bool) -> dict[str, list[int]]:
     """The first pass: read the whole file (refusing it if it cannot be read) and find order
     numbers whose records are apart: the lines where each of their groups of rows starts."""
     first: dict[str, int] = {}
     apart: dict[str, list[int]] = {}
     previous = None
-    for record in read_records(source, filename, ORDER_COLUMNS):
+    for record in records():
         order_no = _safe_key(record.fields, "order_no")
-        if record.problem is not None or not order_no or len(order_no) > MAX_KEY:
+        if record.problem or record.skip or not order_no or len(order_no) > MAX_KEY:
             continue
         if grouped and order_no == previous:
             continue
@@ -675,6 +709,11 @@ def _header(
         PaymentStatus, values, "payment_status", PaymentStatus.PENDING
     )
     header["country"] = header["country"].upper() or "CN"
+    header["shop"] = _text(values, "shop", MAX_KEY)
+    due = _text(values, "due_at")
+    header["due_at"] = (
+        check_order_time(parse_instant(due, default_tz, "due_at"), window) if due else None
+    )
     return header
 
 
@@ -827,6 +866,8 @@ def _draft(
         postcode=header["postcode"],
         lines=lines,
         source_line=line,
+        shop=header["shop"],
+        due_at=header["due_at"],
     )
 
 

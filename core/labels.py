@@ -14,6 +14,8 @@ from dataclasses import dataclass, fields
 from datetime import date
 from typing import ClassVar
 
+from core.i18n import _
+
 #: Priorities a label knows (the values of ``core.model.Priority``).
 PRIORITIES = ("rush", "standard", "deferred")
 
@@ -159,16 +161,21 @@ class OutboundLabel:
         if self.waybill_no is not None:
             object.__setattr__(self, "waybill_no", neutralise(self.waybill_no) or None)
         if not self.order_no:
-            raise LabelError("a label needs an order number")
+            raise LabelError(_("a label needs an order number"))
         if self.priority not in PRIORITIES:
-            raise LabelError(f"priority {self.priority!r} is not one of {', '.join(PRIORITIES)}")
+            raise LabelError(
+                _("priority {priority!r} is not one of {join}").format(
+                    priority=self.priority, join=", ".join(PRIORITIES)
+                )
+            )
         if not 1 <= self.package_no <= self.package_count:
             raise LabelError(
-                f"package {self.package_no}/{self.package_count}: the package number must be "
-                "between 1 and the package count"
+                _(
+                    "package {package_no}/{package_count}: the package number must be between 1 and the package count"
+                ).format(package_no=self.package_no, package_count=self.package_count)
             )
         if self.weight_g is not None and self.weight_g < 0:
-            raise LabelError(f"weight {self.weight_g} g is negative")
+            raise LabelError(_("weight {weight_g} g is negative").format(weight_g=self.weight_g))
         if self.waybill_no is not None:
             check_code128_text(self.waybill_no, what="waybill number")
 
@@ -264,9 +271,9 @@ def parse_qr_payload(payload: str) -> dict[str, str | None]:
     try:
         data = json.loads(payload)
     except ValueError as exc:
-        raise LabelError(f"not a wareterm label QR: {exc}") from None
+        raise LabelError(_("not a wareterm label QR: {exc}").format(exc=exc)) from None
     if not isinstance(data, dict) or "order" not in data:
-        raise LabelError("not a wareterm label QR: no order number in it")
+        raise LabelError(_("not a wareterm label QR: no order number in it"))
     return {str(k): (None if v is None else str(v)) for k, v in data.items()}
 
 
@@ -325,14 +332,19 @@ def check_code128_text(code: str, what: str = "code") -> None:
     """Raise LabelError unless ``code`` can be a Code 128 barcode on a label (1-48 printable
     ASCII characters)."""
     if not code:
-        raise LabelError(f"the {what} is empty")
+        raise LabelError(_("the {what} is empty").format(what=what))
     if not _is_printable_ascii(code):
         raise LabelError(
-            f"the {what} {code!r} has characters a Code 128 barcode cannot carry "
-            "(only printable ASCII)"
+            _(
+                "the {what} {code!r} has characters a Code 128 barcode cannot carry (only printable ASCII)"
+            ).format(what=what, code=code)
         )
     if len(code) > 48:
-        raise LabelError(f"the {what} {code!r} is too long for a barcode ({len(code)} > 48)")
+        raise LabelError(
+            _("the {what} {code!r} is too long for a barcode ({len} > 48)").format(
+                what=what, code=code, len=len(code)
+            )
+        )
 
 
 @dataclass(frozen=True)
@@ -416,4 +428,4 @@ class PickSheet:
         _set_clean_strings(self)
         check_code128_text(self.code, what="pick list code")
         if not self.lines:
-            raise LabelError("a pick sheet needs at least one line")
+            raise LabelError(_("a pick sheet needs at least one line"))

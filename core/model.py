@@ -144,6 +144,10 @@ class OrderDraft:
     postcode: str
     lines: tuple[OrderLineDraft, ...]
     source_line: int = 0
+    #: The shop (店铺) the order came from, when several feed one warehouse.
+    shop: str = ""
+    #: The ship-by time the channel promised (Pinduoduo's 承诺发货时间); else from the SLA.
+    due_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -169,6 +173,10 @@ class Rejection:
     reason: str
 
 
+class Skipped(Rejection):
+    """An input record left out on purpose (a closed or shipped platform order)."""
+
+
 @dataclass
 class ImportReport:
     """What an import did: counts and every rejection or skip, for people and for --json."""
@@ -184,12 +192,14 @@ class ImportReport:
 
     def as_dict(self) -> dict[str, object]:
         """The report as plain data (the --json shape)."""
-        return {
+        shape: dict[str, object] = {
             "kind": self.kind,
             "stored": len(self.stored),
             "updated": len(self.updated),
             "on_hold": self.held,
-            "stock_kept": self.stock_kept,
             "skipped": [r.__dict__ for r in self.skipped],
             "rejected": [r.__dict__ for r in self.rejected],
         }
+        if self.kind == "products":  # only a product file carries stock
+            shape["stock_kept"] = self.stock_kept
+        return shape

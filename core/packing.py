@@ -8,11 +8,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from core import words
 from core.codes import ScannedCode
 from core.errors import Rejected
 from core.i18n import _
 from core.model import CodeKind, Verdict
+from core.notices import notice
 
 #: Heaviest parcel a bench accepts (grams); express carriers stop far below this.
 MAX_WEIGHT_G = 100_000
@@ -87,28 +87,22 @@ def judge_pack_scan(
     if code.kind is CodeKind.UNKNOWN:
         return PackDecision(
             Verdict.UNKNOWN_CODE,
-            _("Unreadable code {code}. Scan the item's barcode again, or type it.").format(
-                code=code.display or "(empty)"
-            ),
+            notice("pack.unreadable", code=code.display or "(empty)"),
         )
     if not orders:
         return PackDecision(
             Verdict.NOT_EXPECTED,
-            _("Nothing is open at this bench. Scan a pick list, a tote or an order first."),
+            notice("pack.nothing_open"),
         )
     if code.kind is not CodeKind.PRODUCT:
         return PackDecision(
             Verdict.NOT_EXPECTED,
-            _("A {kind} label is not checked here. Scan the items of the order.").format(
-                kind=words.code_kind(code.kind)
-            ),
+            notice("pack.label_not_checked", kind=code.kind.value),
         )
     if sku is None:
         return PackDecision(
             Verdict.UNKNOWN_CODE,
-            _("{code} is not in the catalog. Set it aside and call a supervisor.").format(
-                code=code.display
-            ),
+            notice("pack.not_in_catalog", code=code.display),
         )
     wanted = [
         (order, line)
@@ -120,8 +114,12 @@ def judge_pack_scan(
         order, line = min(wanted, key=lambda pair: (pair[0].urgency, pair[1].line_id))
         return PackDecision(
             Verdict.OK,
-            _("{sku} → {order_no}  {packed}/{qty}").format(
-                sku=sku, order_no=order.order_no, packed=line.packed + 1, qty=line.qty
+            notice(
+                "pack.counted",
+                sku=sku,
+                order_no=order.order_no,
+                packed=line.packed + 1,
+                qty=line.qty,
             ),
             order_no=order.order_no,
             line_id=line.line_id,
@@ -129,13 +127,11 @@ def judge_pack_scan(
     if any(line.sku == sku for order in orders for line in order.lines):
         return PackDecision(
             Verdict.EXTRA_UNIT,
-            _("Extra unit: every {sku} of these orders is already checked. Set it aside.").format(
-                sku=sku
-            ),
+            notice("pack.extra_unit", sku=sku),
         )
     return PackDecision(
         Verdict.WRONG_ITEM,
-        _("Wrong item: {sku} is in none of these orders. Set it aside.").format(sku=sku),
+        notice("pack.wrong_item", sku=sku),
     )
 
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from core import words
 from core.codes import ScannedCode
-from core.i18n import _
 from core.model import CodeKind, Verdict
+from core.notices import notice
 
 
 @dataclass(frozen=True)
@@ -73,46 +72,36 @@ def judge_pick_scan(
     if code.kind is CodeKind.UNKNOWN:
         return ScanDecision(
             Verdict.UNKNOWN_CODE,
-            _("Unreadable code {code}. Scan the item's barcode again, or type it.").format(
-                code=code.display or "(empty)"
-            ),
+            notice("pick.unreadable", code=code.display or "(empty)"),
         )
     if code.kind is CodeKind.TOTE:
         return ScanDecision(
             Verdict.TOTE_OK,
-            _("Tote {tote} holds this list. Put the units in it.").format(tote=code.display),
+            notice("pick.tote_bound", tote=code.display),
             binds_tote=code.value,
         )
     if line is None:
-        return ScanDecision(
-            Verdict.NOT_EXPECTED, _("This list is finished. Take the tote to packing.")
-        )
+        return ScanDecision(Verdict.NOT_EXPECTED, notice("pick.list_finished"))
     if code.kind is CodeKind.LOCATION:
         if code.value.upper() == line.location.upper():
             return ScanDecision(
                 Verdict.LOCATION_OK,
-                _("Bin {bin} confirmed. Scan {sku}.").format(bin=line.location, sku=line.sku),
+                notice("pick.bin_confirmed", bin=line.location, sku=line.sku),
                 confirms_location=line.location,
             )
         return ScanDecision(
             Verdict.WRONG_LOCATION,
-            _("Wrong bin {scanned}. Go to bin {bin}.").format(
-                scanned=code.value, bin=line.location
-            ),
+            notice("pick.wrong_bin", scanned=code.value, bin=line.location),
         )
     if code.kind is not CodeKind.PRODUCT:
         return ScanDecision(
             Verdict.NOT_EXPECTED,
-            _("A {kind} label is not expected here. Scan the item in bin {bin}.").format(
-                kind=words.code_kind(code.kind), bin=line.location
-            ),
+            notice("pick.label_not_expected", kind=code.kind.value, bin=line.location),
         )
     if scanned_sku is None:
         return ScanDecision(
             Verdict.UNKNOWN_CODE,
-            _("{code} is not in the catalog. Put it aside; scan {sku} from bin {bin}.").format(
-                code=code.display, sku=line.sku, bin=line.location
-            ),
+            notice("pick.not_in_catalog", code=code.display, sku=line.sku, bin=line.location),
         )
     if (
         settings.location_first
@@ -121,12 +110,12 @@ def judge_pick_scan(
     ):
         return ScanDecision(
             Verdict.LOCATION_REQUIRED,
-            _("Scan the bin label {bin} first, then the item.").format(bin=line.location),
+            notice("pick.bin_first", bin=line.location),
         )
     if scanned_sku == line.sku:
         return ScanDecision(
             Verdict.OK,
-            _("{sku} {picked}/{qty}").format(sku=line.sku, picked=line.picked + 1, qty=line.qty),
+            notice("pick.counted", sku=line.sku, picked=line.picked + 1, qty=line.qty),
             line_id=line.line_id,
         )
     same_sku = [candidate for candidate in lines if candidate.sku == scanned_sku]
@@ -135,22 +124,22 @@ def judge_pick_scan(
     if other is not None and other.done:
         return ScanDecision(
             Verdict.OVER_PICK,
-            _(
-                "Too many: all {qty} of {sku} are already picked. Put this one back in {bin}."
-            ).format(qty=other.qty, sku=other.sku, bin=other.location or "?"),
+            notice("pick.too_many", qty=other.qty, sku=other.sku, bin=other.location or "?"),
         )
     if other is not None:
         return ScanDecision(
             Verdict.WRONG_ITEM,
-            _("{scanned} comes later (bin {later}). Now: {sku} from bin {bin}.").format(
-                scanned=scanned_sku, later=other.location or "?", sku=line.sku, bin=line.location
+            notice(
+                "pick.comes_later",
+                scanned=scanned_sku,
+                later=other.location or "?",
+                sku=line.sku,
+                bin=line.location,
             ),
         )
     return ScanDecision(
         Verdict.WRONG_ITEM,
-        _("Wrong item: {scanned} is not on this list. Put it back; pick {sku} from {bin}.").format(
-            scanned=scanned_sku, sku=line.sku, bin=line.location
-        ),
+        notice("pick.wrong_item", scanned=scanned_sku, sku=line.sku, bin=line.location),
     )
 
 

@@ -24,6 +24,8 @@ class Operator:
     name: str
     role: Role
     station: str
+    #: The language the session speaks for them: their own, else the site's default.
+    language: str = "en"
 
 
 @dataclass(frozen=True)
@@ -355,6 +357,11 @@ class Floor(ABC):
         checked them (``ssh-key``, ``ssh-password``), ``peer`` the client address, ``key`` the
         fingerprint of the key used. The station is the key's station if it has one, else as
         for :meth:`login`. The audit names method, station and peer."""
+
+    def site_language(self) -> str:
+        """The language of screens for no one in particular (the login screen): the site's
+        ``ui.language``."""
+        return "en"
 
     @abstractmethod
     def station(self, name: str) -> StationView | None:

@@ -13,6 +13,14 @@ from core.model import OrderDraft, PaymentStatus, Problem
 WAIVABLE = frozenset({"unpaid", "payment_failed", "incomplete_address", "bad_phone"})
 
 _PHONE = re.compile(r"^\+?[0-9(][0-9 ()-]{5,19}$", re.ASCII)
+#: What platforms put where a recipient is hidden from the seller: stars (陈**, 151****3175,
+#: ****) or ciphertext (``##…``, ``$$…``, or a long token between # or $ marks).
+_MASK = re.compile(r"\*|^##|^\$\$|^([#$])[A-Za-z0-9+/=_-]{12,}\1", re.ASCII)
+
+
+def masked(text: str) -> bool:
+    """Whether a recipient field is masked or encrypted by the platform, not a real value."""
+    return _MASK.search(text.strip()) is not None
 
 
 @dataclass(frozen=True)
@@ -71,13 +79,34 @@ def review(
     if order.country == "CN" and not order.province.strip():
         missing.append(_("province"))
     if missing:
+        detail = _("address incomplete: missing {fields}").format(fields=", ".join(missing))
+        if order.address.strip() and not order.city.strip():
+            # An address that could not be split into its divisions: show what was given.
+            detail = _("{detail} (given: {address})").format(
+                detail=detail, address=order.address.strip()[:120]
+            )
+        problems.append(Problem("incomplete_address", detail))
+    hidden = [
+        label
+        for label, value in (
+            (_("recipient name"), order.customer_name),
+            (_("phone"), order.phone),
+            (_("street address"), order.address),
+        )
+        if masked(value)
+    ]
+    if hidden:
         problems.append(
             Problem(
-                "incomplete_address",
-                _("address incomplete: missing {fields}").format(fields=", ".join(missing)),
+                "masked_recipient",
+                _(
+                    "the platform masked the {fields}: no label with masked text; import the "
+                    "decrypted address (wareterm import addresses FILE), or ship it on the "
+                    "platform's own waybill"
+                ).format(fields=", ".join(hidden)),
             )
         )
-    if order.phone.strip() and not _PHONE.match(order.phone.strip()):
+    if order.phone.strip() and not masked(order.phone) and not _PHONE.match(order.phone.strip()):
         problems.append(
             Problem("bad_phone", _("phone number looks wrong: {phone!r}").format(phone=order.phone))
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from core.errors import NotAllowed
-from core.i18n import _
+from core.i18n import N_, _
 from core.model import Role
 
 
@@ -56,19 +56,19 @@ ALLOWED: dict[Permission, frozenset[Role]] = {
 }
 
 _WORDS: dict[Permission, str] = {
-    Permission.PICK: "pick",
-    Permission.PACK: "pack and ship",
-    Permission.REPRINT: "reprint labels",
-    Permission.BATCH_PRINT: "print a wave's labels",
-    Permission.OVERSEE: "open the supervisor's screens",
-    Permission.RELEASE_HOLD: "release held orders",
-    Permission.CANCEL_ORDER: "cancel orders",
-    Permission.RELEASE_WAVE: "release waves",
-    Permission.REASSIGN: "reassign pick lists",
-    Permission.MANAGE_PRINT: "retry or cancel print jobs",
-    Permission.IMPORT: "import data",
-    Permission.CONFIGURE: "change the configuration",
-    Permission.MOVE_STOCK: "move stock between bins",
+    Permission.PICK: N_("pick"),
+    Permission.PACK: N_("pack and ship"),
+    Permission.REPRINT: N_("reprint labels"),
+    Permission.BATCH_PRINT: N_("print a wave's labels"),
+    Permission.OVERSEE: N_("open the supervisor's screens"),
+    Permission.RELEASE_HOLD: N_("release held orders"),
+    Permission.CANCEL_ORDER: N_("cancel orders"),
+    Permission.RELEASE_WAVE: N_("release waves"),
+    Permission.REASSIGN: N_("reassign pick lists"),
+    Permission.MANAGE_PRINT: N_("retry or cancel print jobs"),
+    Permission.IMPORT: N_("import data"),
+    Permission.CONFIGURE: N_("change the configuration"),
+    Permission.MOVE_STOCK: N_("move stock between bins"),
 }
 
 

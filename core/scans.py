@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.codes import ScannedCode
-from core.i18n import _
 from core.model import Verdict
+from core.notices import NOTICES, notice
 from core.scanframe import display_code
 
 #: The longest raw text kept for a bad scan (its bytes are kept whole, in hex).
@@ -32,22 +32,8 @@ def bad_scan_message(problem: str) -> str:
     ``problem`` is a :class:`core.scanframe.FramedScan` problem: ``non_printable``,
     ``too_long``, ``incomplete`` or ``undecodable``.
     """
-    messages = {
-        "non_printable": _(
-            "Bad scan: the scanner sent control characters. Scan again; if it keeps happening, "
-            "check the scanner's settings."
-        ),
-        "too_long": _("Bad scan: far too long for a barcode. Scan again."),
-        "incomplete": _(
-            "Bad scan: only part of a barcode arrived. Scan again; if it keeps happening, "
-            "check the scanner's end-of-scan setting."
-        ),
-        "undecodable": _(
-            "Bad scan: unreadable characters. Scan again; if it keeps happening, check the "
-            "scanner's character set."
-        ),
-    }
-    return messages.get(problem, _("Bad scan. Scan again."))
+    code = f"scan.bad.{problem}"
+    return notice(code if code in NOTICES else "scan.bad")
 
 
 def wedge_problem(text: str) -> str | None:
@@ -72,7 +58,5 @@ def judge_loose_scan(code: ScannedCode | None, problem: str | None) -> LooseScan
         return LooseScanDecision(Verdict.BAD_SCAN, bad_scan_message(problem or ""))
     return LooseScanDecision(
         Verdict.NOT_EXPECTED,
-        _("Scan {code} not used: no task takes scans here. Take a pick list first.").format(
-            code=code.display or "(empty)"
-        ),
+        notice("scan.not_used", code=code.display or "(empty)"),
     )

@@ -203,9 +203,10 @@ def batch_view(store: Store, batch_id: int) -> BatchView:
             )
         }
         failures = tuple(
-            (row["subject"], row["last_error"] or row["status"])
+            (row["subject"], printing.job_error(row) or row["status"])
             for row in conn.execute(
-                "SELECT subject, status, last_error FROM print_jobs WHERE batch_id = ?"
+                "SELECT subject, status, last_error, error_code, error_params FROM print_jobs"
+                " WHERE batch_id = ?"
                 " AND status IN ('failed', 'uncertain') ORDER BY id",
                 (batch_id,),
             )

@@ -73,6 +73,8 @@ def build_demo(
         settings.put(write, "sender.name", "杭州演示仓 wareterm demo")
         settings.put(write, "sender.phone", "0571-88886666")
         settings.put(write, "sender.address", "浙江省杭州市余杭区仓前街道文一西路1号")
+        # The floor reads Chinese; English is one key away on the login screen (F2).
+        settings.put(write, "ui.language", "zh_CN")
     for code in DEMO_POOLS:
         carriers.add_numbers(
             store, actor, code, number_range(f"{code}1000000001", f"{code}1000000500")
@@ -106,6 +108,8 @@ def build_demo(
             "List {code} is picked already (tote T:0001): log in as chen.jie at {bench} and "
             "scan it to pack; there F5 scans the next unit or label, F6 a wrong one."
         ).format(code=picked, bench=DEMO_BENCH),
+        _("The terminal starts in Chinese; F2 on the login screen switches to English.")
+        + " (F2 English)",
         _("Example scans to type or paste: {sheet}").format(sheet=files.scan_sheet),
         _("Command line: .venv/bin/wareterm --db {db} orders list").format(db=db),
     ]

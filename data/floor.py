@@ -71,7 +71,11 @@ class SqliteFloor(Floor):
                 station=station,
                 requested_station=requested,
             )
-        return Operator(name, role, station)
+        return Operator(name, role, station, users.language_of(self.store, name))
+
+    def site_language(self) -> str:
+        """The site's default language (``ui.language``)."""
+        return settings.get(self.store, "ui.language")
 
     def login(self, name: str, pin: str, station: str) -> Operator:
         """PIN login at the login screen: audited, success or not, with the station used, and
@@ -149,7 +153,7 @@ class SqliteFloor(Floor):
                 peer=peer,
                 key=key,
             )
-        return Operator(name, role, used)
+        return Operator(name, role, used, users.language_of(self.store, name))
 
     def station(self, name: str) -> StationView | None:
         """A configured station's devices."""

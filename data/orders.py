@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,8 @@ from core.errors import NotFound, Rejected
 from core.i18n import _
 from core.importing import read_orders
 from core.lifecycle import cancellable
-from core.model import ImportReport, OrderDraft, OrderStatus, Rejection
+from core.model import ImportReport, OrderDraft, OrderStatus, Rejection, Skipped
+from core.notices import from_stored, stored_parts
 from core.review import WAIVABLE, ReviewInput, review
 from core.roles import Permission
 from core.sla import SlaPolicy, due_at
@@ -31,14 +33,40 @@ def import_orders(
     content: bytes | Path,
     filename: str,
     progress: Progress | None = None,
+    shop: str = "",
 ) -> ImportReport:
     """Store the orders of a file (its bytes, or its path: then it is read as a stream, in
     bounded memory). Malformed orders are rejected whole (nothing stored); an order number
     already stored is skipped; orders with business problems are held. Every order of the
-    file ends up stored, skipped or rejected in the report."""
+    file ends up stored, skipped or rejected in the report. ``shop``: the shop of orders
+    that do not name theirs."""
+    items = read_orders(source_of(content), filename, now=store.clock.now())
+    return store_orders(store, actor, items, filename, progress, shop)
+
+
+def store_orders(
+    store: Store,
+    actor: Actor,
+    items: Iterable[OrderDraft | Rejection],
+    filename: str,
+    progress: Progress | None = None,
+    shop: str = "",
+) -> ImportReport:
+    """Store what an order reader yields (see :func:`core.importing.read_orders`), in chunks:
+    drafts stored or held, skipped ones and rejections reported."""
     report = ImportReport("orders")
     policy = settings.sla_policy(store)
-    items = read_orders(source_of(content), filename, now=store.clock.now())
+
+    def divert(items: Iterable[OrderDraft | Rejection]) -> Iterator[OrderDraft | Rejection]:
+        for item in items:
+            if isinstance(item, Skipped):
+                report.skipped.append(item)
+            elif shop and isinstance(item, OrderDraft) and not item.shop:
+                yield replace(item, shop=shop)
+            else:
+                yield item
+
+    items = divert(items)
     with store.bulk():
         for chunk in chunks(items, report.rejected):
             with store.write(actor) as write:
@@ -60,12 +88,13 @@ def _store_order(write: Write, draft: OrderDraft, policy: SlaPolicy, report: Imp
         )
         return
     write.execute(
-        "INSERT INTO orders (order_no, channel, placed_at, priority, payment_status,"
+        "INSERT INTO orders (order_no, channel, shop, placed_at, priority, payment_status,"
         " customer_name, phone, country, province, city, district, address, postcode, status,"
-        " due_at, imported_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        " due_at, imported_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (
             draft.order_no,
             draft.channel,
+            draft.shop,
             to_iso(draft.placed_at),
             draft.priority.value,
             draft.payment_status.value,
@@ -78,7 +107,7 @@ def _store_order(write: Write, draft: OrderDraft, policy: SlaPolicy, report: Imp
             draft.address,
             draft.postcode,
             OrderStatus.RECEIVED.value,
-            to_iso(due_at(draft.placed_at, draft.priority, policy)),
+            to_iso(draft.due_at or due_at(draft.placed_at, draft.priority, policy)),
             write.now,
             write.now,
         ),
@@ -347,6 +376,18 @@ def release_order(store: Store, actor: Actor, order_no: str, note: str = "") -> 
     return show_order(store, order_no)
 
 
+def re_review(write: Write, order_no: str) -> OrderStatus:
+    """Review a held order again after its data changed (a decrypted address): it stays held
+    with what is still wrong, or goes on to allocation. Other orders keep their status."""
+    order = _order_row(write, order_no)
+    if order["status"] != OrderStatus.ON_HOLD.value:
+        return OrderStatus(order["status"])
+    waived = tuple(order["waived"].split())
+    return review_and_allocate(
+        write, order_no, _review_input(write, order), waived, current=OrderStatus.ON_HOLD
+    )
+
+
 def _review_input(write: Write, order: Any) -> ReviewInput:
     from core.model import PaymentStatus
 
@@ -392,6 +433,28 @@ def list_orders(
     for row in rows:
         row["problems"] = row["problems"].split(",") if row["problems"] else []
     return rows
+
+
+def exception_reason(row: Mapping[str, Any]) -> str:
+    """An order row's exception reason for the person reading it, in their language (a reason
+    stored as text before codes were kept is shown as it is)."""
+    keys = row.keys() if hasattr(row, "keys") else ()
+    code = row["exception_code"] if "exception_code" in keys else None
+    params = row["exception_params"] if "exception_params" in keys else None
+    return from_stored(row["exception_reason"], code, params)
+
+
+def set_exception(write: Write, order_no: str, reason: str) -> None:
+    """Put an order in the exception queue with ``reason`` (a notice keeps its code)."""
+    english, code, params = stored_parts(reason)
+    set_order_status(
+        write,
+        order_no,
+        OrderStatus.EXCEPTION,
+        exception_reason=english,
+        exception_code=code,
+        exception_params=params,
+    )
 
 
 def show_order(store: Store, order_no: str) -> dict[str, Any]:

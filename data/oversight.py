@@ -13,6 +13,7 @@ from core.clock import from_iso, to_iso
 from core.errors import Rejected
 from core.i18n import _
 from core.model import ACCEPTED, OrderStatus, PickListStatus, Priority, Problem
+from core.notices import from_stored
 from core.oversight import (
     DUE_SOON,
     OPEN_STATUSES,
@@ -397,12 +398,13 @@ class SqliteOversight(Oversight):
                     row["order_no"],
                     Priority(row["priority"]),
                     from_iso(row["due_at"]),
-                    row["exception_reason"] or "",
+                    orders.exception_reason(row),
                     _list_code(prefix, row["picklist_id"]) if row["picklist_id"] else None,
                     row["picker"],
                 )
                 for row in conn.execute(
-                    "SELECT o.order_no, o.priority, o.due_at, o.exception_reason, o.picklist_id,"
+                    "SELECT o.order_no, o.priority, o.due_at, o.exception_reason,"
+                    " o.exception_code, o.exception_params, o.picklist_id,"
                     " p.picker FROM orders o LEFT JOIN picklists p ON p.id = o.picklist_id"
                     " WHERE o.status = ? ORDER BY o.due_at, o.order_no LIMIT ?",
                     (OrderStatus.EXCEPTION.value, LIST_CAP),
@@ -674,7 +676,7 @@ def _label_job(row: sqlite3.Row) -> LabelJob:
         subject=row["subject"],
         status=row["status"],
         attempts=row["attempts"],
-        last_error=row["last_error"] or "",
+        last_error=printing.job_error(row),
         created_by=row["created_by"],
         created_at=from_iso(row["created_at"]),
         reprint_of=row["reprint_of"],
@@ -728,7 +730,8 @@ def _order_detail(
             row["source"],
             row["code"],
             row["verdict"],
-            row["message"],
+            # Said again in the reader's language (a row with only text shows that text).
+            from_stored(row["message"], row["message_code"], row["message_params"]),
         )
         for row in reversed(
             conn.execute(
@@ -822,7 +825,7 @@ def _order_detail(
         picklist_id=order["picklist_id"],
         picker=order["picker"],
         packer=order["packer"],
-        exception_reason=order["exception_reason"],
+        exception_reason=orders.exception_reason(order) or None,
         cancel_reason=order["cancel_reason"],
         problems=tuple(
             Problem(row["code"], row["detail"])

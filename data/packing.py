@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
-from core import timefmt, words
+from core import words
 from core.carriers import (
     CarrierChoice,
     CarrierPolicy,
@@ -32,6 +32,7 @@ from core.errors import NotFound, Rejected, WaretermError
 from core.i18n import _
 from core.labels import LabelError, LabelShipment, Sender, compose_outbound_label
 from core.model import CodeKind, OrderStatus, PickListStatus, Priority, Verdict
+from core.notices import notice, stored_parts
 from core.packing import (
     MissingReason,
     PackDecision,
@@ -53,6 +54,7 @@ from core.sla import PRIORITY_RANK
 from core.waybills import IssuedWaybill, Routing, WaybillUnavailable
 from data import carriers, ewaybills, printing, settings
 from data.catalog import sku_for_code
+from data.orders import exception_reason, set_exception
 from data.shipments import live_shipment
 from data.status import set_order_status
 from data.stock import ship_order as ship_stock
@@ -205,7 +207,8 @@ def pack_scan(
         step = _scan_step(write, station, code, prefixes)
         write.execute(
             "INSERT INTO scans (at, user, station, source, raw, kind, code, sku, verdict,"
-            " order_no, message, task) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            " order_no, message, message_code, message_params, task)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 write.now,
                 actor.user,
@@ -217,7 +220,7 @@ def pack_scan(
                 step.sku,
                 step.verdict.value,
                 step.order_no,
-                step.message,
+                *stored_parts(step.message),
                 step.task,
             ),
         )
@@ -300,7 +303,7 @@ def _open_list_code(write: Write, station: str, value: str, prefixes: CodePrefix
     if not value.isdigit():
         return _Step(
             Verdict.UNKNOWN_CODE,
-            _("{code} is not a pick list code.").format(code=prefixes.picklist + value),
+            notice("pack.not_a_list_code", code=prefixes.picklist + value),
         )
     return _open_list(write, station, int(value), prefixes)
 
@@ -309,14 +312,12 @@ def _open_list(write: Write, station: str, picklist_id: int, prefixes: CodePrefi
     code = f"{prefixes.picklist}{picklist_id:06d}"
     plist = write.execute("SELECT * FROM picklists WHERE id = ?", (picklist_id,)).fetchone()
     if plist is None:
-        return _Step(Verdict.NOT_EXPECTED, _("There is no pick list {code}.").format(code=code))
+        return _Step(Verdict.NOT_EXPECTED, notice("pack.no_such_list", code=code))
     if plist["status"] in (PickListStatus.RELEASED.value, PickListStatus.PICKING.value):
-        who = plist["picker"] or _("nobody yet")
+        who = plist["picker"] or notice("pack.nobody_yet")
         return _Step(
             Verdict.NOT_EXPECTED,
-            _("{code} is still being picked ({who}). Pack it when it is picked.").format(
-                code=code, who=who
-            ),
+            notice("pack.list_still_picking", code=code, who=who),
         )
     orders = write.execute(
         "SELECT * FROM orders WHERE picklist_id = ? ORDER BY due_at, order_no", (picklist_id,)
@@ -328,7 +329,8 @@ def _open_list(write: Write, station: str, picklist_id: int, prefixes: CodePrefi
     if not openable:
         return _Step(
             Verdict.NOT_EXPECTED,
-            _("{code} has no order left to pack ({states}).").format(
+            notice(
+                "pack.list_nothing_left",
                 code=code,
                 states=", ".join(
                     f"{o['order_no']} {words.order_status(o['status'])}" for o in orders
@@ -344,13 +346,16 @@ def _open_list(write: Write, station: str, picklist_id: int, prefixes: CodePrefi
         f" ({','.join('?' * len(openable))})",
         [o["order_no"] for o in openable],
     ).fetchone()[0]
-    message = _("{code} open: {n} orders, {units} units to check. Scan the units.").format(
-        code=code, n=len(openable), units=units
-    )
+    message = notice("pack.list_open", code=code, n=len(openable), units=units)
     if held:
-        message += " " + _("Set aside the units of {orders} (exception: {why}).").format(
-            orders=", ".join(o["order_no"] for o in held),
-            why=held[0]["exception_reason"] or "?",
+        message = notice(
+            "join.sentences",
+            first=message,
+            second=notice(
+                "pack.set_aside_held",
+                orders=", ".join(o["order_no"] for o in held),
+                why=exception_reason(held[0]) or "?",
+            ),
         )
     return _Step(Verdict.OK, message, source=code)
 
@@ -363,9 +368,7 @@ def _open_tote(write: Write, station: str, value: str, prefixes: CodePrefixes) -
     if plist is None:
         return _Step(
             Verdict.NOT_EXPECTED,
-            _("Tote {tote} belongs to no pick list. Scan the list or an order.").format(
-                tote=prefixes.tote + value
-            ),
+            notice("pack.tote_without_list", tote=prefixes.tote + value),
         )
     return _open_list(write, station, plist["id"], prefixes)
 
@@ -373,44 +376,42 @@ def _open_tote(write: Write, station: str, value: str, prefixes: CodePrefixes) -
 def _open_order(write: Write, station: str, order_no: str) -> _Step:
     order = write.execute("SELECT * FROM orders WHERE order_no = ?", (order_no,)).fetchone()
     if order is None:
-        return _Step(Verdict.NOT_EXPECTED, _("There is no order {order}.").format(order=order_no))
+        return _Step(Verdict.NOT_EXPECTED, notice("pack.no_such_order", order=order_no))
     status = OrderStatus(order["status"])
     if status in (OrderStatus.PICKED, OrderStatus.PACKING):
         _park_others(write, station, {order_no})
         _take_to_bench(write, station, order)
         return _Step(
             Verdict.OK,
-            _("{order} open at this bench. Scan its units.").format(order=order_no),
+            notice("pack.order_open", order=order_no),
             order_no=order_no,
             source=order_no,
         )
     if status is OrderStatus.PACKED:
         return _Step(
             Verdict.NOT_EXPECTED,
-            _("{order} is packed: scan its waybill label to ship it.").format(order=order_no),
+            notice("pack.order_packed", order=order_no),
             order_no=order_no,
         )
     if status is OrderStatus.SHIPPED:
         return _Step(
             Verdict.NOT_EXPECTED,
-            _("{order} was shipped at {at}.").format(
-                order=order_no, at=timefmt.stamp(from_iso(order["shipped_at"]))
-            ),
+            notice("pack.order_shipped_at", order=order_no, at=order["shipped_at"]),
             order_no=order_no,
         )
     if status is OrderStatus.EXCEPTION:
         return _Step(
             Verdict.NOT_EXPECTED,
-            _("{order} is in the exception queue ({why}). Set it aside for a supervisor.").format(
-                order=order_no, why=order["exception_reason"] or "?"
+            notice(
+                "pack.order_in_exception",
+                order=order_no,
+                why=exception_reason(order) or "?",
             ),
             order_no=order_no,
         )
     return _Step(
         Verdict.NOT_EXPECTED,
-        _("{order} is {status}, not picked yet: it cannot be packed.").format(
-            order=order_no, status=words.order_status(status)
-        ),
+        notice("pack.order_not_picked", order=order_no, status=status.value),
         order_no=order_no,
     )
 
@@ -453,15 +454,19 @@ def _check_unit(write: Write, station: str, code: ScannedCode, prefixes: CodePre
             (decision.line_id,),
         ).rowcount
         if counted != 1:
-            raise Rejected(_("that unit was counted already"))
+            raise Rejected(notice("pack.unit_counted_already"))
         left = write.execute(
             "SELECT coalesce(sum(qty - packed), 0) FROM order_lines WHERE order_no = ?",
             (decision.order_no,),
         ).fetchone()[0]
         if left == 0:
-            step.message += "  " + _("All units checked: type the weight.")
+            step.message = notice(
+                "join.sentences",
+                first=step.message,
+                second=notice("pack.all_checked"),
+            )
         if opened:
-            step.message = _("{code} opened. ").format(code=opened) + step.message
+            step.message = notice("pack.opened", code=opened, message=step.message)
     return step
 
 
@@ -505,17 +510,18 @@ def _ship(write: Write, package: Any) -> _Step:
     if package["status"] == "void":
         return _Step(
             Verdict.NOT_EXPECTED,
-            _("VOID label {waybill} ({order}): do not ship it. Peel it off.").format(
-                waybill=waybill, order=order_no
-            ),
+            notice("pack.void_label", waybill=waybill, order=order_no),
             order_no,
             task="ship",
         )
     if package["status"] == "shipped":
         return _Step(
             Verdict.NOT_EXPECTED,
-            _("{waybill} ({order}) was shipped already at {at}.").format(
-                waybill=waybill, order=order_no, at=timefmt.stamp(from_iso(package["shipped_at"]))
+            notice(
+                "pack.parcel_shipped_already",
+                waybill=waybill,
+                order=order_no,
+                at=package["shipped_at"],
             ),
             order_no,
             task="ship",
@@ -523,7 +529,7 @@ def _ship(write: Write, package: Any) -> _Step:
     if package["shipment_status"] != "packed":
         return _Step(
             Verdict.NOT_EXPECTED,
-            _("{order} is not packed yet: check its units before it ships.").format(order=order_no),
+            notice("pack.order_not_packed", order=order_no),
             order_no,
             task="ship",
         )
@@ -543,8 +549,12 @@ def _ship(write: Write, package: Any) -> _Step:
     if left:
         return _Step(
             Verdict.OK,
-            _("{waybill} out ({n}/{m} of {order}). Scan the next parcel's label.").format(
-                waybill=waybill, n=total - left, m=total, order=order_no
+            notice(
+                "pack.parcel_out",
+                waybill=waybill,
+                n=total - left,
+                m=total,
+                order=order_no,
             ),
             order_no,
             task="ship",
@@ -552,7 +562,7 @@ def _ship(write: Write, package: Any) -> _Step:
     _ship_order(write, order_no, package["shipment_id"])
     return _Step(
         Verdict.OK,
-        _("{order} shipped ({waybill}).").format(order=order_no, waybill=waybill),
+        notice("pack.order_shipped", order=order_no, waybill=waybill),
         order_no,
         task="ship",
     )
@@ -1213,13 +1223,15 @@ def declare_missing(
                 _("Every unit of {order} is checked: nothing is missing.").format(order=order_no)
             )
         what = ", ".join(f"{row['sku']} ×{row['n']}" for row in missing)
-        detail = _("pack check: {what} missing ({reason})").format(
-            what=what, reason=words.reason(reason)
-        )
+
         if note:
-            detail += f" — {note}"
-        set_order_status(write, order_no, OrderStatus.EXCEPTION, exception_reason=detail)
-        write.audit("order.exception", order_no, reason=detail, kind=reason.value)
+            detail = notice(
+                "exception.pack_missing_note", what=what, reason=reason.value, note=note
+            )
+        else:
+            detail = notice("exception.pack_missing", what=what, reason=reason.value)
+        set_exception(write, order_no, detail)
+        write.audit("order.exception", order_no, reason=detail.english(), kind=reason.value)
         view = bench_view(write.conn, station, prefixes.picklist)
     return PackOutcome(
         Verdict.OK,

@@ -11,6 +11,7 @@ from core.codes import CodePrefixes, display_code, parse_scan
 from core.errors import NotFound, Rejected
 from core.i18n import _
 from core.model import ACCEPTED, OrderStatus, PickListStatus, Priority, ShortReason, Verdict
+from core.notices import notice, stored_parts
 from core.picking import (
     PickLineState,
     PickSettings,
@@ -23,6 +24,7 @@ from core.ports import PickLineView, PickView, ScanOutcome
 from core.roles import Permission
 from core.sla import PRIORITY_RANK
 from data.catalog import sku_for_code
+from data.orders import set_exception
 from data.status import set_list_status, set_order_status
 from data.stock import release_line
 from data.store import Actor, Store, Write
@@ -165,7 +167,8 @@ def record_pick_scan(
             confirmed = decision_location
         write.execute(
             "INSERT INTO scans (at, user, station, source, raw, kind, code, sku, verdict,"
-            " picklist_id, pick_line_id, order_no, message) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " picklist_id, pick_line_id, order_no, message, message_code, message_params)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 write.now,
                 actor.user,
@@ -179,7 +182,7 @@ def record_pick_scan(
                 picklist_id,
                 line_id,
                 order_no,
-                message,
+                *stored_parts(message),
             ),
         )
         write.audit(f"scan.{verdict.value}", view.code, code=code.value, order_no=order_no)
@@ -341,11 +344,15 @@ def close_short(
             release_line(
                 write, line["sku"], line["location"], line["lot"], share.open, share.order_no
             )
-            detail = _("short pick: {sku} ×{n} ({reason}) at bin {bin}").format(
-                sku=line["sku"], n=share.open, reason=reason.value, bin=line["location"] or "?"
+            detail = notice(
+                "exception.short_pick",
+                sku=line["sku"],
+                n=share.open,
+                reason=reason.value,
+                bin=line["location"] or "?",
             )
-            set_order_status(write, share.order_no, OrderStatus.EXCEPTION, exception_reason=detail)
-            write.audit("order.exception", share.order_no, reason=detail)
+            set_exception(write, share.order_no, detail)
+            write.audit("order.exception", share.order_no, reason=detail.english())
             affected.append(share.order_no)
         if line["location"]:
             write.execute(

@@ -43,6 +43,7 @@ from core.labels import (
     ToteLabel,
     compose_outbound_label,
 )
+from core.notices import from_stored, notice, stored_parts
 from core.roles import Permission
 from data import settings
 from data.catalog import bin_walk_key
@@ -95,8 +96,10 @@ class PrintJob:
         """A job from a ``print_jobs`` row (columns this program does not know are left out,
         so an older program reads a newer file's jobs)."""
         known = {f.name for f in fields(cls)}
-        values = {key: value for key, value in dict(row).items() if key in known}
+        row = dict(row)
+        values = {key: value for key, value in row.items() if key in known}
         values["content"] = json.loads(values["content"])
+        values["last_error"] = job_error(row) or values.get("last_error")
         return cls(**values)
 
     def wait_seconds(self, now: datetime) -> float:
@@ -165,7 +168,7 @@ def outbound_from_content(content: dict[str, Any]) -> OutboundLabel:
     except (KeyError, TypeError, ValueError) as error:
         if isinstance(error, LabelError):
             raise
-        raise LabelError(f"not an outbound label: {error}") from None
+        raise LabelError(_("not an outbound label: {error}").format(error=error)) from None
 
 
 def code_content(labels: Iterable[CodeLabel]) -> dict[str, Any]:
@@ -188,9 +191,9 @@ def code_labels_from_content(content: dict[str, Any]) -> list[CodeLabel]:
             for entry in entries
         ]
     except (KeyError, TypeError, AttributeError) as error:
-        raise LabelError(f"not a list of code labels: {error!r}") from None
+        raise LabelError(_("not a list of code labels: {error!r}").format(error=error)) from None
     if not labels:
-        raise LabelError("a code label job needs at least one label")
+        raise LabelError(_("a code label job needs at least one label"))
     return labels
 
 
@@ -205,7 +208,7 @@ def labels_of_test_label(content: dict[str, Any]) -> list[CodeLabel]:
         station = str(content["station"])
         at = str(content.get("at", ""))
     except (KeyError, TypeError) as error:
-        raise LabelError(f"not a test label: {error!r}") from None
+        raise LabelError(_("not a test label: {error!r}").format(error=error)) from None
     code = re.sub(r"[^!-~]", "", f"TEST-{station}")[:48] or "TEST"
     return [CodeLabel(code=code, caption=f"wareterm test {station} {at}".strip())]
 
@@ -230,7 +233,7 @@ def picksheet_from_content(content: dict[str, Any]) -> PickSheet:
     except (KeyError, TypeError, ValueError) as error:
         if isinstance(error, LabelError):
             raise
-        raise LabelError(f"not a pick sheet: {error}") from None
+        raise LabelError(_("not a pick sheet: {error}").format(error=error)) from None
 
 
 def job_labels(kind: str, content: dict[str, Any]) -> OutboundLabel | PickSheet | list[CodeLabel]:
@@ -243,7 +246,11 @@ def job_labels(kind: str, content: dict[str, Any]) -> OutboundLabel | PickSheet 
         return code_labels_from_content(content)
     if kind == "test":
         return labels_of_test_label(content)
-    raise LabelError(f"unknown kind of print job {kind!r} (known: {', '.join(KINDS)})")
+    raise LabelError(
+        _("unknown kind of print job {kind!r} (known: {join})").format(
+            kind=kind, join=", ".join(KINDS)
+        )
+    )
 
 
 # --------------------------------------------------------------------------- queueing
@@ -561,6 +568,17 @@ def cancel_job(store: Store, actor: Actor, job_id: int, reason: str) -> PrintJob
 # --------------------------------------------------------------------------- the worker's side
 
 
+def job_error(row: Any) -> str:
+    """A job row's last error for the person reading it, in their language (an error stored
+    as text before codes were kept is shown as it is)."""
+    keys = row.keys()
+    return from_stored(
+        row["last_error"],
+        row["error_code"] if "error_code" in keys else None,
+        row["error_params"] if "error_params" in keys else None,
+    )
+
+
 def mark_uncertain(store: Store, actor: Actor, station: str) -> list[int]:
     """Jobs a dead worker left ``sending`` become ``uncertain``: the label may have printed,
     so it is not sent again until a person says so (retry or reprint). Run by a worker that
@@ -570,17 +588,14 @@ def mark_uncertain(store: Store, actor: Actor, station: str) -> list[int]:
     )
     if not store.query(query, (station,)):
         return []
-    message = _(
-        "the print worker stopped while sending: check whether the label came out, then retry"
-        " or reprint it"
-    )
+    english, code, params = stored_parts(notice("print.worker_stopped_while_sending"))
     with store.write(actor) as write:
         rows = write.execute(query, (station,)).fetchall()
         for row in rows:
             write.execute(
-                "UPDATE print_jobs SET status = 'uncertain', last_error = ?, updated_at = ?"
-                " WHERE id = ?",
-                (message, write.now, row["id"]),
+                "UPDATE print_jobs SET status = 'uncertain', last_error = ?, error_code = ?,"
+                " error_params = ?, updated_at = ? WHERE id = ?",
+                (english, code, params, write.now, row["id"]),
             )
             write.audit("print.uncertain", row["subject"], job=row["id"], station=station)
         if not rows:
@@ -641,8 +656,8 @@ def mark_failed(
         retry_at = instant_text(store.clock.now() + timedelta(seconds=retry_in))
         write.execute(
             "UPDATE print_jobs SET status = 'failed', attempts = attempts + 1, last_error = ?,"
-            " next_attempt_at = ?, updated_at = ? WHERE id = ?",
-            (message, retry_at, write.now, job_id),
+            " error_code = ?, error_params = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?",
+            (*stored_parts(message), retry_at, write.now, job_id),
         )
         write.audit(
             "print.failed",
@@ -650,7 +665,7 @@ def mark_failed(
             job=job_id,
             station=job.station,
             reason=reason,
-            error=message,
+            error=stored_parts(message)[0],
             retry_at=retry_at,
         )
     return get_job(store, job_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from core.codes import CodePrefixes, parse_scan
 from core.model import ACCEPTED, CodeKind
+from core.notices import stored_parts
 from core.ports import ScanOutcome
 from core.scans import judge_loose_scan, safe_scan_text
 from data.store import Actor, Store
@@ -35,8 +36,8 @@ def record_loose_scan(
     with store.write(actor) as write:
         write.execute(
             "INSERT INTO scans (at, user, station, source, raw, kind, code, sku, verdict,"
-            " picklist_id, pick_line_id, order_no, message, raw_hex)"
-            " VALUES (?,?,?,?,?,?,?,NULL,?,?,NULL,NULL,?,?)",
+            " picklist_id, pick_line_id, order_no, message, message_code, message_params, raw_hex)"
+            " VALUES (?,?,?,?,?,?,?,NULL,?,?,NULL,NULL,?,?,?,?)",
             (
                 write.now,
                 actor.user,
@@ -47,7 +48,7 @@ def record_loose_scan(
                 value,
                 decision.verdict.value,
                 picklist_id,
-                decision.message,
+                *stored_parts(decision.message),
                 raw_bytes.hex() if raw_bytes is not None else None,
             ),
         )

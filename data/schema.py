@@ -464,6 +464,38 @@ MIGRATIONS: list[str] = [
         WHERE l.sku = stock.sku AND l.location = stock.bin
             AND o.status NOT IN ('shipped', 'cancelled', 'returned')));
     """,
+    # 8: each user's language (NULL: the site's ui.language), and scan messages, exception
+    # reasons and print errors kept as a message code and its parameters (core.notices), shown
+    # in the reader's language (``message``, ``exception_reason`` and ``last_error`` keep the
+    # English text, and rows written before keep theirs).
+    """
+    ALTER TABLE users ADD COLUMN language TEXT;
+    ALTER TABLE scans ADD COLUMN message_code TEXT;
+    ALTER TABLE scans ADD COLUMN message_params TEXT;
+    ALTER TABLE orders ADD COLUMN exception_code TEXT;
+    ALTER TABLE orders ADD COLUMN exception_params TEXT;
+    ALTER TABLE print_jobs ADD COLUMN error_code TEXT;
+    ALTER TABLE print_jobs ADD COLUMN error_params TEXT;
+    """,
+    # Orders from several shops (店铺) on several platforms feed one warehouse; each platform
+    # names carriers its own way (an admin's alias table over the profiles' names), and the
+    # bulk-ship file (批量发货) lists each waybill once unless asked again.
+    """
+    ALTER TABLE orders ADD COLUMN shop TEXT NOT NULL DEFAULT '';
+    CREATE TABLE carrier_aliases (
+        platform TEXT NOT NULL,
+        carrier TEXT NOT NULL,
+        name TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (platform, carrier)
+    );
+    CREATE TABLE bulk_ship_exports (
+        package_id INTEGER NOT NULL REFERENCES packages (id),
+        platform TEXT NOT NULL,
+        exported_at TEXT NOT NULL,
+        PRIMARY KEY (package_id, platform)
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
 import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
 
 from core.carriers import PRESET_CODES, carrier_code, check_code, mainland_province, province_list
 from core.codes import CodePrefixes
 from core.errors import Rejected
-from core.i18n import _
+from core.i18n import N_, _, known_languages, normalise_language
 from core.labels import Sender
 from core.picking import PickSettings
 from core.roles import Permission
@@ -33,35 +35,49 @@ MAX_TEXT = 200
 SETTINGS = {
     setting.key: setting
     for setting in (
-        Setting("sla.rush_hours", "4", "hours", "ship-by hours after placing, rush"),
-        Setting("sla.standard_hours", "24", "hours", "ship-by hours after placing, standard"),
-        Setting("sla.deferred_hours", "72", "hours", "ship-by hours after placing, deferred"),
-        Setting("pick.location_first", "false", "bool", "scan the bin label before its items"),
-        Setting("wave.max_orders", "20", "count", "orders per wave release by default"),
-        Setting("wave.orders_per_list", "4", "count", "orders consolidated into one pick list"),
-        Setting("prefix.location", "L:", "prefix", "prefix of bin label codes"),
-        Setting("prefix.tote", "T:", "prefix", "prefix of tote codes"),
-        Setting("prefix.picklist", "P:", "prefix", "prefix of pick list codes"),
-        Setting("prefix.order", "O:", "prefix", "prefix of order codes"),
-        Setting("prefix.user", "U:", "prefix", "prefix of user badges"),
-        Setting("prefix.sku", "S:", "prefix", "prefix of SKU label codes"),
-        Setting("login.badge_only", "true", "bool", "a badge scan logs in without a PIN"),
-        Setting("sender.name", "Warehouse", "text", "sender name on outbound labels"),
-        Setting("sender.phone", "", "text", "sender phone on outbound labels"),
-        Setting("sender.address", "", "text", "sender address on outbound labels"),
-        Setting("label.privacy", "true", "bool", "mask the recipient's phone and name on labels"),
-        Setting("sender.city", "", "text", "sender city for carrier waybill APIs (杭州市)"),
-        Setting("sender.district", "", "text", "sender district for carrier waybill APIs (余杭区)"),
-        Setting("warehouse.province", "浙江", "province", "province parcels leave from (zones)"),
+        Setting("sla.rush_hours", "4", "hours", N_("ship-by hours after placing, rush")),
+        Setting("sla.standard_hours", "24", "hours", N_("ship-by hours after placing, standard")),
+        Setting("sla.deferred_hours", "72", "hours", N_("ship-by hours after placing, deferred")),
+        Setting("pick.location_first", "false", "bool", N_("scan the bin label before its items")),
+        Setting("wave.max_orders", "20", "count", N_("orders per wave release by default")),
+        Setting("wave.orders_per_list", "4", "count", N_("orders consolidated into one pick list")),
+        Setting("prefix.location", "L:", "prefix", N_("prefix of bin label codes")),
+        Setting("prefix.tote", "T:", "prefix", N_("prefix of tote codes")),
+        Setting("prefix.picklist", "P:", "prefix", N_("prefix of pick list codes")),
+        Setting("prefix.order", "O:", "prefix", N_("prefix of order codes")),
+        Setting("prefix.user", "U:", "prefix", N_("prefix of user badges")),
+        Setting("prefix.sku", "S:", "prefix", N_("prefix of SKU label codes")),
+        Setting("login.badge_only", "true", "bool", N_("a badge scan logs in without a PIN")),
+        Setting("sender.name", "Warehouse", "text", N_("sender name on outbound labels")),
+        Setting("sender.phone", "", "text", N_("sender phone on outbound labels")),
+        Setting("sender.address", "", "text", N_("sender address on outbound labels")),
+        Setting(
+            "label.privacy", "true", "bool", N_("mask the recipient's phone and name on labels")
+        ),
+        Setting("sender.city", "", "text", N_("sender city for carrier waybill APIs (杭州市)")),
+        Setting(
+            "sender.district", "", "text", N_("sender district for carrier waybill APIs (余杭区)")
+        ),
+        Setting(
+            "warehouse.province", "浙江", "province", N_("province parcels leave from (zones)")
+        ),
         Setting(
             "carrier.remote_provinces",
             "新疆,西藏,青海,内蒙古,甘肃,宁夏",
             "provinces",
-            "remote provinces (偏远地区), comma-separated",
+            N_("remote provinces (偏远地区), comma-separated"),
         ),
-        Setting("carrier.remote_preferred", "EMS", "carrier", "carrier preferred for remote"),
-        Setting("pool.low_warning", "50", "count", "warn below this many free waybill numbers"),
-        Setting("site.timezone", DEFAULT_ZONE, "timezone", "time zone people read times in (IANA)"),
+        Setting("carrier.remote_preferred", "EMS", "carrier", N_("carrier preferred for remote")),
+        Setting("pool.low_warning", "50", "count", N_("warn below this many free waybill numbers")),
+        Setting(
+            "ui.language",
+            "en",
+            "language",
+            N_("language of screens and messages for users who chose none (en, zh_CN)"),
+        ),
+        Setting(
+            "site.timezone", DEFAULT_ZONE, "timezone", N_("time zone people read times in (IANA)")
+        ),
     )
 }
 
@@ -120,7 +136,40 @@ def check_value(key: str, value: str) -> str:
                     key=key, value=value
                 )
             ) from None
+    elif setting.kind == "language":
+        value = check_language(value)
     return value
+
+
+def check_language(value: str) -> str:
+    """A language a user or the site may choose (``zh_CN``, ``zh-cn``, ``en`` …), as stored."""
+    language = normalise_language(value)
+    if language is None:
+        raise Rejected(
+            _("unknown language {value!r}; use one of {languages}").format(
+                value=value, languages=", ".join(known_languages())
+            )
+        )
+    return language
+
+
+def site_language(db: Path) -> str | None:
+    """The site's default language (``ui.language``) read straight from the database file,
+    or None when there is no file or no setting yet (the command line asks this before any
+    command opens the file, and must not create it)."""
+    if not db.is_file():
+        return None
+    try:
+        connection = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True, timeout=1)
+        try:
+            row = connection.execute(
+                "SELECT value FROM settings WHERE key = 'ui.language'"
+            ).fetchone()
+        finally:
+            connection.close()
+    except sqlite3.Error:
+        return None
+    return str(row[0]) if row else None
 
 
 def get(store: Store, key: str) -> str:

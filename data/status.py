@@ -14,7 +14,15 @@ from data.store import Write
 
 #: Columns a status change may set together with the status (never built from input).
 _ORDER_FIELDS = frozenset(
-    {"exception_reason", "cancel_reason", "pack_station", "packer", "shipped_at"}
+    {
+        "exception_reason",
+        "exception_code",
+        "exception_params",
+        "cancel_reason",
+        "pack_station",
+        "packer",
+        "shipped_at",
+    }
 )
 _LIST_FIELDS = frozenset({"picker", "station", "claimed_at", "finished_at", "confirmed_location"})
 

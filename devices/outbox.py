@@ -29,8 +29,9 @@ from PIL import Image
 
 from core.clock import Clock
 from core.errors import WaretermError
-from core.i18n import _, ngettext
+from core.i18n import N_, _, ngettext
 from core.labels import OutboundLabel, PickSheet
+from core.notices import notice
 from data import leases, printing
 from data.printing import PrintJob
 from data.stations import station_name
@@ -459,17 +460,13 @@ class PrintWorker:
             raise _JobFailure(
                 "no_station",
                 "error",
-                _("there is no station {station}: add it (wareterm stations add)").format(
-                    station=self.station
-                ),
+                notice("print.no_station", station=self.station),
             )
         if not target.url:
             raise _JobFailure(
                 "no_printer",
                 "error",
-                _("station {station} has no printer URL: set one (wareterm stations add)").format(
-                    station=self.station
-                ),
+                notice("print.no_printer", station=self.station),
             )
         try:
             return PrinterConfig.from_url(
@@ -484,7 +481,7 @@ class PrintWorker:
             data = render_job(job.kind, job.content, config)
         except Exception as error:  # bad content, unknown profile, no CJK font
             raise _JobFailure(
-                "render", "error", _("cannot draw the label: {error}").format(error=error)
+                "render", "error", notice("print.cannot_draw", error=str(error))
             ) from None
         printer = printer_for(config)
         stem = job_file_stem(job)
@@ -580,22 +577,19 @@ def _confirm(printer: Printer) -> PrinterStatus:
     except PrinterError as error:
         raise PrinterError(
             error.reason,
-            _(
-                "{where} dropped the connection before confirming the label (it may be cut"
-                " short); it is sent again"
-            ).format(where=printer.config.where),
+            notice("print.dropped_before_confirm", where=printer.config.where),
         ) from None
 
 
 _STATUS_TEXT = {
-    PrinterStatus.READY: ("ready", "ready"),
-    PrinterStatus.PAPER_LOW: ("ready", "paper low: load a new roll soon"),
-    PrinterStatus.PAPER_OUT: ("paper_out", "out of paper: load a new roll"),
-    PrinterStatus.COVER_OPEN: ("cover_open", "cover open: close it"),
-    PrinterStatus.OFFLINE: ("offline", "offline: check for a paper jam or an error light"),
+    PrinterStatus.READY: ("ready", N_("ready")),
+    PrinterStatus.PAPER_LOW: ("ready", N_("paper low: load a new roll soon")),
+    PrinterStatus.PAPER_OUT: ("paper_out", N_("out of paper: load a new roll")),
+    PrinterStatus.COVER_OPEN: ("cover_open", N_("cover open: close it")),
+    PrinterStatus.OFFLINE: ("offline", N_("offline: check for a paper jam or an error light")),
     PrinterStatus.UNKNOWN: (
         "unknown",
-        "the printer does not answer status queries; labels are sent anyway",
+        N_("the printer does not answer status queries; labels are sent anyway"),
     ),
 }
 

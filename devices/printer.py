@@ -41,6 +41,9 @@ from types import TracebackType
 from typing import Any, Literal, cast
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from core.i18n import N_, _
+from core.notices import notice
+
 #: How labels with Chinese text reach a printer: as a picture, as GB18030 text, or decided from
 #: the printer profile.
 CjkMode = Literal["raster", "gb18030", "auto"]
@@ -66,7 +69,7 @@ _PAPER_NEAR_END = 0x0C  # n=4
 _PAPER_END = 0x60  # n=4
 
 _SCHEMES = ("tcp", "serial", "usb", "file", "dir", "dummy")
-_URL_HELP = (
+_URL_HELP = N_(
     "use tcp://HOST:9100, serial:///dev/ttyS0?baudrate=19200, usb://VID:PID (hex, e.g. "
     "usb://04b8:0202), file:///dev/usb/lp0 or file:///PATH/TO/SPOOL, dir:///PATH/TO/FOLDER, "
     "or dummy://"
@@ -118,7 +121,10 @@ class PrinterError(Exception):
 
 
 def _bad_url(url: str, why: str) -> PrinterError:
-    return PrinterError(PrinterFault.BAD_URL, f"printer URL {url!r}: {why} — {_URL_HELP}")
+    return PrinterError(
+        PrinterFault.BAD_URL,
+        _("printer URL {url!r}: {why} — {help}").format(url=url, why=why, help=_(_URL_HELP)),
+    )
 
 
 @dataclass(frozen=True)
@@ -157,13 +163,18 @@ class PrinterConfig:
         """
         url = url.strip()
         if width_dots <= 0 or width_dots % 8:
-            raise _bad_url(url, f"width {width_dots} dots must be a positive multiple of 8")
+            raise _bad_url(
+                url,
+                _("width {width_dots} dots must be a positive multiple of 8").format(
+                    width_dots=width_dots
+                ),
+            )
         parts = urlsplit(url)
         scheme = parts.scheme.lower()
         if not scheme or "://" not in url:
-            raise _bad_url(url, "it is not a URL")
+            raise _bad_url(url, _("it is not a URL"))
         if scheme not in _SCHEMES:
-            raise _bad_url(url, f"unknown kind of printer {scheme!r}")
+            raise _bad_url(url, _("unknown kind of printer {scheme!r}").format(scheme=scheme))
         options = _query(url, parts.query)
         base = cls(url=url, scheme=scheme, profile=profile, width_dots=width_dots)
         if scheme == "tcp":
@@ -183,18 +194,22 @@ class PrinterConfig:
         """The printer as a technician names it in a message."""
         if self.scheme == "tcp":
             host = f"[{self.host}]" if ":" in self.host else self.host
-            return f"printer at {host}:{self.port}"
+            return notice("printer.where.tcp", host=host, port=self.port)
         if self.scheme == "serial":
-            return f"printer on serial port {self.path}"
+            return notice("printer.where.serial", path=self.path)
         if self.scheme == "usb":
-            return f"USB printer {self.vendor_id:04x}:{self.product_id:04x}"
+            return notice(
+                "printer.where.usb",
+                vendor=self.vendor_id,
+                product=self.product_id,
+            )
         if self.scheme == "file":
             if self.is_device:
-                return f"printer device {self.path}"
-            return f"label spool file {self.path}"
+                return notice("printer.where.device", path=self.path)
+            return notice("printer.where.spool_file", path=self.path)
         if self.scheme == "dir":
-            return f"label folder {self.path}"
-        return "simulated printer"
+            return notice("printer.where.folder", path=self.path)
+        return notice("printer.where.simulated")
 
     @property
     def is_device(self) -> bool:
@@ -211,11 +226,11 @@ def _query(url: str, query: str) -> dict[str, str]:
     try:
         pairs = parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query))
     except ValueError:
-        raise _bad_url(url, f"cannot read the options {query!r}") from None
+        raise _bad_url(url, _("cannot read the options {query!r}").format(query=query)) from None
     for key, value in pairs:
         key = key.lower()
         if key in options:
-            raise _bad_url(url, f"option {key!r} is given twice")
+            raise _bad_url(url, _("option {key!r} is given twice").format(key=key))
         options[key] = value
     return options
 
@@ -228,40 +243,52 @@ def _apply_options(
     for key, value in options.items():
         if key == "cjk":
             if value.lower() not in ("raster", "gb18030", "auto"):
-                raise _bad_url(url, f"cjk={value} must be raster, gb18030 or auto")
+                raise _bad_url(
+                    url, _("cjk={value} must be raster, gb18030 or auto").format(value=value)
+                )
             changes["cjk_mode"] = cast(CjkMode, value.lower())
         elif key in _COMMON_OPTIONS:
             seconds = _number(url, key, value, float)
             if not 0 < seconds <= 600:
-                raise _bad_url(url, f"{key}={value} must be between 0 and 600 seconds")
+                raise _bad_url(
+                    url,
+                    _("{key}={value} must be between 0 and 600 seconds").format(
+                        key=key, value=value
+                    ),
+                )
             changes[key] = seconds
         elif key not in allowed:
             known = sorted(allowed | _COMMON_OPTIONS)
             raise _bad_url(
-                url, f"unknown option {key!r} for {config.scheme}:// (known: {', '.join(known)})"
+                url,
+                _("unknown option {key!r} for {scheme}:// (known: {join})").format(
+                    key=key, scheme=config.scheme, join=", ".join(known)
+                ),
             )
         elif key == "baudrate":
             changes[key] = _number(url, key, value, int)
             if changes[key] <= 0:
-                raise _bad_url(url, f"baudrate={value} must be positive")
+                raise _bad_url(url, _("baudrate={value} must be positive").format(value=value))
         elif key == "bytesize":
             changes[key] = _number(url, key, value, int)
             if changes[key] not in (5, 6, 7, 8):
-                raise _bad_url(url, f"bytesize={value} must be 5, 6, 7 or 8")
+                raise _bad_url(url, _("bytesize={value} must be 5, 6, 7 or 8").format(value=value))
         elif key == "parity":
             parity = value.upper()[:1]
             if parity not in ("N", "E", "O", "M", "S"):
-                raise _bad_url(url, f"parity={value} must be N, E, O, M or S")
+                raise _bad_url(url, _("parity={value} must be N, E, O, M or S").format(value=value))
             changes[key] = parity
         elif key == "stopbits":
             stopbits = _number(url, key, value, float)
             if stopbits not in (1, 1.5, 2):
-                raise _bad_url(url, f"stopbits={value} must be 1, 1.5 or 2")
+                raise _bad_url(url, _("stopbits={value} must be 1, 1.5 or 2").format(value=value))
             changes[key] = stopbits
         elif key in ("xonxoff", "rtscts", "dsrdtr"):
             flag = value.lower()
             if flag not in ("1", "0", "true", "false", "yes", "no", "on", "off"):
-                raise _bad_url(url, f"{key}={value} must be on or off")
+                raise _bad_url(
+                    url, _("{key}={value} must be on or off").format(key=key, value=value)
+                )
             changes[key] = flag in ("1", "true", "yes", "on")
         elif key in ("in_ep", "out_ep"):
             changes[key] = _number(url, key, value, lambda v: int(v, 0))
@@ -270,7 +297,12 @@ def _apply_options(
                 changes["dummy_status"] = PrinterStatus(value.lower())
             except ValueError:
                 choices = ", ".join(s.value for s in PrinterStatus)
-                raise _bad_url(url, f"status={value} must be one of {choices}") from None
+                raise _bad_url(
+                    url,
+                    _("status={value} must be one of {choices}").format(
+                        value=value, choices=choices
+                    ),
+                ) from None
     return replace(config, **changes)
 
 
@@ -278,23 +310,25 @@ def _number(url: str, key: str, value: str, kind: Any) -> Any:
     try:
         return kind(value)
     except ValueError:
-        raise _bad_url(url, f"{key}={value!r} is not a number") from None
+        raise _bad_url(
+            url, _("{key}={value!r} is not a number").format(key=key, value=value)
+        ) from None
 
 
 def _tcp_config(base: PrinterConfig, parts: Any, options: dict[str, str]) -> PrinterConfig:
     url = base.url
     if parts.username or parts.password:
-        raise _bad_url(url, "a printer URL has no user name or password")
+        raise _bad_url(url, _("a printer URL has no user name or password"))
     if parts.path not in ("", "/"):
-        raise _bad_url(url, f"a tcp:// printer has no path ({parts.path!r})")
+        raise _bad_url(url, _("a tcp:// printer has no path ({path!r})").format(path=parts.path))
     try:
         host, port = parts.hostname, parts.port
     except ValueError:
-        raise _bad_url(url, "the port must be a number between 1 and 65535") from None
+        raise _bad_url(url, _("the port must be a number between 1 and 65535")) from None
     if not host:
-        raise _bad_url(url, "the printer's host name or IP address is missing")
+        raise _bad_url(url, _("the printer's host name or IP address is missing"))
     if port == 0:
-        raise _bad_url(url, "the port must be a number between 1 and 65535")
+        raise _bad_url(url, _("the port must be a number between 1 and 65535"))
     config = replace(base, host=host, port=port or DEFAULT_TCP_PORT)
     return _apply_options(config, options, set())
 
@@ -302,20 +336,22 @@ def _tcp_config(base: PrinterConfig, parts: Any, options: dict[str, str]) -> Pri
 def _serial_config(base: PrinterConfig, parts: Any, options: dict[str, str]) -> PrinterConfig:
     path = unquote(parts.path)
     if parts.netloc or not path.startswith("/"):
-        raise _bad_url(base.url, "a serial port is an absolute path: serial:///dev/ttyS0")
+        raise _bad_url(base.url, _("a serial port is an absolute path: serial:///dev/ttyS0"))
     return _apply_options(replace(base, path=path), options, _SERIAL_OPTIONS)
 
 
 def _usb_config(base: PrinterConfig, parts: Any, options: dict[str, str]) -> PrinterConfig:
     ids = parts.netloc.split(":")
     if len(ids) != 2 or parts.path not in ("", "/"):
-        raise _bad_url(base.url, "a USB printer is usb://VENDOR:PRODUCT, e.g. usb://04b8:0202")
+        raise _bad_url(base.url, _("a USB printer is usb://VENDOR:PRODUCT, e.g. usb://04b8:0202"))
     try:
         vendor, product = (int(part, 16) for part in ids)
     except ValueError:
-        raise _bad_url(base.url, "vendor and product ids are hexadecimal, e.g. 04b8:0202") from None
+        raise _bad_url(
+            base.url, _("vendor and product ids are hexadecimal, e.g. 04b8:0202")
+        ) from None
     if not (0 < vendor <= 0xFFFF and 0 < product <= 0xFFFF):
-        raise _bad_url(base.url, "vendor and product ids are four hex digits each")
+        raise _bad_url(base.url, _("vendor and product ids are four hex digits each"))
     config = replace(base, vendor_id=vendor, product_id=product)
     return _apply_options(config, options, {"in_ep", "out_ep"})
 
@@ -323,16 +359,18 @@ def _usb_config(base: PrinterConfig, parts: Any, options: dict[str, str]) -> Pri
 def _file_config(base: PrinterConfig, parts: Any, options: dict[str, str]) -> PrinterConfig:
     path = unquote(parts.path)
     if parts.netloc not in ("", "localhost") or not path.startswith("/"):
-        raise _bad_url(base.url, "a file printer is an absolute path: file:///dev/usb/lp0")
+        raise _bad_url(base.url, _("a file printer is an absolute path: file:///dev/usb/lp0"))
     if path.endswith("/"):
-        raise _bad_url(base.url, f"{path} is a directory, not a file or a device")
+        raise _bad_url(
+            base.url, _("{path} is a directory, not a file or a device").format(path=path)
+        )
     return _apply_options(replace(base, path=path), options, set())
 
 
 def _dir_config(base: PrinterConfig, parts: Any, options: dict[str, str]) -> PrinterConfig:
     path = unquote(parts.path)
     if parts.netloc not in ("", "localhost") or not path.startswith("/"):
-        raise _bad_url(base.url, "a label folder is an absolute path: dir:///srv/labels")
+        raise _bad_url(base.url, _("a label folder is an absolute path: dir:///srv/labels"))
     path = path.rstrip("/") or "/"
     return _apply_options(replace(base, path=path), options, set())
 
@@ -486,22 +524,28 @@ class Printer(ABC):
         if seen is PrinterStatus.UNKNOWN and expect_status:
             raise PrinterError(
                 PrinterFault.TIMEOUT,
-                f"{self.config.where} answered status queries before but does not now (jammed"
-                " or stalled?); the label was not sent. If another printer that cannot answer"
-                " them took its place, restart the print worker",
+                notice("printer.stopped_answering", where=self.config.where),
             )
         refusal = {
-            PrinterStatus.PAPER_OUT: (PrinterFault.PAPER_OUT, "is out of paper — load a new roll"),
-            PrinterStatus.COVER_OPEN: (PrinterFault.COVER_OPEN, "has its cover open — close it"),
+            PrinterStatus.PAPER_OUT: (
+                PrinterFault.PAPER_OUT,
+                notice("printer.state.paper_out"),
+            ),
+            PrinterStatus.COVER_OPEN: (
+                PrinterFault.COVER_OPEN,
+                notice("printer.state.cover_open"),
+            ),
             PrinterStatus.OFFLINE: (
                 PrinterFault.OFFLINE,
-                "is offline — check for a paper jam or an error light, then press its feed or "
-                "reset button",
+                notice("printer.state.offline"),
             ),
         }.get(seen)
         if refusal is not None:
             reason, what = refusal
-            raise PrinterError(reason, f"{self.config.where} {what}; the label was not sent")
+            raise PrinterError(
+                reason,
+                notice("printer.refused_state", where=self.config.where, what=what),
+            )
         self.send(data)
         return seen
 
@@ -522,7 +566,8 @@ class Printer(ABC):
 
     def _not_open(self) -> PrinterError:
         return PrinterError(
-            PrinterFault.NOT_OPEN, f"{self.config.where} is not connected (open it first)"
+            PrinterFault.NOT_OPEN,
+            notice("printer.not_open", where=self.config.where),
         )
 
 
@@ -580,25 +625,30 @@ def _os_error(config: PrinterConfig, exc: OSError, doing: str) -> PrinterError:
     if isinstance(exc, socket.gaierror):
         return PrinterError(
             PrinterFault.NOT_FOUND,
-            f"printer host name {config.host!r} is unknown — check the printer URL and the DNS",
+            notice("printer.unknown_host", host=config.host),
         )
     if isinstance(exc, ConnectionRefusedError):
         return PrinterError(
             PrinterFault.REFUSED,
-            f"{where} refused the connection — is it switched on and on the network, and is "
-            f"{config.port} its raw printing port?",
+            notice("printer.refused", where=where, port=config.port),
         )
     if isinstance(exc, TimeoutError) and doing == "connect":
         return PrinterError(
             PrinterFault.TIMEOUT,
-            f"{where} did not answer within {config.connect_timeout:g} s — is it switched on, "
-            "is the cable in and is the address right?",
+            notice(
+                "printer.connect_timeout",
+                where=where,
+                connect_timeout=config.connect_timeout,
+            ),
         )
     if isinstance(exc, TimeoutError):
         return PrinterError(
             PrinterFault.TIMEOUT,
-            f"{where} stopped taking data for {config.write_timeout:g} s — check for a paper "
-            "jam, an open cover or a paused printer; the label may be cut short, reprint it",
+            notice(
+                "printer.write_timeout",
+                where=where,
+                write_timeout=config.write_timeout,
+            ),
         )
     if isinstance(exc, (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)) or code in (
         errno.EPIPE,
@@ -606,45 +656,57 @@ def _os_error(config: PrinterConfig, exc: OSError, doing: str) -> PrinterError:
     ):
         return PrinterError(
             PrinterFault.CLOSED,
-            f"{where} closed the connection {doing_text(doing)} — it may have been switched "
-            "off or restarted; reprint the label",
+            notice(
+                "printer.closed",
+                where=where,
+                doing_text=doing_text(doing),
+            ),
         )
     if code in (errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EHOSTDOWN, errno.ENETDOWN):
         return PrinterError(
             PrinterFault.UNREACHABLE,
-            f"{where} cannot be reached ({exc.strerror}) — check the network cable or Wi-Fi "
-            "of the printer and of this server",
+            notice(
+                "printer.unreachable",
+                where=where,
+                strerror=exc.strerror,
+            ),
         )
     if code in (errno.ENOENT, errno.ENODEV) and doing == "connect":
         return PrinterError(
             PrinterFault.NOT_FOUND,
-            f"{where} does not exist — is the printer plugged in and switched on, and is the "
-            "path in the printer URL right?",
+            notice("printer.not_found", where=where),
         )
     if code in (errno.EIO, errno.ENODEV, errno.ENXIO):
         if doing == "connect":
             return PrinterError(
                 PrinterFault.OFFLINE,
-                f"{where} is not answering ({exc.strerror}) — is the printer switched on and "
-                "its cable in?",
+                notice(
+                    "printer.not_answering",
+                    where=where,
+                    strerror=exc.strerror,
+                ),
             )
         return PrinterError(
             PrinterFault.CLOSED,
-            f"{where} went away {doing_text(doing)} ({exc.strerror}) — was it unplugged or "
-            "switched off? Reprint the label",
+            notice(
+                "printer.gone",
+                where=where,
+                doing_text=doing_text(doing),
+                strerror=exc.strerror,
+            ),
         )
     if code in (errno.EACCES, errno.EPERM):
         return PrinterError(
             PrinterFault.NO_PERMISSION,
-            f"no permission to use {where} — add the wareterm user to the group that owns it "
-            "(often 'lp' or 'dialout')",
+            notice("printer.no_permission", where=where),
         )
     if code in (errno.EBUSY, errno.EAGAIN):
         return PrinterError(
-            PrinterFault.BUSY, f"{where} is in use by another program — close that program"
+            PrinterFault.BUSY,
+            notice("printer.busy", where=where),
         )
     if code == errno.ENOSPC:
-        return PrinterError(PrinterFault.IO_ERROR, f"{where}: the disk is full")
+        return PrinterError(PrinterFault.IO_ERROR, notice("printer.disk_full", where=where))
     reason = exc.strerror or str(exc) or type(exc).__name__
     return PrinterError(PrinterFault.IO_ERROR, f"{where}: {reason} {doing_text(doing)}")
 
@@ -652,10 +714,10 @@ def _os_error(config: PrinterConfig, exc: OSError, doing: str) -> PrinterError:
 def doing_text(doing: str) -> str:
     """A few words for an error message: what the printer was doing when it failed."""
     return {
-        "connect": "while connecting",
-        "send": "in the middle of a label",
-        "status": "while being asked for its status",
-    }.get(doing, f"while {doing}")
+        "connect": notice("printer.doing.connect"),
+        "send": notice("printer.doing.send"),
+        "status": notice("printer.doing.status"),
+    }.get(doing, notice("printer.doing.other", doing=doing))
 
 
 class TcpPrinter(_TwoWayPrinter):
@@ -737,7 +799,7 @@ class TcpPrinter(_TwoWayPrinter):
             self.close()
             raise PrinterError(
                 PrinterFault.CLOSED,
-                f"{self.config.where} closed the connection while being asked for its status",
+                notice("printer.closed_during_status", where=self.config.where),
             )
         return answer[0]
 
@@ -793,11 +855,18 @@ class SerialPrinter(_TwoWayPrinter):
         if isinstance(exc, OSError) and exc.errno is not None:
             return _os_error(cfg, exc, doing)
         if doing == "connect":
-            return PrinterError(PrinterFault.IO_ERROR, f"{cfg.where} cannot be opened: {exc}")
+            return PrinterError(
+                PrinterFault.IO_ERROR,
+                notice("printer.cannot_open", where=cfg.where, exc=str(exc)),
+            )
         return PrinterError(
             PrinterFault.CLOSED,
-            f"{cfg.where} went away {doing_text(doing)} ({exc}) — was the cable or the "
-            "USB-serial adapter unplugged? Reprint the label",
+            notice(
+                "printer.serial_gone",
+                where=cfg.where,
+                doing_text=doing_text(doing),
+                exc=str(exc),
+            ),
         )
 
     def send(self, data: bytes) -> None:
@@ -870,15 +939,19 @@ class FilePrinter(Printer):
             self._fd = os.open(cfg.path, flags, 0o644)
         except IsADirectoryError as exc:
             raise PrinterError(
-                PrinterFault.BAD_URL, f"{cfg.path} is a directory, not a printer or a file"
+                PrinterFault.BAD_URL,
+                notice("printer.path_is_folder", path=cfg.path),
             ) from exc
         except FileNotFoundError as exc:
             if cfg.is_device:
                 raise _os_error(cfg, exc, "connect") from exc
             raise PrinterError(
                 PrinterFault.NOT_FOUND,
-                f"{cfg.where} cannot be created: the folder {os.path.dirname(cfg.path)} does "
-                "not exist",
+                notice(
+                    "printer.no_folder",
+                    where=cfg.where,
+                    dirname=os.path.dirname(cfg.path),
+                ),
             ) from exc
         except OSError as exc:
             raise _os_error(cfg, exc, "connect") from exc
@@ -953,7 +1026,8 @@ class DirPrinter(Printer):
             self.folder.mkdir(parents=True, exist_ok=True)
         except FileExistsError as exc:
             raise PrinterError(
-                PrinterFault.BAD_URL, f"{self.config.path} is a file, not a folder for labels"
+                PrinterFault.BAD_URL,
+                notice("printer.path_is_file", path=self.config.path),
             ) from exc
         except OSError as exc:
             raise _os_error(self.config, exc, "connect") from exc
@@ -1059,16 +1133,18 @@ class UsbPrinter(_TwoWayPrinter):
     def _missing(self, what: str) -> PrinterError:
         return PrinterError(
             PrinterFault.MISSING_DRIVER,
-            f"{self.config.where}: USB printing needs {what} — install it (pip install pyusb; "
-            "apt-get install libusb-1.0-0), or use the printer's device node with a "
-            "file:///dev/usb/lp0 URL",
+            notice(
+                "printer.usb_missing",
+                where=self.config.where,
+                what=what,
+            ),
         )
 
     def open(self) -> None:
         if self._usb is not None:
             return
         if importlib.util.find_spec("usb") is None:
-            raise self._missing("the pyusb package")
+            raise self._missing(notice("printer.needs.pyusb"))
         load_escpos()
         import usb.core
         from escpos.exceptions import DeviceNotFoundError
@@ -1086,15 +1162,14 @@ class UsbPrinter(_TwoWayPrinter):
             with quiet_root_logging():
                 printer.open(raise_not_found=True)
         except usb.core.NoBackendError as exc:
-            raise self._missing("the libusb library") from exc
+            raise self._missing(notice("printer.needs.libusb")) from exc
         except DeviceNotFoundError as exc:
             cause = exc.__context__
             if isinstance(cause, usb.core.USBError) and cause.errno is not None:
                 raise _os_error(cfg, OSError(cause.errno, str(cause)), "connect") from exc
             raise PrinterError(
                 PrinterFault.NOT_FOUND,
-                f"no {cfg.where} is plugged in — check the cable and that the printer is "
-                "switched on",
+                notice("printer.usb_absent", where=cfg.where),
             ) from exc
         except usb.core.USBError as exc:
             raise _os_error(cfg, OSError(exc.errno or errno.EIO, str(exc)), "connect") from exc

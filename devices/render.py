@@ -26,6 +26,7 @@ from typing import Any, Literal
 
 from PIL import Image, ImageDraw, ImageFont
 
+from core.i18n import _
 from core.labels import CodeLabel, OutboundLabel, PickSheet, needs_cjk
 from devices.printer import CjkMode, load_escpos
 
@@ -108,8 +109,9 @@ def find_cjk_font() -> Path:
         if named:
             if not draws_cjk(named):
                 raise CjkFontMissing(
-                    f"{FONT_ENV}={named} is not a font file that has Chinese characters — "
-                    f"point it at one (e.g. a .ttf/.otf/.ttc), or unset it to use {FONT_PACKAGE}"
+                    _(
+                        "{FONT_ENV}={named} is not a font file that has Chinese characters — point it at one (e.g. a .ttf/.otf/.ttc), or unset it to use {FONT_PACKAGE}"
+                    ).format(FONT_ENV=FONT_ENV, named=named, FONT_PACKAGE=FONT_PACKAGE)
                 )
             _found_font = Path(named)
             return _found_font
@@ -119,10 +121,9 @@ def find_cjk_font() -> Path:
                 _found_font = candidate
                 return candidate
         raise CjkFontMissing(
-            "no font that can draw Chinese characters was found, so labels cannot be drawn — "
-            f"install the Python package: pip install {FONT_PACKAGE} (make does it), or the "
-            "Debian package: apt-get install fonts-wqy-microhei, or set "
-            f"{FONT_ENV}=/path/to/a/cjk-font.ttf"
+            _(
+                "no font that can draw Chinese characters was found, so labels cannot be drawn — install the Python package: pip install {FONT_PACKAGE} (make does it), or the Debian package: apt-get install fonts-wqy-microhei, or set {FONT_ENV}=/path/to/a/cjk-font.ttf"
+            ).format(FONT_PACKAGE=FONT_PACKAGE, FONT_ENV=FONT_ENV)
         )
 
 
@@ -384,28 +385,29 @@ def render_outbound_image(
     sheet.columns(label.carrier, label.service, 40, 30)
     if label.is_rush:
         sheet.gap(6)
-        sheet.band("急 RUSH", 64)
+        # Raster labels draw any script: the captions follow the printing process's language.
+        sheet.band(_("急 RUSH"), 64)
     elif label.priority == "deferred":
-        sheet.text("缓发 DEFERRED", 26, bold=True, align="right")
+        sheet.text(_("缓发 DEFERRED"), 26, bold=True, align="right")
     sheet.rule()
     if label.waybill_no:
         sheet.gap(4)
         sheet.code128(label.waybill_no, height=112, text_size=30)
     else:
-        sheet.text("运单号待分配 WAYBILL PENDING", 28, bold=True, align="center")
+        sheet.text(_("运单号待分配 WAYBILL PENDING"), 28, bold=True, align="center")
     sheet.rule()
 
     r = label.recipient
-    sheet.text("收 TO", 24, bold=True)
+    sheet.text(_("收 TO"), 24, bold=True)
     sheet.text(r.name, 52, bold=True)
     sheet.text(r.phone, 36, bold=True)
     sheet.text(r.full_address, 30)
     if r.postcode:
-        sheet.text(f"邮编 {r.postcode}", 24)
+        sheet.text(_("邮编 {postcode}").format(postcode=r.postcode), 24)
     sheet.rule()
 
     s = label.sender
-    sheet.text("寄 FROM", 22, bold=True)
+    sheet.text(_("寄 FROM"), 22, bold=True)
     sheet.text(f"{s.name}  {s.phone}", 24)
     sheet.text(s.address, 22)
     sheet.rule()
@@ -415,11 +417,19 @@ def render_outbound_image(
     # The QR needs a quiet zone: the text column starts a few modules to its right.
     column = qr_side + round(28 * sheet.scale)
     width = sheet.inner - column
-    sheet.text("订单 ORDER", 20, bold=True, indent=column, width=width)
+    sheet.text(_("订单 ORDER"), 20, bold=True, indent=column, width=width)
     sheet.text(label.order_no, 28, bold=True, indent=column, width=width)
     if label.weight_text:
-        sheet.text(f"重量 {label.weight_text}", 24, indent=column, width=width)
-    sheet.text(f"件数 {label.package_text}", 44, bold=True, indent=column, width=width)
+        sheet.text(
+            _("重量 {weight}").format(weight=label.weight_text), 24, indent=column, width=width
+        )
+    sheet.text(
+        _("件数 {packages}").format(packages=label.package_text),
+        44,
+        bold=True,
+        indent=column,
+        width=width,
+    )
     sheet.text(label.printed_on.isoformat(), 22, indent=column, width=width)
     sheet.y = max(sheet.y, top + qr_side)
     return sheet.finish()

@@ -199,8 +199,11 @@ def test_import_of_a_missing_or_unknown_file_exits_1(
     _ok(wareterm("init"))
     result = wareterm("import", "products", tmp_path / "nope.csv")
     assert result.exit_code == 1 and "cannot read" in result.stderr
-    result = wareterm("import", "orders", write_file("orders.xlsx", b"x"))
+    result = wareterm("import", "orders", write_file("orders.pdf", b"x"))
     assert result.exit_code == 1 and "unknown file type" in result.stderr
+    # Platform exports may be .xlsx: one that is not a spreadsheet says so.
+    result = wareterm("import", "orders", write_file("orders.xlsx", b"x"))
+    assert result.exit_code == 1 and "not a readable .xlsx" in result.stderr
 
 
 def test_reimported_stock_below_reserved_is_rejected(

@@ -22,10 +22,10 @@ from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.timer import Timer
 
-from core import timefmt
+from core import i18n, timefmt
 from core.codes import load_parser
 from core.errors import WaretermError
-from core.i18n import _
+from core.i18n import N_, _
 from core.model import Verdict
 from core.oversight import Oversight
 from core.ports import (
@@ -42,7 +42,8 @@ from core.scanframe import FramedScan
 from core.scans import bad_scan_message, safe_scan_text, wedge_problem
 from core.wedge import WedgeDetector
 from tui.backend import Backend
-from tui.messages import FloorChanged, ScannerChanged, ScanRead
+from tui.language import translate_bindings
+from tui.messages import FloorChanged, LanguageChanged, ScannerChanged, ScanRead
 from tui.text import clean
 
 T = TypeVar("T")
@@ -86,7 +87,7 @@ class WaretermApp(App[None]):
     ENABLE_COMMAND_PALETTE = False
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (60, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (20, "-tall")]
-    BINDINGS = [Binding("ctrl+q", "quit", _("Quit"), show=False, priority=True)]
+    BINDINGS = [Binding("ctrl+q", "quit", N_("Quit"), show=False, priority=True)]
 
     scanner_link: reactive[ScannerLink] = reactive(ScannerLink("none"))
     printer_link: reactive[PrinterLink] = reactive(PrinterLink("none"))
@@ -100,8 +101,14 @@ class WaretermApp(App[None]):
         operator: Operator | None = None,
         hangup_exits: bool = False,
         oversight: Oversight | None = None,
+        language: str | None = None,
     ) -> None:
         super().__init__()
+        #: The language of the login screen (the site's, or the one asked for at start).
+        self.login_language = i18n.choose_language(language)
+        i18n.set_language(self.login_language)
+        translate_bindings(self)
+        self._stop_listening = i18n.on_language_change(self._language_changed)
         self.floor = floor
         self.oversight = oversight
         #: Set when the session was opened for an operator already logged in (an SSH login):
@@ -193,11 +200,42 @@ class WaretermApp(App[None]):
         if self.session_operator is not None:
             self.exit()
         else:
+            self.set_language(self.login_language)
             self.switch_screen(LoginScreen())
+
+    # -- language -------------------------------------------------------------------------------
+
+    def set_language(self, language: str | None) -> None:
+        """Speak ``language`` from now on: the key labels of every screen change and each
+        screen on the stack redraws what it drew (``LanguageChanged``)."""
+        i18n.set_language(i18n.choose_language(language))
+
+    def _language_changed(self, language: str) -> None:
+        translate_bindings(self)
+        if not self.is_running:
+            return
+        for screen in self.screen_stack:
+            translate_bindings(screen)
+            screen.post_message(LanguageChanged(language))
+        if self.screen_stack:
+            self.screen.refresh_bindings()
+
+    def push_screen(self, screen: Any, *args: Any, **kwargs: Any) -> Any:
+        """Push a screen with its key labels in the session's language."""
+        if not isinstance(screen, str):
+            translate_bindings(screen)
+        return super().push_screen(screen, *args, **kwargs)
+
+    def switch_screen(self, screen: Any) -> Any:
+        """Switch to a screen with its key labels in the session's language."""
+        if not isinstance(screen, str):
+            translate_bindings(screen)
+        return super().switch_screen(screen)
 
     async def on_unmount(self) -> None:
         """Give the scanner back and let queued floor calls finish (no acknowledged scan is
         dropped)."""
+        self._stop_listening()
         operator, held = self.operator, self._scanner_held or self._claim_pending
         self._stop_scanner()
         if self.devices is not None and self._printing:
@@ -242,6 +280,8 @@ class WaretermApp(App[None]):
         """After login: find the station's devices, take its scanner if free, watch them."""
         self.end_session()
         self.operator = operator
+        # From here on the session speaks the operator's language.
+        self.set_language(operator.language)
         self._last_heartbeat = time.monotonic()
         self.call_floor(self.floor.station, operator.station, then=self._station_known)
         self._device_timer = self.set_interval(DEVICE_POLL_S, self._poll_devices)
@@ -324,6 +364,7 @@ class WaretermApp(App[None]):
 
     def _station_known(self, view: StationView | None) -> None:
         self.station_view = view
+        self.screen.refresh_bindings()  # F5/F6 show where the scanner is simulated
         if view is not None and view.has_printer and self.devices is not None:
             self.devices.start_printing(view.name)
             self._printing = True
@@ -408,6 +449,13 @@ class WaretermApp(App[None]):
     def _printer_read(self, link: PrinterLink) -> None:
         if link != self.printer_link:
             self.printer_link = link
+
+    @property
+    def simulated_scanner(self) -> bool:
+        """Whether the station's scanner is a simulated one (``loop://``): then F5/F6 feed
+        it scans, whatever the terminal (the demo, a test bench over SSH)."""
+        view = self.station_view
+        return view is not None and view.scanner_url.strip().lower().startswith("loop://")
 
     def simulate_scan(self, code: str) -> None:
         """Demo: read ``code`` through the station's simulated serial scanner when there is

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import os
 import sys
@@ -14,11 +15,12 @@ import click
 
 from core import words
 from core.errors import WaretermError
-from core.i18n import _
+from core.i18n import N_, _
 from core.model import ImportReport
 from tui.cli_output import cell as _cell
 from tui.cli_output import echo, readable
 from tui.cli_output import emit_json as _emit_json
+from tui.cli_output import heading as _word
 from tui.cli_output import table as _table
 
 if TYPE_CHECKING:
@@ -66,32 +68,91 @@ def _rejections() -> Iterator[None]:
         sys.exit(1)
 
 
-class WaretermGroup(click.Group):
-    """The command group: a domain error from any command is one line on stderr and exit 1."""
+class _TranslatedHelp:
+    """Help texts are marked with ``N_`` where written and translated when shown, so
+    ``--help`` speaks the language chosen when the command runs (not at import)."""
+
+    help: str | None
+    short_help: str | None
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        with _translated(self):
+            return super().get_short_help_str(limit)  # type: ignore[misc]
+
+    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with _translated(self):
+            super().format_help_text(ctx, formatter)  # type: ignore[misc]
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        params = list(getattr(self, "params", []))
+        with contextlib.ExitStack() as stack:
+            for param in params:
+                stack.enter_context(_translated(param))
+            super().format_options(ctx, formatter)  # type: ignore[misc]
+
+
+@contextmanager
+def _translated(thing: Any) -> Iterator[None]:
+    """``thing.help`` (and ``short_help``) in the current language for a moment."""
+    saved = {name: getattr(thing, name, None) for name in ("help", "short_help")}
+    for name, text in saved.items():
+        if text:
+            setattr(thing, name, _(text))
+    try:
+        yield
+    finally:
+        for name, text in saved.items():
+            if hasattr(thing, name):
+                setattr(thing, name, text)
+
+
+class WaretermCommand(_TranslatedHelp, click.Command):
+    """A command whose help is translated when shown."""
+
+
+class WaretermGroup(_TranslatedHelp, click.Group):
+    """The command group: a domain error from any command is one line on stderr and exit 1;
+    its commands and subgroups show their help in the current language."""
+
+    command_class = WaretermCommand
+    group_class = type
 
     def invoke(self, ctx: click.Context) -> Any:
         with _rejections():
             return super().invoke(ctx)
 
 
-@click.group(cls=WaretermGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=WaretermGroup,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    help=N_("wareterm: scan-first warehouse floor terminal."),
+)
 @click.option(
     "--db",
     envvar="WARETERM_DB",
     default="wareterm.db",
     show_default=True,
-    help="Database file (env WARETERM_DB).",
+    help=N_("Database file (env WARETERM_DB)."),
 )
 @click.pass_context
 def main(ctx: click.Context, db: str) -> None:
-    """wareterm: scan-first warehouse floor terminal."""
     ctx.obj = Context(db)
+    _choose_language(db)
 
 
-@main.command()
+def _choose_language(db: str) -> None:
+    """The command line speaks the environment's language (``WARETERM_LANG``, then
+    ``LANGUAGE``/``LANG``), else the site's default (``ui.language``), else English."""
+    from core.i18n import choose_language, environment_language, set_language
+    from data.settings import site_language
+
+    wanted = environment_language()
+    set_language(choose_language(wanted or site_language(Path(db))))
+
+
+@main.command(help=N_("Create the database or upgrade an older file (safe to repeat)."))
 @pass_context
 def init(ctx: Context) -> None:
-    """Create the database or upgrade an older file (safe to repeat)."""
     from data.store import Store
 
     with _rejections():
@@ -108,9 +169,9 @@ def init(ctx: Context) -> None:
 # -- import ---------------------------------------------------------------------------------------
 
 
-@main.group("import")
+@main.group("import", help=N_("Import catalog, bins and orders from CSV or JSON files."))
 def import_group() -> None:
-    """Import catalog, bins and orders from CSV or JSON files."""
+    pass
 
 
 def _read(path: Path) -> bytes:
@@ -209,23 +270,22 @@ def _report(report: ImportReport, as_json: bool, unit: str) -> None:
         sys.exit(1)
 
 
-@import_group.command("products")
+@import_group.command(
+    "products",
+    help=N_("Products: sku,name,barcodes,location,on_hand,safety_stock,weight_g (barcodes a|b)."),
+)
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--json", "as_json", is_flag=True, help=N_("Print the report as JSON."))
 @click.option(
     "--adjust-stock",
     is_flag=True,
-    help="Also set the stock of known SKUs to the file's on_hand (ledger corrections).",
+    help=N_("Also set the stock of known SKUs to the file's on_hand (ledger corrections)."),
 )
-@click.option("--reason", help="Why the stock is adjusted (required with --adjust-stock).")
+@click.option("--reason", help=N_("Why the stock is adjusted (required with --adjust-stock)."))
 @pass_context
 def import_products(
     ctx: Context, file: Path, as_json: bool, adjust_stock: bool, reason: str | None
 ) -> None:
-    """Products: sku,name,barcodes,location,on_hand,safety_stock,weight_g (barcodes a|b).
-
-    A new SKU's on_hand is its opening stock; a known SKU's stock changes only with
-    --adjust-stock --reason TEXT."""
     from data import catalog, orders
 
     if adjust_stock and not (reason or "").strip():
@@ -244,12 +304,11 @@ def import_products(
     _run_import(file, as_json, run, "products")
 
 
-@import_group.command("locations")
+@import_group.command("locations", help=N_("Bins and their walk order: code,sequence."))
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--json", "as_json", is_flag=True, help=N_("Print the report as JSON."))
 @pass_context
 def import_locations(ctx: Context, file: Path, as_json: bool) -> None:
-    """Bins and their walk order: code,sequence."""
     from data import catalog
 
     _run_import(
@@ -262,39 +321,92 @@ def import_locations(ctx: Context, file: Path, as_json: bool) -> None:
     )
 
 
-@import_group.command("orders")
-@click.argument("file", type=click.Path(path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@import_group.command(
+    "orders",
+    help=N_(
+        "Orders: our CSV (one row per line) or JSON (orders with nested lines), or a "
+        "platform's own export: Taobao's ExportOrderList and ExportOrderDetailList given "
+        "together, JD, Pinduoduo or Douyin, as CSV in any of their encodings or .xlsx."
+    ),
+)
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--platform",
+    default="auto",
+    show_default=True,
+    help=N_("auto, taobao, jd, pdd, douyin (or another bundled profile), or generic (our format)."),
+)
+@click.option("--shop", default="", help=N_("The shop these orders come from."))
+@click.option(
+    "--profile",
+    "profile_file",
+    type=click.Path(path_type=Path),
+    help=N_("A platform profile (JSON) for a layout wareterm does not know."),
+)
+@click.option("--json", "as_json", is_flag=True, help=N_("Print the report as JSON."))
 @pass_context
-def import_orders(ctx: Context, file: Path, as_json: bool) -> None:
-    """Orders: CSV one row per line, or JSON orders with nested lines."""
-    from data import orders
+def import_orders(
+    ctx: Context,
+    files: tuple[Path, ...],
+    platform: str,
+    shop: str,
+    profile_file: Path | None,
+    as_json: bool,
+) -> None:
+    from data import platforms
+
+    with _rejections():
+        profile = platforms.load_profile(profile_file) if profile_file else None
+        for path in files[1:]:
+            _count_lines(path)  # a file that cannot be read is named before anything is stored
+    paths = list(files)
+    _run_import(
+        # The progress bar counts order lines: the largest file holds them (Taobao's details).
+        max(paths, key=lambda path: path.stat().st_size if path.is_file() else 0),
+        as_json,
+        lambda content, name, progress: platforms.import_platform_orders(
+            ctx.store, ctx.actor, paths, platform, shop.strip(), profile, progress
+        ),
+        "order lines",
+    )
+
+
+@import_group.command(
+    "addresses",
+    help=N_(
+        "Decrypted recipients for orders a platform exported masked: "
+        "order_no,customer_name,phone,province,city,district,address,postcode (the address "
+        "may be one string). Held orders are reviewed again."
+    ),
+)
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help=N_("Print the report as JSON."))
+@pass_context
+def import_addresses(ctx: Context, file: Path, as_json: bool) -> None:
+    from data import platforms
 
     _run_import(
         file,
         as_json,
-        lambda content, name, progress: orders.import_orders(
-            ctx.store, ctx.actor, content, name, progress
-        ),
-        "order lines",
+        lambda content, name, progress: platforms.import_addresses(ctx.store, ctx.actor, file),
+        "addresses",
     )
 
 
 # -- orders ---------------------------------------------------------------------------------------
 
 
-@main.group("orders")
+@main.group("orders", help=N_("List, show, cancel and release orders."))
 def orders_group() -> None:
-    """List, show, cancel and release orders."""
+    pass
 
 
-@orders_group.command("list")
-@click.option("--status", help="Only orders in this status.")
+@orders_group.command("list", help=N_("Orders, most urgent first."))
+@click.option("--status", help=N_("Only orders in this status."))
 @click.option("--limit", default=1000, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
 @pass_context
 def orders_list(ctx: Context, status: str | None, limit: int, as_json: bool) -> None:
-    """Orders, most urgent first."""
     from data import orders
 
     with _rejections():
@@ -307,12 +419,11 @@ def orders_list(ctx: Context, status: str | None, limit: int, as_json: bool) -> 
         )
 
 
-@orders_group.command("show")
+@orders_group.command("show", help=N_("One order with its lines and problems."))
 @click.argument("order_no")
 @click.option("--json", "as_json", is_flag=True)
 @pass_context
 def orders_show(ctx: Context, order_no: str, as_json: bool) -> None:
-    """One order with its lines and problems."""
     from data import orders
 
     with _rejections():
@@ -321,27 +432,32 @@ def orders_show(ctx: Context, order_no: str, as_json: bool) -> None:
         _emit_json(order)
         return
     for key in ("order_no", "status", "priority", "placed_at", "due_at", "channel"):
-        echo(f"{key:>16}: {_cell(readable(key, order[key]))}")
+        echo(f"{_word(key):>16}: {_cell(readable(key, order[key]))}")
     address = " ".join(
         order[key] for key in ("province", "city", "district", "address", "postcode") if order[key]
     )
-    echo(f"{'customer':>16}: {_cell(order['customer_name'])} {_cell(order['phone'])}")
-    echo(f"{'address':>16}: {_cell(address)}")
+    customer = f"{_cell(order['customer_name'])} {_cell(order['phone'])}"
+    echo(f"{_word('customer_name'):>16}: {customer}")
+    echo(f"{_word('address'):>16}: {_cell(address)}")
     for problem in order["problems"]:
-        echo(f"{'problem':>16}: {words.problem(problem['code'])}: {_cell(problem['detail'])}")
-    for key in ("exception_reason", "cancel_reason"):
-        if order[key]:
-            echo(f"{key:>16}: {_cell(order[key])}")
+        echo(
+            f"{_word('problem'):>16}: {words.problem(problem['code'])}: {_cell(problem['detail'])}"
+        )
+    from data.orders import exception_reason
+
+    reasons = {"exception_reason": exception_reason(order), "cancel_reason": order["cancel_reason"]}
+    for key, reason in reasons.items():
+        if reason:
+            echo(f"{_word(key):>16}: {_cell(reason)}")
     _table(order["lines"], ["line_no", "sku", "qty", "reserved", "picked", "short", "packed"])
 
 
-@orders_group.command("cancel")
+@orders_group.command("cancel", help=N_("Cancel an order that has not shipped; frees its stock."))
 @click.argument("order_no")
-@click.option("--reason", required=True, help="Why (kept in the audit trail).")
+@click.option("--reason", required=True, help=N_("Why (kept in the audit trail)."))
 @click.option("--json", "as_json", is_flag=True)
 @pass_context
 def orders_cancel(ctx: Context, order_no: str, reason: str, as_json: bool) -> None:
-    """Cancel an order that has not shipped; frees its stock."""
     from data import orders
 
     with _rejections():
@@ -358,12 +474,14 @@ def orders_cancel(ctx: Context, order_no: str, reason: str, as_json: bool) -> No
             )
 
 
-@orders_group.command("release")
+@orders_group.command(
+    "release",
+    help=N_("Release a held order (accepting its payment/address problems) and allocate it."),
+)
 @click.argument("order_no")
 @click.option("--json", "as_json", is_flag=True)
 @pass_context
 def orders_release(ctx: Context, order_no: str, as_json: bool) -> None:
-    """Release a held order (accepting its payment/address problems) and allocate it."""
     from data import orders
 
     with _rejections():
@@ -381,15 +499,17 @@ def orders_release(ctx: Context, order_no: str, as_json: bool) -> None:
 # -- waves and pick lists -------------------------------------------------------------------------
 
 
-@main.group("waves")
+@main.group("waves", help=N_("Release waves of pick lists."))
 def waves_group() -> None:
-    """Release waves of pick lists."""
+    pass
 
 
-@waves_group.command("release")
-@click.option("--max-orders", type=click.IntRange(min=1), help="At most this many orders.")
-@click.option("--priority", help="Only orders of this priority.")
-@click.option("--orders-per-list", type=click.IntRange(min=1), help="Orders per pick list.")
+@waves_group.command(
+    "release", help=N_("Turn allocated orders, most urgent first, into pick lists.")
+)
+@click.option("--max-orders", type=click.IntRange(min=1), help=N_("At most this many orders."))
+@click.option("--priority", help=N_("Only orders of this priority."))
+@click.option("--orders-per-list", type=click.IntRange(min=1), help=N_("Orders per pick list."))
 @click.option("--json", "as_json", is_flag=True)
 @pass_context
 def waves_release(
@@ -399,7 +519,6 @@ def waves_release(
     orders_per_list: int | None,
     as_json: bool,
 ) -> None:
-    """Turn allocated orders, most urgent first, into pick lists."""
     from data import waves
 
     with _rejections():
@@ -416,17 +535,16 @@ def waves_release(
         )
 
 
-@main.group("picklists")
+@main.group("picklists", help=N_("Pick lists."))
 def picklists_group() -> None:
-    """Pick lists."""
+    pass
 
 
-@picklists_group.command("list")
-@click.option("--status", help="released|picking|picked|cancelled")
+@picklists_group.command("list", help=N_("Pick lists, most urgent first."))
+@click.option("--status", help=N_("released|picking|picked|cancelled"))
 @click.option("--json", "as_json", is_flag=True)
 @pass_context
 def picklists_list(ctx: Context, status: str | None, as_json: bool) -> None:
-    """Pick lists, most urgent first."""
     from data import waves
 
     rows = waves.list_picklists(ctx.store, status)
@@ -449,12 +567,11 @@ def picklists_list(ctx: Context, status: str | None, as_json: bool) -> None:
         )
 
 
-@picklists_group.command("show")
+@picklists_group.command("show", help=N_("One pick list (by number or code such as P:000012)."))
 @click.argument("picklist")
 @click.option("--json", "as_json", is_flag=True)
 @pass_context
 def picklists_show(ctx: Context, picklist: str, as_json: bool) -> None:
-    """One pick list (by number or code such as P:000012)."""
     from data import waves
 
     with _rejections():
@@ -466,10 +583,13 @@ def picklists_show(ctx: Context, picklist: str, as_json: bool) -> None:
         _emit_json(result)
         return
     echo(
-        f"{result['code']}  {words.pick_list(result['status'])}  "
-        f"{words.priority(result['priority'])}  "
-        f"{_('due {due}').format(due=readable('due_at', result['due_at']))}"
-        f"  orders: {', '.join(result['order_nos'])}"
+        _("{code}  {status}  {priority}  due {due}  orders: {orders}").format(
+            code=result["code"],
+            status=words.pick_list(result["status"]),
+            priority=words.priority(result["priority"]),
+            due=readable("due_at", result["due_at"]),
+            orders=", ".join(result["order_nos"]),
+        )
     )
     _table(result["lines"], ["seq", "location", "sku", "name", "qty", "picked", "short"])
 
@@ -477,28 +597,35 @@ def picklists_show(ctx: Context, picklist: str, as_json: bool) -> None:
 # -- users, scans, products, config ---------------------------------------------------------------
 
 
-@main.group("users")
+@main.group("users", help=N_("Operators."))
 def users_group() -> None:
-    """Operators."""
+    pass
 
 
-@users_group.command("add")
+_LANG_HELP = N_('The language of their screens: en or zh_CN ("" : the site\'s ui.language).')
+
+
+@users_group.command(
+    "add", help=N_("Add a user, or change their role and PIN (and station binding).")
+)
 @click.argument("name")
 @click.option(
     "--role", required=True, type=click.Choice(["picker", "packer", "supervisor", "admin"])
 )
-@click.option("--pin", required=True, help="4–12 digits (stored hashed).")
+@click.option("--pin", required=True, help=N_("4–12 digits (stored hashed)."))
 @click.option(
     "--station",
-    help='Bind the user to this station (their handheld or bench); "" unbinds.',
+    help=N_('Bind the user to this station (their handheld or bench); "" unbinds.'),
 )
+@click.option("--lang", "language", help=_LANG_HELP)
 @pass_context
-def users_add(ctx: Context, name: str, role: str, pin: str, station: str | None) -> None:
-    """Add a user, or change their role and PIN (and station binding)."""
+def users_add(
+    ctx: Context, name: str, role: str, pin: str, station: str | None, language: str | None
+) -> None:
     from data import users
 
     with _rejections():
-        users.add_user(ctx.store, ctx.actor, name, role, pin, station)
+        users.add_user(ctx.store, ctx.actor, name, role, pin, station, language)
     if station:
         echo(
             _("user {name} ({role}) at station {station}").format(
@@ -509,26 +636,44 @@ def users_add(ctx: Context, name: str, role: str, pin: str, station: str | None)
         echo(_("user {name} ({role})").format(name=name.lower(), role=words.role(role)))
 
 
-@users_group.command("list")
+@users_group.command("set", help=N_("Change a user's language or station binding."))
+@click.argument("name")
+@click.option("--lang", "language", help=_LANG_HELP)
+@click.option(
+    "--station",
+    help=N_('Bind the user to this station (their handheld or bench); "" unbinds.'),
+)
+@pass_context
+def users_set(ctx: Context, name: str, language: str | None, station: str | None) -> None:
+    from data import users
+
+    if language is None and station is None:
+        raise click.UsageError(_("say what to change: --lang and/or --station"))
+    with _rejections():
+        users.set_user(ctx.store, ctx.actor, name, language=language, station=station)
+        shown = users.language_of(ctx.store, name)
+    echo(_("user {name}: language {language}").format(name=name.lower(), language=shown))
+
+
+@users_group.command("list", help=N_("Users and roles."))
 @click.option("--json", "as_json", is_flag=True)
 @pass_context
 def users_list(ctx: Context, as_json: bool) -> None:
-    """Users and roles."""
     from data import users
 
     rows = users.list_users(ctx.store)
     if as_json:
         _emit_json(rows)
     else:
-        _table(rows, ["name", "role", "station", "active", "created_at"])
+        _table(rows, ["name", "role", "station", "language", "active", "created_at"])
 
 
-@main.group("scans")
+@main.group("scans", help=N_("The scan log: every scan with its verdict."))
 def scans_group() -> None:
-    """The scan log: every scan with its verdict."""
+    pass
 
 
-@scans_group.command("list")
+@scans_group.command("list", help=N_("Recent scans, newest first."))
 @click.option("--user")
 @click.option("--verdict")
 @click.option("--limit", default=200, show_default=True)
@@ -537,7 +682,6 @@ def scans_group() -> None:
 def scans_list(
     ctx: Context, user: str | None, verdict: str | None, limit: int, as_json: bool
 ) -> None:
-    """Recent scans, newest first."""
     from data import picking
 
     rows = picking.list_scans(ctx.store, user, verdict, limit)
@@ -547,17 +691,16 @@ def scans_list(
         _table(rows, ["id", "at", "user", "station", "source", "raw", "verdict", "order_no"])
 
 
-@main.group("products")
+@main.group("products", help=N_("The catalog."))
 def products_group() -> None:
-    """The catalog."""
+    pass
 
 
-@products_group.command("list")
-@click.option("--low", is_flag=True, help="Only products below safety stock.")
+@products_group.command("list", help=N_("Products with on hand, reserved and the low-stock flag."))
+@click.option("--low", is_flag=True, help=N_("Only products below safety stock."))
 @click.option("--json", "as_json", is_flag=True)
 @pass_context
 def products_list(ctx: Context, low: bool, as_json: bool) -> None:
-    """Products with on hand, reserved and the low-stock flag."""
     from data import catalog
 
     rows = catalog.list_products(ctx.store, low)
@@ -567,16 +710,15 @@ def products_list(ctx: Context, low: bool, as_json: bool) -> None:
         _table(rows, ["sku", "name", "location", "on_hand", "reserved", "safety_stock", "low"])
 
 
-@main.group("config")
+@main.group("config", help=N_("Site settings (SLA hours, scanning rules, code prefixes)."))
 def config_group() -> None:
-    """Site settings (SLA hours, scanning rules, code prefixes)."""
+    pass
 
 
-@config_group.command("list")
+@config_group.command("list", help=N_("Every setting and its value."))
 @click.option("--json", "as_json", is_flag=True)
 @pass_context
 def config_list(ctx: Context, as_json: bool) -> None:
-    """Every setting and its value."""
     from data import settings
 
     values = settings.all_settings(ctx.store)
@@ -584,15 +726,14 @@ def config_list(ctx: Context, as_json: bool) -> None:
         _emit_json(values)
     else:
         for key, value in values.items():
-            echo(f"{key:<24} {value:<8} {settings.SETTINGS[key].help}")
+            echo(f"{key:<24} {value:<8} {_(settings.SETTINGS[key].help)}")
 
 
-@config_group.command("set")
+@config_group.command("set", help=N_("Change a setting."))
 @click.argument("key")
 @click.argument("value")
 @pass_context
 def config_set(ctx: Context, key: str, value: str) -> None:
-    """Change a setting."""
     from data import settings
 
     with _rejections(), ctx.store.write(ctx.actor) as write:
@@ -603,7 +744,7 @@ def config_set(ctx: Context, key: str, value: str) -> None:
 # -- the terminal ---------------------------------------------------------------------------------
 
 
-@main.command()
+@main.command(help=N_("Start the floor terminal (login screen)."))
 @click.option("--station", envvar="WARETERM_STATION", default="console", show_default=True)
 # Set by `wareterm serve` for a session it authenticated (see tui.session); not for people.
 @click.option("--session-user", hidden=True)
@@ -621,7 +762,6 @@ def tui(
     session_key: str | None,
     session_crash_fd: int | None,
 ) -> None:
-    """Start the floor terminal (login screen)."""
     from tui.session import SessionLogin, report_crash
 
     login = (
@@ -659,8 +799,14 @@ def build_app(
         if login is not None
         else None
     )
+    from core.i18n import normalise_language
+
+    # The login screen speaks the language asked for (an SSH session's user's, or
+    # WARETERM_LANG), else the site's; a logged-in operator's session speaks theirs.
+    language = normalise_language(os.environ.get("WARETERM_LANG")) or floor.site_language()
     return WaretermApp(
         floor,
+        language=language,
         station=station,
         demo=demo,
         devices=SerialStationDevices(store.path),
@@ -696,14 +842,13 @@ def run_tui(
     return app.return_code or 0
 
 
-@main.command()
+@main.command(help=N_("Create a fresh demo database with bundled data, users and released waves."))
 @click.option(
     "--dir", "directory", default="demo", show_default=True, type=click.Path(path_type=Path)
 )
-@click.option("--start", is_flag=True, help="Start the terminal on the demo afterwards.")
+@click.option("--start", is_flag=True, help=N_("Start the terminal on the demo afterwards."))
 @pass_context
 def demo(ctx: Context, directory: Path, start: bool) -> None:
-    """Create a fresh demo database with bundled data, users and released waves."""
     from data.demo import build_demo
     from tui.cli_stations import check_device_urls
 

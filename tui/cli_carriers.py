@@ -8,8 +8,8 @@ from typing import Any
 
 import click
 
-from core.i18n import _
-from tui.cli_output import echo
+from core.i18n import N_, _
+from tui.cli_output import cell, echo
 
 PRIORITIES = ("rush", "standard", "deferred")
 
@@ -26,16 +26,39 @@ def _shell() -> Any:
     return cli
 
 
-@click.group("carriers")
+@click.group("carriers", help=N_("Carriers, the rules that choose one, and waybill number pools."))
 def carriers_group() -> None:
-    """Carriers, the rules that choose one, and waybill number pools."""
+    pass
 
 
-@carriers_group.command("list")
+@carriers_group.command(
+    "alias",
+    help=N_(
+        "Name a carrier the way a platform does in its bulk-ship file, e.g. "
+        "`carriers alias pdd SF 顺丰快递`."
+    ),
+)
+@click.argument("platform")
+@click.argument("code")
+@click.argument("name")
+@click.pass_obj
+def carriers_alias(ctx: Any, platform: str, code: str, name: str) -> None:
+    from data.bulk_ship import set_alias
+
+    set_alias(ctx.store, ctx.actor, platform, code, name)
+    echo(
+        _("{platform}: {code} is now {name}").format(
+            platform=platform, code=cell(code.upper()), name=cell(name)
+        )
+    )
+
+
+@carriers_group.command(
+    "list", help=N_("Carriers with their services, speeds, coverage, tracking and claims.")
+)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def carriers_list(ctx: Any, as_json: bool) -> None:
-    """Carriers with their services, speeds, coverage, tracking and claims."""
     from data import carriers
 
     cli = _shell()
@@ -71,13 +94,14 @@ def _days(speed: float) -> str:
     return days(speed)
 
 
-@carriers_group.command("set")
+@carriers_group.command(
+    "set", help=N_("Turn a carrier on (--active) or off (--inactive) for the rules.")
+)
 @click.argument("code")
-@click.option("--active/--inactive", "active", default=None, help="Use the carrier or not.")
+@click.option("--active/--inactive", "active", default=None, help=N_("Use the carrier or not."))
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def carriers_set(ctx: Any, code: str, active: bool | None, as_json: bool) -> None:
-    """Turn a carrier on (--active) or off (--inactive) for the rules."""
     from core.carriers import carrier_to_spec
     from data import carriers
 
@@ -93,12 +117,14 @@ def carriers_set(ctx: Any, code: str, active: bool | None, as_json: bool) -> Non
         echo(text.format(code=carrier.code))
 
 
-@carriers_group.command("import")
+@carriers_group.command(
+    "import",
+    help=N_("Add or replace carriers from a JSON file (see README: Carriers and waybill numbers)."),
+)
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def carriers_import(ctx: Any, file: Path, as_json: bool) -> None:
-    """Add or replace carriers from a JSON file (see README: Carriers and waybill numbers)."""
     from data import carriers
 
     cli = _shell()
@@ -114,9 +140,12 @@ def carriers_import(ctx: Any, file: Path, as_json: bool) -> None:
     )
 
 
-@carriers_group.command("choose")
-@click.option("--province", default="", help="Destination province (浙江, 浙江省, Zhejiang).")
-@click.option("--country", default="CN", show_default=True, help="Destination country.")
+@carriers_group.command(
+    "choose",
+    help=N_("What the rules pick for a parcel, and why (or whether an override is allowed)."),
+)
+@click.option("--province", default="", help=N_("Destination province (浙江, 浙江省, Zhejiang)."))
+@click.option("--country", default="CN", show_default=True, help=N_("Destination country."))
 @click.option("--priority", type=click.Choice(PRIORITIES), default="standard", show_default=True)
 @click.option(
     "--weight",
@@ -124,10 +153,10 @@ def carriers_import(ctx: Any, file: Path, as_json: bool) -> None:
     type=click.IntRange(min=0),
     default=1000,
     show_default=True,
-    help="Parcel weight in grams.",
+    help=N_("Parcel weight in grams."),
 )
-@click.option("--carrier", help="Check a packer's override: this carrier …")
-@click.option("--service", help="… and this service (default: its cheapest for the zone).")
+@click.option("--carrier", help=N_("Check a packer's override: this carrier …"))
+@click.option("--service", help=N_("… and this service (default: its cheapest for the zone)."))
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def carriers_choose(
@@ -140,7 +169,6 @@ def carriers_choose(
     service: str | None,
     as_json: bool,
 ) -> None:
-    """What the rules pick for a parcel, and why (or whether an override is allowed)."""
     from core.carriers import Destination, check_override, choose_carrier
     from data import carriers
 
@@ -168,25 +196,30 @@ def carriers_choose(
 # -- electronic waybill APIs ----------------------------------------------------------------------
 
 
-@carriers_group.command("api")
+@carriers_group.command(
+    "api",
+    help=N_(
+        "Take CARRIER's waybill numbers and routing codes from an electronic waybill API\n(电子面单), or --off to go back to its number pool. The key is never shown again."
+    ),
+)
 @click.argument("carrier")
-@click.option("--provider", help="The e-waybill provider (kdniao: 快递鸟).")
-@click.option("--url", help="The provider's API address.")
-@click.option("--ebusiness-id", "account", help="Your user id at the provider (EBusinessID).")
-@click.option("--key", help="The provider's API key (AppKey); '-' reads it from stdin.")
-@click.option("--customer-name", default="", help="The carrier account (电子面单客户号).")
-@click.option("--customer-pwd", default="", help="The carrier account's password.")
-@click.option("--month-code", default="", help="The monthly account (月结账号).")
-@click.option("--template-size", default="", help="Label template size, e.g. 130 (76×130).")
-@click.option("--shipper-code", default="", help="The provider's code for the carrier.")
+@click.option("--provider", help=N_("The e-waybill provider (kdniao: 快递鸟)."))
+@click.option("--url", help=N_("The provider's API address."))
+@click.option("--ebusiness-id", "account", help=N_("Your user id at the provider (EBusinessID)."))
+@click.option("--key", help=N_("The provider's API key (AppKey); '-' reads it from stdin."))
+@click.option("--customer-name", default="", help=N_("The carrier account (电子面单客户号)."))
+@click.option("--customer-pwd", default="", help=N_("The carrier account's password."))
+@click.option("--month-code", default="", help=N_("The monthly account (月结账号)."))
+@click.option("--template-size", default="", help=N_("Label template size, e.g. 130 (76×130)."))
+@click.option("--shipper-code", default="", help=N_("The provider's code for the carrier."))
 @click.option(
     "--fallback",
     type=click.Choice(("wait", "pool")),
     default="wait",
     show_default=True,
-    help="While the API cannot answer: the order waits, or takes a pool number.",
+    help=N_("While the API cannot answer: the order waits, or takes a pool number."),
 )
-@click.option("--off", is_flag=True, help="Back to the number pool; forget the account.")
+@click.option("--off", is_flag=True, help=N_("Back to the number pool; forget the account."))
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def carriers_api(
@@ -205,8 +238,6 @@ def carriers_api(
     off: bool,
     as_json: bool,
 ) -> None:
-    """Take CARRIER's waybill numbers and routing codes from an electronic waybill API
-    (电子面单), or --off to go back to its number pool. The key is never shown again."""
     from data import carriers
     from devices.waybill_apis import PROVIDERS
 
@@ -270,12 +301,13 @@ def carriers_api(
         )
 
 
-@carriers_group.command("cancels")
-@click.option("--retry", is_flag=True, help="Try the due ones again now.")
+@carriers_group.command(
+    "cancels", help=N_("API waybill numbers voided here and not yet cancelled at their carrier.")
+)
+@click.option("--retry", is_flag=True, help=N_("Try the due ones again now."))
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def carriers_cancels(ctx: Any, retry: bool, as_json: bool) -> None:
-    """API waybill numbers voided here and not yet cancelled at their carrier."""
     from data import ewaybills
     from devices.waybill_apis import source_for
 
@@ -290,12 +322,13 @@ def carriers_cancels(ctx: Any, retry: bool, as_json: bool) -> None:
     cli._table(rows, ["number", "carrier", "status", "attempts", "next_attempt_at", "last_error"])
 
 
-@carriers_group.command("waits")
-@click.option("--retry", is_flag=True, help="Try the due ones again now.")
+@carriers_group.command(
+    "waits", help=N_("Orders waiting for a number from their carrier's API (it did not answer).")
+)
+@click.option("--retry", is_flag=True, help=N_("Try the due ones again now."))
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def carriers_waits(ctx: Any, retry: bool, as_json: bool) -> None:
-    """Orders waiting for a number from their carrier's API (it did not answer)."""
     from data import packing
     from devices.waybill_apis import source_for
 
@@ -313,18 +346,20 @@ def carriers_waits(ctx: Any, retry: bool, as_json: bool) -> None:
     )
 
 
-@carriers_group.command("worker")
+@carriers_group.command(
+    "worker",
+    help=N_("Keep trying: orders waiting for their API number, numbers to cancel at the carrier."),
+)
 @click.option(
     "--interval",
     default=10.0,
     show_default=True,
     type=click.FloatRange(0.5, 3600),
-    help="Seconds between passes.",
+    help=N_("Seconds between passes."),
 )
-@click.option("--once", is_flag=True, help="One pass, then exit.")
+@click.option("--once", is_flag=True, help=N_("One pass, then exit."))
 @click.pass_obj
 def carriers_worker(ctx: Any, interval: float, once: bool) -> None:
-    """Keep trying: orders waiting for their API number, numbers to cancel at the carrier."""
     import time
 
     from data import ewaybills, packing
@@ -347,12 +382,15 @@ def carriers_worker(ctx: Any, interval: float, once: bool) -> None:
 # -- pools ---------------------------------------------------------------------------------------
 
 
-@carriers_group.group("pool")
+@carriers_group.group("pool", help=N_("Waybill numbers handed out by the carriers in advance."))
 def pool_group() -> None:
-    """Waybill numbers handed out by the carriers in advance."""
+    pass
 
 
-@pool_group.command("add")
+@pool_group.command(
+    "add",
+    help=N_("Add numbers to CARRIER's pool: from FILE (one per line, # comments) or --range."),
+)
 @click.argument("carrier")
 @click.argument("file", required=False, type=click.Path(path_type=Path))
 @click.option(
@@ -360,9 +398,9 @@ def pool_group() -> None:
     "bounds",
     nargs=2,
     metavar="START END",
-    help="Add every number from START to END (SF1000000001 SF1000000500).",
+    help=N_("Add every number from START to END (SF1000000001 SF1000000500)."),
 )
-@click.option("--prefix", default="", help="Put this before each number of --range.")
+@click.option("--prefix", default="", help=N_("Put this before each number of --range."))
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def pool_add(
@@ -373,7 +411,6 @@ def pool_add(
     prefix: str,
     as_json: bool,
 ) -> None:
-    """Add numbers to CARRIER's pool: from FILE (one per line, # comments) or --range."""
     from core.waybills import number_range
     from data import carriers
 
@@ -437,11 +474,13 @@ def _warn_low(rows: list[dict[str, Any]]) -> None:
             )
 
 
-@pool_group.command("status")
+@pool_group.command(
+    "status",
+    help=N_("Free, used and void numbers per carrier; low pools are warned about on stderr."),
+)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def pool_status(ctx: Any, as_json: bool) -> None:
-    """Free, used and void numbers per carrier; low pools are warned about on stderr."""
     from data import carriers
 
     cli = _shell()

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from core.i18n import N_, _
 from core.labels import neutralise, strip_controls, unsafe_character
 
 if TYPE_CHECKING:
@@ -71,14 +72,96 @@ def console(stderr: bool = False, width: int | None = None) -> Console:
     )
 
 
+#: Column headings of the tables people read, in their language (``--json`` keeps the keys).
+COLUMN_WORDS: dict[str, str] = {
+    "active": N_("active"),
+    "address": N_("address"),
+    "algorithm": N_("algorithm"),
+    "at": N_("at"),
+    "attempts": N_("attempts"),
+    "cancel_reason": N_("cancelled because"),
+    "carrier": N_("carrier"),
+    "channel": N_("channel"),
+    "claims": N_("claims"),
+    "code": N_("code"),
+    "comment": N_("comment"),
+    "coverage": N_("coverage"),
+    "created_at": N_("created"),
+    "created_by": N_("created by"),
+    "customer_name": N_("customer"),
+    "due_at": N_("due"),
+    "exception_reason": N_("exception"),
+    "fingerprint": N_("fingerprint"),
+    "free": N_("free"),
+    "id": N_("id"),
+    "kind": N_("kind"),
+    "label_width": N_("label width"),
+    "language": N_("language"),
+    "last_error": N_("last error"),
+    "last_used_at": N_("last used"),
+    "line_no": N_("line"),
+    "lines": N_("lines"),
+    "location": N_("bin"),
+    "low": N_("low"),
+    "name": N_("name"),
+    "next_attempt_at": N_("next try"),
+    "on_hand": N_("on hand"),
+    "order_no": N_("order"),
+    "orders": N_("orders"),
+    "packages": N_("packages"),
+    "packed": N_("packed"),
+    "packed_at": N_("packed at"),
+    "picked": N_("picked"),
+    "picker": N_("picker"),
+    "placed_at": N_("placed"),
+    "printer_url": N_("printer"),
+    "priority": N_("priority"),
+    "problem": N_("problem"),
+    "problems": N_("problems"),
+    "profile": N_("profile"),
+    "qty": N_("qty"),
+    "raw": N_("scanned"),
+    "reprint_of": N_("reprint of"),
+    "reserved": N_("reserved"),
+    "role": N_("role"),
+    "safety_stock": N_("safety stock"),
+    "scanner_url": N_("scanner"),
+    "sent_at": N_("sent"),
+    "seq": N_("seq"),
+    "service": N_("service"),
+    "services": N_("services"),
+    "shipped_at": N_("shipped"),
+    "short": N_("short"),
+    "sku": N_("SKU"),
+    "source": N_("source"),
+    "station": N_("station"),
+    "status": N_("status"),
+    "subject": N_("subject"),
+    "tracking": N_("tracking"),
+    "units": N_("units"),
+    "used": N_("used"),
+    "user": N_("user"),
+    "users": N_("users"),
+    "verdict": N_("verdict"),
+    "void": N_("void"),
+    "waybills": N_("waybills"),
+    "weight_g": N_("weight (g)"),
+}
+
+
+def heading(column: str) -> str:
+    """A column's heading in the current language (the key itself when it has none)."""
+    return _(COLUMN_WORDS[column]) if column in COLUMN_WORDS else column
+
+
 def table(rows: list[dict[str, Any]], columns: list[str]) -> None:
-    """Rows as a plain table with the given columns."""
+    """Rows as a plain table with the given columns, headed in the reader's language."""
     from rich import box
     from rich.table import Table
 
     shown = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     for column in columns:
-        shown.add_column(column)
+        shown.add_column(heading(column))
     for row in rows:
         shown.add_row(*(cell(readable(column, row.get(column))) for column in columns))
     console().print(shown)

@@ -17,7 +17,7 @@ import click
 
 from core import timefmt
 from core.errors import WaretermError
-from core.i18n import _, ngettext
+from core.i18n import N_, _, ngettext
 from tui.cli_output import cell, echo
 
 #: The statuses of a print job (``data.printing.STATUSES``; kept here so that ``--help`` needs
@@ -66,21 +66,22 @@ def _echo_job(job: Any, text: str) -> None:
 # --------------------------------------------------------------------------- wareterm print
 
 
-@click.group("print")
+@click.group(
+    "print", help=N_("The print outbox: jobs per station, retries, reprints, the print worker.")
+)
 def print_group() -> None:
-    """The print outbox: jobs per station, retries, reprints, the print worker."""
+    pass
 
 
-@print_group.command("jobs")
-@click.option("--station", help="Only this station's jobs.")
-@click.option("--status", type=click.Choice(JOB_STATUSES), help="Only jobs in this status.")
+@print_group.command("jobs", help=N_("The newest print jobs, in queue order."))
+@click.option("--station", help=N_("Only this station's jobs."))
+@click.option("--status", type=click.Choice(JOB_STATUSES), help=N_("Only jobs in this status."))
 @click.option("--limit", default=200, show_default=True, type=click.IntRange(1))
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def print_jobs(
     ctx: Any, station: str | None, status: str | None, limit: int, as_json: bool
 ) -> None:
-    """The newest print jobs, in queue order."""
     from data import printing
 
     rows = [job.as_dict() for job in printing.list_jobs(ctx.store, station, status, limit)]
@@ -90,12 +91,11 @@ def print_jobs(
         _shell()._table(rows, _JOB_COLUMNS)
 
 
-@print_group.command("show")
+@print_group.command("show", help=N_("One print job with what it prints."))
 @click.argument("job_id", type=int)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def print_show(ctx: Any, job_id: int, as_json: bool) -> None:
-    """One print job with what it prints."""
     import json
 
     from data import printing
@@ -109,24 +109,22 @@ def print_show(ctx: Any, job_id: int, as_json: bool) -> None:
     echo(f"{'content':>16}: {cell(json.dumps(job.content, ensure_ascii=False))}")
 
 
-@print_group.command("retry")
+@print_group.command("retry", help=N_("Send a failed or uncertain job again."))
 @click.argument("job_id", type=int)
 @click.pass_obj
 def print_retry(ctx: Any, job_id: int) -> None:
-    """Send a failed or uncertain job again."""
     from data import printing
 
     job = printing.retry_job(ctx.store, ctx.actor, job_id)
     _echo_job(job, _("queued again"))
 
 
-@print_group.command("reprint")
+@print_group.command("reprint", help=N_("Print a job's label again, as a new job."))
 @click.argument("job_id", type=int)
-@click.option("--reason", required=True, help="Why (kept in the audit trail).")
+@click.option("--reason", required=True, help=N_("Why (kept in the audit trail)."))
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def print_reprint(ctx: Any, job_id: int, reason: str, as_json: bool) -> None:
-    """Print a job's label again, as a new job."""
     from data import printing
 
     new_id = printing.reprint_job(ctx.store, ctx.actor, job_id, reason)
@@ -137,25 +135,24 @@ def print_reprint(ctx: Any, job_id: int, reason: str, as_json: bool) -> None:
         _echo_job(job, _("queued (reprint of job {original})").format(original=job_id))
 
 
-@print_group.command("cancel")
+@print_group.command("cancel", help=N_("Take a queued, failed or uncertain job out of the queue."))
 @click.argument("job_id", type=int)
-@click.option("--reason", required=True, help="Why (kept in the audit trail).")
+@click.option("--reason", required=True, help=N_("Why (kept in the audit trail)."))
 @click.pass_obj
 def print_cancel(ctx: Any, job_id: int, reason: str) -> None:
-    """Take a queued, failed or uncertain job out of the queue."""
     from data import printing
 
     job = printing.cancel_job(ctx.store, ctx.actor, job_id, reason)
     _echo_job(job, _("cancelled"))
 
 
-@print_group.command("label")
+@print_group.command("label", help=N_("Queue the outbound label(s) of an order at a station."))
 @click.argument("order_no")
-@click.option("--station", required=True, help="The station whose printer prints it.")
-@click.option("--carrier", default="", help="Carrier name (empty until the pack step).")
-@click.option("--service", default="", help="Carrier service.")
-@click.option("--waybill", default=None, help="Waybill number (printed as Code 128).")
-@click.option("--weight", type=click.IntRange(0), default=None, help="Weight in grams.")
+@click.option("--station", required=True, help=N_("The station whose printer prints it."))
+@click.option("--carrier", default="", help=N_("Carrier name (empty until the pack step)."))
+@click.option("--service", default="", help=N_("Carrier service."))
+@click.option("--waybill", default=None, help=N_("Waybill number (printed as Code 128)."))
+@click.option("--weight", type=click.IntRange(0), default=None, help=N_("Weight in grams."))
 @click.option("--packages", type=click.IntRange(1, 99), default=1, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
@@ -170,7 +167,6 @@ def print_label(
     packages: int,
     as_json: bool,
 ) -> None:
-    """Queue the outbound label(s) of an order at a station."""
     from data import printing
 
     ids = printing.queue_outbound_labels(
@@ -184,22 +180,22 @@ def print_label(
         _echo_job(job, _("queued"))
 
 
-@print_group.command("test")
+@print_group.command("test", help=N_("Queue a test label at a station."))
 @click.option("--station", required=True)
 @click.pass_obj
 def print_test(ctx: Any, station: str) -> None:
-    """Queue a test label at a station."""
     from data import printing
 
     job = printing.get_job(ctx.store, printing.queue_test_label(ctx.store, ctx.actor, station))
     _echo_job(job, _("queued"))
 
 
-@print_group.command("worker")
-@click.option("--station", required=True, help="The station whose printer this worker drives.")
+@print_group.command(
+    "worker", help=N_("Send a station's print jobs until Ctrl-C, showing each change.")
+)
+@click.option("--station", required=True, help=N_("The station whose printer this worker drives."))
 @click.pass_obj
 def print_worker(ctx: Any, station: str) -> None:
-    """Send a station's print jobs until Ctrl-C, showing each change."""
     from data.store import Actor
     from devices.outbox import PrintWorker, WorkerEvent
 
@@ -246,22 +242,24 @@ def _terminate_as_interrupt() -> Iterator[None]:
 # --------------------------------------------------------------------------- wareterm label
 
 
-@click.group("label")
+@click.group("label", help=N_("Outbound labels."))
 def label_group() -> None:
-    """Outbound labels."""
+    pass
 
 
-@label_group.command("preview")
+@label_group.command(
+    "preview", help=N_("Write an order's outbound label as a PNG: what the printer would print.")
+)
 @click.argument("order_no")
 @click.option(
-    "--png", "png", required=True, type=click.Path(dir_okay=False, path_type=Path), help="File."
+    "--png", "png", required=True, type=click.Path(dir_okay=False, path_type=Path), help=N_("File.")
 )
-@click.option("--station", help="Use this station's label width.")
-@click.option("--width", type=int, default=None, help="Label width in dots (default 576).")
+@click.option("--station", help=N_("Use this station's label width."))
+@click.option("--width", type=int, default=None, help=N_("Label width in dots (default 576)."))
 @click.option("--carrier", default="")
 @click.option("--service", default="")
 @click.option("--waybill", default=None)
-@click.option("--weight", type=click.IntRange(0), default=None, help="Weight in grams.")
+@click.option("--weight", type=click.IntRange(0), default=None, help=N_("Weight in grams."))
 @click.pass_obj
 def label_preview(
     ctx: Any,
@@ -274,7 +272,6 @@ def label_preview(
     waybill: str | None,
     weight: int | None,
 ) -> None:
-    """Write an order's outbound label as a PNG: what the printer would print."""
     from data import printing
     from devices.render import save_preview_png
 
@@ -298,10 +295,14 @@ def label_preview(
 # --------------------------------------------------------------------------- wareterm labels
 
 
-@click.group("labels")
+@click.group(
+    "labels",
+    help=N_(
+        "Bin, SKU and tote labels: as PNG/SVG files, straight to a printer, or queued at a\nstation."
+    ),
+)
 def labels_group() -> None:
-    """Bin, SKU and tote labels: as PNG/SVG files, straight to a printer, or queued at a
-    station."""
+    pass
 
 
 def _output_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -309,17 +310,17 @@ def _output_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--out",
             type=click.Path(file_okay=False, path_type=Path),
-            help="Write one image file per label into this folder.",
+            help=N_("Write one image file per label into this folder."),
         ),
         click.option(
             "--format", "fmt", type=click.Choice(["png", "svg"]), default="png", show_default=True
         ),
-        click.option("--printer", "printer_url", help="Print them now on this printer URL."),
-        click.option("--profile", default=None, help="python-escpos profile for --printer."),
+        click.option("--printer", "printer_url", help=N_("Print them now on this printer URL.")),
+        click.option("--profile", default=None, help=N_("python-escpos profile for --printer.")),
         click.option(
-            "--width", type=int, default=576, show_default=True, help="Dots, for --printer."
+            "--width", type=int, default=576, show_default=True, help=N_("Dots, for --printer.")
         ),
-        click.option("--station", help="Queue them as one job at this station's printer."),
+        click.option("--station", help=N_("Queue them as one job at this station's printer.")),
     ]
     for option in reversed(options):
         command = option(command)
@@ -395,33 +396,34 @@ def _print_now(kind: str, labels: list[Any], url: str, profile: str | None, widt
         raise WaretermError(str(error)) from None
 
 
-@labels_group.command("bins")
+@labels_group.command("bins", help=N_("A label for every bin (``L:A-01-02``), in walk order."))
 @_output_options
 @click.pass_obj
 def labels_bins(ctx: Any, **options: Any) -> None:
-    """A label for every bin (``L:A-01-02``), in walk order."""
     from data import printing
 
     _emit_labels(ctx, "bins", printing.bin_labels(ctx.store), **options)
 
 
-@labels_group.command("skus")
+@labels_group.command(
+    "skus", help=N_("A label for every product: its SKU as a barcode, its name under it.")
+)
 @_output_options
 @click.pass_obj
 def labels_skus(ctx: Any, **options: Any) -> None:
-    """A label for every product: its SKU as a barcode, its name under it."""
     from data import printing
 
     _emit_labels(ctx, "skus", printing.sku_labels(ctx.store), **options)
 
 
-@labels_group.command("totes")
-@click.option("--from", "first", type=click.IntRange(0), required=True, help="First tote number.")
-@click.option("--to", "last", type=click.IntRange(0), required=True, help="Last tote number.")
+@labels_group.command("totes", help=N_("Labels for totes numbered --from … --to (``T:0042``)."))
+@click.option(
+    "--from", "first", type=click.IntRange(0), required=True, help=N_("First tote number.")
+)
+@click.option("--to", "last", type=click.IntRange(0), required=True, help=N_("Last tote number."))
 @_output_options
 @click.pass_obj
 def labels_totes(ctx: Any, first: int, last: int, **options: Any) -> None:
-    """Labels for totes numbered --from … --to (``T:0042``)."""
     from data import printing
 
     if last < first:

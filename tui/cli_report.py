@@ -13,7 +13,7 @@ import click
 
 from core import timefmt, words
 from core.errors import Rejected, WaretermError
-from core.i18n import _
+from core.i18n import N_, _
 from tui import cli_output as output
 from tui.cli_output import echo
 
@@ -133,23 +133,28 @@ def register(main: click.Group) -> None:
     """Add this module's commands to the ``wareterm`` group."""
     from tui.cli import Context, _emit_json, _rejections, pass_context
 
-    @main.group("report")
+    @main.group("report", help=N_("Reports over the day's orders, scans and audit trail."))
     def report_group() -> None:
-        """Reports over the day's orders, scans and audit trail."""
+        pass
 
-    @report_group.command("daily")
-    @click.option("--date", "day", help="The day (YYYY-MM-DD, today, yesterday; default today).")
+    @report_group.command(
+        "daily",
+        help=N_(
+            "Received, shipped, import-to-ship times, SLA hit rate, pick accuracy, short picks\nand lines per hour per picker and packer, for one day (China Standard Time)."
+        ),
+    )
+    @click.option(
+        "--date", "day", help=N_("The day (YYYY-MM-DD, today, yesterday; default today).")
+    )
     @click.option(
         "--csv",
         "csv_file",
         type=click.Path(dir_okay=False, path_type=Path),
-        help="Also write the numbers as CSV (section,key,metric,value); - for stdout.",
+        help=N_("Also write the numbers as CSV (section,key,metric,value); - for stdout."),
     )
-    @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+    @click.option("--json", "as_json", is_flag=True, help=N_("Print the report as JSON."))
     @pass_context
     def report_daily(ctx: Context, day: str | None, csv_file: Path | None, as_json: bool) -> None:
-        """Received, shipped, import-to-ship times, SLA hit rate, pick accuracy, short picks
-        and lines per hour per picker and packer, for one day (China Standard Time)."""
         from core.report import local_day
         from data.report import daily_report
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from core.errors import WaretermError
-from core.i18n import _
+from core.i18n import N_, _
 from tui.cli_output import PlainLogFormatter, cell, echo
 
 
@@ -44,44 +44,53 @@ def register(main: click.Group) -> None:
     """Add this module's commands to the ``wareterm`` group."""
     from tui.cli import Context, _emit_json, _rejections, _table, pass_context
 
-    @main.command("serve")
+    @main.command(
+        "serve",
+        help=N_(
+            "Serve the floor terminal over SSH: operators log in with their PIN as password or\nwith a registered key; each session runs its own terminal. Stops on SIGTERM or Ctrl-C."
+        ),
+    )
     @click.option(
         "--host",
         default="0.0.0.0",
         show_default=True,
-        help="Address to listen on (0.0.0.0: every IPv4 interface; :: for IPv6).",
+        help=N_("Address to listen on (0.0.0.0: every IPv4 interface; :: for IPv6)."),
     )
     @click.option(
         "--port",
         type=click.IntRange(0, 65535),
         default=2222,
         show_default=True,
-        help="TCP port (0: any free port, printed at start).",
+        help=N_("TCP port (0: any free port, printed at start)."),
     )
     @click.option(
         "--host-key",
         type=click.Path(path_type=Path, dir_okay=False),
-        help="Host key file, made on first start [default: ssh_host_ed25519_key next to the "
-        "database].",
+        help=N_(
+            "Host key file, made on first start [default: ssh_host_ed25519_key next to the "
+            "database]."
+        ),
     )
     @click.option(
         "--max-sessions",
         type=click.IntRange(min=1),
         default=100,
         show_default=True,
-        help="Terminals running at once.",
+        help=N_("Terminals running at once."),
     )
     @click.option(
         "--reserved-sessions",
         type=click.IntRange(min=0),
-        help="Terminals only supervisors and admins may use [default: a tenth of --max-sessions].",
+        help=N_(
+            "Terminals only supervisors and admins may use [default: a tenth of --max-sessions]."
+        ),
     )
     @click.option(
         "--print/--no-print",
         "printing",
         default=True,
         show_default=True,
-        help="Run a print worker for every station with a printer.",
+        help=N_("Run a print worker for every station with a printer."),
     )
     @pass_context
     def serve_command(
@@ -93,8 +102,6 @@ def register(main: click.Group) -> None:
         reserved_sessions: int | None,
         printing: bool,
     ) -> None:
-        """Serve the floor terminal over SSH: operators log in with their PIN as password or
-        with a registered key; each session runs its own terminal. Stops on SIGTERM or Ctrl-C."""
         from tui.serve import ServeConfig, serve
 
         if reserved_sessions is not None and reserved_sessions >= max_sessions:
@@ -137,19 +144,21 @@ def register(main: click.Group) -> None:
     users_group = main.commands["users"]
     assert isinstance(users_group, click.Group)
 
-    @users_group.command("add-key")
+    @users_group.command(
+        "add-key",
+        help=N_("Let a user log in over SSH with the OpenSSH public key in KEYFILE (- for stdin)."),
+    )
     @click.argument("name")
     @click.argument("keyfile")
     @click.option(
         "--station",
-        help='Sessions with this key work at this station (a handheld\'s key); "" unbinds.',
+        help=N_('Sessions with this key work at this station (a handheld\'s key); "" unbinds.'),
     )
     @click.option("--json", "as_json", is_flag=True)
     @pass_context
     def users_add_key(
         ctx: Context, name: str, keyfile: str, station: str | None, as_json: bool
     ) -> None:
-        """Let a user log in over SSH with the OpenSSH public key in KEYFILE (- for stdin)."""
         from data import keys
 
         with _rejections():
@@ -177,12 +186,11 @@ def register(main: click.Group) -> None:
                 err=True,
             )
 
-    @users_group.command("keys")
+    @users_group.command("keys", help=N_("SSH keys of one user or of everyone."))
     @click.argument("name", required=False)
     @click.option("--json", "as_json", is_flag=True)
     @pass_context
     def users_keys(ctx: Context, name: str | None, as_json: bool) -> None:
-        """SSH keys of one user or of everyone."""
         from data import keys
 
         rows = keys.list_keys(ctx.store, name)
@@ -202,12 +210,14 @@ def register(main: click.Group) -> None:
                 ],
             )
 
-    @users_group.command("remove-key")
+    @users_group.command(
+        "remove-key",
+        help=N_("Stop a user logging in with a key (FINGERPRINT as `users keys` shows it)."),
+    )
     @click.argument("name")
     @click.argument("fingerprint")
     @pass_context
     def users_remove_key(ctx: Context, name: str, fingerprint: str) -> None:
-        """Stop a user logging in with a key (FINGERPRINT as `users keys` shows it)."""
         from data import keys
 
         with _rejections():

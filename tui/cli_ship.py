@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import click
 
-from core.i18n import _
+from core.errors import WaretermError
+from core.i18n import N_, _
 from tui.cli_output import cell, echo
 
 
@@ -45,21 +47,23 @@ _COLUMNS = [
 ]
 
 
-@click.group("shipments")
+@click.group(
+    "shipments",
+    help=N_("Shipments: carrier, service, waybill numbers, weight, parcels, label jobs."),
+)
 def shipments_group() -> None:
-    """Shipments: carrier, service, waybill numbers, weight, parcels, label jobs."""
+    pass
 
 
-@shipments_group.command("list")
+@shipments_group.command("list", help=N_("The newest shipments."))
 @click.option("--status", type=click.Choice(["labelled", "packed", "shipped", "void"]))
-@click.option("--order", "order_no", help="Only this order's shipments.")
+@click.option("--order", "order_no", help=N_("Only this order's shipments."))
 @click.option("--limit", default=200, show_default=True, type=click.IntRange(1))
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def shipments_list(
     ctx: Any, status: str | None, order_no: str | None, limit: int, as_json: bool
 ) -> None:
-    """The newest shipments."""
     from data.shipments import list_shipments
 
     rows = list_shipments(ctx.store, status, order_no, limit)
@@ -69,12 +73,72 @@ def shipments_list(
         _shell()._table(rows, _COLUMNS)
 
 
-@shipments_group.command("show")
+@shipments_group.command(
+    "export",
+    help=N_(
+        "The bulk-ship file (批量发货) for a platform: one row per waybill with the order "
+        "number, the carrier under the platform's name and the waybill number. Waybills "
+        "exported before are left out unless --all."
+    ),
+)
+@click.option("--platform", required=True, help=N_("taobao, jd, pdd or douyin."))
+@click.option("--out", "out", required=True, type=click.Path(path_type=Path))
+@click.option("--shop", default=None, help=N_("Only this shop's orders."))
+@click.option("--since", default=None, help=N_("Only shipments made since this time."))
+@click.option(
+    "--status",
+    type=click.Choice(["printed", "shipped"]),
+    default="printed",
+    show_default=True,
+    help=N_("printed: every waybill with a label; shipped: only parcels that left."),
+)
+@click.option("--all", "repeat", is_flag=True, help=N_("List waybills exported before too."))
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def shipments_export(
+    ctx: Any,
+    platform: str,
+    out: Path,
+    shop: str | None,
+    since: str | None,
+    status: str,
+    repeat: bool,
+    as_json: bool,
+) -> None:
+    from core.importing import parse_instant
+    from data.bulk_ship import export_bulk_ship
+
+    moment = None
+    if since:
+        try:
+            moment = parse_instant(since, name="since")
+        except ValueError as error:
+            raise WaretermError(str(error)) from None
+    result = export_bulk_ship(ctx.store, ctx.actor, platform, out, shop, moment, status, repeat)
+    if as_json:
+        _shell()._emit_json(result)
+    else:
+        echo(
+            _("{file}: {rows} waybills for {platform}").format(
+                file=cell(result["file"]), rows=result["rows"], platform=platform
+            )
+        )
+    if result["unnamed"]:
+        echo(
+            _(
+                "left out: carriers without a {platform} name: {carriers}; set one with "
+                "`wareterm carriers alias {platform} CARRIER NAME`"
+            ).format(platform=platform, carriers=", ".join(result["unnamed"])),
+            err=True,
+        )
+        sys.exit(1)
+
+
+@shipments_group.command("show", help=N_("One shipment: by id, order number or waybill number."))
 @click.argument("key")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def shipments_show(ctx: Any, key: str, as_json: bool) -> None:
-    """One shipment: by id, order number or waybill number."""
     from data.shipments import show_shipment
 
     shipment = show_shipment(ctx.store, key)
@@ -86,21 +150,32 @@ def shipments_show(ctx: Any, key: str, as_json: bool) -> None:
             echo(f"{name:>16}: {cell(value)}")
     for package in shipment["packages"]:
         echo(
-            f"{'parcel':>16}: {package['seq']} {package['waybill_no']} {package['status']}"
-            f" (label job {package['label_job']}: {package['label_status']})"
+            _("{label:>16}: {seq} {waybill} {status} (label job {job}: {job_status})").format(
+                label=_("parcel"),
+                seq=package["seq"],
+                waybill=package["waybill_no"],
+                status=package["status"],
+                job=package["label_job"],
+                job_status=package["label_status"],
+            )
         )
 
 
-@click.command("wave")
+@click.command(
+    "wave",
+    help=N_(
+        "Print every label of a wave and a pick sheet per list in one go (打单).\n\nOrders that already have a label are left alone, so running it again prints only what is\nmissing. Exit 1 when a label could not be made or did not print."
+    ),
+)
 @click.argument("wave_id", type=int)
-@click.option("--station", required=True, help="The station whose printer prints the batch.")
+@click.option("--station", required=True, help=N_("The station whose printer prints the batch."))
 @click.option(
     "--retry-failed",
     is_flag=True,
-    help="Only send the failed labels of the wave's last batch again.",
+    help=N_("Only send the failed labels of the wave's last batch again."),
 )
-@click.option("--wait/--no-wait", default=True, show_default=True, help="Follow the printing.")
-@click.option("--timeout", default=600.0, show_default=True, help="Seconds to follow it.")
+@click.option("--wait/--no-wait", default=True, show_default=True, help=N_("Follow the printing."))
+@click.option("--timeout", default=600.0, show_default=True, help=N_("Seconds to follow it."))
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def print_wave(
@@ -112,10 +187,6 @@ def print_wave(
     timeout: float,
     as_json: bool,
 ) -> None:
-    """Print every label of a wave and a pick sheet per list in one go (打单).
-
-    Orders that already have a label are left alone, so running it again prints only what is
-    missing. Exit 1 when a label could not be made or did not print."""
     from dataclasses import asdict
 
     from core.errors import WaretermError

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from core.errors import Rejected
-from core.i18n import _
+from core.i18n import N_, _
 from tui.cli_output import echo
 
 
@@ -42,27 +42,33 @@ def register(main: click.Group) -> None:
     """Add this module's commands to the ``wareterm`` group."""
     from tui.cli import Context, _emit_json, _rejections, _table, pass_context
 
-    @main.group("stations")
+    @main.group("stations", help=N_("Benches and handhelds: their scanner and printer URLs."))
     def stations_group() -> None:
-        """Benches and handhelds: their scanner and printer URLs."""
+        pass
 
-    @stations_group.command("add")
+    @stations_group.command(
+        "add", help=N_("Add a station, or change the settings given (the others are kept).")
+    )
     @click.argument("name")
     @click.option(
         "--scanner",
         "scanner_url",
-        help='Serial scanner URL: /dev/ttyUSB0?suffix=CR, socket://host:port, loop:// (""= none).',
+        help=N_(
+            'Serial scanner URL: /dev/ttyUSB0?suffix=CR, socket://host:port, loop:// (""= none).'
+        ),
     )
     @click.option(
         "--printer",
         "printer_url",
-        help='Printer URL: tcp://host:9100, serial:///dev/ttyS0, usb://VID:PID, file:///… (""= none).',
+        help=N_(
+            'Printer URL: tcp://host:9100, serial:///dev/ttyS0, usb://VID:PID, file:///… (""= none).'
+        ),
     )
-    @click.option("--profile", help="python-escpos printer profile (e.g. TM-T88V).")
+    @click.option("--profile", help=N_("python-escpos printer profile (e.g. TM-T88V)."))
     @click.option(
         "--label-width",
         type=click.IntRange(min=8),
-        help="Printable width in dots (576 for 80 mm, 384 for 58 mm).",
+        help=N_("Printable width in dots (576 for 80 mm, 384 for 58 mm)."),
     )
     @click.option("--json", "as_json", is_flag=True)
     @pass_context
@@ -75,7 +81,6 @@ def register(main: click.Group) -> None:
         label_width: int | None,
         as_json: bool,
     ) -> None:
-        """Add a station, or change the settings given (the others are kept)."""
         from data import stations
 
         with _rejections():
@@ -105,11 +110,10 @@ def register(main: click.Group) -> None:
             )
         )
 
-    @stations_group.command("list")
+    @stations_group.command("list", help=N_("Stations, their devices and the users bound to them."))
     @click.option("--json", "as_json", is_flag=True)
     @pass_context
     def stations_list(ctx: Context, as_json: bool) -> None:
-        """Stations, their devices and the users bound to them."""
         from data import stations
 
         rows = stations.list_stations(ctx.store)
@@ -118,11 +122,12 @@ def register(main: click.Group) -> None:
         else:
             _table(rows, ["name", "scanner_url", "printer_url", "profile", "label_width", "users"])
 
-    @stations_group.command("remove")
+    @stations_group.command(
+        "remove", help=N_("Remove a station; users bound to it choose a station at login again.")
+    )
     @click.argument("name")
     @pass_context
     def stations_remove(ctx: Context, name: str) -> None:
-        """Remove a station; users bound to it choose a station at login again."""
         from data import stations
 
         with _rejections():
@@ -131,24 +136,27 @@ def register(main: click.Group) -> None:
         if unbound:
             echo(_("no longer bound to it: {users}").format(users=", ".join(unbound)))
 
-    @main.group("devices")
+    @main.group("devices", help=N_("Check a station's scanner and printer."))
     def devices_group() -> None:
-        """Check a station's scanner and printer."""
+        pass
 
-    @devices_group.command("test")
-    @click.option("--station", "station_name", required=True, help="The station to test.")
+    @devices_group.command(
+        "test",
+        help=N_(
+            "Print a test label on the station's printer, then wait for one scan on its scanner;\nsay what worked and what did not (exit 0 only if everything configured works)."
+        ),
+    )
+    @click.option("--station", "station_name", required=True, help=N_("The station to test."))
     @click.option(
         "--timeout",
         type=click.FloatRange(min=0, min_open=True),
         default=30.0,
         show_default=True,
-        help="Seconds to wait for a scan.",
+        help=N_("Seconds to wait for a scan."),
     )
     @click.option("--json", "as_json", is_flag=True)
     @pass_context
     def devices_test(ctx: Context, station_name: str, timeout: float, as_json: bool) -> None:
-        """Print a test label on the station's printer, then wait for one scan on its scanner;
-        say what worked and what did not (exit 0 only if everything configured works)."""
         with _rejections():
             checks = _test_station(ctx, station_name, timeout, not as_json)
         failed = [check for check in checks if check.ok is False]

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from core.i18n import _
+from core.i18n import N_, _
 from tui.cli_output import cell, echo
 
 
@@ -14,16 +14,19 @@ def register(main: click.Group) -> None:
     """Add this module's commands to the ``wareterm`` group."""
     from tui.cli import Context, _emit_json, _table, pass_context
 
-    @main.group("stock")
+    @main.group("stock", help=N_("Stock per SKU, bin and lot, and the stock ledger (库存流水)."))
     def stock_group() -> None:
-        """Stock per SKU, bin and lot, and the stock ledger (库存流水)."""
+        pass
 
-    @stock_group.command("check")
-    @click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON.")
+    @stock_group.command(
+        "check",
+        help=N_(
+            "Verify that every stock row equals the sum of its ledger, nothing is negative and no more is reserved than pickable bins hold; exit 1 and say what is wrong otherwise."
+        ),
+    )
+    @click.option("--json", "as_json", is_flag=True, help=N_("Print the problems as JSON."))
     @pass_context
     def check(ctx: Context, as_json: bool) -> None:
-        """Verify that every stock row equals the sum of its ledger, nothing is negative and no
-        more is reserved than pickable bins hold; exit 1 and say what is wrong otherwise."""
         from data.stock import stock_check
 
         problems = stock_check(ctx.store)
@@ -45,12 +48,15 @@ def register(main: click.Group) -> None:
         if problems:
             sys.exit(1)
 
-    @stock_group.command("ledger")
-    @click.option("--sku", help="Only this SKU.")
-    @click.option("--bin", "bin_code", help="Only this bin.")
-    @click.option("--doc", help="Only this document: TYPE:ID (order:TB-1, move:12) or an id.")
+    @stock_group.command(
+        "ledger",
+        help=N_("Stock ledger entries, newest first: who moved which units where, when and why."),
+    )
+    @click.option("--sku", help=N_("Only this SKU."))
+    @click.option("--bin", "bin_code", help=N_("Only this bin."))
+    @click.option("--doc", help=N_("Only this document: TYPE:ID (order:TB-1, move:12) or an id."))
     @click.option("--limit", type=click.IntRange(1), default=1000, show_default=True)
-    @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+    @click.option("--json", "as_json", is_flag=True, help=N_("Print JSON."))
     @pass_context
     def ledger(
         ctx: Context,
@@ -60,7 +66,6 @@ def register(main: click.Group) -> None:
         limit: int,
         as_json: bool,
     ) -> None:
-        """Stock ledger entries, newest first: who moved which units where, when and why."""
         from data.stock import list_ledger
 
         rows = list_ledger(ctx.store, sku, bin_code, doc, limit)
@@ -74,13 +79,16 @@ def register(main: click.Group) -> None:
             ["id", "at", "kind", "sku", "bin", "lot", "qty", "user", "station", "doc", "reason"],
         )
 
-    @stock_group.command("bins")
+    @stock_group.command(
+        "bins",
+        help=N_(
+            "Where stock is: per SKU, bin and lot, on hand, reserved and free (bins with units, or every bin of one SKU)."
+        ),
+    )
     @click.argument("sku", required=False)
-    @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+    @click.option("--json", "as_json", is_flag=True, help=N_("Print JSON."))
     @pass_context
     def bins(ctx: Context, sku: str | None, as_json: bool) -> None:
-        """Where stock is: per SKU, bin and lot, on hand, reserved and free (bins with
-        units, or every bin of one SKU)."""
         from data.stock import list_bins
 
         rows = list_bins(ctx.store, sku)
@@ -89,14 +97,16 @@ def register(main: click.Group) -> None:
             return
         _table(rows, ["sku", "bin", "kind", "lot", "expiry", "on_hand", "reserved", "free"])
 
-    @stock_group.command("move")
+    @stock_group.command(
+        "move", help=N_("Move free units of a SKU from one bin to another (two ledger entries).")
+    )
     @click.argument("sku")
-    @click.option("--from", "from_bin", required=True, help="Bin the units leave.")
-    @click.option("--to", "to_bin", required=True, help="Bin the units go to.")
-    @click.option("--qty", type=int, required=True, help="Units to move.")
-    @click.option("--lot", default="", help="Lot of a lot-tracked SKU.")
-    @click.option("--reason", required=True, help="Why (kept in the ledger).")
-    @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+    @click.option("--from", "from_bin", required=True, help=N_("Bin the units leave."))
+    @click.option("--to", "to_bin", required=True, help=N_("Bin the units go to."))
+    @click.option("--qty", type=int, required=True, help=N_("Units to move."))
+    @click.option("--lot", default="", help=N_("Lot of a lot-tracked SKU."))
+    @click.option("--reason", required=True, help=N_("Why (kept in the ledger)."))
+    @click.option("--json", "as_json", is_flag=True, help=N_("Print JSON."))
     @pass_context
     def move(
         ctx: Context,
@@ -108,7 +118,6 @@ def register(main: click.Group) -> None:
         reason: str,
         as_json: bool,
     ) -> None:
-        """Move free units of a SKU from one bin to another (two ledger entries)."""
         from data.stock import move_stock
 
         moved = move_stock(ctx.store, ctx.actor, sku, from_bin, to_bin, qty, reason, lot)
@@ -125,7 +134,12 @@ def register(main: click.Group) -> None:
             )
         )
 
-    @stock_group.command("bin-kind")
+    @stock_group.command(
+        "bin-kind",
+        help=N_(
+            "Say what a bin is for; units in damaged, receiving and returns bins are never allocated to orders."
+        ),
+    )
     @click.argument("bin_code", metavar="BIN")
     @click.argument(
         "kind",
@@ -133,8 +147,6 @@ def register(main: click.Group) -> None:
     )
     @pass_context
     def bin_kind(ctx: Context, bin_code: str, kind: str) -> None:
-        """Say what a bin is for; units in damaged, receiving and returns bins are never
-        allocated to orders."""
         from data.stock import set_bin_kind
 
         changed = set_bin_kind(ctx.store, ctx.actor, bin_code, kind)

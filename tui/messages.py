@@ -47,3 +47,14 @@ class FloorChanged(Message):
     def __init__(self, version: int) -> None:
         super().__init__()
         self.version = version
+
+
+class LanguageChanged(Message):
+    """The session switched language: the screen redraws the texts it drew (key labels in
+    the footer follow by themselves). Posted to every screen on the stack; it does not bubble."""
+
+    bubble = False
+
+    def __init__(self, language: str) -> None:
+        super().__init__()
+        self.language = language

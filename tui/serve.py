@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from core import i18n
 from core.admission import (
     SessionLimits,
     SessionRefusal,
@@ -37,10 +38,10 @@ from core.admission import (
     session_refusal,
 )
 from core.errors import WaretermError
-from core.i18n import _
+from core.i18n import N_, _
 from core.labels import neutralise
 from core.model import Role
-from data import keys, logins
+from data import keys, logins, users
 from data.sshlib import asyncssh
 from data.store import Store, open_store
 
@@ -86,7 +87,6 @@ MAX_HELD_INPUT = 64 * 1024
 DEFAULT_STATION = "ssh"
 _STATION = re.compile(r"^[a-z0-9][a-z0-9._-]{0,31}$")
 _TERM = re.compile(r"^[A-Za-z0-9._+-]{1,64}$")
-_LANG = re.compile(r"^[A-Za-z0-9_.@-]{1,32}$")
 #: The server's environment that a session's terminal must not inherit: its size and terminal
 #: type come from the client, its database and station from the command line.
 _NOT_INHERITED = (
@@ -100,6 +100,8 @@ _NOT_INHERITED = (
     "WARETERM_DB",
     "WARETERM_STATION",
     "WARETERM_USER",
+    "WARETERM_LANG",
+    "LANGUAGE",
     "SSH_AUTH_SOCK",
     "SSH_CLIENT",
     "SSH_CONNECTION",
@@ -264,6 +266,19 @@ class _Connection(asyncssh.SSHServer):
         self.since = 0.0
         #: Terminals running on this connection.
         self.sessions = 0
+        #: The language messages to this client are in: the user's, once they logged in.
+        self.language = "en"
+
+    def say(self, message: str) -> str:
+        """``message`` (a msgid) in this client's language: the server speaks to many people
+        at once, so it never switches the process's language."""
+        return i18n.translation(self.language).gettext(message)
+
+    async def _learn_language(self, username: str) -> None:
+        try:
+            self.language = await self.server.gate.ask(users.language_of, username)
+        except WaretermError as error:
+            log.error("could not read the language of %r: %s", username[:64], error)
 
     # connection life
 
@@ -319,6 +334,7 @@ class _Connection(asyncssh.SSHServer):
             self.key_refusal = check.reason
             return False
         self.method, self.key, self.role = "ssh-key", check.fingerprint, _role(check.role)
+        await self._learn_language(username)
         return True
 
     def password_auth_supported(self) -> bool:
@@ -334,6 +350,7 @@ class _Connection(asyncssh.SSHServer):
             check = logins.LoginCheck(False, "not_checked", error=str(error))
         if check.ok:
             self.method, self.key, self.role = "ssh-password", None, _role(check.role)
+            await self._learn_language(username)
             return True
         if check.error:
             log.error(
@@ -444,14 +461,14 @@ class _Terminal(asyncssh.SSHServerSession[bytes]):
                 self.connection.peer,
             )
             self._refuse(
-                _(
+                N_(
                     "wareterm: this server runs only the floor terminal, not commands; "
                     "log in without a command"
                 )
             )
         elif self.term_type is None:
             self._refuse(
-                _(
+                N_(
                     "wareterm: the floor terminal needs a terminal; connect from a terminal "
                     "(or with ssh -t)"
                 )
@@ -467,13 +484,16 @@ class _Terminal(asyncssh.SSHServerSession[bytes]):
                 self.connection.peer,
                 refusal.value,
             )
-            self._refuse(_refusal_words(refusal, self.server.config.session_limits))
+            self._refuse(*_refusal_words(refusal, self.server.config.session_limits))
 
-    def _refuse(self, message: str) -> None:
+    def _refuse(self, message: str, params: Mapping[str, object] | None = None) -> None:
+        """Say ``message`` (a msgid with its ``params``, said in the user's language) and end
+        the session."""
         assert self.chan is not None
         ending = "\r\n" if self.term_type is not None else "\n"
+        said = self.connection.say(message).format(**(params or {}))
         with contextlib.suppress(OSError, asyncssh.Error):
-            self.chan.write_stderr((message + ending).encode())
+            self.chan.write_stderr((said + ending).encode())
             self.chan.exit(1)
 
     # the terminal process
@@ -511,7 +531,7 @@ class _Terminal(asyncssh.SSHServerSession[bytes]):
             for fd in opened:
                 os.close(fd)
             log.error("could not start a terminal for %s: %s", connection.user, error)
-            self._refuse(_("wareterm: the floor terminal could not be started"))
+            self._refuse(N_("wareterm: the floor terminal could not be started"))
             return
         os.set_blocking(self.crash_pipe, False)
         argv += ["--session-crash-fd", str(crash_end)]
@@ -522,7 +542,7 @@ class _Terminal(asyncssh.SSHServerSession[bytes]):
                 stdin=slave,
                 stdout=slave,
                 stderr=slave,
-                env=_child_env(self.term_type, client_env),
+                env=_child_env(self.term_type, connection.language),
                 start_new_session=True,
                 close_fds=True,
                 pass_fds=(crash_end,),
@@ -532,7 +552,7 @@ class _Terminal(asyncssh.SSHServerSession[bytes]):
             os.close(self.crash_pipe)
             self.crash_pipe = -1
             log.error("could not start a terminal for %s: %s", connection.user, error)
-            self._refuse(_("wareterm: the floor terminal could not be started"))
+            self._refuse(N_("wareterm: the floor terminal could not be started"))
             return
         finally:
             os.close(slave)
@@ -634,7 +654,9 @@ class _Terminal(asyncssh.SSHServerSession[bytes]):
 
     async def stop(self, signum: int, notice: str = "") -> None:
         """End the terminal: ``signum`` to its process group (SIGHUP: the client is gone;
-        SIGTERM: the server stops), SIGKILL after the grace period; returns once reaped."""
+        SIGTERM: the server stops), SIGKILL after the grace period; returns once reaped.
+        ``notice`` (a msgid) is said to the client in its language after the terminal's last
+        output."""
         if self.proc is None or self.watch is None or self.watch.done():
             return  # never signal a process group whose leader is reaped: its id may be reused
         self.notice = notice
@@ -670,7 +692,7 @@ class _Terminal(asyncssh.SSHServerSession[bytes]):
             # The notice goes with the terminal's output: written on stderr the client could
             # show it before the terminal's last output leaves the alternate screen, wiping it.
             if self.notice:
-                self._to_client((self.notice + "\r\n").encode())
+                self._to_client((self.connection.say(self.notice) + "\r\n").encode())
             with contextlib.suppress(OSError, asyncssh.Error):
                 self.chan.exit(code if code >= 0 else 128 - code)
 
@@ -753,17 +775,18 @@ def _signal_name(number: int) -> str:
         return str(number)
 
 
-def _refusal_words(refusal: SessionRefusal, limits: SessionLimits) -> str:
-    """What a client is told when its terminal is not started."""
+def _refusal_words(refusal: SessionRefusal, limits: SessionLimits) -> tuple[str, dict[str, object]]:
+    """What a client is told when its terminal is not started: the msgid (said in the
+    client's language by :meth:`_Terminal._refuse`) and its parameters."""
     if refusal is SessionRefusal.CONNECTION:
-        return _(
+        return N_(
             "wareterm: this connection has {count} floor terminals open already; close one first"
-        ).format(count=limits.per_connection)
+        ), {"count": limits.per_connection}
     if refusal is SessionRefusal.USER:
-        return _(
+        return N_(
             "wareterm: you have {count} floor terminals open already; log out of one first"
-        ).format(count=limits.per_user)
-    return _("wareterm: the server is full; try again in a minute")
+        ), {"count": limits.per_user}
+    return N_("wareterm: the server is full; try again in a minute"), {}
 
 
 def _clamp(width: int, height: int) -> tuple[int, int]:
@@ -815,12 +838,12 @@ async def _exited(proc: subprocess.Popen[bytes]) -> None:
         os.close(pidfd)
 
 
-def _child_env(term: str, client_env: Mapping[str, str]) -> dict[str, str]:
+def _child_env(term: str, language: str) -> dict[str, str]:
+    """The terminal's environment: the server's, less what belongs to the client, with the
+    client's terminal type and the user's language (their own, else the site's)."""
     env = {key: value for key, value in os.environ.items() if key not in _NOT_INHERITED}
     env["TERM"] = term
-    lang = client_env.get("WARETERM_LANG", "")
-    if _LANG.match(lang):
-        env["WARETERM_LANG"] = lang
+    env["WARETERM_LANG"] = language
     return env
 
 
@@ -909,7 +932,7 @@ class FloorServer:
         if self._acceptor is not None:
             self._acceptor.close()
             await self._acceptor.wait_closed()
-        notice = _("wareterm: the server is stopping; log in again in a minute")
+        notice = N_("wareterm: the server is stopping; log in again in a minute")
         await asyncio.gather(
             *(terminal.stop(signal.SIGTERM, notice) for terminal in list(self.terminals))
         )

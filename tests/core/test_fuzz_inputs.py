@@ -222,7 +222,12 @@ def test_every_order_of_an_almost_valid_file_is_drafted_or_refused_once(
     assert sum(1 for rejection in parsed.rejected if not rejection.key) == len(nameless)
     for draft in parsed.drafts:
         wanted = [row for row in rows if str(row["order_no"]).strip() == draft.order_no]
-        assert len(draft.lines) == len(wanted), "an order was drafted without all its lines"
+        # Rows of one order with the same SKU are one line (their quantities added).
+        skus = {line.sku for line in draft.lines}
+        assert len(skus) == len(draft.lines), "one SKU on two lines of an order"
+        assert skus == {str(row["sku"]).strip() for row in wanted}, (
+            "an order was drafted without all its lines"
+        )
 
 
 PRODUCT_VALUES: dict[str, st.SearchStrategy[object]] = {

@@ -120,3 +120,13 @@ def test_building_again_replaces_the_demo(tmp_path: Path) -> None:
     assert again.scalar("SELECT count(*) FROM orders") == count
     assert again.scalar("SELECT count(*) FROM users") == len(DEMO_USERS)
     again.close()
+
+
+def test_the_demo_speaks_chinese_with_english_one_key_away(demo_dir: Path, store: Store) -> None:
+    from data import settings, users
+    from data.floor import SqliteFloor
+
+    assert settings.get(store, "ui.language") == "zh_CN"
+    assert SqliteFloor(store).site_language() == "zh_CN"
+    # Demo users chose no language of their own: their sessions speak the site's.
+    assert users.language_of(store, "zhang.wei") == "zh_CN"

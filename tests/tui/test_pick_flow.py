@@ -174,6 +174,12 @@ async def test_location_first_requires_the_bin_label(tmp_path: Path) -> None:
 
 
 async def test_demo_simulated_scanner_scans_the_needed_item(floor_db: Path) -> None:
+    from data import stations
+    from tests.tui.conftest import ADMIN
+
+    store = open_store(floor_db)
+    stations.add_station(store, ADMIN, "hh-1", "loop://", "")  # F5/F6 need a simulated scanner
+    store.close()
     app = make_app(floor_db, demo=True)
     async with app.run_test(size=(80, 24)) as pilot:
         await badge_login(pilot)

@@ -46,9 +46,26 @@ OFFICE_SIZES = [pytest.param((80, 24), id="office"), pytest.param((120, 40), id=
 SECTIONS = ["overview", "orders", "people", "exceptions", "stock", "throughput"]
 
 
+def speak_chinese(path: Path) -> None:
+    """The site speaks zh_CN (``ui.language``): every session, its login screen and the
+    language a user without their own gets after logging in."""
+    from data import settings
+    from data.store import open_store
+    from tests.tui.conftest import ADMIN
+
+    store = open_store(path)
+    with store.write(ADMIN) as write:
+        settings.put(write, "ui.language", "zh_CN")
+    store.close()
+
+
 @pytest.fixture(autouse=True)
-def chinese() -> Iterator[None]:
-    """The session speaks zh_CN with the catalog in the package; English again afterwards."""
+def chinese(request: pytest.FixtureRequest) -> Iterator[None]:
+    """The floor of the test speaks zh_CN, with the catalog in the package; English again
+    afterwards."""
+    for name in ("floor_db", "bench_db", "super_db", "long_names_db"):
+        if name in request.fixturenames:
+            speak_chinese(request.getfixturevalue(name))
     i18n.set_language("zh_CN")
     assert i18n._("Next list") != "Next list", "the zh_CN catalog is not compiled"
     try:

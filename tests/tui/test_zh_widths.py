@@ -16,7 +16,7 @@ from data.store import open_store
 from tests.data.floor_rows import supervised_floor
 from tests.tui.conftest import ADMIN
 from tests.tui.supervision import open_section, read_done, supervisor_app
-from tests.tui.test_zh_snapshots import import_every_screen
+from tests.tui.test_zh_snapshots import import_every_screen, speak_chinese
 from tui.widgets.cells import fit
 
 import_every_screen()
@@ -51,7 +51,9 @@ def long_names_db(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(params=["en", "zh_CN"])
-def language(request: pytest.FixtureRequest) -> Iterator[str]:
+def language(request: pytest.FixtureRequest, long_names_db: Path) -> Iterator[str]:
+    if request.param != "en":
+        speak_chinese(long_names_db)  # the supervisor's session speaks the site's language
     i18n.set_language(None if request.param == "en" else request.param)
     try:
         yield request.param

@@ -9,7 +9,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, ProgressBar, Static
 
 from core import timefmt
-from core.i18n import _
+from core.i18n import N_, _
 from core.ports import BatchView, WaveForPrint
 from tui.screens.base import FloorScreen
 from tui.text import cells, shown
@@ -23,9 +23,9 @@ class BatchPrintScreen(FloorScreen):
     """Released waves; Enter prints the chosen one at this station."""
 
     BINDINGS = [
-        Binding("enter", "print_wave", _("Print wave"), priority=True),
-        Binding("f", "retry_failed", _("Reprint failed")),
-        Binding("escape", "leave", _("Back")),
+        Binding("enter", "print_wave", N_("Print wave"), priority=True),
+        Binding("f", "retry_failed", N_("Reprint failed")),
+        Binding("escape", "leave", N_("Back")),
     ]
 
     def __init__(self) -> None:

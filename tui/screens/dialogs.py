@@ -8,7 +8,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Select, Static
 
-from core.i18n import _
+from core.i18n import N_, _
 from tui.text import plain, shown
 
 
@@ -16,7 +16,7 @@ class ReasonDialog(ModalScreen[str | None]):
     """``title`` and what it does, a reason typed (required), Enter to confirm, Esc to go
     back. Dismisses with the reason, or None."""
 
-    BINDINGS = [Binding("escape", "cancel", _("Back"))]
+    BINDINGS = [Binding("escape", "cancel", N_("Back"))]
 
     def __init__(self, title: str, detail: str = "") -> None:
         super().__init__()
@@ -51,7 +51,7 @@ class ReassignDialog(ModalScreen[tuple[str, str] | None]):
     """Give a pick list to another picker: choose them, say why. Dismisses with
     ``(picker, reason)`` or None."""
 
-    BINDINGS = [Binding("escape", "cancel", _("Back"))]
+    BINDINGS = [Binding("escape", "cancel", N_("Back"))]
 
     def __init__(self, code: str, current: str | None, pickers: tuple[str, ...]) -> None:
         super().__init__()

@@ -13,7 +13,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, TabbedContent, TabPane
 
 from core import words
-from core.i18n import _
+from core.i18n import N_, _
 from core.oversight import IDLE_AFTER, ExceptionsView
 from tui.screens.dialogs import ReasonDialog
 from tui.screens.orders import (
@@ -44,14 +44,14 @@ class ExceptionsScreen(SupervisorScreen):
 
     SECTION = "exceptions"
     BINDINGS = [
-        Binding("r", "release", _("Release")),
-        Binding("c", "cancel_order", _("Cancel")),
-        Binding("a", "reassign", _("Reassign")),
-        Binding("p", "reprint", _("Reprint")),
-        Binding("t", "retry", _("Retry")),
-        Binding("o", "open", _("Open")),
-        Binding("left", "tab(-1)", _("Tabs"), priority=True, key_display="←→"),
-        Binding("right", "tab(1)", _("Tab"), priority=True, show=False),
+        Binding("r", "release", N_("Release")),
+        Binding("c", "cancel_order", N_("Cancel")),
+        Binding("a", "reassign", N_("Reassign")),
+        Binding("p", "reprint", N_("Reprint")),
+        Binding("t", "retry", N_("Retry")),
+        Binding("o", "open", N_("Open")),
+        Binding("left", "tab(-1)", N_("Tabs"), priority=True, key_display="←→"),
+        Binding("right", "tab(1)", N_("Tab"), priority=True, show=False),
     ]
 
     def __init__(self) -> None:

@@ -9,7 +9,7 @@ from textual.containers import Vertical
 from textual.widgets import Footer, Static
 
 from core import words
-from core.i18n import _
+from core.i18n import N_, _
 from core.model import OrderStatus, Role
 from core.ports import FloorSummary, PackView, PickView, ScanOutcome
 from core.roles import Permission, may
@@ -23,13 +23,13 @@ class HomeScreen(FloorScreen):
     """Start of a shift: resume the list in hand or take the next one."""
 
     BINDINGS = [
-        Binding("n", "next_list", _("Next list")),
-        Binding("p", "pack", _("Pack")),
-        Binding("b", "batch_print", _("Print wave")),
-        Binding("s", "supervise", _("Supervisor")),
-        Binding("l", "logout", _("Log out")),
+        Binding("n", "next_list", N_("Next list")),
+        Binding("p", "pack", N_("Pack")),
+        Binding("b", "batch_print", N_("Print wave")),
+        Binding("s", "supervise", N_("Supervisor")),
+        Binding("l", "logout", N_("Log out")),
         # Last: the screen reads itself again on every change, so a handheld may lose it.
-        Binding("r", "refresh", _("Refresh")),
+        Binding("r", "refresh", N_("Refresh")),
     ]
 
     #: Which roles see which keys (the services check the roles again, whatever the keys).

@@ -8,7 +8,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from core.i18n import _
+from core.i18n import N_, _
 from core.model import ShortReason
 from tui.text import plain, shown
 
@@ -17,10 +17,10 @@ class ShortPickDialog(ModalScreen[ShortReason | None]):
     """Why the bin cannot give the units: 1 not found, 2 damaged, 3 short stock."""
 
     BINDINGS = [
-        Binding("1", "reason('not_found')", _("Not found")),
-        Binding("2", "reason('damaged')", _("Damaged")),
-        Binding("3", "reason('short_stock')", _("Short stock")),
-        Binding("escape", "cancel", _("Back")),
+        Binding("1", "reason('not_found')", N_("Not found")),
+        Binding("2", "reason('damaged')", N_("Damaged")),
+        Binding("3", "reason('short_stock')", N_("Short stock")),
+        Binding("escape", "cancel", N_("Back")),
     ]
 
     def __init__(self, sku: str, location: str, missing: int) -> None:
@@ -61,7 +61,7 @@ class ShortPickDialog(ModalScreen[ShortReason | None]):
 class CodeEntry(ModalScreen[str | None]):
     """Type the digits under a barcode that will not scan."""
 
-    BINDINGS = [Binding("escape", "cancel", _("Back"))]
+    BINDINGS = [Binding("escape", "cancel", N_("Back"))]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -93,7 +93,7 @@ class ReasonEntry(ModalScreen[str | None]):
     """Ask why (voiding or reprinting a label, overriding a carrier): the words are kept in
     the audit trail, so an empty reason is not accepted."""
 
-    BINDINGS = [Binding("escape", "cancel", _("Back"))]
+    BINDINGS = [Binding("escape", "cancel", N_("Back"))]
 
     def __init__(self, question: str) -> None:
         super().__init__()
@@ -121,10 +121,10 @@ class MissingDialog(ModalScreen[str | None]):
     """Why units of an order are not there: 1 not in the tote, 2 damaged, 3 mismatch."""
 
     BINDINGS = [
-        Binding("1", "reason('not_in_tote')", _("Not in tote")),
-        Binding("2", "reason('damaged')", _("Damaged")),
-        Binding("3", "reason('mismatch')", _("Mismatch")),
-        Binding("escape", "cancel", _("Back")),
+        Binding("1", "reason('not_in_tote')", N_("Not in tote")),
+        Binding("2", "reason('damaged')", N_("Damaged")),
+        Binding("3", "reason('mismatch')", N_("Mismatch")),
+        Binding("escape", "cancel", N_("Back")),
     ]
 
     def __init__(self, order_no: str, missing: int) -> None:
@@ -159,7 +159,7 @@ class ChoiceDialog(ModalScreen[int | None]):
 
     BINDINGS = [
         *(Binding(str(n), f"choose({n})", show=False) for n in range(1, 10)),
-        Binding("escape", "cancel", _("Back")),
+        Binding("escape", "cancel", N_("Back")),
     ]
 
     def __init__(self, title: str, options: list[str]) -> None:

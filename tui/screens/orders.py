@@ -16,7 +16,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Select, Static, TabbedContent, TabPane
 
 from core import timefmt, words
-from core.i18n import _
+from core.i18n import N_, _
 from core.model import CANCELLABLE, OrderStatus, Priority
 from core.oversight import (
     ORDER_LINES_PAGE,
@@ -48,13 +48,13 @@ class OrdersScreen(SupervisorScreen):
     #: floor it is read again at most once a second.
     MIN_RELOAD_S = 1.0
     BINDINGS = [
-        Binding("slash", "search", _("Search")),
-        Binding("n", "next_page", _("Next page")),
-        Binding("p", "previous_page", _("Prev page")),
-        Binding("g", "first_page", _("First page"), show=False),
-        Binding("G", "last_page", _("Last page"), show=False),
-        Binding("o", "open", _("Open")),
-        Binding("f", "clear_filters", _("No filter")),
+        Binding("slash", "search", N_("Search")),
+        Binding("n", "next_page", N_("Next page")),
+        Binding("p", "previous_page", N_("Prev page")),
+        Binding("g", "first_page", N_("First page"), show=False),
+        Binding("G", "last_page", N_("Last page"), show=False),
+        Binding("o", "open", N_("Open")),
+        Binding("f", "clear_filters", N_("No filter")),
     ]
 
     def __init__(self) -> None:
@@ -274,16 +274,16 @@ class OrderDetailScreen(SupervisorScreen):
 
     SECTION = "orders"
     BINDINGS = [
-        Binding("escape", "leave", _("Back")),
-        Binding("r", "release", _("Release")),
-        Binding("c", "cancel_order", _("Cancel order")),
-        Binding("a", "reassign", _("Reassign list")),
-        Binding("p", "reprint", _("Reprint label")),
-        Binding("t", "retry", _("Retry label")),
-        Binding("n", "lines_page(1)", _("More lines")),
-        Binding("b", "lines_page(-1)", _("Earlier lines")),
-        Binding("left", "tab(-1)", _("Tabs"), priority=True, key_display="←→"),
-        Binding("right", "tab(1)", _("Tab"), priority=True, show=False),
+        Binding("escape", "leave", N_("Back")),
+        Binding("r", "release", N_("Release")),
+        Binding("c", "cancel_order", N_("Cancel order")),
+        Binding("a", "reassign", N_("Reassign list")),
+        Binding("p", "reprint", N_("Reprint label")),
+        Binding("t", "retry", N_("Retry label")),
+        Binding("n", "lines_page(1)", N_("More lines")),
+        Binding("b", "lines_page(-1)", N_("Earlier lines")),
+        Binding("left", "tab(-1)", N_("Tabs"), priority=True, key_display="←→"),
+        Binding("right", "tab(1)", N_("Tab"), priority=True, show=False),
     ]
 
     def __init__(self, order_no: str) -> None:

@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Static
 
 from core import words
-from core.i18n import _
+from core.i18n import N_, _
 from core.oversight import PRIORITIES, DueOrder, Overview, StationState
 from tui.screens.supervise import SupervisorScreen
 from tui.text import plain, shown
@@ -44,7 +44,7 @@ class OverviewScreen(SupervisorScreen):
     """The floor at a glance."""
 
     SECTION = "overview"
-    BINDINGS = [Binding("o", "open", _("Open order"))]
+    BINDINGS = [Binding("o", "open", N_("Open order"))]
 
     def __init__(self) -> None:
         super().__init__()

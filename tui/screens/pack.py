@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from core import timefmt, words
 from core.errors import WaretermError
-from core.i18n import _
+from core.i18n import N_, _
 from core.packing import MissingReason, parse_weight
 from core.ports import (
     CarrierOption,
@@ -46,14 +46,14 @@ class PackScreen(FloorScreen):
     # The footer shows keys in this order and a handheld (40 columns) shows only the first
     # few: typing a code the scanner cannot read and declaring units missing come first.
     BINDINGS = [
-        Binding("c", "type_code", _("Type code")),
-        Binding("m", "missing", _("Missing")),
-        Binding("escape", "leave", _("Leave")),
-        Binding("o", "override", _("Carrier")),
-        Binding("v", "void", _("Void label")),
-        Binding("r", "reprint", _("Reprint")),
-        Binding("f5", "simulate_right", _("Sim scan"), show=False),
-        Binding("f6", "simulate_wrong", _("Sim wrong"), show=False),
+        Binding("c", "type_code", N_("Type code")),
+        Binding("m", "missing", N_("Missing")),
+        Binding("escape", "leave", N_("Leave")),
+        Binding("o", "override", N_("Carrier")),
+        Binding("v", "void", N_("Void label")),
+        Binding("r", "reprint", N_("Reprint")),
+        Binding("f5", "simulate_right", N_("Sim scan")),
+        Binding("f6", "simulate_wrong", N_("Sim wrong")),
     ]
 
     def __init__(self, first_scan: tuple[str, str] | None = None) -> None:
@@ -492,10 +492,16 @@ class PackScreen(FloorScreen):
 
         self.app.push_screen(CodeEntry(), typed)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """F5/F6 (simulated scans) exist only where the station's scanner is simulated."""
+        if action in ("simulate_right", "simulate_wrong"):
+            return self.wapp.simulated_scanner
+        return True
+
     def action_simulate_right(self) -> None:
-        """Demo only: the simulated scanner reads the next unit the bench needs, or the label
+        """With a simulated (``loop://``) scanner only: the simulated scanner reads the next unit the bench needs, or the label
         of a packed parcel."""
-        if not self.wapp.demo:
+        if not self.wapp.simulated_scanner:
             return
         for order in self.view.checking:
             for line in order.lines:
@@ -511,8 +517,8 @@ class PackScreen(FloorScreen):
         self.banner(_("Demo: nothing to scan here. Scan a picked list (P:…) first."), "info")
 
     def action_simulate_wrong(self) -> None:
-        """Demo only: the simulated scanner reads an item no order here wants."""
-        if self.wapp.demo:
+        """With a simulated (``loop://``) scanner only: the simulated scanner reads an item no order here wants."""
+        if self.wapp.simulated_scanner:
             self.wapp.simulate_scan("4006381333931")
 
     def action_leave(self) -> None:

@@ -13,7 +13,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Static
 
 from core import words
-from core.i18n import _
+from core.i18n import N_, _
 from core.oversight import IDLE_AFTER, WorkerView
 from tui.screens.orders import reassign_dialog
 from tui.screens.supervise import SupervisorScreen
@@ -25,7 +25,7 @@ class PeopleScreen(SupervisorScreen):
     """One row per picker and packer."""
 
     SECTION = "people"
-    BINDINGS = [Binding("a", "reassign", _("Reassign list"))]
+    BINDINGS = [Binding("a", "reassign", N_("Reassign list"))]
 
     def __init__(self) -> None:
         super().__init__()

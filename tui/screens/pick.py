@@ -8,7 +8,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, ProgressBar, Static
 
 from core import timefmt, words
-from core.i18n import _
+from core.i18n import N_, _
 from core.model import ShortReason, Verdict
 from core.ports import PickView, ScanOutcome
 from tui.screens.base import FloorScreen
@@ -29,11 +29,11 @@ class PickScreen(FloorScreen):
     """Walk the list bin by bin; every unit is a scan."""
 
     BINDINGS = [
-        Binding("s", "short", _("Short")),
-        Binding("c", "type_code", _("Type code")),
-        Binding("escape", "leave", _("Leave")),
-        Binding("f5", "simulate_right", _("Sim scan"), show=False),
-        Binding("f6", "simulate_wrong", _("Sim wrong"), show=False),
+        Binding("s", "short", N_("Short")),
+        Binding("c", "type_code", N_("Type code")),
+        Binding("escape", "leave", N_("Leave")),
+        Binding("f5", "simulate_right", N_("Sim scan")),
+        Binding("f6", "simulate_wrong", N_("Sim wrong")),
     ]
 
     def __init__(self, view: PickView) -> None:
@@ -63,7 +63,7 @@ class PickScreen(FloorScreen):
         table.add_columns(_("Bin"), _("SKU"), _("Name"), _("Qty"), _("Done"))
         self.show(self.view)
         self.set_interval(1.0, self._tick)
-        if self.wapp.demo:
+        if self.wapp.simulated_scanner:
             self.notify(_("Demo: F5 scans the right item, F6 a wrong one."), timeout=6)
 
     # -- drawing --------------------------------------------------------------------------------
@@ -204,14 +204,20 @@ class PickScreen(FloorScreen):
         """Back to home; the list stays yours and resumes where it stopped."""
         self.app.pop_screen()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """F5/F6 (simulated scans) exist only where the station's scanner is simulated."""
+        if action in ("simulate_right", "simulate_wrong"):
+            return self.wapp.simulated_scanner
+        return True
+
     def action_simulate_right(self) -> None:
-        """Demo only: a simulated scanner reads the item the list needs."""
-        if self.wapp.demo:
+        """With a simulated (``loop://``) scanner only: a simulated scanner reads the item the list needs."""
+        if self.wapp.simulated_scanner:
             self.run_floor(self.floor.expected_code, self.view.picklist_id, then=self._simulate)
 
     def action_simulate_wrong(self) -> None:
-        """Demo only: a simulated scanner reads an item that is not on the list."""
-        if self.wapp.demo:
+        """With a simulated (``loop://``) scanner only: a simulated scanner reads an item that is not on the list."""
+        if self.wapp.simulated_scanner:
             self.wapp.simulate_scan("4006381333931")
 
     def _simulate(self, code: str | None) -> None:

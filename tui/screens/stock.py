@@ -11,7 +11,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Static
 
 from core import words
-from core.i18n import _
+from core.i18n import N_, _
 from core.oversight import StockView
 from tui.screens.supervise import SupervisorScreen
 from tui.text import plain, shown
@@ -22,7 +22,7 @@ class StockScreen(SupervisorScreen):
     """Two lists: products to replenish, orders they hold up."""
 
     SECTION = "stock"
-    BINDINGS = [Binding("o", "open", _("Open order"))]
+    BINDINGS = [Binding("o", "open", N_("Open order"))]
 
     def compose(self) -> ComposeResult:
         yield from self.compose_header()

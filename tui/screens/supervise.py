@@ -15,7 +15,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable
 
 from core.errors import WaretermError
-from core.i18n import _
+from core.i18n import N_
 from core.oversight import Oversight
 from tui.messages import FloorChanged
 from tui.screens.base import FloorScreen
@@ -52,13 +52,13 @@ class SupervisorScreen(FloorScreen):
 
     SECTION = ""
     BINDINGS = [
-        Binding("1", "goto('overview')", _("Overview"), show=False),
-        Binding("2", "goto('orders')", _("Orders"), show=False),
-        Binding("3", "goto('people')", _("People"), show=False),
-        Binding("4", "goto('exceptions')", _("Exceptions"), show=False),
-        Binding("5", "goto('stock')", _("Stock"), show=False),
-        Binding("6", "goto('throughput')", _("Throughput"), show=False),
-        Binding("escape", "leave", _("Home")),
+        Binding("1", "goto('overview')", N_("Overview"), show=False),
+        Binding("2", "goto('orders')", N_("Orders"), show=False),
+        Binding("3", "goto('people')", N_("People"), show=False),
+        Binding("4", "goto('exceptions')", N_("Exceptions"), show=False),
+        Binding("5", "goto('stock')", N_("Stock"), show=False),
+        Binding("6", "goto('throughput')", N_("Throughput"), show=False),
+        Binding("escape", "leave", N_("Home")),
     ]
 
     def __init__(self) -> None:
