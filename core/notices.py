@@ -246,14 +246,12 @@ def _said(params: Params, english: bool) -> dict[str, object]:
             said[key] = render(
                 str(value["notice"]), inner if isinstance(inner, dict) else {}, english=english
             )
-        elif english:
-            said[key] = value
         else:
-            said[key] = _readable(key, value)
+            said[key] = _readable(key, value, english)
     return said
 
 
-def _readable(key: str, value: object) -> object:
+def _readable(key: str, value: object, english: bool = False) -> object:
     """A parameter as the reader reads it: a status, kind, role or reason code as a word in
     their language, a stored time (ISO) in site time. Anything else as it is."""
     from core import timefmt, words
@@ -269,7 +267,7 @@ def _readable(key: str, value: object) -> object:
         "priority": words.priority,
     }.get(key)
     if word is not None:
-        return word(value)
+        return word(value, english=english)
     if key in ("at", "since", "time") and value[:4].isdigit() and "T" in value:
         from core.clock import from_iso
 

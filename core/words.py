@@ -9,179 +9,182 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from core.i18n import _
+from core.i18n import N_, _
 
 
 def _order_statuses() -> dict[str, str]:
     return {
-        "received": _("received"),
-        "review": _("in review"),
-        "on_hold": _("on hold"),
-        "released": _("released"),
-        "allocated": _("allocated"),
-        "backordered": _("backordered"),
-        "picking": _("picking"),
-        "picked": _("picked"),
-        "packing": _("packing"),
-        "packed": _("packed"),
-        "shipped": _("shipped"),
-        "in_transit": _("in transit"),
-        "delivered": _("delivered"),
-        "cancelled": _("cancelled"),
-        "returned": _("returned"),
-        "intercepted": _("intercepted"),
-        "exception": _("exception"),
+        "received": N_("received"),
+        "review": N_("in review"),
+        "on_hold": N_("on hold"),
+        "released": N_("released"),
+        "allocated": N_("allocated"),
+        "backordered": N_("backordered"),
+        "picking": N_("picking"),
+        "picked": N_("picked"),
+        "packing": N_("packing"),
+        "packed": N_("packed"),
+        "shipped": N_("shipped"),
+        "in_transit": N_("in transit"),
+        "delivered": N_("delivered"),
+        "cancelled": N_("cancelled"),
+        "returned": N_("returned"),
+        "intercepted": N_("intercepted"),
+        "exception": N_("exception"),
     }
 
 
 def _priorities() -> dict[str, str]:
-    return {"rush": _("rush"), "standard": _("standard"), "deferred": _("deferred")}
+    return {"rush": N_("rush"), "standard": N_("standard"), "deferred": N_("deferred")}
 
 
 def _verdicts() -> dict[str, str]:
     return {
-        "ok": _("ok"),
-        "location_ok": _("bin ok"),
-        "tote_ok": _("tote ok"),
-        "wrong_item": _("wrong item"),
-        "over_pick": _("over-pick"),
-        "extra_unit": _("extra unit"),
-        "unknown_code": _("unknown code"),
-        "not_expected": _("not expected"),
-        "wrong_location": _("wrong bin"),
-        "location_required": _("bin first"),
-        "bad_scan": _("bad scan"),
+        "ok": N_("ok"),
+        "location_ok": N_("bin ok"),
+        "tote_ok": N_("tote ok"),
+        "wrong_item": N_("wrong item"),
+        "over_pick": N_("over-pick"),
+        "extra_unit": N_("extra unit"),
+        "unknown_code": N_("unknown code"),
+        "not_expected": N_("not expected"),
+        "wrong_location": N_("wrong bin"),
+        "location_required": N_("bin first"),
+        "bad_scan": N_("bad scan"),
     }
 
 
 def _roles() -> dict[str, str]:
     return {
-        "picker": _("picker"),
-        "packer": _("packer"),
-        "supervisor": _("supervisor"),
-        "admin": _("admin"),
+        "picker": N_("picker"),
+        "packer": N_("packer"),
+        "supervisor": N_("supervisor"),
+        "admin": N_("admin"),
     }
 
 
 def _problems() -> dict[str, str]:
     return {
-        "unknown_sku": _("unknown SKU"),
-        "incomplete_address": _("address incomplete"),
-        "bad_phone": _("phone wrong"),
-        "unpaid": _("unpaid"),
-        "payment_failed": _("payment failed"),
+        "unknown_sku": N_("unknown SKU"),
+        "incomplete_address": N_("address incomplete"),
+        "bad_phone": N_("phone wrong"),
+        "unpaid": N_("unpaid"),
+        "payment_failed": N_("payment failed"),
     }
 
 
 def _payments() -> dict[str, str]:
-    return {"paid": _("paid"), "pending": _("payment pending"), "failed": _("payment failed")}
+    return {"paid": N_("paid"), "pending": N_("payment pending"), "failed": N_("payment failed")}
 
 
 def _print_jobs() -> dict[str, str]:
     return {
-        "queued": _("queued"),
-        "sending": _("sending"),
-        "done": _("printed"),
-        "failed": _("failed"),
-        "uncertain": _("uncertain"),
-        "cancelled": _("cancelled"),
+        "queued": N_("queued"),
+        "sending": N_("sending"),
+        "done": N_("printed"),
+        "failed": N_("failed"),
+        "uncertain": N_("uncertain"),
+        "cancelled": N_("cancelled"),
     }
 
 
 def _shipments() -> dict[str, str]:
     return {
-        "labelled": _("labelled"),
-        "packed": _("packed"),
-        "shipped": _("shipped"),
-        "void": _("void"),
-        "in_transit": _("in transit"),
-        "delivered": _("delivered"),
+        "labelled": N_("labelled"),
+        "packed": N_("packed"),
+        "shipped": N_("shipped"),
+        "void": N_("void"),
+        "in_transit": N_("in transit"),
+        "delivered": N_("delivered"),
     }
 
 
 def _pick_lists() -> dict[str, str]:
     return {
-        "released": _("waiting"),
-        "picking": _("picking"),
-        "picked": _("picked"),
-        "cancelled": _("cancelled"),
+        "released": N_("waiting"),
+        "picking": N_("picking"),
+        "picked": N_("picked"),
+        "cancelled": N_("cancelled"),
     }
 
 
 def _reasons() -> dict[str, str]:
     return {
-        "not_found": _("not found"),
-        "damaged": _("damaged"),
-        "short_stock": _("short stock"),
-        "not_in_tote": _("not in tote"),
-        "mismatch": _("mismatch"),
+        "not_found": N_("not found"),
+        "damaged": N_("damaged"),
+        "short_stock": N_("short stock"),
+        "not_in_tote": N_("not in tote"),
+        "mismatch": N_("mismatch"),
     }
 
 
 def _zones() -> dict[str, str]:
     return {
-        "local": _("local"),
-        "regional": _("regional"),
-        "national": _("national"),
-        "remote": _("remote"),
-        "international": _("international"),
+        "local": N_("local"),
+        "regional": N_("regional"),
+        "national": N_("national"),
+        "remote": N_("remote"),
+        "international": N_("international"),
     }
 
 
 def _printer_states() -> dict[str, str]:
     return {
-        "ready": _("ready"),
-        "offline": _("offline"),
-        "paper_out": _("paper out"),
-        "paper_low": _("paper low"),
-        "cover_open": _("cover open"),
-        "unknown": _("unknown"),
+        "ready": N_("ready"),
+        "offline": N_("offline"),
+        "paper_out": N_("paper out"),
+        "paper_low": N_("paper low"),
+        "cover_open": N_("cover open"),
+        "unknown": N_("unknown"),
     }
 
 
 def _code_kinds() -> dict[str, str]:
     return {
-        "product": _("product"),
-        "location": _("bin"),
-        "tote": _("tote"),
-        "picklist": _("pick list"),
-        "order": _("order"),
-        "user": _("badge"),
-        "unknown": _("unknown"),
+        "product": N_("product"),
+        "location": N_("bin"),
+        "tote": N_("tote"),
+        "picklist": N_("pick list"),
+        "order": N_("order"),
+        "user": N_("badge"),
+        "unknown": N_("unknown"),
     }
 
 
 def _tasks() -> dict[str, str]:
-    return {"pick": _("pick"), "pack": _("pack check"), "ship": _("ship")}
+    return {"pick": N_("pick"), "pack": N_("pack check"), "ship": N_("ship")}
 
 
 def _scanner_states() -> dict[str, str]:
     return {
-        "connecting": _("connecting"),
-        "connected": _("connected"),
-        "disconnected": _("disconnected"),
-        "held": _("held"),
-        "stopped": _("stopped"),
-        "unknown": _("unknown"),
+        "connecting": N_("connecting"),
+        "connected": N_("connected"),
+        "disconnected": N_("disconnected"),
+        "held": N_("held"),
+        "stopped": N_("stopped"),
+        "unknown": N_("unknown"),
     }
 
 
-def _word(table: Callable[[], dict[str, str]]) -> Callable[[object], str]:
-    def word(code: object) -> str:
+def _word(table: Callable[[], dict[str, str]]) -> Callable[..., str]:
+    def word(code: object, english: bool = False) -> str:
         text = "" if code is None else str(code)
-        return table().get(text, text)
+        msgid = table().get(text)
+        if msgid is None:
+            return text
+        return msgid if english else _(msgid)
 
     word.__doc__ = f"The word for a code of {table.__name__.strip('_')} (the code if unknown)."
     return word
 
 
-def status(code: object) -> str:
+def status(code: object, english: bool = False) -> str:
     """The word for any status code (order, print job, shipment), for listings that mix them."""
     text = "" if code is None else str(code)
     for table in (_order_statuses, _print_jobs, _shipments):
         found = table().get(text)
         if found is not None:
-            return found
+            return found if english else _(found)
     return text
 
 
