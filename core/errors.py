@@ -25,3 +25,28 @@ class InvalidBarcode(WaretermError):
 
 class StoreBusy(WaretermError):
     """The database stayed locked by another session longer than the busy timeout."""
+
+
+class StoreFault(WaretermError):
+    """The database file cannot do its work (disk full, read-only, an I/O error, gone or
+    damaged): nothing of the refused change was stored. The message says what to do."""
+
+
+class DiskFull(StoreFault):
+    """The disk holding the database is full."""
+
+
+class ReadOnlyStore(StoreFault):
+    """The database file (or its disk) cannot be written."""
+
+
+class StorageFailed(StoreFault):
+    """The disk failed to read or write the database (an I/O error)."""
+
+
+class DatabaseGone(StoreFault):
+    """The database file is missing, or another file now stands at its path."""
+
+
+class DatabaseCorrupt(StoreFault):
+    """The database file is damaged or is no SQLite database."""

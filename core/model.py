@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 
 class OrderStatus(StrEnum):
@@ -189,6 +190,26 @@ class ImportReport:
     held: list[str] = field(default_factory=list)
     #: known SKUs whose on-hand in the file differs and was left alone (no --adjust-stock)
     stock_kept: list[str] = field(default_factory=list)
+    #: Set when a fault of the database (a full disk, say) stopped the import: the record it
+    #: stopped at and why. Everything counted above was stored; ``not_stored`` records from
+    #: that one on were not.
+    stopped: Rejection | None = None
+    not_stored: int = 0
+
+    def mark(self) -> tuple[int, ...]:
+        """Where the report stands now, to return to with :meth:`stop`."""
+        return tuple(len(part) for part in self._parts())
+
+    def stop(self, mark: tuple[int, ...], at: Rejection, not_stored: int) -> None:
+        """A chunk was rolled back by a fault: forget what it counted since ``mark`` and
+        record where the import stopped (``at``: the chunk's first record and the reason)."""
+        for part, length in zip(self._parts(), mark, strict=True):
+            del part[length:]
+        self.stopped = at
+        self.not_stored = not_stored
+
+    def _parts(self) -> tuple[list[Any], ...]:
+        return (self.stored, self.updated, self.skipped, self.rejected, self.held, self.stock_kept)
 
     def as_dict(self) -> dict[str, object]:
         """The report as plain data (the --json shape)."""
@@ -202,4 +223,7 @@ class ImportReport:
         }
         if self.kind == "products":  # only a product file carries stock
             shape["stock_kept"] = self.stock_kept
+        if self.stopped is not None:
+            shape["stopped"] = self.stopped.__dict__
+            shape["not_stored"] = self.not_stored
         return shape

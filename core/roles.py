@@ -30,6 +30,8 @@ class Permission(StrEnum):
     IMPORT = "import"
     CONFIGURE = "configure"
     MOVE_STOCK = "move_stock"
+    RECEIVE = "receive"
+    COUNT = "count"
 
 
 _FLOOR = frozenset({Role.PICKER, Role.PACKER, Role.SUPERVISOR, Role.ADMIN})
@@ -53,6 +55,8 @@ ALLOWED: dict[Permission, frozenset[Role]] = {
     Permission.IMPORT: _ADMIN,
     Permission.CONFIGURE: _ADMIN,
     Permission.MOVE_STOCK: _OFFICE,
+    Permission.RECEIVE: _FLOOR,
+    Permission.COUNT: _FLOOR,
 }
 
 _WORDS: dict[Permission, str] = {
@@ -69,6 +73,8 @@ _WORDS: dict[Permission, str] = {
     Permission.IMPORT: N_("import data"),
     Permission.CONFIGURE: N_("change the configuration"),
     Permission.MOVE_STOCK: N_("move stock between bins"),
+    Permission.RECEIVE: N_("receive and put away stock"),
+    Permission.COUNT: N_("count bins"),
 }
 
 

@@ -8,7 +8,7 @@ from typing import IO, Any, TypeVar
 
 from core import stock as stock_rules
 from core.codes import ScannedCode
-from core.errors import Rejected
+from core.errors import Rejected, StoreFault
 from core.i18n import _
 from core.importing import LocationDraft, Source, parse_locations, read_products
 from core.locations import walk_key
@@ -72,13 +72,21 @@ def import_products(
     report = ImportReport("products")
     items = read_products(source_of(content), filename)
     with store.bulk():
-        for chunk in chunks(items, report.rejected):
-            with store.write(actor) as write:
-                write.require(Permission.IMPORT)
-                for draft in chunk:
-                    _store_product(write, draft, report, filename, adjust_reason)
-                if not write.audited:
-                    write.audit("import.products", filename, stored=0)
+        batches = chunks(items, report.rejected)
+        for chunk in batches:
+            mark = report.mark()
+            try:
+                with store.write(actor) as write:
+                    write.require(Permission.IMPORT)
+                    for draft in chunk:
+                        _store_product(write, draft, report, filename, adjust_reason)
+                    if not write.audited:
+                        write.audit("import.products", filename, stored=0)
+            except StoreFault as fault:
+                # The chunk was rolled back: the report keeps exactly what was committed.
+                report.stop(mark, Rejection(0, chunk[0].sku, str(fault)), len(chunk))
+                report.not_stored += sum(len(more) for more in batches)
+                break
             if progress:
                 progress(len(chunk))
     report.rejected.sort(key=lambda rejection: rejection.line)
@@ -183,19 +191,24 @@ def import_locations(
     report = ImportReport("locations", rejected=list(parsed.rejected))
     drafts: Sequence[LocationDraft] = parsed.drafts
     for start in range(0, len(drafts), CHUNK):
-        with store.write(actor) as write:
-            write.require(Permission.IMPORT)
-            for draft in drafts[start : start + CHUNK]:
-                existed = write.execute(
-                    "SELECT 1 FROM locations WHERE code = ?", (draft.code,)
-                ).fetchone()
-                write.execute(
-                    "INSERT INTO locations (code, sequence) VALUES (?, ?) "
-                    "ON CONFLICT (code) DO UPDATE SET sequence = excluded.sequence",
-                    (draft.code, draft.sequence),
-                )
-                (report.updated if existed else report.stored).append(draft.code)
-            write.audit("import.locations", filename, count=len(drafts[start : start + CHUNK]))
+        mark = report.mark()
+        try:
+            with store.write(actor) as write:
+                write.require(Permission.IMPORT)
+                for draft in drafts[start : start + CHUNK]:
+                    existed = write.execute(
+                        "SELECT 1 FROM locations WHERE code = ?", (draft.code,)
+                    ).fetchone()
+                    write.execute(
+                        "INSERT INTO locations (code, sequence) VALUES (?, ?) "
+                        "ON CONFLICT (code) DO UPDATE SET sequence = excluded.sequence",
+                        (draft.code, draft.sequence),
+                    )
+                    (report.updated if existed else report.stored).append(draft.code)
+                write.audit("import.locations", filename, count=len(drafts[start : start + CHUNK]))
+        except StoreFault as fault:
+            report.stop(mark, Rejection(0, drafts[start].code, str(fault)), len(drafts) - start)
+            break
     return report
 
 

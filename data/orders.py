@@ -10,7 +10,7 @@ from typing import Any
 from core import words
 from core.allocation import Stock, allocate
 from core.clock import from_iso, to_iso
-from core.errors import NotFound, Rejected
+from core.errors import NotFound, Rejected, StoreFault
 from core.i18n import _
 from core.importing import read_orders
 from core.lifecycle import cancellable
@@ -68,13 +68,25 @@ def store_orders(
 
     items = divert(items)
     with store.bulk():
-        for chunk in chunks(items, report.rejected):
-            with store.write(actor) as write:
-                write.require(Permission.IMPORT)
-                for draft in chunk:
-                    _store_order(write, draft, policy, report)
-                if not write.audited:
-                    write.audit("import.orders", filename, stored=0)
+        batches = chunks(items, report.rejected)
+        for chunk in batches:
+            mark = report.mark()
+            try:
+                with store.write(actor) as write:
+                    write.require(Permission.IMPORT)
+                    for draft in chunk:
+                        _store_order(write, draft, policy, report)
+                    if not write.audited:
+                        write.audit("import.orders", filename, stored=0)
+            except StoreFault as fault:
+                # The chunk was rolled back: the report keeps exactly what was committed. The
+                # rest of the file is still read, so its bad records are reported too.
+                first = chunk[0]
+                report.stop(
+                    mark, Rejection(first.source_line, first.order_no, str(fault)), len(chunk)
+                )
+                report.not_stored += sum(len(more) for more in batches)
+                break
             if progress:
                 progress(sum(len(draft.lines) for draft in chunk))
     report.rejected.sort(key=lambda rejection: rejection.line)

@@ -496,6 +496,77 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (package_id, platform)
     );
     """,
+    # Receipts (入库) with their expected lines and every unit scanned against them (refusals
+    # kept), pick faces with a maximum for put-away, and cycle counts (盘点): tasks, their bins
+    # and what each count found, against the ledger position the bin was counted at.
+    """
+    CREATE TABLE receipts (
+        receipt_no TEXT PRIMARY KEY,
+        supplier TEXT NOT NULL DEFAULT '',
+        blind INTEGER NOT NULL DEFAULT 0,
+        status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'closed')),
+        dock TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        closed_at TEXT
+    );
+    CREATE TABLE receipt_lines (
+        receipt_no TEXT NOT NULL REFERENCES receipts (receipt_no),
+        sku TEXT NOT NULL,
+        expected INTEGER NOT NULL CHECK (expected > 0),
+        lot TEXT NOT NULL DEFAULT '',
+        expiry TEXT,
+        source_line INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (receipt_no, sku, lot)
+    );
+    CREATE TABLE receipt_units (
+        id INTEGER PRIMARY KEY,
+        receipt_no TEXT NOT NULL REFERENCES receipts (receipt_no),
+        at TEXT NOT NULL,
+        user TEXT NOT NULL,
+        station TEXT NOT NULL,
+        code TEXT NOT NULL DEFAULT '',
+        sku TEXT NOT NULL DEFAULT '',
+        lot TEXT NOT NULL DEFAULT '',
+        expiry TEXT,
+        qty INTEGER NOT NULL,
+        verdict TEXT NOT NULL CHECK (verdict IN ('accepted', 'refused')),
+        reason TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX receipt_units_receipt ON receipt_units (receipt_no, verdict);
+    ALTER TABLE locations ADD COLUMN max_units INTEGER;
+    CREATE TABLE counts (
+        id INTEGER PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        open INTEGER NOT NULL DEFAULT 0,
+        status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'closed'))
+    );
+    CREATE TABLE count_bins (
+        count_id INTEGER NOT NULL REFERENCES counts (id),
+        bin TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'to_count'
+            CHECK (status IN ('to_count', 'counted', 'recount', 'approved')),
+        counted_by TEXT,
+        counted_at TEXT,
+        ledger_position INTEGER,
+        previous_by TEXT,
+        decided_by TEXT,
+        reason TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (count_id, bin)
+    );
+    CREATE TABLE count_results (
+        count_id INTEGER NOT NULL,
+        bin TEXT NOT NULL,
+        sku TEXT NOT NULL,
+        lot TEXT NOT NULL DEFAULT '',
+        expiry TEXT,
+        counted INTEGER NOT NULL CHECK (counted >= 0),
+        expected INTEGER NOT NULL,
+        PRIMARY KEY (count_id, bin, sku, lot),
+        FOREIGN KEY (count_id, bin) REFERENCES count_bins (count_id, bin)
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

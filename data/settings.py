@@ -70,6 +70,10 @@ SETTINGS = {
         Setting("carrier.remote_preferred", "EMS", "carrier", N_("carrier preferred for remote")),
         Setting("pool.low_warning", "50", "count", N_("warn below this many free waybill numbers")),
         Setting(
+            "receiving.dock", "DOCK", "text", N_("receiving dock bin where received units wait")
+        ),
+        Setting("count.tolerance", "0", "count", N_("units a count may differ before a recount")),
+        Setting(
             "ui.language",
             "en",
             "language",

@@ -86,8 +86,10 @@ def save_movements(write: Write, movements: Sequence[Movement], document: Docume
         if record is not None:
             before[(sku, bin_code, lot)] = _row(record)
     for sku, bin_code, lot in keys - before.keys():
+        # a new row takes the expiry its first movement carries (the lot's)
+        expiry = next((m.expiry for m in movements if m.key == (sku, bin_code, lot)), None)
         before[(sku, bin_code, lot)] = StockRow(
-            sku, bin_code, lot, kind=bin_kind(write.conn, bin_code)
+            sku, bin_code, lot, expiry, kind=bin_kind(write.conn, bin_code)
         )
     after = rules.apply(before, movements)
     for key in keys:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import stat
 import threading
+import urllib.parse
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -12,7 +15,16 @@ from pathlib import Path
 from typing import Any
 
 from core.clock import Clock, SystemClock, to_iso
-from core.errors import StoreBusy, WaretermError
+from core.errors import (
+    DatabaseCorrupt,
+    DatabaseGone,
+    DiskFull,
+    ReadOnlyStore,
+    StorageFailed,
+    StoreBusy,
+    StoreFault,
+    WaretermError,
+)
 from core.i18n import _
 from core.model import Role
 from core.roles import Permission, require
@@ -86,30 +98,133 @@ class Write:
 
 
 class Store:
-    """One wareterm database file. Open one Store per process (or per thread that writes)."""
+    """One wareterm database file. Open one Store per process (or per thread that writes).
 
-    def __init__(self, path: str | Path, clock: Clock | None = None) -> None:
+    Only ``create=True`` (``wareterm init``, the demo, tests) makes a missing file; everything
+    else refuses it (:class:`DatabaseGone`), so a deleted database is never silently replaced
+    by an empty one. SQLite's errors for a full disk, a read-only file, an I/O error or a
+    damaged file become :class:`StoreFault` s saying what happened and what to do; the failed
+    transaction is rolled back (if SQLite has not done so already) and the next one tries
+    again, on a fresh connection after a read-only or I/O fault. Before a write is
+    acknowledged (committed) the path is checked to still name the file this store opened."""
+
+    def __init__(
+        self, path: str | Path, clock: Clock | None = None, *, create: bool = True
+    ) -> None:
         self.path = Path(path)
         self.clock: Clock = clock or SystemClock()
+        self._create = create
+        self._lock = threading.RLock()
+        self._db: Any = None
+        self._reconnect = False
+        self._in_memory = str(path) == ":memory:"  # tests: no file to check
+        if not create and not self.path.exists():
+            raise DatabaseGone(_missing_message(self.path))
+        self.conn = self._connect(create)
+        self._identity = self._file_identity()
+
+    def _connect(self, create: bool) -> sqlite3.Connection:
+        """A connection with the floor's settings; ``create``: make the file if missing."""
+        self._opened_writable = self._in_memory or not self.path.exists() or _writable(self.path)
         try:
             conn = sqlite3.connect(
-                str(self.path),
+                ":memory:" if self._in_memory else file_uri(self.path, "rwc" if create else "rw"),
+                uri=True,
                 isolation_level=None,
                 check_same_thread=False,
                 timeout=BUSY_TIMEOUT_MS / 1000,
             )
+        except sqlite3.Error as error:
+            raise self._fault(error) from None
+        try:
             conn.row_factory = sqlite3.Row
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute("PRAGMA foreign_keys = ON")
-        except sqlite3.DatabaseError as error:
-            raise WaretermError(
-                _("cannot open database {path}: {error}").format(path=self.path, error=error)
+        except sqlite3.Error as error:
+            conn.close()
+            raise self._fault(error) from None
+        return conn
+
+    def _file_identity(self) -> tuple[int, int]:
+        if self._in_memory:
+            return 0, 0
+        try:
+            info = os.stat(self.path)
+        except OSError:
+            raise DatabaseGone(_missing_message(self.path)) from None
+        return info.st_dev, info.st_ino
+
+    def check_file(self) -> None:
+        """Refuse (:class:`DatabaseGone`) when the path no longer names the file this store
+        opened: it was deleted, or another file (a restored backup, an empty database) was
+        put in its place. Costs one ``stat``."""
+        if self._in_memory:
+            return
+        try:
+            info = os.stat(self.path)
+        except FileNotFoundError:
+            raise DatabaseGone(
+                _(
+                    "the database file {path} was deleted — nothing more can be stored; call a "
+                    "supervisor (restore a backup, then log in again)"
+                ).format(path=self.path)
             ) from None
-        self.conn = conn
-        self._db: Any = None
-        self._lock = threading.RLock()
+        except OSError as error:
+            raise StorageFailed(_io_message(self.path, error.strerror or str(error))) from None
+        if (info.st_dev, info.st_ino) != self._identity:
+            raise DatabaseGone(
+                _(
+                    "the database file {path} was replaced by another file — nothing more is "
+                    "stored by this session; log in again"
+                ).format(path=self.path)
+            )
+
+    def _fault(self, error: sqlite3.Error) -> WaretermError:
+        """SQLite's error as a domain error (a fault of the file, the disk or a busy lock); a
+        read-only or I/O fault makes the next transaction reconnect first."""
+        fault = storage_fault(error, self.path)
+        if isinstance(fault, StorageFailed) or (
+            # A connection opened while the file could not be written stays read-only; one
+            # made read-only on purpose (query_only, mode=ro) is left as it is.
+            isinstance(fault, ReadOnlyStore) and not self._opened_writable
+        ):
+            self._reconnect = True
+        return fault
+
+    def _ready(self) -> None:
+        """Before a transaction: the file is still ours, and after an I/O fault, or once a
+        file that was read-only when opened can be written, a fresh connection."""
+        self.check_file()
+        if not self._reconnect:
+            return
+        if not self._opened_writable and not self._in_memory and not _writable(self.path):
+            return  # still read-only: the same connection gives the same answer
+        fresh = self._connect(create=False)
+        self.conn.close()
+        self.conn, self._db, self._reconnect = fresh, None, False
+        self.check_file()
+
+    def _abort(self) -> None:
+        """Roll back what is open. SQLite rolls back by itself after a full disk or an I/O
+        error, so a ROLLBACK then would only fail and hide the real error."""
+        if self.conn.in_transaction:
+            try:
+                self.conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                self._reconnect = True
+
+    def quick_check(self) -> None:
+        """``PRAGMA quick_check`` of the whole file; :class:`DatabaseCorrupt` with the first
+        problem found and how to recover. Reads every page: about a second per GB."""
+        with self._lock:
+            try:
+                problems = [row[0] for row in self.conn.execute("PRAGMA quick_check(5)")]
+            except sqlite3.Error as error:
+                raise self._fault(error) from None
+        if problems != ["ok"]:
+            raise DatabaseCorrupt(_corrupt_message(self.path, problems[0] if problems else "?"))
 
     @property
     def db(self) -> Any:
@@ -163,20 +278,31 @@ class Store:
     @contextmanager
     def _immediate(self) -> Iterator[None]:
         with self._lock:
+            self._ready()
             try:
                 self.conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as error:
-                raise _busy(error) from None
+            except sqlite3.Error as error:
+                raise self._fault(error) from None
             try:
                 yield
+            except sqlite3.Error as error:
+                self._abort()
+                fault = self._fault(error)
+                if isinstance(fault, StoreFault | StoreBusy):
+                    raise fault from None
+                raise
             except BaseException:
-                self.conn.execute("ROLLBACK")
+                self._abort()
                 raise
             try:
+                self.check_file()  # never acknowledge a write into a file nobody will read
                 self.conn.execute("COMMIT")
-            except sqlite3.OperationalError as error:
-                self.conn.execute("ROLLBACK")
-                raise _busy(error) from None
+            except sqlite3.Error as error:
+                self._abort()
+                raise self._fault(error) from None
+            except WaretermError:
+                self._abort()
+                raise
 
     @contextmanager
     def write(self, actor: Actor) -> Iterator[Write]:
@@ -210,21 +336,51 @@ class Store:
     def read(self) -> Iterator[sqlite3.Connection]:
         """A consistent snapshot for several queries."""
         with self._lock:
-            self.conn.execute("BEGIN")
+            self._ready()
+            try:
+                self.conn.execute("BEGIN")
+            except sqlite3.Error as error:
+                raise self._fault(error) from None
             try:
                 yield self.conn
-            finally:
+            except sqlite3.Error as error:
+                self._abort()
+                fault = self._fault(error)
+                if isinstance(fault, StoreFault | StoreBusy):
+                    raise fault from None
+                raise
+            except BaseException:
+                self._abort()
+                raise
+            try:
                 self.conn.execute("COMMIT")
+            except sqlite3.Error as error:
+                self._abort()
+                raise self._fault(error) from None
 
     def query(self, sql: str, parameters: Any = ()) -> list[dict[str, Any]]:
         """Rows of a read query as dicts."""
         with self._lock:
-            return [dict(row) for row in self.conn.execute(sql, parameters)]
+            self._ready()
+            try:
+                return [dict(row) for row in self.conn.execute(sql, parameters)]
+            except sqlite3.Error as error:
+                fault = self._fault(error)
+                if isinstance(fault, StoreFault | StoreBusy):
+                    raise fault from None
+                raise
 
     def scalar(self, sql: str, parameters: Any = ()) -> Any:
         """The first column of the first row (or None)."""
         with self._lock:
-            row = self.conn.execute(sql, parameters).fetchone()
+            self._ready()
+            try:
+                row = self.conn.execute(sql, parameters).fetchone()
+            except sqlite3.Error as error:
+                fault = self._fault(error)
+                if isinstance(fault, StoreFault | StoreBusy):
+                    raise fault from None
+                raise
         return row[0] if row else None
 
     # -- settings -------------------------------------------------------------------------------
@@ -244,19 +400,26 @@ class Store:
     def change_watch(self) -> Callable[[], int]:
         """A function returning ``PRAGMA data_version`` of a connection of its own (opened
         now, never writing): its value moves with every commit of any other connection,
-        this store's included. Safe to call from any one thread; WaretermError on failure."""
+        this store's included. Each call also checks that the path still names this store's
+        file (:meth:`check_file`). Safe to call from any one thread; WaretermError on
+        failure (a :class:`StoreFault` when the file is gone, replaced or damaged)."""
         try:
             watcher = sqlite3.connect(
-                str(self.path), isolation_level=None, check_same_thread=False, timeout=0.1
+                file_uri(self.path, "rw"),
+                uri=True,
+                isolation_level=None,
+                check_same_thread=False,
+                timeout=0.1,
             )
-        except sqlite3.DatabaseError as error:
-            raise WaretermError(str(error)) from None
+        except sqlite3.Error as error:
+            raise storage_fault(error, self.path) from None
 
         def version() -> int:
+            self.check_file()
             try:
                 return int(watcher.execute("PRAGMA data_version").fetchone()[0])
             except sqlite3.Error as error:
-                raise WaretermError(str(error)) from None
+                raise storage_fault(error, self.path) from None
 
         return version
 
@@ -265,10 +428,71 @@ class Store:
         return int(self.scalar("PRAGMA data_version"))
 
 
-def _busy(error: sqlite3.OperationalError) -> WaretermError:
-    if "locked" in str(error) or "busy" in str(error):
+def storage_fault(error: sqlite3.Error, path: Path) -> WaretermError:
+    """SQLite's error in the floor's words: a :class:`StoreFault` for a full disk, a read-only
+    file, an I/O error, a missing or damaged file; :class:`StoreBusy` for a lock held too long;
+    else a plain WaretermError with SQLite's message."""
+    code = getattr(error, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+    if primary == sqlite3.SQLITE_FULL:
+        return DiskFull(
+            _(
+                "disk full — nothing was stored; call a supervisor (free space on the server's "
+                "disk: work goes on by itself)"
+            )
+        )
+    if primary == sqlite3.SQLITE_READONLY:
+        return ReadOnlyStore(
+            _(
+                "the database {path} is read-only ({detail}) — nothing was stored; call a "
+                "supervisor (make the file and its disk writable: work goes on by itself)"
+            ).format(path=path, detail=error)
+        )
+    if primary == sqlite3.SQLITE_IOERR:
+        return StorageFailed(_io_message(path, str(error)))
+    if primary in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+        return DatabaseCorrupt(_corrupt_message(path, str(error)))
+    if primary == sqlite3.SQLITE_CANTOPEN:
+        if not path.exists():
+            return DatabaseGone(_missing_message(path))
+        return StorageFailed(_io_message(path, str(error)))
+    if primary in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or (
+        "locked" in str(error) or "busy" in str(error)
+    ):
         return StoreBusy(_("the database is busy (another session holds a long write); try again"))
     return WaretermError(str(error))
+
+
+def _writable(path: Path) -> bool:
+    """Whether this process may write the file (its mode, an immutable flag, a read-only
+    mount), and so its directory for the WAL."""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+
+
+def _missing_message(path: Path) -> str:
+    return _(
+        "there is no database at {path} — restore a backup there (see README, Reliability) or "
+        "make a new one with `wareterm --db {path} init`"
+    ).format(path=path)
+
+
+def _io_message(path: Path, detail: str) -> str:
+    return _(
+        "the disk failed to read or write the database {path} ({detail}) — nothing was "
+        "stored; call a supervisor"
+    ).format(path=path, detail=detail)
+
+
+def _corrupt_message(path: Path, detail: str) -> str:
+    return _(
+        "the database {path} is damaged ({detail}) — call a supervisor: restore the last "
+        "backup, or recover what is readable with `sqlite3 {path} .recover | sqlite3 NEW.db`"
+    ).format(path=path, detail=detail)
+
+
+def file_uri(path: Path, mode: str) -> str:
+    """A ``file:`` URI for ``path`` (``mode`` rw: never create the file)."""
+    return f"file:{urllib.parse.quote(str(path.absolute()))}?mode={mode}"
 
 
 def _statements(script: str) -> Iterator[str]:
@@ -285,11 +509,65 @@ def _statements(script: str) -> Iterator[str]:
         yield pending
 
 
-def open_store(path: str | Path, clock: Clock | None = None) -> Store:
-    """Open (creating or upgrading) a database file."""
-    store = Store(path, clock)
-    store.migrate()
+def open_store(path: str | Path, clock: Clock | None = None, *, create: bool = True) -> Store:
+    """Open (creating unless ``create`` is false, and upgrading) a database file."""
+    store = Store(path, clock, create=create)
+    try:
+        store.migrate()
+    except BaseException:
+        store.close()
+        raise
     from data.settings import apply_site_zone  # settings builds on this module
 
     apply_site_zone(store)
+    return store
+
+
+def check_header(path: str | Path) -> None:
+    """The cheap check before opening: the file is there and is not empty (a millisecond).
+    SQLite checks the header itself when the file is opened (a file that is no database is
+    then :class:`DatabaseCorrupt`); damage further in is found by :meth:`Store.quick_check`.
+
+    Only ``stat``: opening and closing the file here would drop every POSIX lock this process
+    holds on it through its SQLite connections (closing any descriptor of a file does), and
+    another process could then delete the WAL under them."""
+    path = Path(path)
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise DatabaseGone(_missing_message(path)) from None
+    except OSError as error:
+        raise StorageFailed(_io_message(path, error.strerror or str(error))) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise WaretermError(
+            _("{path} is a directory; name the database file with --db").format(path=path)
+        )
+    if info.st_size == 0:
+        raise DatabaseCorrupt(_corrupt_message(path, _("the file is empty")))
+
+
+#: A session checks every page of a file up to this size when it starts (``PRAGMA quick_check``
+#: reads ~1 GB a second from the page cache: ~60 ms here); a larger file only has its header
+#: and schema read, and is checked whole by ``serve`` at its start and by ``backup``.
+SESSION_CHECK_MAX_BYTES = 64 * 1024 * 1024
+
+
+def open_existing(path: str | Path, clock: Clock | None = None, *, check: str = "header") -> Store:
+    """Open the floor's database, which must exist: every command but ``init`` and ``demo``,
+    the server and each session. Refuses a missing file (:class:`DatabaseGone`, saying to
+    restore a backup or run ``init``) and a damaged one (:class:`DatabaseCorrupt`, saying how
+    to recover). ``check``: ``header`` reads the header and the schema (a millisecond),
+    ``full`` runs ``PRAGMA quick_check`` over the whole file, ``session`` does that for a file
+    up to :data:`SESSION_CHECK_MAX_BYTES`."""
+    check_header(path)
+    store = open_store(path, clock, create=False)
+    full = check == "full" or (
+        check == "session" and store.path.stat().st_size <= SESSION_CHECK_MAX_BYTES
+    )
+    if full:
+        try:
+            store.quick_check()
+        except BaseException:
+            store.close()
+            raise
     return store

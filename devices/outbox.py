@@ -35,7 +35,7 @@ from core.notices import notice
 from data import leases, printing
 from data.printing import PrintJob
 from data.stations import station_name
-from data.store import Actor, Store, open_store
+from data.store import Actor, Store, open_existing
 from devices.printer import (
     DirPrinter,
     Printer,
@@ -251,7 +251,7 @@ class PrintWorker:
     def run(self) -> None:
         """Print until :meth:`stop` (in the calling thread)."""
         try:
-            store = open_store(self.db_path, self.clock)
+            store = open_existing(self.db_path, self.clock)
         except WaretermError as error:
             self._emit("error", str(error))
             self._emit("stopped", _("print worker stopped"))
@@ -654,7 +654,7 @@ class PrintService:
         self._thread.start()
 
     def _stations(self) -> set[str]:
-        store = open_store(self.db_path)
+        store = open_existing(self.db_path)
         try:
             return {
                 row["name"]

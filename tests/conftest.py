@@ -40,6 +40,11 @@ def wareterm(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Re
     monkeypatch.setenv("WARETERM_STATION", "office")
 
     def run(*args: str | Path) -> Result:
+        if not db_path.exists() and args and args[0] not in ("init", "demo"):
+            # Only `init` makes a database; tests of other commands start from a fresh one.
+            from data.store import open_store
+
+            open_store(db_path).close()
         return CliRunner().invoke(main, ["--db", str(db_path), *map(str, args)])
 
     return run

@@ -224,6 +224,9 @@ def test_the_progress_bar_draws_a_hostile_file_name_as_text(tmp_path: Path) -> N
 
     orders = tmp_path / "o[bold]B\x1b]0;FILETITLE\x07.csv"
     _big_orders(orders, 2500)
+    from data.store import open_store
+
+    open_store(tmp_path / "w.db").close()  # only `init` makes a database
     wareterm = [sys.executable, "-m", "tui.cli", "--db", str(tmp_path / "w.db")]
     code, drawn = _run_on_pty([*wareterm, "import", "orders", str(orders)])
     assert code == 0

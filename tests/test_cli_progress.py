@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+from data.store import open_store
+
 HEADER = (
     "order_no,channel,placed_at,priority,payment_status,customer_name,phone,country,"
     "province,city,district,address,postcode,sku,qty,note\n"
@@ -52,6 +54,7 @@ def test_large_import_draws_a_progress_bar_on_a_terminal(tmp_path: Path) -> None
     orders = tmp_path / "orders.csv"
     _big_orders(orders, 3000)
     db = tmp_path / "w.db"
+    open_store(db).close()
     wareterm = [sys.executable, "-m", "tui.cli", "--db", str(db)]
     code, drawn = _run_on_pty([*wareterm, "import", "orders", str(orders)])
     assert code == 0
@@ -62,6 +65,7 @@ def test_large_import_draws_a_progress_bar_on_a_terminal(tmp_path: Path) -> None
 def test_no_progress_bar_when_not_a_terminal(tmp_path: Path) -> None:
     orders = tmp_path / "orders.csv"
     _big_orders(orders, 3000)
+    open_store(tmp_path / "w.db").close()
     result = subprocess.run(
         [
             sys.executable,

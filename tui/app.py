@@ -24,7 +24,7 @@ from textual.timer import Timer
 
 from core import i18n, timefmt
 from core.codes import load_parser
-from core.errors import WaretermError
+from core.errors import StoreFault, WaretermError
 from core.i18n import N_, _
 from core.model import Verdict
 from core.oversight import Oversight
@@ -135,6 +135,8 @@ class WaretermApp(App[None]):
         self._change_timer: Timer | None = None
         self._data_version: int | None = None
         self._change_watch: Callable[[], int] | None = None
+        #: What the change watch last found wrong with the database file (None: nothing).
+        self.store_fault: str | None = None
 
     def notify(
         self,
@@ -327,11 +329,27 @@ class WaretermApp(App[None]):
             return
         try:
             version = watch()
+        except StoreFault as fault:
+            self._file_fault(str(fault))
+            return
         except WaretermError:
             return  # the file is busy being checkpointed, say: ask again at the next tick
+        if self.store_fault is not None:
+            self.store_fault = None
+            self.notify(_("The database works again."), severity="information", markup=False)
         if self._data_version is not None and version != self._data_version:
             self.screen.post_message(FloorChanged(version))
         self._data_version = version
+
+    def _file_fault(self, message: str) -> None:
+        """The database file was deleted, replaced or damaged under this session: say so at
+        once (scans are refused by the store from now on), not at the next scan."""
+        if message != self.store_fault:
+            self.store_fault = message
+            self.bell()
+            self.notify(
+                message, title=_("Scans are not stored"), severity="error", timeout=60, markup=False
+            )
 
     def floor_changed_here(self) -> None:
         """This session changed the floor itself (its own commits do not move its data

@@ -38,10 +38,12 @@ class Context:
 
     @property
     def store(self) -> Any:
-        from data.store import open_store
+        from data.store import open_existing
 
+        # Only `init` and `demo` make a database: a missing file is refused, never replaced
+        # by an empty one.
         if self._store is None:
-            self._store = open_store(self.db)
+            self._store = open_existing(self.db)
         return self._store
 
     @property
@@ -266,7 +268,18 @@ def _report(report: ImportReport, as_json: bool, unit: str) -> None:
                 ),
                 err=True,
             )
-    if report.rejected:
+    if report.stopped is not None and not as_json:
+        stop = report.stopped
+        key = _cell(stop.key)
+        where = _("line {line} ({key})").format(line=stop.line, key=key) if stop.line else key
+        echo(
+            _(
+                "stopped at {where}: {reason}\n{count} records from there on were not stored; "
+                "import the file again once this is fixed"
+            ).format(where=where, reason=stop.reason, count=report.not_stored),
+            err=True,
+        )
+    if report.rejected or report.stopped is not None:
         sys.exit(1)
 
 
@@ -297,7 +310,7 @@ def import_products(
         report = catalog.import_products(
             ctx.store, ctx.actor, content, name, progress, reason if adjust_stock else None
         )
-        if report.stored or report.updated:
+        if (report.stored or report.updated) and report.stopped is None:
             orders.allocate_waiting(ctx.store, ctx.actor)
         return report
 
@@ -741,6 +754,27 @@ def config_set(ctx: Context, key: str, value: str) -> None:
     echo(f"{key} = {value}")
 
 
+# -- backup ---------------------------------------------------------------------------------------
+
+
+@main.command(
+    "backup",
+    help=N_("Copy the database to DEST while the floor works (checked whole; never overwrites)."),
+)
+@click.argument("dest", type=click.Path(path_type=Path, dir_okay=False))
+@pass_context
+def backup_command(ctx: Context, dest: Path) -> None:
+    from data.backup import backup
+
+    with _rejections():
+        made = backup(ctx.store, dest)
+    echo(
+        _("backup written to {path} ({size} bytes, schema {version}, checked)").format(
+            path=made.path, size=made.size, version=made.version
+        )
+    )
+
+
 # -- the terminal ---------------------------------------------------------------------------------
 
 
@@ -823,16 +857,17 @@ def run_tui(
     login: SessionLogin | None = None,
     crash_fd: int | None = None,
 ) -> int:
-    """Open the database, build the app and run it; its exit status (1: it crashed, and the
-    exception is reported on ``crash_fd``)."""
-    from data.store import open_store
+    """Open the database (it must exist and, when small enough, is checked whole), build the
+    app and run it; its exit status (1: it crashed, and the exception is reported on
+    ``crash_fd``)."""
+    from data.store import open_existing
     from tui.session import report_crash
 
     if login is not None:
         from tui.session import take_controlling_terminal
 
         take_controlling_terminal()
-    app = build_app(open_store(db), station, demo, login)
+    app = build_app(open_existing(db, check="session"), station, demo, login)
     app.run()
     if app.return_code:
         # Textual keeps the exception that ended the app (it has no public name for it).
@@ -870,6 +905,7 @@ def _register_command_modules() -> None:
     from tui import (
         cli_carriers,
         cli_print,
+        cli_receiving,
         cli_report,
         cli_serve,
         cli_ship,
@@ -884,6 +920,7 @@ def _register_command_modules() -> None:
     cli_ship.register(main)
     cli_serve.register(main)
     cli_stock.register(main)
+    cli_receiving.register(main)
 
 
 _register_command_modules()

@@ -128,7 +128,10 @@ def register(main: click.Group) -> None:
             sys.stdout.flush()
 
         with _rejections():
-            ctx.store.migrate()  # the database is created or upgraded before anyone logs in
+            # The database must exist (`init` makes it) and is upgraded and checked whole
+            # before anyone logs in: a damaged file is refused here, not on the Orders screen.
+            ctx.store.migrate()
+            ctx.store.quick_check()
             service = None
             if printing:
                 from devices.outbox import PrintService

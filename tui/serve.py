@@ -43,7 +43,7 @@ from core.labels import neutralise
 from core.model import Role
 from data import keys, logins, users
 from data.sshlib import asyncssh
-from data.store import Store, open_store
+from data.store import Store, open_existing
 
 T = TypeVar("T")
 
@@ -231,7 +231,7 @@ class Gate:
     checked and counted one at a time."""
 
     def __init__(self, db: Path) -> None:
-        self.store: Store = open_store(db)
+        self.store: Store = open_existing(db)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ssh-auth")
 
     async def ask(self, fn: Callable[..., T], *args: Any) -> T:

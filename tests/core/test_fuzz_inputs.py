@@ -251,6 +251,7 @@ PRODUCT_VALUES: dict[str, st.SearchStrategy[object]] = {
 def test_every_product_of_an_almost_valid_file_is_drafted_or_refused(
     rows: list[dict[str, object]], name: str
 ) -> None:
+    written: list[list[str]] = []
     if name.endswith(".csv"):
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
@@ -261,7 +262,8 @@ def test_every_product_of_an_almost_valid_file_is_drafted_or_refused(
                 **row,
                 "barcodes": "|".join(barcodes) if isinstance(barcodes, list) else barcodes,
             }
-            writer.writerow([str(cells[c]) for c in PRODUCT_COLUMNS])
+            written.append([str(cells[c]) for c in PRODUCT_COLUMNS])
+            writer.writerow(written[-1])
         content = out.getvalue().encode("utf-8", "surrogatepass")
     elif name.endswith(".jsonl"):
         content = "\n".join(json.dumps(row) for row in rows).encode()
@@ -275,5 +277,5 @@ def test_every_product_of_an_almost_valid_file_is_drafted_or_refused(
     _explained(parsed.rejected)
     records = len(rows)
     if name.endswith(".csv"):  # a CSV row with nothing in it is no record
-        records = sum(1 for row in rows if any(str(value).strip() for value in row.values()))
+        records = sum(1 for cells in written if any(cell.strip() for cell in cells))
     assert len(parsed.drafts) + len(parsed.rejected) == records

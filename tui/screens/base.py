@@ -9,7 +9,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from core import words
-from core.errors import WaretermError
+from core.errors import StoreFault, WaretermError
 from core.i18n import _
 from core.ports import Floor, Operator, ScanOutcome
 from tui.text import plain, shown
@@ -122,9 +122,12 @@ class FloorScreen(Screen[None]):
         )
 
     def on_floor_error(self, error: WaretermError) -> None:
-        """Tell the operator what went wrong (loudly)."""
+        """Tell the operator what went wrong (loudly). A fault of the database (disk full,
+        file gone) also fills the screen's banner, where the scan's verdict would be."""
         self.app.bell()
         self.notify(str(error), severity="error", timeout=8, markup=False)
+        if isinstance(error, StoreFault) and self.query("#banner"):
+            self.banner(_("✘ NOT STORED\n{message}").format(message=str(error)), "error")
 
     # -- bad scans ------------------------------------------------------------------------------
 
