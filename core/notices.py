@@ -75,6 +75,12 @@ NOTICES: dict[str, str] = {
         "{order} is in the exception queue ({why}). Set it aside for a supervisor."
     ),
     "pack.void_label": N_("VOID label {waybill} ({order}): do not ship it. Peel it off."),
+    "pack.pull_intercepted": N_(
+        "INTERCEPTED: pull {orders} out of the tote and give it to the supervisor."
+    ),
+    "pack.intercepted": N_(
+        "INTERCEPTED {order} ({waybill}): do not ship it. Pull the parcel for the supervisor."
+    ),
     "pack.parcel_shipped_already": N_("{waybill} ({order}) was shipped already at {at}."),
     "pack.order_not_packed": N_("{order} is not packed yet: check its units before it ships."),
     "pack.parcel_out": N_("{waybill} out ({n}/{m} of {order}). Scan the next parcel's label."),

@@ -417,8 +417,9 @@ class ExceptionsView:
 
 @dataclass(frozen=True)
 class LowStock:
-    """A product whose free stock (on hand − reserved) is below its safety stock; ``waiting``
-    is how many units backordered orders need of it."""
+    """A product whose free stock (allocatable on hand − reserved: units in damaged, receiving
+    and returns bins are not free) is below its safety stock; ``waiting`` is how many units
+    backordered orders need of it."""
 
     sku: str
     name: str
@@ -427,11 +428,12 @@ class LowStock:
     reserved: int
     safety_stock: int
     waiting: int
+    unpickable: int = 0
 
     @property
     def free(self) -> int:
-        """Units on hand and not reserved."""
-        return self.on_hand - self.reserved
+        """Units on hand in allocatable bins and not reserved."""
+        return self.on_hand - self.unpickable - self.reserved
 
 
 @dataclass(frozen=True)

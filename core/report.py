@@ -107,6 +107,81 @@ class PersonLine:
 
 
 @dataclass(frozen=True)
+class ReturnedUnit:
+    """Units received back in one scan (a return line), for the returns figures."""
+
+    return_id: int
+    sku: str
+    qty: int
+    damaged: bool
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class ReturnsFigures:
+    """After-sales (售后) over the report's window: returns received, units restocked (good),
+    kept as damaged (次品) and written off, and the return rate (units returned / units
+    shipped) by reason and by SKU."""
+
+    units: tuple[ReturnedUnit, ...] = ()
+    shipped_by_sku: tuple[tuple[str, int], ...] = ()
+    written_off: int = 0
+
+    @property
+    def received(self) -> int:
+        """Returns (and parcels) that units came back in."""
+        return len({unit.return_id for unit in self.units})
+
+    @property
+    def returned(self) -> int:
+        """Units that came back."""
+        return sum(unit.qty for unit in self.units)
+
+    @property
+    def restocked(self) -> int:
+        """Units back in good condition."""
+        return sum(unit.qty for unit in self.units if not unit.damaged)
+
+    @property
+    def damaged(self) -> int:
+        """Units back damaged (never allocated)."""
+        return sum(unit.qty for unit in self.units if unit.damaged)
+
+    @property
+    def shipped(self) -> int:
+        """Units shipped in the window."""
+        return sum(qty for _sku, qty in self.shipped_by_sku)
+
+    @property
+    def return_rate(self) -> float | None:
+        """Units returned / units shipped."""
+        return rate(self.returned, self.shipped)
+
+    def by_reason(self) -> list[tuple[str, int, float | None]]:
+        """Per reason (``''``: none given): units returned and their share of units shipped."""
+        units: dict[str, int] = {}
+        for unit in self.units:
+            units[unit.reason] = units.get(unit.reason, 0) + unit.qty
+        return [(reason, n, rate(n, self.shipped)) for reason, n in sorted(units.items())]
+
+    def by_sku(self) -> list[tuple[str, int, int, float | None]]:
+        """Per SKU: units returned, units shipped and the SKU's return rate."""
+        shipped = dict(self.shipped_by_sku)
+        units: dict[str, int] = {}
+        for unit in self.units:
+            units[unit.sku] = units.get(unit.sku, 0) + unit.qty
+        return [
+            (
+                sku,
+                units.get(sku, 0),
+                shipped.get(sku, 0),
+                rate(units.get(sku, 0), shipped.get(sku, 0)),
+            )
+            for sku in sorted(set(units) | set(shipped))
+        ]
+
+
+@dataclass(frozen=True)
 class DailyReport:
     """The day's numbers. Times in minutes; rates as fractions (0.25 = 25 %)."""
 
@@ -124,6 +199,7 @@ class DailyReport:
     short_picks: int
     short_units: int
     people: tuple[PersonLine, ...] = field(default_factory=tuple)
+    returns: ReturnsFigures = field(default_factory=ReturnsFigures)
 
     @property
     def lead_avg_minutes(self) -> float | None:
@@ -192,6 +268,23 @@ class DailyReport:
                 }
                 for person in self.people
             ],
+            "returns": {
+                "received": self.returns.received,
+                "units_returned": self.returns.returned,
+                "restocked": self.returns.restocked,
+                "damaged": self.returns.damaged,
+                "written_off": self.returns.written_off,
+                "units_shipped": self.returns.shipped,
+                "return_rate": _round(self.returns.return_rate, 4),
+                "by_reason": [
+                    {"reason": reason, "units": n, "rate": _round(share, 4)}
+                    for reason, n, share in self.returns.by_reason()
+                ],
+                "by_sku": [
+                    {"sku": sku, "returned": n, "shipped": out, "rate": _round(share, 4)}
+                    for sku, n, out, share in self.returns.by_sku()
+                ],
+            },
         }
 
     def csv_rows(self) -> list[tuple[str, str, str, str]]:
@@ -217,6 +310,17 @@ class DailyReport:
                 (section, key, metric, _text(value))
                 for metric, value in person.items()
                 if metric not in ("name", "task")
+            )
+        for metric, value in data["returns"].items():
+            if not isinstance(value, list):
+                rows.append(("returns", "", metric, _text(value)))
+        for line in data["returns"]["by_reason"]:
+            rows.append(("return_reason", line["reason"], "units", str(line["units"])))
+            rows.append(("return_reason", line["reason"], "rate", _text(line["rate"])))
+        for line in data["returns"]["by_sku"]:
+            rows.extend(
+                ("return_sku", line["sku"], metric, _text(line[metric]))
+                for metric in ("returned", "shipped", "rate")
             )
         return rows
 

@@ -32,6 +32,8 @@ class Permission(StrEnum):
     MOVE_STOCK = "move_stock"
     RECEIVE = "receive"
     COUNT = "count"
+    RECEIVE_RETURN = "receive_return"
+    APPROVE_RETURN = "approve_return"
 
 
 _FLOOR = frozenset({Role.PICKER, Role.PACKER, Role.SUPERVISOR, Role.ADMIN})
@@ -57,6 +59,10 @@ ALLOWED: dict[Permission, frozenset[Role]] = {
     Permission.MOVE_STOCK: _OFFICE,
     Permission.RECEIVE: _FLOOR,
     Permission.COUNT: _FLOOR,
+    # returns are received at the bench; linking a parcel, writing units off and intercepts
+    # change the books or the floor, so they are the office's
+    Permission.RECEIVE_RETURN: _BENCH,
+    Permission.APPROVE_RETURN: _OFFICE,
 }
 
 _WORDS: dict[Permission, str] = {
@@ -75,6 +81,8 @@ _WORDS: dict[Permission, str] = {
     Permission.MOVE_STOCK: N_("move stock between bins"),
     Permission.RECEIVE: N_("receive and put away stock"),
     Permission.COUNT: N_("count bins"),
+    Permission.RECEIVE_RETURN: N_("receive returns"),
+    Permission.APPROVE_RETURN: N_("link, write off or intercept after-sales parcels"),
 }
 
 

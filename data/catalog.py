@@ -241,12 +241,14 @@ def sku_for_code(conn: Any, code: ScannedCode) -> str | None:
 
 
 def list_products(store: Store, low_only: bool = False) -> list[dict[str, Any]]:
-    """Products with stock figures; ``low`` when free stock is below safety stock."""
-    where = "WHERE p.on_hand - p.reserved < p.safety_stock" if low_only else ""
+    """Products with stock figures; ``free`` is allocatable on hand less reserved (units in
+    damaged, receiving and returns bins are not free), ``low`` when it is below safety stock."""
+    where = "WHERE p.on_hand - p.unpickable - p.reserved < p.safety_stock" if low_only else ""
     rows = store.query(
-        "SELECT p.sku, p.name, p.location, p.on_hand, p.reserved, p.safety_stock, p.weight_g,"
+        "SELECT p.sku, p.name, p.location, p.on_hand, p.reserved, p.unpickable,"
+        " p.on_hand - p.unpickable - p.reserved AS free, p.safety_stock, p.weight_g,"
         " (SELECT group_concat(code, '|') FROM barcodes b WHERE b.sku = p.sku) AS barcodes,"
-        " p.on_hand - p.reserved < p.safety_stock AS low"
+        " p.on_hand - p.unpickable - p.reserved < p.safety_stock AS low"
         f" FROM products p {where} ORDER BY p.sku"
     )
     for row in rows:

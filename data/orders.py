@@ -140,6 +140,20 @@ def _store_order(write: Write, draft: OrderDraft, policy: SlaPolicy, report: Imp
         report.held.append(draft.order_no)
 
 
+def store_made_order(write: Write, draft: OrderDraft, policy: SlaPolicy) -> OrderStatus:
+    """Store one order the warehouse makes itself (a replacement or a re-send), reviewed and
+    allocated as an imported one, in the caller's write; refused when its number exists."""
+    report = ImportReport("orders")
+    _store_order(write, draft, policy, report)
+    if not report.stored:
+        raise Rejected(_("order {order_no} exists already").format(order_no=draft.order_no))
+    return OrderStatus(
+        write.execute("SELECT status FROM orders WHERE order_no = ?", (draft.order_no,)).fetchone()[
+            0
+        ]
+    )
+
+
 def _sku_known(write: Write) -> Any:
     return lambda sku: (
         write.execute("SELECT 1 FROM products WHERE sku = ?", (sku,)).fetchone() is not None
@@ -272,34 +286,45 @@ def cancel_order(store: Store, actor: Actor, order_no: str, reason: str) -> dict
                     order_no=order_no, status=words.order_status(status)
                 )
             )
-        release_stock(write, order_no)
-        for line in write.execute(
-            "SELECT id, sku, reserved, picked FROM order_lines WHERE order_no = ?", (order_no,)
-        ).fetchall():
-            if line["reserved"]:
-                write.execute(
-                    "UPDATE products SET reserved = reserved - ? WHERE sku = ?",
-                    (line["reserved"], line["sku"]),
-                )
-            if line["picked"]:
-                write.conn.executemany(
-                    "INSERT INTO putaway_tasks (created_at, order_no, sku, qty, location, reason)"
-                    " VALUES (?,?,?,?,?,?)",
-                    [
-                        (write.now, order_no, line["sku"], qty, location, "cancelled")
-                        for location, qty in _picked_from(
-                            write, line["id"], line["sku"], line["picked"]
-                        )
-                    ],
-                )
-        write.execute("UPDATE order_lines SET reserved = 0 WHERE order_no = ?", (order_no,))
-        _take_off_pick_lists(write, order_no)
-        set_order_status(
-            write, order_no, OrderStatus.CANCELLED, current=status, cancel_reason=reason
-        )
+        cancel_in(write, order_no, status, reason)
         write.audit("order.cancel", order_no, before=status.value, reason=reason)
         retry_backorders(write)
     return show_order(store, order_no)
+
+
+def cancel_in(
+    write: Write,
+    order_no: str,
+    status: OrderStatus,
+    reason: str,
+    putaway_reason: str = "cancelled",
+) -> None:
+    """Cancel an order inside the caller's write (see :func:`cancel_order`, and intercepts):
+    its reservation freed, its unpicked units taken off pick lists, put-away tasks for units
+    already picked (``putaway_reason``)."""
+    release_stock(write, order_no)
+    for line in write.execute(
+        "SELECT id, sku, reserved, picked FROM order_lines WHERE order_no = ?", (order_no,)
+    ).fetchall():
+        if line["reserved"]:
+            write.execute(
+                "UPDATE products SET reserved = reserved - ? WHERE sku = ?",
+                (line["reserved"], line["sku"]),
+            )
+        if line["picked"]:
+            write.conn.executemany(
+                "INSERT INTO putaway_tasks (created_at, order_no, sku, qty, location, reason)"
+                " VALUES (?,?,?,?,?,?)",
+                [
+                    (write.now, order_no, line["sku"], qty, location, putaway_reason)
+                    for location, qty in _picked_from(
+                        write, line["id"], line["sku"], line["picked"]
+                    )
+                ],
+            )
+    write.execute("UPDATE order_lines SET reserved = 0 WHERE order_no = ?", (order_no,))
+    _take_off_pick_lists(write, order_no)
+    set_order_status(write, order_no, OrderStatus.CANCELLED, current=status, cancel_reason=reason)
 
 
 def _picked_from(write: Write, line_id: int, sku: str, picked: int) -> list[tuple[str, int]]:
@@ -485,7 +510,7 @@ def show_order(store: Store, order_no: str) -> dict[str, Any]:
         lines = [
             dict(row)
             for row in conn.execute(
-                "SELECT line_no, sku, qty, reserved, picked, short, packed, note"
+                "SELECT line_no, sku, qty, reserved, picked, short, packed, returned, note"
                 " FROM order_lines WHERE order_no = ? ORDER BY line_no",
                 (order_no,),
             )

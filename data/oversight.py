@@ -474,11 +474,12 @@ class SqliteOversight(Oversight):
                     row["reserved"],
                     row["safety_stock"],
                     waiting.get(row["sku"], 0),
+                    row["unpickable"],
                 )
                 for row in conn.execute(
-                    "SELECT sku, name, location, on_hand, reserved, safety_stock FROM products"
-                    " WHERE on_hand - reserved < safety_stock"
-                    " ORDER BY on_hand - reserved - safety_stock, sku LIMIT ?",
+                    "SELECT sku, name, location, on_hand, reserved, safety_stock, unpickable"
+                    " FROM products WHERE on_hand - unpickable - reserved < safety_stock"
+                    " ORDER BY on_hand - unpickable - reserved - safety_stock, sku LIMIT ?",
                     (LIST_CAP,),
                 )
             )
@@ -491,7 +492,7 @@ class SqliteOversight(Oversight):
             for chunk in _chunks([row["order_no"] for row in ordered]):
                 for row in conn.execute(
                     "SELECT l.order_no, l.sku, sum(l.qty) AS needed,"
-                    " coalesce(p.on_hand - p.reserved, 0) AS free FROM order_lines l"
+                    " coalesce(p.on_hand - p.unpickable - p.reserved, 0) AS free FROM order_lines l"
                     " LEFT JOIN products p ON p.sku = l.sku"
                     f" WHERE l.order_no IN ({','.join('?' * len(chunk))})"
                     " GROUP BY l.order_no, l.sku ORDER BY l.order_no, l.sku",

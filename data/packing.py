@@ -326,6 +326,9 @@ def _open_list(write: Write, station: str, picklist_id: int, prefixes: CodePrefi
         o for o in orders if o["status"] in (OrderStatus.PICKED.value, OrderStatus.PACKING.value)
     ]
     held = [o for o in orders if o["status"] == OrderStatus.EXCEPTION.value]
+    pull = _to_pull(write, [o["order_no"] for o in orders])
+    if not openable and pull:
+        return _Step(Verdict.NOT_EXPECTED, notice("pack.pull_intercepted", orders=", ".join(pull)))
     if not openable:
         return _Step(
             Verdict.NOT_EXPECTED,
@@ -357,7 +360,27 @@ def _open_list(write: Write, station: str, picklist_id: int, prefixes: CodePrefi
                 why=exception_reason(held[0]) or "?",
             ),
         )
+    if pull:
+        message = notice(
+            "join.sentences",
+            first=notice("pack.pull_intercepted", orders=", ".join(pull)),
+            second=message,
+        )
     return _Step(Verdict.OK, message, source=code)
+
+
+def _to_pull(write: Write, order_nos: list[str]) -> list[str]:
+    """Orders among ``order_nos`` intercepted (拦截) and not yet confirmed pulled."""
+    if not order_nos:
+        return []
+    return [
+        row[0]
+        for row in write.execute(
+            "SELECT order_no FROM intercepts WHERE confirmed_at IS NULL AND order_no IN"
+            f" ({','.join('?' * len(order_nos))}) ORDER BY order_no",
+            order_nos,
+        )
+    ]
 
 
 def _open_tote(write: Write, station: str, value: str, prefixes: CodePrefixes) -> _Step:
@@ -377,6 +400,12 @@ def _open_order(write: Write, station: str, order_no: str) -> _Step:
     order = write.execute("SELECT * FROM orders WHERE order_no = ?", (order_no,)).fetchone()
     if order is None:
         return _Step(Verdict.NOT_EXPECTED, notice("pack.no_such_order", order=order_no))
+    if _to_pull(write, [order_no]):
+        return _Step(
+            Verdict.NOT_EXPECTED,
+            notice("pack.pull_intercepted", orders=order_no),
+            order_no=order_no,
+        )
     status = OrderStatus(order["status"])
     if status in (OrderStatus.PICKED, OrderStatus.PACKING):
         _park_others(write, station, {order_no})
@@ -507,6 +536,14 @@ def _package_by_waybill(write: Write, text: str) -> Any:
 
 def _ship(write: Write, package: Any) -> _Step:
     order_no, waybill = package["order_no"], package["waybill_no"]
+    if write.execute("SELECT 1 FROM intercepts WHERE order_no = ?", (order_no,)).fetchone():
+        # a refund or cancellation stopped this parcel (拦截): it must not leave
+        return _Step(
+            Verdict.NOT_EXPECTED,
+            notice("pack.intercepted", waybill=waybill, order=order_no),
+            order_no,
+            task="ship",
+        )
     if package["status"] == "void":
         return _Step(
             Verdict.NOT_EXPECTED,
@@ -1283,6 +1320,11 @@ def _void_shipment(write: Write, shipment: Any, reason: str) -> list[str]:
         reason=reason,
     )
     return [p["waybill_no"] for p in packages]
+
+
+def void_shipment(write: Write, shipment: Any, reason: str) -> list[str]:
+    """:func:`_void_shipment` for an intercepted order (data/intercepts.py)."""
+    return _void_shipment(write, shipment, reason)
 
 
 def void_label(

@@ -5,11 +5,20 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from typing import Any
 
 from core.clock import from_iso, to_iso
 from core.model import ACCEPTED, OrderStatus
 from core.oversight import PRIORITIES
-from core.report import DailyReport, PersonLine, SlaLine, active_hours, day_bounds
+from core.report import (
+    DailyReport,
+    PersonLine,
+    ReturnedUnit,
+    ReturnsFigures,
+    SlaLine,
+    active_hours,
+    day_bounds,
+)
 from core.roles import Permission
 from data.store import Actor, Store
 
@@ -64,6 +73,7 @@ def daily_report(store: Store, actor: Actor, day: date) -> DailyReport:
             " WHERE at >= ? AND at < ? ORDER BY at, id",
             (first, after),
         ).fetchall()
+        returns = _returns(conn, first, after)
     lead = tuple(
         (from_iso(row["shipped_at"]) - from_iso(row["imported_at"])).total_seconds() / 60
         for row in shipped_rows
@@ -93,7 +103,35 @@ def daily_report(store: Store, actor: Actor, day: date) -> DailyReport:
         short_picks=len(shorts),
         short_units=short_units,
         people=_people(scans, accepted),
+        returns=returns,
     )
+
+
+def _returns(conn: Any, first: str, after: str) -> ReturnsFigures:
+    """Units received back, units shipped (ship ledger entries) and units of parcels written
+    off in the window."""
+    units = tuple(
+        ReturnedUnit(r["return_id"], r["sku"], r["qty"], r["condition"] == "damaged", r["reason"])
+        for r in conn.execute(
+            "SELECT return_id, sku, qty, condition, reason FROM return_units"
+            " WHERE received_at >= ? AND received_at < ? ORDER BY id",
+            (first, after),
+        )
+    )
+    shipped = tuple(
+        (r[0], -r[1])
+        for r in conn.execute(
+            "SELECT sku, sum(qty) FROM stock_ledger WHERE kind = 'ship' AND at >= ? AND at < ?"
+            " GROUP BY sku ORDER BY sku",
+            (first, after),
+        )
+    )
+    written_off = conn.execute(
+        "SELECT coalesce(-sum(qty), 0) FROM stock_ledger WHERE kind = 'write_off'"
+        " AND doc_type = 'return' AND at >= ? AND at < ?",
+        (first, after),
+    ).fetchone()[0]
+    return ReturnsFigures(units, shipped, int(written_off))
 
 
 def _people(scans: list, accepted: set[str]) -> tuple[PersonLine, ...]:

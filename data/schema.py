@@ -567,6 +567,100 @@ MIGRATIONS: list[str] = [
         FOREIGN KEY (count_id, bin) REFERENCES count_bins (count_id, bin)
     );
     """,
+    # After-sales (售后): returns received by scan, each unit one ledger entry keyed to its
+    # return line (``unit_key``, so a resubmitted receipt adds nothing), unidentified parcels
+    # (无信息件, no order yet), refused units kept for the record, the site's return reasons,
+    # the units of each order line that came back, intercepted orders (拦截) until a
+    # supervisor confirms the parcel pulled, shipments refused at the door (拒收), and the
+    # replacement (换货) and re-sent (补发) orders linked to the order they replace, and the
+    # returns a platform's after-sales export says are coming (matched by return waybill).
+    """
+    CREATE TABLE returns (
+        id INTEGER PRIMARY KEY,
+        order_no TEXT REFERENCES orders (order_no),
+        kind TEXT NOT NULL DEFAULT 'return',
+        status TEXT NOT NULL
+            CHECK (status IN ('open', 'closed', 'unidentified', 'written_off')),
+        waybill_no TEXT NOT NULL DEFAULT '',
+        carrier TEXT NOT NULL DEFAULT '',
+        note TEXT NOT NULL DEFAULT '',
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        closed_by TEXT,
+        closed_at TEXT,
+        write_off_reason TEXT
+    );
+    CREATE INDEX returns_order ON returns (order_no, status);
+    CREATE INDEX returns_waybill ON returns (waybill_no);
+    CREATE TABLE return_units (
+        id INTEGER PRIMARY KEY,
+        return_id INTEGER NOT NULL REFERENCES returns (id),
+        unit_key TEXT NOT NULL UNIQUE,
+        sku TEXT NOT NULL,
+        qty INTEGER NOT NULL CHECK (qty > 0),
+        condition TEXT NOT NULL CHECK (condition IN ('good', 'damaged')),
+        reason TEXT NOT NULL DEFAULT '',
+        bin TEXT NOT NULL,
+        received_by TEXT NOT NULL,
+        received_at TEXT NOT NULL
+    );
+    CREATE INDEX return_units_return ON return_units (return_id);
+    CREATE TABLE return_refusals (
+        id INTEGER PRIMARY KEY,
+        order_no TEXT,
+        waybill_no TEXT NOT NULL DEFAULT '',
+        sku TEXT NOT NULL,
+        qty INTEGER NOT NULL,
+        code TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        user TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE TABLE return_reasons (
+        reason TEXT PRIMARY KEY,
+        position INTEGER NOT NULL
+    );
+    INSERT INTO return_reasons (reason, position) VALUES
+        ('质量问题', 1), ('发错货', 2), ('七天无理由', 3), ('破损', 4), ('少件', 5);
+    ALTER TABLE order_lines ADD COLUMN returned INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE intercepts (
+        order_no TEXT PRIMARY KEY REFERENCES orders (order_no),
+        reason TEXT NOT NULL,
+        status_before TEXT NOT NULL,
+        waybills TEXT NOT NULL DEFAULT '',
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        confirmed_by TEXT,
+        confirmed_at TEXT
+    );
+    ALTER TABLE shipments ADD COLUMN refused_at TEXT;
+    CREATE TABLE order_links (
+        order_no TEXT PRIMARY KEY REFERENCES orders (order_no),
+        source_order TEXT NOT NULL REFERENCES orders (order_no),
+        kind TEXT NOT NULL CHECK (kind IN ('exchange', 'resend')),
+        return_id INTEGER REFERENCES returns (id),
+        link_key TEXT UNIQUE,
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX order_links_source ON order_links (source_order);
+    CREATE TABLE expected_returns (
+        after_sales_no TEXT NOT NULL,
+        sku TEXT NOT NULL,
+        order_no TEXT NOT NULL,
+        return_waybill TEXT NOT NULL DEFAULT '',
+        kind TEXT NOT NULL,
+        reason TEXT NOT NULL DEFAULT '',
+        qty INTEGER NOT NULL CHECK (qty > 0),
+        imported_at TEXT NOT NULL,
+        PRIMARY KEY (after_sales_no, sku)
+    );
+    CREATE INDEX expected_returns_waybill ON expected_returns (return_waybill);
+    """,
+    # A pick face's minimum: below it, a replenishment from reserve is proposed.
+    """
+    ALTER TABLE locations ADD COLUMN min_units INTEGER CHECK (min_units >= 0);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -720,7 +720,10 @@ def products_list(ctx: Context, low: bool, as_json: bool) -> None:
     if as_json:
         _emit_json(rows)
     else:
-        _table(rows, ["sku", "name", "location", "on_hand", "reserved", "safety_stock", "low"])
+        _table(
+            rows,
+            ["sku", "name", "location", "on_hand", "reserved", "free", "safety_stock", "low"],
+        )
 
 
 @main.group("config", help=N_("Site settings (SLA hours, scanning rules, code prefixes)."))
@@ -907,6 +910,7 @@ def _register_command_modules() -> None:
         cli_print,
         cli_receiving,
         cli_report,
+        cli_returns,
         cli_serve,
         cli_ship,
         cli_stations,
@@ -921,6 +925,7 @@ def _register_command_modules() -> None:
     cli_serve.register(main)
     cli_stock.register(main)
     cli_receiving.register(main)
+    cli_returns.register(main)
 
 
 _register_command_modules()

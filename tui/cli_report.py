@@ -118,6 +118,38 @@ def print_report(report: Any) -> None:
             f"{person.refused}/{person.scans}",
         )
     console.print(people)
+    back = report.returns
+    console.print(
+        _(
+            "returns: {received} received, {units} units back ({restocked} restocked, {damaged}"
+            " damaged), {written_off} written off; return rate {rate} of {shipped} units shipped"
+        ).format(
+            received=back.received,
+            units=back.returned,
+            restocked=back.restocked,
+            damaged=back.damaged,
+            written_off=back.written_off,
+            rate=_percent(back.return_rate),
+            shipped=back.shipped,
+        )
+    )
+    reasons = Table(
+        box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, title=_("Returns by reason")
+    )
+    for column in (_("reason"), _("units"), _("rate")):
+        reasons.add_column(column, justify="left" if column == _("reason") else "right")
+    for reason, units, share in back.by_reason():
+        reasons.add_row(output.cell(reason or "—"), str(units), _percent(share))
+    if back.units:
+        console.print(reasons)
+    skus = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, title=_("Returns by SKU"))
+    for column in (_("SKU"), _("returned"), _("shipped"), _("rate")):
+        skus.add_column(column, justify="left" if column == _("SKU") else "right")
+    for sku, units, shipped, share in back.by_sku():
+        if units:
+            skus.add_row(output.cell(sku), str(units), str(shipped), _percent(share))
+    if back.units:
+        console.print(skus)
 
 
 def csv_text(report: Any) -> str:

@@ -1,8 +1,12 @@
-"""CLI commands: stock per bin and its ledger (``stock check|ledger|bins|move|bin-kind``)."""
+"""CLI commands: stock per bin and its ledger (``stock check|ledger|bins|move|bin-kind``) and
+what it says about buying and shelves (``stock reorder|expiring|slow|replenish|bin-min``)."""
 
 from __future__ import annotations
 
+import csv
+import io
 import sys
+from typing import Any
 
 import click
 
@@ -12,7 +16,7 @@ from tui.cli_output import cell, echo
 
 def register(main: click.Group) -> None:
     """Add this module's commands to the ``wareterm`` group."""
-    from tui.cli import Context, _emit_json, _table, pass_context
+    from tui.cli import Context, _emit_json, _rejections, _table, pass_context
 
     @main.group("stock", help=N_("Stock per SKU, bin and lot, and the stock ledger (库存流水)."))
     def stock_group() -> None:
@@ -155,3 +159,191 @@ def register(main: click.Group) -> None:
                 bin=cell(changed["bin"]), before=changed["before"], kind=changed["kind"]
             )
         )
+
+    @stock_group.command(
+        "reorder",
+        help=N_(
+            "Per SKU: units shipped per day over the window, free stock, safety stock, days of cover and a suggested purchase quantity (补货)."
+        ),
+    )
+    @click.option(
+        "--days",
+        type=click.IntRange(1),
+        default=30,
+        show_default=True,
+        help=N_("The window of shipments to take the daily rate from, in days."),
+    )
+    @click.option(
+        "--lead-days",
+        type=click.IntRange(0),
+        default=7,
+        show_default=True,
+        help=N_("Days from ordering to the goods being on the shelf."),
+    )
+    @click.option("--json", "as_json", is_flag=True, help=N_("Print JSON."))
+    @click.option("--csv", "as_csv", is_flag=True, help=N_("Print CSV."))
+    @pass_context
+    def reorder(ctx: Context, days: int, lead_days: int, as_json: bool, as_csv: bool) -> None:
+        from data.stock_reports import reorder_report
+
+        rows = reorder_report(ctx.store, days, lead_days)
+        columns = [
+            "sku",
+            "shipped",
+            "per_day",
+            "free",
+            "safety_stock",
+            "cover_days",
+            "suggested",
+        ]
+        if as_json:
+            _emit_json(rows)
+        elif as_csv:
+            _emit_csv(rows, columns)
+        else:
+            _table(rows, columns)
+
+    @stock_group.command(
+        "expiring",
+        help=N_(
+            "Lots whose expiry is within N days (临期) or already past (过期), per bin, earliest first."
+        ),
+    )
+    @click.option(
+        "--days",
+        type=click.IntRange(1),
+        default=30,
+        show_default=True,
+        help=N_("How many days ahead counts as near expiry."),
+    )
+    @click.option("--json", "as_json", is_flag=True, help=N_("Print JSON."))
+    @pass_context
+    def expiring(ctx: Context, days: int, as_json: bool) -> None:
+        from data.stock_reports import expiring_report
+
+        rows = expiring_report(ctx.store, days)
+        if as_json:
+            _emit_json(rows)
+            return
+        for row in rows:
+            row["state"] = _("expired") if row["state"] == "expired" else _("near expiry")
+        _table(rows, ["sku", "bin", "kind", "lot", "expiry", "days_left", "on_hand", "state"])
+
+    @stock_group.command(
+        "slow",
+        help=N_("SKUs with stock and nothing shipped in N days (滞销品), most units first."),
+    )
+    @click.option(
+        "--days",
+        type=click.IntRange(1),
+        default=90,
+        show_default=True,
+        help=N_("Days without a shipment."),
+    )
+    @click.option("--json", "as_json", is_flag=True, help=N_("Print JSON."))
+    @pass_context
+    def slow(ctx: Context, days: int, as_json: bool) -> None:
+        from data.stock_reports import slow_report
+
+        rows = slow_report(ctx.store, days)
+        if as_json:
+            _emit_json(rows)
+            return
+        for row in rows:
+            row["last_shipped"] = row["last_shipped"] or _("never")
+        _table(rows, ["sku", "name", "on_hand", "pickable", "last_shipped"])
+
+    @stock_group.command(
+        "bin-min",
+        help=N_(
+            "A pick face's minimum: below it, stock replenish proposes a move from reserve (no number: no minimum)."
+        ),
+    )
+    @click.argument("bin_code", metavar="BIN")
+    @click.argument("min_units", type=click.IntRange(0), required=False)
+    @pass_context
+    def bin_min(ctx: Context, bin_code: str, min_units: int | None) -> None:
+        from data.stock_reports import set_bin_min
+
+        with _rejections():
+            done = set_bin_min(ctx.store, ctx.actor, bin_code, min_units)
+        echo(
+            _("bin {bin}: minimum {min}").format(
+                bin=cell(done["bin"]),
+                min=done["min_units"] if done["min_units"] is not None else "—",
+            )
+        )
+
+    @stock_group.command(
+        "replenish",
+        help=N_(
+            "Pick faces below their minimum while a reserve bin holds the SKU, with the move proposed (补货); --do ID moves it."
+        ),
+    )
+    @click.option(
+        "--do",
+        "task_id",
+        metavar="ID",
+        help=N_("Do this replenishment (FACE:SKU, as listed): move the units from reserve."),
+    )
+    @click.option("--json", "as_json", is_flag=True, help=N_("Print JSON."))
+    @pass_context
+    def replenish(ctx: Context, task_id: str | None, as_json: bool) -> None:
+        from data.stock_reports import replenish as do_replenish
+        from data.stock_reports import replenish_list
+
+        if task_id is None:
+            rows = replenish_list(ctx.store)
+            if as_json:
+                _emit_json(rows)
+            else:
+                _table(
+                    rows,
+                    [
+                        "id",
+                        "face",
+                        "sku",
+                        "units",
+                        "min_units",
+                        "max_units",
+                        "source",
+                        "lot",
+                        "qty",
+                    ],
+                )
+            return
+        with _rejections():
+            done = do_replenish(ctx.store, ctx.actor, task_id)
+        if as_json:
+            _emit_json(done)
+            return
+        echo(
+            _("replenished {face}: {qty} × {sku} from {source} (move {move})").format(
+                face=cell(done["face"]),
+                qty=done["qty"],
+                sku=cell(done["sku"]),
+                source=cell(done["source"]),
+                move=done["move"],
+            )
+        )
+
+
+def _emit_csv(rows: list[dict[str, Any]], columns: list[str]) -> None:
+    """Rows as CSV on stdout; a text cell that a spreadsheet would run as a formula is quoted
+    with a leading apostrophe, and control characters never reach the output."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        cells = []
+        for column in columns:
+            value = row[column]
+            if value is None:
+                value = ""
+            elif isinstance(value, str):
+                value = cell(value)
+                if value[:1] in ("=", "+", "-", "@"):
+                    value = "'" + value
+            cells.append(value)
+        writer.writerow(cells)
+    echo(out.getvalue(), nl=False)

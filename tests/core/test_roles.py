@@ -49,3 +49,10 @@ def test_a_badge_alone_opens_floor_work_only() -> None:
         if any(may(role, permission) for permission in OFFICE_WORK):
             assert not badge_may_open(role)
     assert Permission.OVERSEE in OFFICE_WORK and Permission.PICK not in OFFICE_WORK
+
+
+def test_packers_receive_returns_and_only_the_office_approves_them() -> None:
+    assert may(Role.PACKER, Permission.RECEIVE_RETURN)
+    assert not may(Role.PICKER, Permission.RECEIVE_RETURN)
+    assert not may(Role.PACKER, Permission.APPROVE_RETURN)
+    assert may(Role.SUPERVISOR, Permission.APPROVE_RETURN)
