@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from core import words
 from core.errors import Rejected
 from core.i18n import _
 from core.model import OrderStatus, PickListStatus
@@ -55,7 +56,7 @@ class IllegalTransition(Rejected):
     def __init__(self, what: str, current: str, target: str) -> None:
         super().__init__(
             _("{what} is {current}; it cannot become {target}").format(
-                what=what, current=current, target=target
+                what=what, current=words.status(current), target=words.status(target)
             )
         )
         self.current = current

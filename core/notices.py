@@ -253,8 +253,35 @@ def _said(params: Params, english: bool) -> dict[str, object]:
                 str(value["notice"]), inner if isinstance(inner, dict) else {}, english=english
             )
         else:
-            said[key] = value
+            said[key] = _readable(key, value, english)
     return said
+
+
+def _readable(key: str, value: object, english: bool = False) -> object:
+    """A parameter as the reader reads it: a status, kind, role or reason code as a word in
+    their language, a stored time (ISO) in site time. Anything else as it is."""
+    from core import timefmt, words
+
+    if not isinstance(value, str) or not value:
+        return value
+    word = {
+        "status": words.status,
+        "kind": words.code_kind,
+        "role": words.role,
+        "reason": words.reason,
+        "verdict": words.verdict,
+        "priority": words.priority,
+    }.get(key)
+    if word is not None:
+        return word(value, english=english)
+    if key in ("at", "since", "time") and value[:4].isdigit() and "T" in value:
+        from core.clock import from_iso
+
+        try:
+            return timefmt.stamp(from_iso(value))
+        except ValueError:
+            return value
+    return value
 
 
 def render(code: str, params: Params, english: bool = False) -> str:

@@ -7,6 +7,7 @@ import sqlite3
 from collections.abc import Callable
 from datetime import datetime
 
+from core import timefmt, words
 from core.clock import from_iso
 from core.codes import parse_scan
 from core.errors import NotAllowed, WaretermError
@@ -88,7 +89,7 @@ class SqliteFloor(Floor):
             raise NotAllowed(
                 _(
                     "Too many wrong PINs for {name}. Try again after {time}, or ask a supervisor."
-                ).format(name=name, time=check.locked_until.astimezone().strftime("%H:%M:%S"))
+                ).format(name=name, time=timefmt.local(check.locked_until).strftime("%H:%M:%S"))
             )
         if check.reason == "not_recorded":
             raise NotAllowed(
@@ -124,7 +125,7 @@ class SqliteFloor(Floor):
                 )
             raise NotAllowed(
                 _("A badge does not open a {role}'s session. Type your name and PIN.").format(
-                    role=role.value
+                    role=words.role(role)
                 )
             )
         return self._logged_in(name, role, station, "badge")

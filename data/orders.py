@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from core import words
 from core.allocation import Stock, allocate
 from core.clock import from_iso, to_iso
 from core.errors import NotFound, Rejected, StoreFault
@@ -282,7 +283,7 @@ def cancel_order(store: Store, actor: Actor, order_no: str, reason: str) -> dict
         if not cancellable(status):
             raise Rejected(
                 _("order {order_no} is {status}; it can no longer be cancelled").format(
-                    order_no=order_no, status=status.value
+                    order_no=order_no, status=words.order_status(status)
                 )
             )
         cancel_in(write, order_no, status, reason)
@@ -381,7 +382,7 @@ def release_order(store: Store, actor: Actor, order_no: str, note: str = "") -> 
         if order["status"] != OrderStatus.ON_HOLD.value:
             raise Rejected(
                 _("order {order_no} is {status}, not on hold").format(
-                    order_no=order_no, status=order["status"]
+                    order_no=order_no, status=words.order_status(order["status"])
                 )
             )
         current = [

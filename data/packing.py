@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
+from core import words
 from core.carriers import (
     CarrierChoice,
     CarrierPolicy,
@@ -334,7 +335,10 @@ def _open_list(write: Write, station: str, picklist_id: int, prefixes: CodePrefi
             notice(
                 "pack.list_nothing_left",
                 code=code,
-                states=", ".join(f"{o['order_no']} {o['status']}" for o in orders) or "—",
+                states=", ".join(
+                    f"{o['order_no']} {words.order_status(o['status'])}" for o in orders
+                )
+                or "—",
             ),
         )
     _park_others(write, station, {o["order_no"] for o in openable})
@@ -630,7 +634,7 @@ def _bench_order(write: Write, station: str, order_no: str, statuses: tuple[str,
     if order["status"] not in statuses or order["pack_station"] != station:
         raise Rejected(
             _("{order} is not open at this bench ({status}); scan it here first.").format(
-                order=order_no, status=order["status"]
+                order=order_no, status=words.order_status(order["status"])
             )
         )
     return order
@@ -1256,6 +1260,7 @@ def declare_missing(
                 _("Every unit of {order} is checked: nothing is missing.").format(order=order_no)
             )
         what = ", ".join(f"{row['sku']} ×{row['n']}" for row in missing)
+
         if note:
             detail = notice(
                 "exception.pack_missing_note", what=what, reason=reason.value, note=note

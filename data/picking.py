@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from core import words
 from core.clock import from_iso
 from core.codes import CodePrefixes, display_code, parse_scan
 from core.errors import NotFound, Rejected
@@ -220,7 +221,7 @@ def _not_pickable(view: PickView, picker: str | None, user: str) -> str | None:
         return _("This list is finished. Take the tote to packing.")
     if view.status is not PickListStatus.PICKING:
         return _("List {code} is {status}; nothing to pick.").format(
-            code=view.code, status=view.status.value
+            code=view.code, status=words.pick_list(view.status)
         )
     return None
 

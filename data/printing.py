@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass, fields
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from core import words
 from core.errors import NotFound, Rejected
 from core.i18n import _
 from core.labels import (
@@ -411,7 +412,7 @@ def queue_outbound_labels(
         if status["status"] in NO_LABEL_STATUSES:
             raise Rejected(
                 _("order {order_no} is {status}: no label is printed for it").format(
-                    order_no=order_no, status=status["status"]
+                    order_no=order_no, status=words.order_status(status["status"])
                 )
             )
         return [
@@ -508,7 +509,7 @@ def retry_job(store: Store, actor: Actor, job_id: int) -> PrintJob:
                 _(
                     "print job {job_id} is {status}; only a failed or uncertain job is retried"
                     " (use reprint for another copy)"
-                ).format(job_id=job_id, status=job.status)
+                ).format(job_id=job_id, status=words.print_job(job.status))
             )
         write.execute(
             "UPDATE print_jobs SET status = 'queued', next_attempt_at = NULL, updated_at = ?"
@@ -552,7 +553,7 @@ def cancel_job(store: Store, actor: Actor, job_id: int, reason: str) -> PrintJob
         if job.status not in ("queued", "failed", "uncertain"):
             raise Rejected(
                 _("print job {job_id} is {status}; it cannot be cancelled").format(
-                    job_id=job_id, status=job.status
+                    job_id=job_id, status=words.print_job(job.status)
                 )
             )
         write.execute(

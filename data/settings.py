@@ -15,6 +15,7 @@ from core.labels import Sender
 from core.picking import PickSettings
 from core.roles import Permission
 from core.sla import SlaPolicy
+from core.timefmt import DEFAULT_ZONE, set_site_zone, zone_named
 from data.store import Store, Write
 
 
@@ -78,6 +79,9 @@ SETTINGS = {
             "language",
             N_("language of screens and messages for users who chose none (en, zh_CN)"),
         ),
+        Setting(
+            "site.timezone", DEFAULT_ZONE, "timezone", N_("time zone people read times in (IANA)")
+        ),
     )
 }
 
@@ -127,6 +131,15 @@ def check_value(key: str, value: str) -> str:
             raise Rejected(_("{key}: {error}").format(key=key, error=error)) from None
     elif setting.kind == "carrier":
         value = check_code(value)
+    elif setting.kind == "timezone":
+        try:
+            zone_named(value)
+        except ValueError:
+            raise Rejected(
+                _("{key}: unknown time zone {value!r} (use a name such as Asia/Shanghai)").format(
+                    key=key, value=value
+                )
+            ) from None
     elif setting.kind == "language":
         value = check_language(value)
     return value
@@ -183,6 +196,14 @@ def put(write: Write, key: str, value: str) -> str:
     )
     write.audit("config.set", key, value=value)
     return value
+
+
+def apply_site_zone(store: Store) -> None:
+    """Show every time in the site's time zone from now on (``site.timezone``)."""
+    try:
+        set_site_zone(get(store, "site.timezone"))
+    except ValueError:
+        set_site_zone(None)  # a zone this machine's tzdata lacks: China time, not a crash
 
 
 def all_settings(store: Store) -> dict[str, str]:

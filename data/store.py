@@ -517,6 +517,9 @@ def open_store(path: str | Path, clock: Clock | None = None, *, create: bool = T
     except BaseException:
         store.close()
         raise
+    from data.settings import apply_site_zone  # settings builds on this module
+
+    apply_site_zone(store)
     return store
 
 

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
+from core import words
 from core.clock import from_iso, to_iso
 from core.errors import NotFound, Rejected
 from core.i18n import _
@@ -213,7 +214,7 @@ def reassign_picklist(
                 _(
                     "list {code} is {status}; only a waiting list or one being picked can be"
                     " reassigned"
-                ).format(code=code, status=status.value)
+                ).format(code=code, status=words.pick_list(status))
             )
         user = write.execute(
             "SELECT role, active, station FROM users WHERE name = ?", (picker,)

@@ -22,7 +22,7 @@ from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.timer import Timer
 
-from core import i18n
+from core import i18n, timefmt
 from core.codes import load_parser
 from core.errors import StoreFault, WaretermError
 from core.i18n import N_, _
@@ -40,7 +40,6 @@ from core.ports import (
 )
 from core.scanframe import FramedScan
 from core.scans import bad_scan_message, safe_scan_text, wedge_problem
-from core.sla import countdown
 from core.wedge import WedgeDetector
 from tui.backend import Backend
 from tui.language import translate_bindings
@@ -428,8 +427,8 @@ class WaretermApp(App[None]):
         ).format(
             station=view.name,
             user=holder.user,
-            since=holder.since.astimezone().strftime("%H:%M"),
-            ago=countdown(self.floor.now(), holder.since),
+            since=timefmt.clock(holder.since),
+            ago=timefmt.ago(holder.since, self.floor.now()),
             host=holder.host,
         )
         already = self.scanner_link.status == "held"

@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from core import words
 from core.errors import WaretermError
 from core.i18n import N_, _
 from core.model import ImportReport
 from tui.cli_output import cell as _cell
-from tui.cli_output import echo
+from tui.cli_output import echo, readable
 from tui.cli_output import emit_json as _emit_json
 from tui.cli_output import heading as _word
 from tui.cli_output import table as _table
@@ -444,7 +445,7 @@ def orders_show(ctx: Context, order_no: str, as_json: bool) -> None:
         _emit_json(order)
         return
     for key in ("order_no", "status", "priority", "placed_at", "due_at", "channel"):
-        echo(f"{_word(key):>16}: {_cell(order[key])}")
+        echo(f"{_word(key):>16}: {_cell(readable(key, order[key]))}")
     address = " ".join(
         order[key] for key in ("province", "city", "district", "address", "postcode") if order[key]
     )
@@ -452,7 +453,9 @@ def orders_show(ctx: Context, order_no: str, as_json: bool) -> None:
     echo(f"{_word('customer_name'):>16}: {customer}")
     echo(f"{_word('address'):>16}: {_cell(address)}")
     for problem in order["problems"]:
-        echo(f"{_word('problem'):>16}: {problem['code']}: {_cell(problem['detail'])}")
+        echo(
+            f"{_word('problem'):>16}: {words.problem(problem['code'])}: {_cell(problem['detail'])}"
+        )
     from data.orders import exception_reason
 
     reasons = {"exception_reason": exception_reason(order), "cancel_reason": order["cancel_reason"]}
@@ -499,7 +502,11 @@ def orders_release(ctx: Context, order_no: str, as_json: bool) -> None:
     if as_json:
         _emit_json(order)
     else:
-        echo(_("{order_no}: {status}").format(order_no=order_no, status=order["status"]))
+        echo(
+            _("{order_no}: {status}").format(
+                order_no=order_no, status=words.order_status(order["status"])
+            )
+        )
 
 
 # -- waves and pick lists -------------------------------------------------------------------------
@@ -591,9 +598,9 @@ def picklists_show(ctx: Context, picklist: str, as_json: bool) -> None:
     echo(
         _("{code}  {status}  {priority}  due {due}  orders: {orders}").format(
             code=result["code"],
-            status=result["status"],
-            priority=result["priority"],
-            due=result["due_at"],
+            status=words.pick_list(result["status"]),
+            priority=words.priority(result["priority"]),
+            due=readable("due_at", result["due_at"]),
             orders=", ".join(result["order_nos"]),
         )
     )
@@ -635,11 +642,11 @@ def users_add(
     if station:
         echo(
             _("user {name} ({role}) at station {station}").format(
-                name=name.lower(), role=role, station=station.strip().lower()
+                name=name.lower(), role=words.role(role), station=station.strip().lower()
             )
         )
     else:
-        echo(_("user {name} ({role})").format(name=name.lower(), role=role))
+        echo(_("user {name} ({role})").format(name=name.lower(), role=words.role(role)))
 
 
 @users_group.command("set", help=N_("Change a user's language or station binding."))

@@ -163,8 +163,37 @@ def table(rows: list[dict[str, Any]], columns: list[str]) -> None:
     for column in columns:
         shown.add_column(heading(column))
     for row in rows:
-        shown.add_row(*(cell(row.get(column)) for column in columns))
+        shown.add_row(*(cell(readable(column, row.get(column))) for column in columns))
     console().print(shown)
+
+
+def readable(column: str, value: Any) -> Any:
+    """A listing's value as a person reads it: codes as words in their language (statuses,
+    priorities, roles, verdicts …), times in site time; ``--json`` keeps the codes and the ISO
+    times."""
+    from core import timefmt, words
+
+    if value is None or value == "":
+        return value
+    kind = {
+        "status": words.status,
+        "label_status": words.print_job,
+        "priority": words.priority,
+        "role": words.role,
+        "verdict": words.verdict,
+        "zone": words.zone,
+        "payment_status": words.payment,
+    }.get(column)
+    if kind is not None:
+        return kind(value)
+    if (column == "at" or column.endswith("_at")) and isinstance(value, str):
+        from core.clock import from_iso
+
+        try:
+            return timefmt.stamp(from_iso(value))
+        except ValueError:
+            return value
+    return value
 
 
 class PlainLogFormatter(logging.Formatter):

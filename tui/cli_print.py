@@ -9,11 +9,13 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
+from core import timefmt
 from core.errors import WaretermError
 from core.i18n import N_, _, ngettext
 from tui.cli_output import cell, echo
@@ -200,7 +202,8 @@ def print_worker(ctx: Any, station: str) -> None:
     ctx.store  # noqa: B018 - creates or upgrades the database before the worker opens it
 
     def show(event: WorkerEvent) -> None:
-        echo(f"{time.strftime('%H:%M:%S')} {cell(event.message)}")
+        at = timefmt.local(datetime.now(UTC)).strftime("%H:%M:%S")
+        echo(f"{at} {cell(event.message)}")
 
     worker = PrintWorker(ctx.db, station, Actor(ctx.actor.user, station), on_event=show)
     stopping = False

@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from core import timefmt, words
 from core.errors import Rejected, WaretermError
 from core.i18n import N_, _
 from tui import cli_output as output
@@ -42,8 +43,7 @@ def _number(value: float | None, digits: int = 1) -> str:
 def _minutes(value: float | None) -> str:
     if value is None:
         return "—"
-    hours, minutes = divmod(round(value), 60)
-    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m"
+    return timefmt.span(round(value) * 60)
 
 
 def print_report(report: Any) -> None:
@@ -77,7 +77,7 @@ def print_report(report: Any) -> None:
         sla.add_column(column, justify="left" if column == _("priority") else "right")
     for line in report.sla:
         sla.add_row(
-            output.cell(line.priority),
+            words.priority(line.priority),
             str(line.due),
             str(line.hit),
             str(line.missed),
@@ -110,7 +110,7 @@ def print_report(report: Any) -> None:
     for person in report.people:
         people.add_row(
             output.cell(person.name),
-            output.cell(person.task),
+            words.task(person.task),
             str(person.lines),
             str(person.units),
             _number(person.hours, 2),

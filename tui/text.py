@@ -13,6 +13,7 @@ draw data only through these helpers; ``core.labels`` decides which characters g
 
 from __future__ import annotations
 
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 
 from core.labels import neutralise, strip_controls
@@ -21,11 +22,19 @@ from core.labels import neutralise, strip_controls
 def plain(value: object, style: str = "", *, limit: int | None = None) -> Text:
     """One value from outside as one line of plain text: no markup, no control or invisible
     format characters, spaces collapsed (``None`` is empty). ``limit`` cuts it to that many
-    characters after cleaning."""
+    terminal columns after cleaning (see :func:`fit`)."""
     text = neutralise("" if value is None else str(value))
     if limit is not None:
-        text = text[:limit]
+        text = fit(text, limit)
     return Text(text, style=style)
+
+
+def fit(text: str, width: int) -> str:
+    """``text`` shortened to ``width`` terminal columns, with ``…`` where it was cut: by
+    display width (a Chinese character takes two columns), never half a character."""
+    if cell_len(text) <= width:
+        return text
+    return set_cell_size(text, max(width - 1, 0)).rstrip() + "…"
 
 
 def shown(text: object, style: str = "") -> Text:

@@ -344,7 +344,7 @@ def test_exceptions_list_holds_exceptions_labels_and_lists(port: SqliteOversight
         ("DD-H", ["unpaid"])
     ]
     assert [(e.order_no, e.picker) for e in view.exceptions] == [("DD-X", "wang.fang")]
-    assert "not_found" in view.exceptions[0].reason
+    assert "(not found)" in view.exceptions[0].reason  # the reason code as a word
     assert [(job.subject, job.status) for job in view.labels] == [("DD-S", "failed")]
     assert [(lst.code, lst.status, lst.picker, lst.picked, lst.units) for lst in view.lists] == [
         ("P:000002", "picking", "li.na", 1, 4),

@@ -151,7 +151,7 @@ async def test_short_pick_with_a_reason(floor_db: Path) -> None:
     for order_no in ("DD-1", "DD-2"):
         order = orders.show_order(store, order_no)
         assert order["status"] == OrderStatus.EXCEPTION.value
-        assert "not_found" in order["exception_reason"]
+        assert "(not found)" in order["exception_reason"]  # the reason code as a word
     assert store.scalar("SELECT needs_count FROM locations WHERE code = 'A-10'") == 1
 
 

@@ -98,7 +98,7 @@ async def test_the_supervisor_opens_the_overview_from_home(
         assert isinstance(screen, OverviewScreen)
         queues = screen.query_one("#ov-queues", DataTable)
         assert column(queues) == [
-            "on_hold",
+            "on hold",
             "backordered",
             "allocated",
             "picking",

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from textual.screen import Screen
 from textual.widgets import Static
 
+from core import words
 from core.errors import StoreFault, WaretermError
 from core.i18n import _
 from core.ports import Floor, Operator, ScanOutcome
@@ -115,7 +116,7 @@ class FloorScreen(Screen[None]):
             self.app.bell()
         self.banner(
             _("✘ {verdict}: {code}\n{message}").format(
-                verdict=verdict.replace("_", " ").upper(), code=plain(code).plain, message=message
+                verdict=words.verdict(verdict).upper(), code=plain(code).plain, message=message
             ),
             "error",
         )

@@ -8,6 +8,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, ProgressBar, Static
 
+from core import timefmt
 from core.i18n import N_, _
 from core.ports import BatchView, WaveForPrint
 from tui.screens.base import FloorScreen
@@ -57,7 +58,7 @@ class BatchPrintScreen(FloorScreen):
                 *cells(
                     [
                         wave.wave_id,
-                        wave.released_at.astimezone().strftime("%m-%d %H:%M"),
+                        timefmt.local(wave.released_at).strftime("%m-%d %H:%M"),
                         wave.lists,
                         wave.orders,
                         wave.labelled,

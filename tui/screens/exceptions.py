@@ -7,15 +7,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, TabbedContent, TabPane
 
+from core import words
 from core.i18n import N_, _
 from core.oversight import IDLE_AFTER, ExceptionsView
-from core.sla import countdown
 from tui.screens.dialogs import ReasonDialog
 from tui.screens.orders import (
     OrderDetailScreen,
@@ -25,7 +24,7 @@ from tui.screens.orders import (
 )
 from tui.screens.supervise import SupervisorScreen
 from tui.text import plain, shown
-from tui.widgets.cells import Row, cursor_key, duration, short_clock, sync_rows
+from tui.widgets.cells import Row, cursor_key, duration, left, short_clock, sync_rows
 
 _PANES = ("ex-holds", "ex-exceptions", "ex-labels", "ex-lists")
 
@@ -164,20 +163,19 @@ class ExceptionsScreen(SupervisorScreen):
         ):
             tabs.get_tab(pane).label = f"{title} ({count})"
 
-        def left(due: object) -> Text:
-            text = countdown(due, now)  # type: ignore[arg-type]
-            return shown(text, style="bold red" if text.startswith("-") else "")
-
         holds: list[Row] = [
             (
                 order.order_no,
                 [
                     plain(order.order_no),
-                    order.priority.value,
+                    words.priority(order.priority),
                     short_clock(order.due_at, now),
-                    left(order.due_at),
-                    plain(order.customer_name),
-                    plain("; ".join(problem.detail for problem in order.problems)),
+                    left(order.due_at, now),
+                    plain(order.customer_name, limit=self.cap(10)),
+                    plain(
+                        "; ".join(words.problem(problem.code) for problem in order.problems),
+                        limit=self.cap(24),
+                    ),
                 ],
             )
             for order in data.holds
@@ -187,12 +185,12 @@ class ExceptionsScreen(SupervisorScreen):
                 order.order_no,
                 [
                     plain(order.order_no),
-                    order.priority.value,
+                    words.priority(order.priority),
                     short_clock(order.due_at, now),
-                    left(order.due_at),
+                    left(order.due_at, now),
                     plain(order.picklist or ""),
-                    plain(order.picker or ""),
-                    plain(order.reason),
+                    plain(order.picker or "", limit=self.cap(8)),
+                    plain(order.reason, limit=self.cap(16)),
                 ],
             )
             for order in data.exceptions
@@ -202,12 +200,12 @@ class ExceptionsScreen(SupervisorScreen):
                 str(job.id),
                 [
                     str(job.id),
-                    shown(job.status, style="bold red"),
-                    plain(job.subject),
+                    shown(words.print_job(job.status), style="bold red"),
+                    plain(job.subject, limit=self.cap(16)),
                     plain(job.station),
                     str(job.attempts),
                     short_clock(job.created_at, now),
-                    plain(job.last_error),
+                    plain(job.last_error, limit=self.cap(24)),
                 ],
             )
             for job in data.labels
@@ -221,8 +219,8 @@ class ExceptionsScreen(SupervisorScreen):
                     str(item.picklist_id),
                     [
                         plain(item.code),
-                        item.status,
-                        item.priority.value,
+                        words.pick_list(item.status),
+                        words.priority(item.priority),
                         short_clock(item.due_at, now),
                         plain(item.picker or "—"),
                         f"{item.picked}/{item.units}",

@@ -8,6 +8,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Footer, Static
 
+from core import words
 from core.i18n import N_, _
 from core.model import OrderStatus, Role
 from core.ports import FloorSummary, PackView, PickView, ScanOutcome
@@ -26,8 +27,9 @@ class HomeScreen(FloorScreen):
         Binding("p", "pack", N_("Pack")),
         Binding("b", "batch_print", N_("Print wave")),
         Binding("s", "supervise", N_("Supervisor")),
-        Binding("r", "refresh", N_("Refresh")),
         Binding("l", "logout", N_("Log out")),
+        # Last: the screen reads itself again on every change, so a handheld may lose it.
+        Binding("r", "refresh", N_("Refresh")),
     ]
 
     #: Which roles see which keys (the services check the roles again, whatever the keys).
@@ -53,7 +55,7 @@ class HomeScreen(FloorScreen):
                 shown(
                     _("{user} · {role} · {station}").format(
                         user=self.operator.name,
-                        role=self.operator.role.value,
+                        role=words.role(self.operator.role),
                         station=self.operator.station,
                     )
                 ),

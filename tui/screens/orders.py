@@ -15,6 +15,7 @@ from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Select, Static, TabbedContent, TabPane
 
+from core import timefmt, words
 from core.i18n import N_, _
 from core.model import CANCELLABLE, OrderStatus, Priority
 from core.oversight import (
@@ -25,11 +26,10 @@ from core.oversight import (
     OrderRow,
     PageRequest,
 )
-from core.sla import countdown
 from tui.screens.dialogs import ReasonDialog, ReassignDialog
 from tui.screens.supervise import SupervisorScreen
 from tui.text import plain, shown
-from tui.widgets.cells import Row, cursor_key, short_clock, sync_rows
+from tui.widgets.cells import Row, cursor_key, left, short_clock, sync_rows
 from tui.widgets.devicebar import DeviceBar
 
 #: Orders on one page (the table never holds more).
@@ -71,12 +71,12 @@ class OrdersScreen(SupervisorScreen):
             with Horizontal(id="orders-filters"):
                 yield Input(placeholder=_("/ order no, name, phone"), id="orders-search")
                 yield Select(
-                    [(status.value, status.value) for status in OrderStatus],
+                    [(words.order_status(status), status.value) for status in OrderStatus],
                     prompt=_("any status"),
                     id="orders-status",
                 )
                 yield Select(
-                    [(priority.value, priority.value) for priority in Priority],
+                    [(words.priority(priority), priority.value) for priority in Priority],
                     prompt=_("any priority"),
                     id="orders-priority",
                 )
@@ -147,19 +147,18 @@ class OrdersScreen(SupervisorScreen):
     def _row(self, order: OrderRow) -> Row:
         now = self.floor.now()
         open_order = order.status in CANCELLABLE  # not yet left the building
-        left = countdown(order.due_at, now) if open_order else ""
         cells: dict[str, Any] = {
             "order": plain(order.order_no),
-            "status": order.status.value,
+            "status": words.order_status(order.status),
             "priority": shown(
-                order.priority.value, style="bold" if order.priority == "rush" else ""
+                words.priority(order.priority), style="bold" if order.priority == "rush" else ""
             ),
             "channel": plain(order.channel),
-            "customer": plain(order.customer_name),
+            "customer": plain(order.customer_name, limit=self.cap(10)),
             "phone": plain(order.phone),
-            "city": plain(order.city),
+            "city": plain(order.city, limit=self.cap(8)),
             "due": short_clock(order.due_at, now),
-            "left": shown(left, style="bold red" if left.startswith("-") else ""),
+            "left": left(order.due_at, now) if open_order else Text(""),
             "lines": str(order.lines),
             "units": f"{order.picked}/{order.units}",
         }
@@ -399,15 +398,15 @@ class OrderDetailScreen(SupervisorScreen):
         self.detail = data
         now = self.floor.now()
         open_order = data.status in CANCELLABLE  # not yet left the building
-        left = countdown(data.due_at, now) if open_order else ""
+        left = timefmt.remaining(data.due_at, now) if open_order else ""
         head = Text.assemble(
             plain(data.order_no, "bold"),
-            f" · {data.status.value} · {data.priority.value} · ",
+            f" · {words.order_status(data.status)} · {words.priority(data.priority)} · ",
             plain(data.channel),
             "   " + _("due {due}").format(due=short_clock(data.due_at, now)),
         )
         if left:
-            head.append_text(shown(f" ({left})", "bold red" if left.startswith("-") else ""))
+            head.append_text(shown(f" ({left})", "bold red" if data.due_at < now else ""))
         self.query_one("#od-head", Static).update(head)
         info = [
             f"{data.customer_name}  {data.phone}  {data.address}",

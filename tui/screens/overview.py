@@ -12,12 +12,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Static
 
+from core import words
 from core.i18n import N_, _
 from core.oversight import PRIORITIES, DueOrder, Overview, StationState
-from core.sla import countdown
 from tui.screens.supervise import SupervisorScreen
 from tui.text import plain, shown
-from tui.widgets.cells import Row, cursor_key, duration, short_clock, sync_rows
+from tui.widgets.cells import Row, cursor_key, duration, left, short_clock, sync_rows
 
 
 def scanner_words(state: StationState) -> tuple[str, str]:
@@ -26,7 +26,7 @@ def scanner_words(state: StationState) -> tuple[str, str]:
         return _("none"), "dim"
     if state.scanner_holder is None:
         return _("free"), "dim"
-    status = state.scanner_status.replace("_", " ")
+    status = words.scanner_state(state.scanner_status)
     style = {"connected": "green", "connecting": "yellow"}.get(state.scanner_status, "bold red")
     return f"{status} · {state.scanner_holder}", style
 
@@ -35,7 +35,7 @@ def printer_words(state: StationState) -> tuple[str, str]:
     """The station's printer in words, and a style."""
     if state.printer_status == "none":
         return _("none"), "dim"
-    status = state.printer_status.replace("_", " ")
+    status = words.printer_state(state.printer_status)
     style = {"ready": "green", "unknown": "dim"}.get(state.printer_status, "bold red")
     return status, style
 
@@ -67,7 +67,7 @@ class OverviewScreen(SupervisorScreen):
         queues = self.query_one("#ov-queues", DataTable)
         queues.add_column(_("Status"), key="status")
         for priority in PRIORITIES:
-            queues.add_column(_(priority.value), key=priority.value)
+            queues.add_column(words.priority(priority), key=priority.value)
         queues.add_column(_("all"), key="total")
         queues.add_column(_("oldest due"), key="oldest")
         due = self.query_one("#ov-due", DataTable)
@@ -86,7 +86,7 @@ class OverviewScreen(SupervisorScreen):
             ("station", _("Station")),
             ("scanner", _("Scanner")),
             ("printer", _("Printer")),
-            ("jobs", _("Labels waiting/failed/uncertain")),
+            ("jobs", _("Labels wait/fail/unsure")),
         ):
             stations.add_column(label, key=key)
 
@@ -122,15 +122,14 @@ class OverviewScreen(SupervisorScreen):
             if not queue.total:
                 continue
             oldest = queue.oldest_due
-            left = countdown(oldest, now) if oldest is not None else "—"
             rows.append(
                 (
                     queue.status.value,
                     [
-                        queue.status.value,
+                        words.order_status(queue.status),
                         *(str(queue.by_priority[p]) for p in PRIORITIES),
                         shown(str(queue.total), style="bold"),
-                        shown(left, style="bold red" if left.startswith("-") else ""),
+                        left(oldest, now),
                     ],
                 )
             )
@@ -140,8 +139,9 @@ class OverviewScreen(SupervisorScreen):
 
     def _left(self, order: DueOrder) -> Text:
         now = self.floor.now()
-        left = countdown(order.due_at, now)
-        return shown(left, style="bold reverse red" if order.overdue(now) else "bold yellow")
+        text = left(order.due_at, now)
+        text.stylize("bold reverse red" if order.overdue(now) else "bold yellow")
+        return text
 
     def _due_rows(self, data: Overview) -> list[Row]:
         now = self.floor.now()
@@ -150,10 +150,13 @@ class OverviewScreen(SupervisorScreen):
                 order.order_no,
                 [
                     plain(order.order_no),
-                    order.status.value,
-                    shown(order.priority.value, style="bold" if order.priority == "rush" else ""),
-                    plain(order.customer_name),
-                    plain(order.picker or ""),
+                    words.order_status(order.status),
+                    shown(
+                        words.priority(order.priority),
+                        style="bold" if order.priority == "rush" else "",
+                    ),
+                    plain(order.customer_name, limit=self.cap(10)),
+                    plain(order.picker or "", limit=self.cap(10)),
                     short_clock(order.due_at, now),
                     self._left(order),
                 ],
@@ -175,9 +178,9 @@ class OverviewScreen(SupervisorScreen):
                 (
                     state.station,
                     [
-                        plain(state.station),
-                        plain(scanner, scanner_style),
-                        plain(printer, printer_style),
+                        plain(state.station, limit=self.cap(14)),
+                        plain(scanner, scanner_style, limit=self.cap(26)),
+                        plain(printer, printer_style, limit=self.cap(12)),
                         shown(jobs, style="bold red" if trouble else ""),
                     ],
                 )

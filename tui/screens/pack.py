@@ -13,6 +13,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Static
 
+from core import timefmt, words
 from core.errors import WaretermError
 from core.i18n import N_, _
 from core.packing import MissingReason, parse_weight
@@ -24,7 +25,6 @@ from core.ports import (
     PackView,
     ScanOutcome,
 )
-from core.sla import countdown
 from tui.messages import FloorChanged
 from tui.screens.base import FloorScreen
 from tui.screens.modals import ChoiceDialog, CodeEntry, MissingDialog, ReasonEntry
@@ -43,13 +43,15 @@ class PackScreen(FloorScreen):
     # Nothing takes the focus: keys go to the screen (the weight, the bench's keys).
     AUTO_FOCUS = None
 
+    # The footer shows keys in this order and a handheld (40 columns) shows only the first
+    # few: typing a code the scanner cannot read and declaring units missing come first.
     BINDINGS = [
+        Binding("c", "type_code", N_("Type code")),
         Binding("m", "missing", N_("Missing")),
+        Binding("escape", "leave", N_("Leave")),
         Binding("o", "override", N_("Carrier")),
         Binding("v", "void", N_("Void label")),
         Binding("r", "reprint", N_("Reprint")),
-        Binding("c", "type_code", N_("Type code")),
-        Binding("escape", "leave", N_("Leave")),
         Binding("f5", "simulate_right", N_("Sim scan")),
         Binding("f6", "simulate_wrong", N_("Sim wrong")),
     ]
@@ -134,7 +136,7 @@ class PackScreen(FloorScreen):
                         plain(order.order_no),
                         plain(order.customer_name),
                         plain(order.city),
-                        plain(order.priority.value),
+                        plain(words.priority(order.priority)),
                     ]
                 )
             )
@@ -220,9 +222,9 @@ class PackScreen(FloorScreen):
         if order is None:
             due.update("")
             return
-        left = countdown(order.due_at, self.floor.now())
-        due.update(_("due {left}").format(left=left))
-        due.set_class(left.startswith("-"), "overdue")
+        now = self.floor.now()
+        due.update(timefmt.remaining(order.due_at, now))
+        due.set_class(timefmt.overdue(order.due_at, now), "overdue")
 
     # -- scans ----------------------------------------------------------------------------------
 

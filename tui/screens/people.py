@@ -12,6 +12,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Static
 
+from core import words
 from core.i18n import N_, _
 from core.oversight import IDLE_AFTER, WorkerView
 from tui.screens.orders import reassign_dialog
@@ -77,10 +78,10 @@ class PeopleScreen(SupervisorScreen):
         return (
             worker.name,
             [
-                plain(worker.name, "bold"),
-                worker.role,
-                plain(worker.station),
-                plain(worker.working_on or "—"),
+                plain(worker.name, "bold", limit=self.cap(10)),
+                words.role(worker.role),
+                plain(worker.station, limit=self.cap(9)),
+                plain(worker.working_on or "—", limit=self.cap(14)),
                 str(worker.lines_last_hour),
                 str(worker.units_last_hour),
                 shown(refused, style="bold red" if rate and rate >= 0.1 else ""),

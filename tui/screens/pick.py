@@ -7,10 +7,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, ProgressBar, Static
 
+from core import timefmt, words
 from core.i18n import N_, _
 from core.model import ShortReason, Verdict
 from core.ports import PickView, ScanOutcome
-from core.sla import countdown
 from tui.screens.base import FloorScreen
 from tui.screens.modals import CodeEntry, ShortPickDialog
 from tui.text import plain, shown
@@ -73,7 +73,7 @@ class PickScreen(FloorScreen):
         self.view = view
         line = view.current
         self.query_one("#pick-list", Static).update(
-            shown(f"{view.code} · {view.priority.value} · {self.operator.name}")
+            shown(f"{view.code} · {words.priority(view.priority)} · {self.operator.name}")
         )
         bin_widget = self.query_one("#bin", BigText)
         if line is None:
@@ -124,10 +124,10 @@ class PickScreen(FloorScreen):
             )
 
     def _tick(self) -> None:
-        left = countdown(self.view.due_at, self.floor.now())
+        now = self.floor.now()
         due = self.query_one("#pick-due", Static)
-        due.update(_("due {left}").format(left=left))
-        due.set_class(left.startswith("-"), "overdue")
+        due.update(timefmt.remaining(self.view.due_at, now))
+        due.set_class(timefmt.overdue(self.view.due_at, now), "overdue")
 
     # -- scans ----------------------------------------------------------------------------------
 

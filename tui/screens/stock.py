@@ -10,12 +10,12 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Static
 
+from core import words
 from core.i18n import N_, _
 from core.oversight import StockView
-from core.sla import countdown
 from tui.screens.supervise import SupervisorScreen
 from tui.text import plain, shown
-from tui.widgets.cells import Row, cursor_key, short_clock, sync_rows
+from tui.widgets.cells import Row, cursor_key, left, short_clock, sync_rows
 
 
 class StockScreen(SupervisorScreen):
@@ -68,7 +68,7 @@ class StockScreen(SupervisorScreen):
                 product.sku,
                 [
                     plain(product.sku),
-                    plain(product.name),
+                    plain(product.name, limit=self.cap(16)),
                     plain(product.location),
                     str(product.on_hand),
                     str(product.reserved),
@@ -81,7 +81,6 @@ class StockScreen(SupervisorScreen):
         ]
         back: list[Row] = []
         for order in data.backorders:
-            left = countdown(order.due_at, now)
             missing = ", ".join(
                 _("{sku} ×{needed} ({free} free)").format(
                     sku=item.sku, needed=item.needed, free=item.free
@@ -93,11 +92,11 @@ class StockScreen(SupervisorScreen):
                     order.order_no,
                     [
                         plain(order.order_no),
-                        order.priority.value,
+                        words.priority(order.priority),
                         short_clock(order.due_at, now),
-                        shown(left, style="bold red" if left.startswith("-") else ""),
-                        plain(order.customer_name),
-                        plain(missing or _("stock covers it now")),
+                        left(order.due_at, now),
+                        plain(order.customer_name, limit=self.cap(10)),
+                        plain(missing or _("stock covers it now"), limit=self.cap(24)),
                     ],
                 )
             )

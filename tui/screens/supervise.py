@@ -70,6 +70,12 @@ class SupervisorScreen(FloorScreen):
         #: How many reads were shown (tests wait on it).
         self.reads = 0
 
+    def cap(self, narrow: int) -> int | None:
+        """The display width a free-text cell (a name, a reason) gets: ``narrow`` columns on an
+        office screen (under 100 columns, so one long name cannot push the other columns off
+        it), the whole text on a larger one."""
+        return narrow if self.size.width < 100 else None
+
     @property
     def oversight(self) -> Oversight:
         """The supervisor's port (the home screen opens these screens only when there is one)."""

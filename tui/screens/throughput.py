@@ -10,8 +10,8 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Footer, Sparkline, Static
 
+from core import timefmt
 from core.i18n import _
-from core.importing import CHINA_TZ
 from core.oversight import Throughput
 from tui.screens.supervise import SupervisorScreen
 
@@ -21,9 +21,7 @@ HOURS = 24
 def axis(throughput: Throughput, cell: int) -> tuple[str, str]:
     """Two lines under the sparkline: the hour each column starts (China Standard Time) and
     the orders shipped in it, ``cell`` characters per hour."""
-    hours = "".join(
-        f"{hour.start.astimezone(CHINA_TZ):%H}".ljust(cell) for hour in throughput.hours
-    )
+    hours = "".join(f"{timefmt.local(hour.start):%H}".ljust(cell) for hour in throughput.hours)
     counts = "".join(str(hour.shipped).ljust(cell) for hour in throughput.hours)
     return hours, counts
 
@@ -58,7 +56,7 @@ class ThroughputScreen(SupervisorScreen):
         )
         if peak is not None and peak.shipped:
             summary += "  ·  " + _("peak {hour}:00 ({n})").format(
-                hour=f"{peak.start.astimezone(CHINA_TZ):%H}", n=peak.shipped
+                hour=f"{timefmt.local(peak.start):%H}", n=peak.shipped
             )
         summary += "  ·  " + _("this hour {n}").format(n=current)
         self.query_one("#tp-summary", Static).update(summary)

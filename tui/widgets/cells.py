@@ -1,5 +1,6 @@
-"""Cells for the supervisor's tables: times in China Standard Time, durations,
-rates; and a table filled in place (only changed cells are redrawn)."""
+"""Cells for the supervisor's tables: times in site time (China Standard Time unless set),
+durations and countdowns in the reader's language, rates, names cut by display width; and a
+table filled in place (only changed cells are redrawn)."""
 
 from __future__ import annotations
 
@@ -10,43 +11,31 @@ from rich.text import Text
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowKey
 
-from core.clock import in_zone
-from core.importing import CHINA_TZ
+from core import timefmt
 from tui.text import cells as drawn
+from tui.text import fit as fit
+from tui.text import shown
 
 Cell = str | Text
 Row = tuple[str, Sequence[Cell]]
 
 
 def short_clock(moment: datetime | None, now: datetime) -> str:
-    """``14:05`` when on the same day as ``now`` (China Standard Time), ``11-22 08:00`` in the
-    same year, else ``2031-11-22``."""
-    if moment is None:
-        return "—"
-    local = in_zone(moment, CHINA_TZ)
-    today = in_zone(now, CHINA_TZ).date()
-    if local.date() == today:
-        return local.strftime("%H:%M")
-    if local.year == today.year:
-        return local.strftime("%m-%d %H:%M")
-    return f"{local.year:04d}-{local:%m-%d}"
+    """``14:05`` when on the same day as ``now`` (site time), ``11-22 08:00`` in the same
+    year, else ``2031-11-22``."""
+    return timefmt.clock(moment, now)
 
 
 def duration(span: timedelta | None) -> str:
-    """``45s``, ``12m``, ``1h05m``, ``2d03h``; ``—`` for none."""
-    if span is None:
-        return "—"
-    seconds = int(span.total_seconds())
-    if seconds < 60:
-        return f"{max(seconds, 0)}s"
-    minutes, _ = divmod(seconds, 60)
-    hours, minutes = divmod(minutes, 60)
-    days, hours = divmod(hours, 24)
-    if days:
-        return f"{days}d{hours:02d}h"
-    if hours:
-        return f"{hours}h{minutes:02d}m"
-    return f"{minutes}m"
+    """``45s``, ``12m``, ``1h05m``, ``2d03h`` (in the reader's language); ``—`` for none."""
+    return timefmt.duration(span)
+
+
+def left(due: datetime | None, now: datetime) -> Text:
+    """A "left" cell: ``1h05m`` or, red, ``-12m`` (``超时12分``); ``—`` for none."""
+    if due is None:
+        return Text("—")
+    return shown(timefmt.remaining_short(due, now), style="bold red" if due < now else "")
 
 
 def percent(rate: float | None) -> str:

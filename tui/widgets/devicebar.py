@@ -11,6 +11,7 @@ from textual.containers import Horizontal
 from textual.css.query import NoMatches
 from textual.widgets import Static
 
+from core import words
 from core.i18n import _
 from core.ports import PrinterLink, ScannerLink
 from tui.text import shown
@@ -35,7 +36,7 @@ def printer_text(link: PrinterLink) -> tuple[str, str]:
     """The words for the printer and their tone."""
     if link.status == "none":
         return _("no printer"), "quiet"
-    words = {
+    texts = {
         "ready": (_("printer ready"), "ok"),
         "unknown": (_("printer ?"), "quiet"),
         "paper_low": (_("printer paper low"), "warn"),
@@ -43,10 +44,10 @@ def printer_text(link: PrinterLink) -> tuple[str, str]:
         "cover_open": (_("printer COVER OPEN"), "bad"),
         "offline": (_("printer OFFLINE"), "bad"),
     }
-    known = words.get(link.status)
+    known = texts.get(link.status)
     if known is not None:
         return known
-    return _("printer {status}").format(status=link.status.replace("_", " ")), "warn"
+    return _("printer {status}").format(status=words.printer_state(link.status)), "warn"
 
 
 class DeviceBar(Horizontal):
