@@ -274,7 +274,9 @@ class WaretermApp(App[None]):
             if not session or started == self._session:
                 then(result)
 
-        self.run_worker(finish(), group="session", exit_on_error=True)
+        # The function, not a coroutine made now: a worker the closing app never starts then
+        # leaves no coroutine behind un-awaited.
+        self.run_worker(finish, group="session", exit_on_error=True)
 
     # -- the operator's session -----------------------------------------------------------------
 
