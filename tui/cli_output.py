@@ -167,6 +167,14 @@ def table(rows: list[dict[str, Any]], columns: list[str]) -> None:
     console().print(shown)
 
 
+def listing(rows: list[dict[str, Any]], columns: list[str], as_json: bool) -> None:
+    """A listing command's output: the rows as JSON (``--json``), else as a table."""
+    if as_json:
+        emit_json(rows)
+    else:
+        table(rows, columns)
+
+
 def readable(column: str, value: Any) -> Any:
     """A listing's value as a person reads it: codes as words in their language (statuses,
     priorities, roles, verdicts …), times in site time; ``--json`` keeps the codes and the ISO

@@ -11,7 +11,7 @@ import click
 
 from core.errors import Rejected
 from core.i18n import N_, _
-from tui.cli_output import cell, echo
+from tui.cli_output import cell, echo, listing
 
 
 def _day(text: str | None) -> date | None:
@@ -85,12 +85,10 @@ def register(main: click.Group) -> None:
         from data.receiving import list_receipts as run
 
         rows = run(ctx.store)
-        if as_json:
-            _emit_json(rows)
-            return
-        _table(
+        listing(
             rows,
             ["receipt_no", "supplier", "blind", "status", "expected", "received", "created_at"],
+            as_json,
         )
 
     @receipts_group.command(
@@ -304,10 +302,7 @@ def register(main: click.Group) -> None:
         from data.receiving import list_counts as run
 
         rows = run(ctx.store)
-        if as_json:
-            _emit_json(rows)
-            return
-        _table(
+        listing(
             rows,
             [
                 "id",
@@ -320,6 +315,7 @@ def register(main: click.Group) -> None:
                 "approved",
                 "created_at",
             ],
+            as_json,
         )
 
     @counts_group.command(

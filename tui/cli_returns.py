@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from core.i18n import N_, _
-from tui.cli_output import cell, echo
+from tui.cli_output import cell, echo, listing
 
 
 def register(main: click.Group) -> None:
@@ -251,12 +251,10 @@ def register(main: click.Group) -> None:
         from data import returns
 
         rows = returns.list_returns(ctx.store, status)
-        if as_json:
-            _emit_json(rows)
-            return
-        _table(
+        listing(
             rows,
             ["id", "order_no", "status", "waybill_no", "carrier", "units", "damaged", "created_at"],
+            as_json,
         )
 
     @returns_group.command("show", help=N_("One return: its units and the refused units."))

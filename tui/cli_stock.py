@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from core.i18n import N_, _
-from tui.cli_output import cell, echo
+from tui.cli_output import cell, echo, listing
 
 
 def register(main: click.Group) -> None:
@@ -96,10 +96,9 @@ def register(main: click.Group) -> None:
         from data.stock import list_bins
 
         rows = list_bins(ctx.store, sku)
-        if as_json:
-            _emit_json(rows)
-            return
-        _table(rows, ["sku", "bin", "kind", "lot", "expiry", "on_hand", "reserved", "free"])
+        listing(
+            rows, ["sku", "bin", "kind", "lot", "expiry", "on_hand", "reserved", "free"], as_json
+        )
 
     @stock_group.command(
         "move", help=N_("Move free units of a SKU from one bin to another (two ledger entries).")
