@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Static
 
@@ -66,8 +67,16 @@ class FloorScreen(Screen[None]):
                 if self.is_attached:
                     refused(error)
                 return
-            if self.is_attached:  # a screen already closed has nothing left to draw
+            if not self.is_attached:  # a screen already closed has nothing left to draw
+                return
+            try:
                 then(result)
+            except NoMatches:
+                # The screen (or the whole app) is being taken down while the call ran: its
+                # parts are gone already and the result has nowhere to go. Anywhere else a
+                # missing part is a fault and is raised.
+                if not (self._closing or self._pruning or self.app._exit):
+                    raise
 
         self.run_worker(finish(), group="floor", exit_on_error=True)
 
