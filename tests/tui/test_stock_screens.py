@@ -383,3 +383,23 @@ async def test_no_stock_key_without_the_stock_port(tmp_path: Path) -> None:
         await pilot.press("w")
         await pilot.pause()
         assert not isinstance(app.screen, StockMenuScreen)
+
+
+def test_a_fresh_demo_has_stock_work_to_do(tmp_path: Path) -> None:
+    """Pick faces and reserve, lot-tracked goods with expiry, an open receipt on the scan
+    sheet, a replenishment waiting and a count task; the ledger explains every unit."""
+    from data.demo import build_demo
+    from data.demo_stock import OPEN_RECEIPT
+
+    result = build_demo(tmp_path / "demo")
+    store = open_store(result.db)
+    kinds = {row["kind"] for row in stock.list_bins(store)}
+    assert {"pick_face", "reserve"} <= kinds
+    lots = [r for r in stock.list_bins(store) if r["lot"] and r["expiry"]]
+    assert lots and all(r["kind"] == "reserve" for r in lots)
+    open_receipts = [r for r in receiving.list_receipts(store) if r["status"] == "open"]
+    assert [r["receipt_no"] for r in open_receipts] == [OPEN_RECEIPT]
+    assert f"R:{OPEN_RECEIPT}" in (result.directory / "scan_sheet.txt").read_text()
+    assert stock_reports.replenish_list(store)
+    assert [c["to_count"] for c in receiving.list_counts(store) if c["status"] == "open"]
+    assert stock_check(store) == []
