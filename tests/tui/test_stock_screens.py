@@ -40,6 +40,7 @@ TEA = "4006381333931"
 TEA_LOT = "(01)04006381333931(10)L7(17)281231"
 TEA_EXPIRED = "(01)04006381333931(10)L0(17)261101"
 CABLE = "036000291452"
+STRANGER = "6909999999996"
 
 
 def stock_floor(path: Path) -> Path:
@@ -159,6 +160,8 @@ async def receive_and_put_away(pilot: Pilot) -> None:
     assert refused(screen) and "SKU-MUG" in banner(screen)
     await scanned(pilot, screen, CUP, "last")  # not on the receipt
     assert refused(screen) and "SKU-CUP" in banner(screen)
+    await scanned(pilot, screen, STRANGER, "last")  # no product has it
+    assert refused(screen) and STRANGER in banner(screen)
     await scanned(pilot, screen, TEA_EXPIRED, "last")  # its expiry is past
     assert refused(screen) and "2026-11-01" in banner(screen)
     await fits(pilot, "2026-11-01")
@@ -166,7 +169,7 @@ async def receive_and_put_away(pilot: Pilot) -> None:
     await answer(pilot, "L7")
     await answer(pilot, "2028-12-31")
     await wait_until(pilot, lambda: screen.view is not None and screen.view.received == 3)
-    assert screen.view is not None and screen.view.refused == 3
+    assert screen.view is not None and screen.view.refused == 4
     await pilot.press("x")
     await wait_until(pilot, lambda: screen.closed is not None)
     await fits(pilot, "DOCK")
@@ -243,7 +246,10 @@ async def test_a_receiver_receives_and_puts_away_by_scans(
     store = open_store(stock_db, FixedClock(NOW))
     shown = receiving.show_receipt(store, "R-1")
     reasons = sorted(u["reason"] for u in shown["units"] if u["verdict"] == "refused")
-    assert reasons == ["expired", "not_on_receipt", "too_many"]
+    assert reasons == ["expired", "not_on_receipt", "too_many", "unknown"]
+    # a scan refused on a screen no service kept is stored like any loose scan
+    loose = store.query("SELECT raw, verdict FROM scans WHERE user = 'li.na'")
+    assert {"raw": CABLE, "verdict": "not_expected"} in loose
     kinds = [(e["kind"], e["bin"], e["qty"]) for e in stock.list_ledger(store, sku="SKU-MUG")]
     assert ("receive", "DOCK", 2) in kinds and ("put_away", "C-01", 2) in kinds
     tea = [r for r in stock.list_bins(store, "SKU-TEA") if r["bin"] == "B-01" and r["lot"] == "L7"]

@@ -106,6 +106,11 @@ class StockScreen(FloorScreen):
     CSS_PATH = CSS_PATH
     TITLE_TEXT = ""
 
+    def __init__(self) -> None:
+        super().__init__()
+        #: The scan being judged (stored if the screen refuses it).
+        self._scan: tuple[str, str] | None = None
+
     BINDINGS = [
         Binding("c", "type_code", N_("Type code")),
         Binding("escape", "leave", N_("Leave")),
@@ -149,8 +154,12 @@ class StockScreen(FloorScreen):
         for row in rows:
             table.add_row(*(plain(cell, limit=20) for cell in row))
 
-    def refuse(self, code: str, message: str) -> None:
-        """A refused scan, loud: the bell and the red banner."""
+    def refuse(self, code: str, message: str, record: bool = True) -> None:
+        """A refused scan, loud: the bell and the red banner. The scan is stored (verdict
+        ``not_expected``) unless a service kept it already (``record`` False)."""
+        scan, self._scan = self._scan, None
+        if record and scan is not None:
+            self.run_floor(self.floor.record_scan, self.operator, *scan, then=_stored)
         self.app.bell()
         self.banner(
             _("✘ REFUSED: {code}\n{message}").format(code=plain(code).plain, message=message),
@@ -168,6 +177,7 @@ class StockScreen(FloorScreen):
 
     def handle_scan(self, raw: str, source: str) -> None:
         """Every stock screen reads the code first, then decides."""
+        self._scan = (raw, source)
         self.read(raw, self.scanned)
 
     def scanned(self, read: CodeRead) -> None:
@@ -347,10 +357,12 @@ class ReceivingScreen(StockScreen):
         if self.view is None:
             self.refuse(read.code, _("Scan a receipt (R:…) first, or press B for a blind one."))
             return
-        if read.kind != "unit" or read.unit is None:
-            self.refuse(read.code, read.problem or _("not a unit"))
+        if read.kind == "bin":
+            self.refuse(read.code, _("a bin: scan the units of the receipt"))
             return
-        self._receive(read.code, "", None)
+        # a unit, or a code no product has: the receipt keeps either, refused or not
+        assert self._scan is not None
+        self._receive(self._scan[0], "", None)
 
     def _receive(self, code: str, lot: str, expiry: date | None) -> None:
         assert self.view is not None
@@ -381,7 +393,7 @@ class ReceivingScreen(StockScreen):
             self.banner(outcome.message, "info")
             self._ask_lot(outcome.unit, code)
         else:
-            self.refuse(code, outcome.message)
+            self.refuse(code, outcome.message, record=False)
 
     def _ask_lot(self, unit: UnitRead, code: str) -> None:
         def lot_given(lot: str | None) -> None:
@@ -1009,14 +1021,16 @@ class CountScreen(StockScreen):
     def action_done(self) -> None:
         """The bin is counted: record what was scanned."""
         if self.bin is not None and not self.counted:
-            self.refuse(self.bin, _("nothing scanned: scan the units, or E for an empty bin"))
+            self.refuse(
+                self.bin, _("nothing scanned: scan the units, or E for an empty bin"), False
+            )
             return
         self._record(False)
 
     def action_empty(self) -> None:
         """Confirm the bin holds nothing."""
         if self.counted:
-            self.refuse(self.bin or "", _("units were scanned: D records them"))
+            self.refuse(self.bin or "", _("units were scanned: D records them"), False)
             return
         self._record(True)
 
@@ -1037,3 +1051,7 @@ class CountScreen(StockScreen):
         if self.tasks and self.bin is None:
             self.index = (self.index + 1) % len(self.tasks)
             self._draw()
+
+
+def _stored(_outcome: object) -> None:
+    """The refused scan is on record; the banner says what to do."""
