@@ -99,6 +99,12 @@ def _expiry_problem(value: str) -> str | None:
 
 # -- the shared frame ---------------------------------------------------------------------------
 
+#: Every stock screen's keys, after its own (so a 40-column footer shows the screen's first).
+_COMMON = [
+    Binding("c", "type_code", N_("Type code")),
+    Binding("escape", "leave", N_("Leave")),
+]
+
 
 class StockScreen(FloorScreen):
     """A title, what to scan next, what is in hand, the loud banner and a table."""
@@ -110,11 +116,6 @@ class StockScreen(FloorScreen):
         super().__init__()
         #: The scan being judged (stored if the screen refuses it).
         self._scan: tuple[str, str] | None = None
-
-    BINDINGS = [
-        Binding("c", "type_code", N_("Type code")),
-        Binding("escape", "leave", N_("Leave")),
-    ]
 
     def compose(self) -> ComposeResult:
         yield DeviceBar()
@@ -305,7 +306,7 @@ class ReceivingScreen(StockScreen):
         Binding("b", "blind", N_("Blind")),
         Binding("q", "quantity", N_("Qty")),
         Binding("x", "close", N_("Close")),
-        *StockScreen.BINDINGS,
+        *_COMMON,
     ]
 
     def __init__(self) -> None:
@@ -482,7 +483,7 @@ class PutawayScreen(StockScreen):
     BINDINGS = [
         Binding("q", "quantity", N_("Qty")),
         Binding("a", "all", N_("All")),
-        *StockScreen.BINDINGS,
+        *_COMMON,
     ]
 
     def __init__(self) -> None:
@@ -605,7 +606,7 @@ class MoveScreen(StockScreen):
     """From-bin, units (or one unit and a typed quantity), to-bin."""
 
     TITLE_TEXT = N_("Move")
-    BINDINGS = [Binding("q", "quantity", N_("Qty")), *StockScreen.BINDINGS]
+    BINDINGS = [Binding("q", "quantity", N_("Qty")), *_COMMON]
 
     def __init__(self) -> None:
         super().__init__()
@@ -738,7 +739,7 @@ class ReplenishScreen(StockScreen):
     BINDINGS = [
         Binding("q", "quantity", N_("Qty")),
         Binding("n", "skip", N_("Next task")),
-        *StockScreen.BINDINGS,
+        *_COMMON,
     ]
 
     def __init__(self) -> None:
@@ -890,7 +891,7 @@ class CountScreen(StockScreen):
         Binding("d", "done", N_("Bin done")),
         Binding("e", "empty", N_("Empty")),
         Binding("n", "skip", N_("Next task")),
-        *StockScreen.BINDINGS,
+        *_COMMON,
     ]
 
     def __init__(self) -> None:
@@ -952,7 +953,8 @@ class CountScreen(StockScreen):
                 expected = ", ".join(f"{sku}×{n}" for sku, _lot, n in place.expected) or "0"
             else:
                 expected = "—"
-            rows.append((place.bin, place.status, expected))
+            status = _("recount") if place.status == "recount" else _("to count")
+            rows.append((place.bin, status, expected))
         self.table((_("Bin"), _("Status"), _("Expected")), rows)
 
     def scanned(self, read: CodeRead) -> None:
