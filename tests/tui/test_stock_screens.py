@@ -409,3 +409,29 @@ def test_a_fresh_demo_has_stock_work_to_do(tmp_path: Path) -> None:
     assert stock_reports.replenish_list(store)
     assert [c["to_count"] for c in receiving.list_counts(store) if c["status"] == "open"]
     assert stock_check(store) == []
+
+
+async def test_a_count_task_made_elsewhere_appears_and_a_refused_scan_is_stored(
+    stock_db: Path,
+) -> None:
+    app = stock_app(stock_db)
+    async with app.run_test(size=(40, 16)) as pilot:
+        await badge_login(pilot, "li.na")
+        screen = await open_work(pilot, "5", CountScreen)
+        assert isinstance(screen, CountScreen)
+        await wait_until(pilot, lambda: screen.reads > 0)
+        assert screen.task is None
+        other = open_store(stock_db, FixedClock(NOW))
+        made = receiving.create_count(other, ADMIN, bins="B-01:B-01")["count"]
+        other.close()
+        await wait_until(pilot, lambda: screen.task is not None and screen.task.id == made)
+        await fits(pilot, "B-01")
+        await pilot.press("escape")
+        putaway = await open_work(pilot, "2", PutawayScreen)
+        await scanned(pilot, putaway, CABLE, "proposal")  # none at the dock: the service says so
+        assert refused(putaway) and "SKU-CABLE" in banner(putaway)
+        store = open_store(stock_db, FixedClock(NOW))
+        await wait_until(
+            pilot,
+            lambda: bool(store.query("SELECT 1 FROM scans WHERE raw = ?", (CABLE,))),
+        )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from typing import Any, TypeVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -30,12 +31,15 @@ from core.stockwork import (
     StockWork,
     UnitRead,
 )
+from tui.messages import FloorChanged
 from tui.screens.base import FloorScreen
 from tui.screens.modals import CodeEntry
 from tui.text import plain, shown
 from tui.widgets.devicebar import DeviceBar
 
 CSS_PATH = "../stockwork.tcss"
+
+T = TypeVar("T")
 
 
 # -- dialogs ------------------------------------------------------------------------------------
@@ -171,6 +175,17 @@ class StockScreen(FloorScreen):
         """A refusal by the service is loud: the bell, a notice, and the red banner."""
         super().on_floor_error(error)
         self.banner(_("✘ REFUSED\n{message}").format(message=str(error)), "error")
+
+    def scan_floor(self, fn: Callable[..., T], *args: Any, then: Callable[[T], None]) -> None:
+        """A floor call a scan asked for: refused, it is loud and the scan is stored."""
+        scan, self._scan = self._scan, None
+
+        def refused(error: WaretermError) -> None:
+            self.on_floor_error(error)
+            if scan is not None:
+                self.run_floor(self.floor.record_scan, self.operator, *scan, then=_stored)
+
+        self._call(fn, args, then, refused)
 
     def read(self, raw: str, then: Callable[[CodeRead], None]) -> None:
         """What a scan is (on the backend: the catalog is asked)."""
@@ -353,7 +368,7 @@ class ReceivingScreen(StockScreen):
 
     def scanned(self, read: CodeRead) -> None:
         if read.kind == "receipt":
-            self.run_floor(self.stock.receipt, self.operator, read.value, then=self._opened)
+            self.scan_floor(self.stock.receipt, self.operator, read.value, then=self._opened)
             return
         if self.view is None:
             self.refuse(read.code, _("Scan a receipt (R:…) first, or press B for a blind one."))
@@ -529,7 +544,7 @@ class PutawayScreen(StockScreen):
             unit = read.unit
             p = self.proposal
             if p is None:
-                self.run_floor(
+                self.scan_floor(
                     self.stock.propose_putaway,
                     self.operator,
                     unit.sku,
@@ -555,7 +570,7 @@ class PutawayScreen(StockScreen):
                 self.refuse(read.code, _("Scan a unit first, then the bin."))
                 return
             p = self.proposal
-            self.run_floor(
+            self.scan_floor(
                 self.stock.put_away,
                 self.operator,
                 p.sku,
@@ -634,7 +649,7 @@ class MoveScreen(StockScreen):
     def scanned(self, read: CodeRead) -> None:
         if read.kind == "bin":
             if self.source is None:
-                self.run_floor(
+                self.scan_floor(
                     self.stock.bin_units,
                     self.operator,
                     read.value,
@@ -643,7 +658,7 @@ class MoveScreen(StockScreen):
             elif self.unit is None:
                 self.refuse(read.code, _("Scan the units to move first."))
             else:
-                self.run_floor(
+                self.scan_floor(
                     self.stock.move,
                     self.operator,
                     self.unit.sku,
@@ -765,12 +780,22 @@ class ReplenishScreen(StockScreen):
 
     def _listed(self, tasks: list[ReplenishTask]) -> None:
         self.reads += 1
-        self.tasks, self.index, self.at_source, self.qty = tasks, 0, False, 0
+        if self.at_source:
+            return  # a task in hand stays; the list is read again when it is done
+        current = self.task.id if self.task is not None else None
+        ids = [task.id for task in tasks]
+        self.tasks, self.qty = tasks, 0
+        self.index = ids.index(current) if current in ids else 0
         self.table(
             (_("Face"), _("SKU"), _("From"), _("Qty")),
             [(t.face, t.sku, t.source, t.qty) for t in tasks],
         )
         self._draw()
+
+    def on_floor_changed(self, message: FloorChanged) -> None:
+        """Another session changed the floor: read the tasks again, unless one is in hand."""
+        if not self.at_source:
+            self.reread(self.stock.replenishments, self.operator, then=self._listed)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "quantity":
@@ -828,7 +853,7 @@ class ReplenishScreen(StockScreen):
                 self.refuse(read.code, _("wrong bin: this goes to {bin}").format(bin=task.face))
                 return
             else:
-                self.run_floor(
+                self.scan_floor(
                     self.stock.replenish, self.operator, task.id, self.qty, then=self._done
                 )
                 return
@@ -856,6 +881,7 @@ class ReplenishScreen(StockScreen):
             ),
             "ok",
         )
+        self.at_source, self.qty = False, 0
         self._load()
 
     def action_quantity(self) -> None:
@@ -915,8 +941,18 @@ class CountScreen(StockScreen):
 
     def _listed(self, tasks: list[CountTaskView]) -> None:
         self.reads += 1
-        self.tasks, self.index = tasks, 0
+        if self.bin is not None:
+            return  # a bin in hand keeps its task; the list is read again when it is done
+        current = self.task.id if self.task is not None else None
+        self.tasks = tasks
+        ids = [task.id for task in tasks]
+        self.index = ids.index(current) if current in ids else 0
         self._draw()
+
+    def on_floor_changed(self, message: FloorChanged) -> None:
+        """Another session changed the floor: read the tasks again (a bin in hand stays)."""
+        if self.bin is None:
+            self.reread(self.stock.count_tasks, self.operator, then=self._listed)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("quantity",):
