@@ -195,7 +195,9 @@ async def test_stock_screens(hostile_db: Path) -> None:
     async with app.run_test(notifications=True, size=(80, 24)) as pilot:
         await pin_login(pilot, "zhao.min")
         await pilot.press("w", "1")
-        await wait_until(pilot, lambda: isinstance(app.screen, ReceivingScreen))
+        await wait_until(
+            pilot, lambda: isinstance(app.screen, ReceivingScreen) and app.screen.is_mounted
+        )
         receiving_screen = app.screen
         await pilot.press("b")
         await wait_until(pilot, lambda: bool(app.screen.query("#entry")))
@@ -206,19 +208,25 @@ async def test_stock_screens(hostile_db: Path) -> None:
         await clean(pilot, "BLINK[/]")
         await scan(pilot, "X[/bold]Y")
         await clean(pilot, "X[/bold]Y")
-        await pilot.press("x")
+        await pilot.press("x", "x")
         await wait_until(pilot, lambda: receiving_screen.closed is not None)  # type: ignore[attr-defined]
         await clean(pilot, "DOCK")
         await pilot.press("escape", "3")
-        await wait_until(pilot, lambda: isinstance(app.screen, MoveScreen))
+        await wait_until(
+            pilot, lambda: isinstance(app.screen, MoveScreen) and app.screen.is_mounted
+        )
         await scan(pilot, "L:DOCK")
         await clean(pilot, "BLINK[/]", "Mug [/bold] white")
         await pilot.press("escape", "2")
-        await wait_until(pilot, lambda: isinstance(app.screen, PutawayScreen))
+        await wait_until(
+            pilot, lambda: isinstance(app.screen, PutawayScreen) and app.screen.is_mounted
+        )
         await scan(pilot, HOSTILE_SKU_CODE)
         await clean(pilot, "Mug [/bold] white", "YMLU")
         await pilot.press("escape", "5")
-        await wait_until(pilot, lambda: isinstance(app.screen, CountScreen))
+        await wait_until(
+            pilot, lambda: isinstance(app.screen, CountScreen) and app.screen.is_mounted
+        )
         await clean(pilot, "B-01", "SKU-CUP")
         await scan(pilot, "L:B-01")
         await scan(pilot, HOSTILE_SKU_CODE)

@@ -117,6 +117,7 @@ async def open_work(pilot: Pilot, key: str, kind: type[StockScreen]) -> StockScr
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, kind))
     screen = pilot.app.screen
     assert isinstance(screen, kind)
+    await wait_until(pilot, lambda: screen.is_mounted and bool(screen.query("#sw-step")))
     return screen
 
 
@@ -170,6 +171,9 @@ async def receive_and_put_away(pilot: Pilot) -> None:
     await answer(pilot, "2028-12-31")
     await wait_until(pilot, lambda: screen.view is not None and screen.view.received == 3)
     assert screen.view is not None and screen.view.refused == 4
+    await pilot.press("x")  # once: asks
+    await wait_until(pilot, lambda: "X" in banner(screen))
+    assert screen.closed is None and screen.view is not None
     await pilot.press("x")
     await wait_until(pilot, lambda: screen.closed is not None)
     await fits(pilot, "DOCK")
@@ -298,15 +302,23 @@ async def test_a_picker_is_offered_no_move(stock_db: Path) -> None:
     async with app.run_test(size=(40, 16)) as pilot:
         await badge_login(pilot, "li.na")
         await pilot.press("w")
-        await wait_until(pilot, lambda: isinstance(app.screen, StockMenuScreen))
+        await wait_until(
+            pilot, lambda: isinstance(app.screen, StockMenuScreen) and app.screen.is_mounted
+        )
         menu = app.screen
         assert menu.check_action("open", ("move",)) is False
         assert menu.check_action("open", ("count",)) is True
+        assert len(menu.query(".sw-menu")) == 4  # receive, put away, replenish, count
         await pilot.press("3")
         await pilot.pause()
         assert isinstance(app.screen, StockMenuScreen)
-        text = drawn(app)
-        assert "(移库)" not in text and "(盘点)" in text and "(入库)" in text
+        await scan(pilot, "R:R-1")  # a receipt scanned here opens receiving with it
+        await wait_until(
+            pilot, lambda: isinstance(app.screen, ReceivingScreen) and app.screen.is_mounted
+        )
+        receiving_screen = app.screen
+        assert isinstance(receiving_screen, ReceivingScreen)
+        await wait_until(pilot, lambda: receiving_screen.view is not None)
 
 
 async def test_an_open_count_shows_what_is_expected_a_blind_one_does_not(

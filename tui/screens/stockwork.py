@@ -30,6 +30,7 @@ from core.stockwork import (
     StockDone,
     StockWork,
     UnitRead,
+    receipt_number,
 )
 from tui.messages import FloorChanged
 from tui.screens.base import FloorScreen
@@ -297,7 +298,7 @@ class StockMenuScreen(FloorScreen):
 
     def handle_scan(self, raw: str, source: str) -> None:
         """A receipt scanned here opens receiving with it."""
-        if raw.strip().upper().startswith("R:") and self.allowed("receive"):
+        if receipt_number(raw) is not None and self.allowed("receive"):
             screen = ReceivingScreen()
             self.app.push_screen(screen)
             screen.call_after_refresh(screen.handle_scan, raw, source)
@@ -331,6 +332,18 @@ class ReceivingScreen(StockScreen):
         self.last: ReceiveOutcome | None = None
         #: Units the next scan stands for (a typed quantity), then 1 again.
         self.next_qty = 1
+        #: X was pressed once: the next X closes the receipt.
+        self.closing = False
+
+    def on_key(self, event: object) -> None:
+        """Any key but X after the first X: the receipt stays open."""
+        if getattr(event, "key", None) != "x":
+            self.closing = False
+
+    def handle_scan(self, raw: str, source: str) -> None:
+        """A scan after the first X: the receipt stays open."""
+        self.closing = False
+        super().handle_scan(raw, source)
 
     def on_mount(self) -> None:
         self.show_title()
@@ -454,7 +467,20 @@ class ReceivingScreen(StockScreen):
         self.ask_quantity(_("How many units does the next scan stand for?"), 9999, given)
 
     def action_close(self) -> None:
-        """Close the receipt: units to the receiving dock, short and over per SKU."""
+        """Close the receipt (X twice): units to the receiving dock, short and over per SKU."""
+        if self.view is None:
+            return
+        if not self.closing:
+            self.closing = True
+            self.app.bell()
+            self.banner(
+                _("Press X again to close {receipt}; any other key goes on receiving").format(
+                    receipt=self.view.receipt_no
+                ),
+                "info",
+            )
+            return
+        self.closing = False
         if self.view is not None:
             self.run_floor(
                 self.stock.close_receipt,
