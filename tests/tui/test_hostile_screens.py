@@ -248,7 +248,13 @@ async def test_every_supervisor_section_order_detail_and_dialogs(hostile_db: Pat
         await pilot.press("escape")
         await _section(pilot, "4", "exceptions")
         seen = ""
-        offered = {"holds": ("r", "c"), "exceptions": ("c",), "labels": ("p",), "lists": ()}
+        offered = {
+            "holds": ("r", "c"),
+            "exceptions": ("c",),
+            "labels": ("p",),
+            "lists": (),
+            "parcels": (),
+        }
         for keys in offered.values():  # each tab, with the dialogs of its actions
             seen += await clean(pilot)
             for key in ("r", "c", "a", "p"):
