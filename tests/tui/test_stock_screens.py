@@ -123,7 +123,14 @@ async def open_work(pilot: Pilot, key: str, kind: type[StockScreen]) -> StockScr
 
 async def answer(pilot: Pilot, text: str) -> None:
     """Type into the dialog in front and press Enter."""
-    await wait_until(pilot, lambda: isinstance(pilot.app.screen, TextEntry))
+    await wait_until(
+        pilot,
+        lambda: (
+            isinstance(pilot.app.screen, TextEntry)
+            and pilot.app.screen.is_mounted
+            and bool(pilot.app.screen.query("#entry"))
+        ),
+    )
     dialog = pilot.app.screen
     dialog.query_one("#entry", Input).value = text
     await pilot.press("enter")
