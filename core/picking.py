@@ -89,6 +89,16 @@ def judge_pick_scan(
                 notice("pick.bin_confirmed", bin=line.location, sku=line.sku),
                 confirms_location=line.location,
             )
+        # lines may be picked in any order: another open line's bin is confirmed as well
+        there = next(
+            (c for c in lines if not c.done and c.location.upper() == code.value.upper()), None
+        )
+        if there is not None:
+            return ScanDecision(
+                Verdict.LOCATION_OK,
+                notice("pick.bin_confirmed", bin=there.location, sku=there.sku),
+                confirms_location=there.location,
+            )
         return ScanDecision(
             Verdict.WRONG_LOCATION,
             notice("pick.wrong_bin", scanned=code.value, bin=line.location),
@@ -103,44 +113,62 @@ def judge_pick_scan(
             Verdict.UNKNOWN_CODE,
             notice("pick.not_in_catalog", code=code.display, sku=line.sku, bin=line.location),
         )
+    target = line_for_unit(lines, scanned_sku, confirmed_location)
+    if target is None:
+        same_sku = [candidate for candidate in lines if candidate.sku == scanned_sku]
+        if same_sku:
+            done = same_sku[0]
+            return ScanDecision(
+                Verdict.OVER_PICK,
+                notice("pick.too_many", qty=done.qty, sku=done.sku, bin=done.location or "?"),
+            )
+        return ScanDecision(
+            Verdict.WRONG_ITEM,
+            notice("pick.wrong_item", scanned=scanned_sku, sku=line.sku, bin=line.location),
+        )
     if (
         settings.location_first
-        and line.location
-        and (confirmed_location or "").upper() != line.location.upper()
+        and target.location
+        and (confirmed_location or "").upper() != target.location.upper()
     ):
         return ScanDecision(
             Verdict.LOCATION_REQUIRED,
-            notice("pick.bin_first", bin=line.location),
+            notice("pick.bin_first", bin=target.location),
         )
-    if scanned_sku == line.sku:
+    if target.line_id == line.line_id:
         return ScanDecision(
             Verdict.OK,
             notice("pick.counted", sku=line.sku, picked=line.picked + 1, qty=line.qty),
             line_id=line.line_id,
         )
-    same_sku = [candidate for candidate in lines if candidate.sku == scanned_sku]
-    # An open stop for this SKU elsewhere on the list makes it early, not too many.
-    other = next((c for c in same_sku if not c.done), same_sku[0] if same_sku else None)
-    if other is not None and other.done:
-        return ScanDecision(
-            Verdict.OVER_PICK,
-            notice("pick.too_many", qty=other.qty, sku=other.sku, bin=other.location or "?"),
-        )
-    if other is not None:
-        return ScanDecision(
-            Verdict.WRONG_ITEM,
-            notice(
-                "pick.comes_later",
-                scanned=scanned_sku,
-                later=other.location or "?",
-                sku=line.sku,
-                bin=line.location,
-            ),
-        )
     return ScanDecision(
-        Verdict.WRONG_ITEM,
-        notice("pick.wrong_item", scanned=scanned_sku, sku=line.sku, bin=line.location),
+        Verdict.OK,
+        notice(
+            "pick.counted_ahead",
+            sku=target.sku,
+            picked=target.picked + 1,
+            qty=target.qty,
+            bin=target.location or "?",
+        ),
+        line_id=target.line_id,
     )
+
+
+def line_for_unit(
+    lines: Sequence[PickLineState], sku: str, confirmed_location: str | None
+) -> PickLineState | None:
+    """The open line a unit of ``sku`` counts on, whatever the order the picker walks in: the
+    current line when it is that SKU's, else the SKU's open line at the bin last confirmed,
+    else its first open line in walk order; None when no open line wants the SKU."""
+    open_lines = [c for c in lines if not c.done and c.sku == sku]
+    if not open_lines:
+        return None
+    current = current_line(lines)
+    if current is not None and current.sku == sku:
+        return current
+    confirmed = (confirmed_location or "").upper()
+    at_bin = next((c for c in open_lines if confirmed and c.location.upper() == confirmed), None)
+    return at_bin or open_lines[0]
 
 
 @dataclass(frozen=True)

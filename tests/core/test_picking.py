@@ -76,13 +76,29 @@ def test_ok_on_current_line() -> None:
     assert "2/3" in decision.message
 
 
-def test_later_line_is_wrong_item_naming_its_bin() -> None:
+def test_a_unit_of_a_later_line_counts_on_that_line() -> None:
     decision = judge(product(), "PLATE")
-    assert decision.verdict is Verdict.WRONG_ITEM
-    assert decision.line_id is None
+    assert decision.verdict is Verdict.OK
+    assert decision.line_id == 3
+    assert "PLATE" in decision.message and "1/1" in decision.message
     assert "B-02-01" in decision.message
-    assert "A-01-05" in decision.message
-    assert "CUP" in decision.message
+
+
+def test_a_later_line_with_its_bin_required_asks_for_that_bin() -> None:
+    decision = judge(product(), "PLATE", settings_=LOCATION_FIRST)
+    assert decision.verdict is Verdict.LOCATION_REQUIRED
+    assert "B-02-01" in decision.message
+    confirmed = judge(product(), "PLATE", confirmed="B-02-01", settings_=LOCATION_FIRST)
+    assert (confirmed.verdict, confirmed.line_id) == (Verdict.OK, 3)
+
+
+def test_the_bin_label_of_any_open_line_is_confirmed() -> None:
+    decision = judge(parse_scan("L:B-02-01"), None)
+    assert decision.verdict is Verdict.LOCATION_OK
+    assert decision.confirms_location == "B-02-01"
+    # a done line's bin, or one not on the list, is still a wrong bin
+    assert judge(parse_scan("L:A-01-01"), None).verdict is Verdict.WRONG_LOCATION
+    assert judge(parse_scan("L:Z-99-99"), None).verdict is Verdict.WRONG_LOCATION
 
 
 def test_product_not_on_list_is_wrong_item() -> None:
@@ -101,7 +117,7 @@ def test_product_of_done_line_is_over_pick() -> None:
     assert "A-01-01" in decision.message
 
 
-def test_sku_on_a_done_line_and_a_later_open_line_comes_later() -> None:
+def test_sku_on_a_done_line_and_a_later_open_line_counts_on_the_open_one() -> None:
     # The same SKU may be a stop twice (two bins); a unit is over-picked only if all are done.
     lines = (
         line(1, "MUG", "A-01-01", qty=1, picked=1),
@@ -109,8 +125,20 @@ def test_sku_on_a_done_line_and_a_later_open_line_comes_later() -> None:
         line(3, "MUG", "C-09-09", qty=1),
     )
     decision = judge(product(), "MUG", lines)
-    assert decision.verdict is Verdict.WRONG_ITEM
+    assert (decision.verdict, decision.line_id) == (Verdict.OK, 3)
     assert "C-09-09" in decision.message
+
+
+def test_a_sku_at_two_open_bins_counts_at_the_bin_confirmed() -> None:
+    lines = (
+        line(1, "CUP", "A-01-05", qty=1),
+        line(2, "MUG", "B-01-01", qty=1),
+        line(3, "MUG", "C-09-09", qty=1),
+    )
+    assert judge(product(), "MUG", lines).line_id == 2
+    assert judge(product(), "MUG", lines, confirmed="C-09-09").line_id == 3
+    # the current line's SKU always counts on the current line
+    assert judge(product(), "CUP", lines, confirmed="C-09-09").line_id == 1
 
 
 def test_unknown_kind_is_unknown_code() -> None:
@@ -169,11 +197,11 @@ def test_bin_scan_of_current_bin() -> None:
     assert "CUP" in decision.message
 
 
-def test_bin_scan_of_other_bin() -> None:
-    decision = judge(parse_scan("L:B-02-01"), None)
+def test_bin_scan_of_a_bin_no_open_line_needs() -> None:
+    decision = judge(parse_scan("L:Z-09-09"), None)
     assert decision.verdict is Verdict.WRONG_LOCATION
     assert decision.confirms_location is None
-    assert "B-02-01" in decision.message
+    assert "Z-09-09" in decision.message
     assert "A-01-05" in decision.message
 
 
@@ -300,19 +328,27 @@ def test_verdicts_never_accept_the_wrong_thing(
     now = current_line(lines)
     assert decision.message.strip()
     if decision.verdict is Verdict.OK:
+        # any open line of the scanned SKU, the current one first when it is that SKU's
         assert now is not None
         assert code.kind is CodeKind.PRODUCT
-        assert sku == now.sku
-        assert decision.line_id == now.line_id
-        if location_first and now.location:
-            assert (confirmed or "").upper() == now.location.upper()
+        target = next(c for c in lines if c.line_id == decision.line_id)
+        assert sku == target.sku and not target.done
+        if now.sku == sku:
+            assert target is now
+        if location_first and target.location:
+            assert (confirmed or "").upper() == target.location.upper()
     else:
         assert decision.line_id is None
+    if decision.verdict is Verdict.OVER_PICK:
+        assert all(c.done for c in lines if c.sku == sku)
     if decision.verdict is Verdict.LOCATION_OK:
         assert now is not None
         assert code.kind is CodeKind.LOCATION
-        assert code.value.upper() == now.location.upper()
-        assert decision.confirms_location == now.location
+        assert decision.confirms_location is not None
+        assert code.value.upper() == decision.confirms_location.upper()
+        assert any(
+            not c.done and c.location == decision.confirms_location for c in lines
+        )
     if now is None:
         assert decision.verdict not in ACCEPTED or decision.verdict is Verdict.TOTE_OK
     if decision.verdict is Verdict.TOTE_OK:
