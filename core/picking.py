@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from core.codes import ScannedCode
+from core.errors import Rejected
+from core.i18n import _
 from core.model import CodeKind, Verdict
 from core.notices import notice
 
@@ -196,3 +198,53 @@ def share_for_unit(shares: Sequence[ShareState]) -> ShareState | None:
 def shares_left_short(shares: Sequence[ShareState]) -> list[ShareState]:
     """Shares a short-closed line leaves incomplete: the orders that will miss units."""
     return [share for share in shares if share.open > 0]
+
+
+def reroute_short(shares: Sequence[ShareState], units: int) -> list[tuple[ShareState, int]]:
+    """Units another bin can give for a line found short, shared out among the line's open
+    shares: the most urgent orders first. Returns (share, units it moves to the other bin) for
+    every open share, most urgent first; what a share does not get goes short."""
+    left = max(units, 0)
+    moved = []
+    for share in sorted((s for s in shares if s.open > 0), key=lambda s: s.urgency):
+        take = min(share.open, left)
+        moved.append((share, take))
+        left -= take
+    return moved
+
+
+def fill_lines(
+    portions: Sequence[tuple[int, int]], capacities: Sequence[int]
+) -> list[list[tuple[int, int]]]:
+    """Pour (key, units) portions into lines of the given capacities, in order: for each line
+    the (key, units) it carries. The capacities add up to the portions' units."""
+    lines: list[list[tuple[int, int]]] = [[] for _ in capacities]
+    queue = [[key, n] for key, n in portions if n > 0]
+    for index, capacity in enumerate(capacities):
+        room = capacity
+        while room and queue:
+            key, n = queue[0]
+            take = min(room, n)
+            lines[index].append((key, take))
+            room -= take
+            if take == n:
+                queue.pop(0)
+            else:
+                queue[0][1] = n - take
+    return lines
+
+
+def lines_to_skip(lines: Sequence[PickLineState], location: str) -> list[int]:
+    """The open lines at a blocked bin, which go to the end of the list (in their order) and
+    come back when the rest is picked; refused when no open line at another bin is left to
+    pick first."""
+    here = [c.line_id for c in lines if not c.done and c.location.upper() == location.upper()]
+    if not here:
+        raise Rejected(_("nothing is left to pick at bin {bin}").format(bin=location or "—"))
+    if all(c.done or c.location.upper() == location.upper() for c in lines):
+        raise Rejected(
+            _("bin {bin} is the last stop of the list: pick it, or close it short").format(
+                bin=location or "—"
+            )
+        )
+    return here

@@ -7,13 +7,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.codes import ScannedCode, parse_scan
+from core.errors import Rejected
 from core.model import ACCEPTED, CodeKind, Verdict
 from core.picking import (
     PickLineState,
     PickSettings,
     ShareState,
     current_line,
+    fill_lines,
     judge_pick_scan,
+    lines_to_skip,
+    reroute_short,
     share_for_unit,
     shares_left_short,
 )
@@ -346,9 +350,7 @@ def test_verdicts_never_accept_the_wrong_thing(
         assert code.kind is CodeKind.LOCATION
         assert decision.confirms_location is not None
         assert code.value.upper() == decision.confirms_location.upper()
-        assert any(
-            not c.done and c.location == decision.confirms_location for c in lines
-        )
+        assert any(not c.done and c.location == decision.confirms_location for c in lines)
     if now is None:
         assert decision.verdict not in ACCEPTED or decision.verdict is Verdict.TOTE_OK
     if decision.verdict is Verdict.TOTE_OK:
@@ -357,3 +359,45 @@ def test_verdicts_never_accept_the_wrong_thing(
         assert all(candidate.done for candidate in lines if candidate.sku == sku)
     if code.kind is CodeKind.UNKNOWN:
         assert decision.verdict is Verdict.UNKNOWN_CODE
+
+
+def test_reroute_short_gives_the_other_bins_units_to_the_most_urgent_orders() -> None:
+    shares = [share(1, "late", 30, 2, 0), share(2, "soon", 10, 2, 1), share(3, "done", 5, 1, 1)]
+    plan = reroute_short(shares, 2)
+    assert [(s.share_id, n) for s, n in plan] == [(2, 1), (1, 1)]
+    assert [(s.share_id, n) for s, n in reroute_short(shares, 0)] == [(2, 0), (1, 0)]
+    assert [(s.share_id, n) for s, n in reroute_short(shares, 9)] == [(2, 1), (1, 2)]
+
+
+def test_fill_lines_pours_portions_into_lines_in_order() -> None:
+    assert fill_lines([(1, 2), (2, 3)], [1, 4]) == [[(1, 1)], [(1, 1), (2, 3)]]
+    assert fill_lines([(1, 0), (2, 2)], [2]) == [[(2, 2)]]
+    assert fill_lines([], []) == []
+
+
+@given(st.lists(st.integers(0, 4), max_size=5), st.data())
+def test_fill_lines_carries_every_unit_once(amounts: list[int], data: st.DataObject) -> None:
+    total = sum(amounts)
+    cuts = sorted(data.draw(st.lists(st.integers(0, total), max_size=3)))
+    capacities = [b - a for a, b in zip([0, *cuts], [*cuts, total], strict=True)]
+    lines = fill_lines(list(enumerate(amounts)), capacities)
+    assert [sum(n for _k, n in line) for line in lines] == capacities
+    carried: dict[int, int] = {}
+    for line_ in lines:
+        for key, n in line_:
+            carried[key] = carried.get(key, 0) + n
+    assert carried == {k: n for k, n in enumerate(amounts) if n}
+
+
+def test_lines_to_skip_are_the_open_lines_at_the_bin_unless_it_is_the_last_stop() -> None:
+    lines = (
+        line(1, "CUP", "A-01", qty=1),
+        line(2, "MUG", "a-01", qty=1),
+        line(3, "TEA", "B-01", qty=1),
+        line(4, "PLATE", "A-01", qty=1, picked=1),
+    )
+    assert lines_to_skip(lines, "A-01") == [1, 2]
+    with pytest.raises(Rejected, match="last stop"):
+        lines_to_skip((lines[0], lines[3]), "A-01")
+    with pytest.raises(Rejected, match="nothing is left"):
+        lines_to_skip(lines, "C-09")
