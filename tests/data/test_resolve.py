@@ -116,9 +116,7 @@ def test_a_partial_release_only_where_the_channel_takes_it(store: Store) -> None
         settings.put(write, "ship.partial_channels", "jd,tmall")
     resolved = resolve_order(store, BOSS, "O-2", "release_partial", "ship the cups")
     assert resolved["status"] == "picked"
-    assert [(ln["sku"], ln["qty"], ln["picked"]) for ln in resolved["lines"]] == [
-        ("SKU-CUP", 2, 2)
-    ]
+    assert [(ln["sku"], ln["qty"], ln["picked"]) for ln in resolved["lines"]] == [("SKU-CUP", 2, 2)]
     audit = store.query("SELECT detail FROM audit WHERE action = 'order.release_partial'")
     assert "SKU-TEA" in audit[0]["detail"]
     assert stock_check(store) == []
