@@ -29,8 +29,9 @@ ORDER_TRANSITIONS: Mapping[OrderStatus, frozenset[OrderStatus]] = {
     _O.PICKED: frozenset({_O.PACKING, _O.CANCELLED}),
     _O.PACKING: frozenset({_O.PICKED, _O.PACKED, _O.EXCEPTION, _O.CANCELLED}),
     _O.PACKED: frozenset({_O.PACKING, _O.SHIPPED, _O.CANCELLED}),
-    # exception: re-pick, release to packing with what it has, or cancel
-    _O.EXCEPTION: frozenset({_O.PICKING, _O.PACKING, _O.CANCELLED}),
+    # exception: re-pick, release to packing with what it has (picked: ready for any bench),
+    # or cancel
+    _O.EXCEPTION: frozenset({_O.PICKING, _O.PICKED, _O.PACKING, _O.CANCELLED}),
     # after it left: the carrier's tracking moves it on (core.tracking); it may still come back
     _O.SHIPPED: frozenset({_O.IN_TRANSIT, _O.DELIVERED, _O.RETURNED}),
     _O.IN_TRANSIT: frozenset({_O.DELIVERED, _O.RETURNED}),

@@ -614,6 +614,11 @@ class Oversight(ABC):
         """Cancel an order that has not shipped (reason required). Needs CANCEL_ORDER."""
 
     @abstractmethod
+    def resolve_exception(self, operator: Operator, order_no: str, how: str, reason: str) -> str:
+        """Resolve an order in the exception queue ``how`` (repick, release_partial, cancel;
+        reason required); returns the order's new status."""
+
+    @abstractmethod
     def reassign_list(self, operator: Operator, picklist_id: int, picker: str, reason: str) -> None:
         """Give a waiting or half-picked list to another picker (reason required). Needs
         REASSIGN."""

@@ -566,6 +566,15 @@ class SqliteOversight(Oversight):
         self._viewer(operator)
         orders.cancel_order(self.store, self._actor(operator), order_no, reason)
 
+    def resolve_exception(self, operator: Operator, order_no: str, how: str, reason: str) -> str:
+        """Resolve an exception (permissions checked in the write)."""
+        from data.resolve import resolve_order
+
+        self._viewer(operator)
+        return str(
+            resolve_order(self.store, self._actor(operator), order_no, how, reason)["status"]
+        )
+
     def reassign_list(self, operator: Operator, picklist_id: int, picker: str, reason: str) -> None:
         """Reassign a list (REASSIGN, checked in the write)."""
         self._viewer(operator)

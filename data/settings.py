@@ -74,6 +74,14 @@ SETTINGS = {
         ),
         Setting("count.tolerance", "0", "count", N_("units a count may differ before a recount")),
         Setting(
+            "ship.partial_channels",
+            "",
+            "text",
+            N_(
+                "channels or shops whose orders may ship partly after a short pick (comma-separated)"
+            ),
+        ),
+        Setting(
             "ui.language",
             "en",
             "language",

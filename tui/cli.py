@@ -912,6 +912,7 @@ def _register_command_modules() -> None:
         cli_print,
         cli_receiving,
         cli_report,
+        cli_resolve,
         cli_returns,
         cli_serve,
         cli_ship,
@@ -928,6 +929,7 @@ def _register_command_modules() -> None:
     cli_stock.register(main)
     cli_receiving.register(main)
     cli_returns.register(main)
+    cli_resolve.register(main)
 
 
 _register_command_modules()

@@ -33,6 +33,8 @@ _PANES = ("ex-holds", "ex-exceptions", "ex-labels", "ex-lists", "ex-parcels")
 _ACTIONS = {
     "release": ("ex-holds",),
     "cancel_order": ("ex-holds", "ex-exceptions"),
+    "repick": ("ex-exceptions",),
+    "release_partial": ("ex-exceptions",),
     "open": ("ex-holds", "ex-exceptions", "ex-labels", "ex-parcels"),
     "reassign": ("ex-lists",),
     "reprint": ("ex-labels",),
@@ -47,6 +49,8 @@ class ExceptionsScreen(SupervisorScreen):
     BINDINGS = [
         Binding("r", "release", N_("Release")),
         Binding("c", "cancel_order", N_("Cancel")),
+        Binding("k", "repick", N_("Pick again")),
+        Binding("w", "release_partial", N_("Ship partly")),
         Binding("a", "reassign", N_("Reassign")),
         Binding("p", "reprint", N_("Reprint")),
         Binding("t", "retry", N_("Retry")),
@@ -297,6 +301,40 @@ class ExceptionsScreen(SupervisorScreen):
         order_no = self._key()
         if order_no is not None:
             cancel_dialog(self, order_no)
+
+    def action_repick(self) -> None:
+        """Pick the missing units of the exception of the row again, saying why."""
+        self._resolve(
+            "repick",
+            _("Pick the missing units of {order_no} again?"),
+            _("They go on a new pick list; bins flagged for a count are left out."),
+        )
+
+    def action_release_partial(self) -> None:
+        """Send the exception of the row to packing with what it has, saying why."""
+        self._resolve(
+            "release_partial",
+            _("Ship {order_no} with what it has?"),
+            _("Only where its channel or shop takes partial shipments."),
+        )
+
+    def _resolve(self, how: str, title: str, explanation: str) -> None:
+        order_no = self._key()
+        if order_no is None:
+            return
+
+        def confirmed(reason: str | None) -> None:
+            if reason:
+                self.act(
+                    self.oversight.resolve_exception,
+                    self.operator,
+                    order_no,
+                    how,
+                    reason,
+                    done=_("{order_no} resolved").format(order_no=order_no),
+                )
+
+        self.app.push_screen(ReasonDialog(title.format(order_no=order_no), explanation), confirmed)
 
     def action_reassign(self) -> None:
         """Give the list of the row to another picker."""
