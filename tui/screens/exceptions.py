@@ -22,11 +22,12 @@ from tui.screens.orders import (
     reassign_dialog,
     reprint_dialog,
 )
+from tui.screens.returns_tab import ReturnsPane
 from tui.screens.supervise import SupervisorScreen
 from tui.text import plain, shown
 from tui.widgets.cells import Row, cursor_key, duration, left, short_clock, sync_rows
 
-_PANES = ("ex-holds", "ex-exceptions", "ex-labels", "ex-lists")
+_PANES = ("ex-holds", "ex-exceptions", "ex-labels", "ex-lists", "ex-returns")
 
 #: Which actions each pane offers.
 _ACTIONS = {
@@ -69,6 +70,7 @@ class ExceptionsScreen(SupervisorScreen):
             ):
                 with TabPane(title, id=pane):
                     yield DataTable(id=f"{pane}-table", cursor_type="row", zebra_stripes=True)
+            yield ReturnsPane()
         yield Footer()
 
     def on_mount(self) -> None:
@@ -238,6 +240,7 @@ class ExceptionsScreen(SupervisorScreen):
             ("ex-lists", lists),
         ):
             sync_rows(self.query_one(f"#{pane}-table", DataTable), rows)
+        self.query_one(ReturnsPane).reload()
         self.refresh_bindings()
 
     # -- actions --------------------------------------------------------------------------------
