@@ -18,6 +18,7 @@ from bench.terminal import PtySession
 from core.clock import FixedClock
 from data.floor import SqliteFloor
 from data.oversight import SqliteOversight
+from data.returns_desk import SqliteReturnsDesk
 from data.store import open_store
 from tests.data.hostile_floor import (
     CARRIER_NAME,
@@ -54,7 +55,12 @@ def hostile_db(hostile_template: Path, tmp_path: Path) -> Path:
 
 def hostile_app(path: Path, station: str) -> WaretermApp:
     store = open_store(path, FixedClock(NOW))
-    return WaretermApp(SqliteFloor(store), station=station, oversight=SqliteOversight(store))
+    return WaretermApp(
+        SqliteFloor(store),
+        station=station,
+        oversight=SqliteOversight(store),
+        returns=SqliteReturnsDesk(store),
+    )
 
 
 def drawn(app: WaretermApp) -> str:
@@ -248,7 +254,13 @@ async def test_every_supervisor_section_order_detail_and_dialogs(hostile_db: Pat
         await pilot.press("escape")
         await _section(pilot, "4", "exceptions")
         seen = ""
-        offered = {"holds": ("r", "c"), "exceptions": ("c",), "labels": ("p",), "lists": ()}
+        offered = {
+            "holds": ("r", "c"),
+            "exceptions": ("c",),
+            "labels": ("p",),
+            "lists": (),
+            "returns": (),
+        }
         for keys in offered.values():  # each tab, with the dialogs of its actions
             seen += await clean(pilot)
             for key in ("r", "c", "a", "p"):

@@ -29,11 +29,9 @@ from tests.data.test_packing import CABLE, CUP, PIN, TEA, build_bench, first_lis
 from tests.tui.conftest import scan, wait_until
 from tests.tui.test_zh_snapshots import import_every_screen, speak_chinese
 from tui.app import WaretermApp
-from tui.screens.exceptions import ExceptionsScreen
 from tui.screens.home import HomeScreen
 from tui.screens.modals import ChoiceDialog
 from tui.screens.returns import ReturnsScreen, TextEntry
-from tui.screens.returns_tab import ReturnsPane
 
 import_every_screen()
 
@@ -294,15 +292,9 @@ async def test_done_when_by_scans(shipped_db: tuple[Path, dict[str, str]]) -> No
     # -- the supervisor's Returns tab: link the parcel, confirm the pull by scanning --
     app = make_app(path, "boss", Role.SUPERVISOR, "office")
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: isinstance(pilot.app.screen, HomeScreen))
-        await pilot.press("s")
-        await wait_until(pilot, lambda: not isinstance(pilot.app.screen, HomeScreen))
-        await pilot.press("4")
-        await wait_until(pilot, lambda: isinstance(pilot.app.screen, ExceptionsScreen))
-        exceptions = pilot.app.screen
-        for _ in range(4):
-            await pilot.press("right")
-        pane = exceptions.query_one(ReturnsPane)
+        from tests.tui.test_returns_tab import open_tab
+
+        pane = await open_tab(pilot)
         await wait_until(pilot, lambda: pane.board is not None and bool(pane.board.parcels))
         table = pane.query_one(DataTable)
         assert str(table.get_row_at(0)[1]) != ""

@@ -31,7 +31,7 @@ def _kinds() -> dict[str, str]:
     return {
         "return": _("return"),
         "exchange": _("exchange"),
-        "refused": _("refused"),
+        "refused": _("refused at delivery"),
         "refund_only": _("refund only"),
     }
 
