@@ -16,7 +16,7 @@ from textual.widgets import Footer, Input, Static
 
 from core import words
 from core.errors import WaretermError
-from core.i18n import N_, _
+from core.i18n import N_, _, ngettext
 from core.returns_desk import BIN, ClosedReturn, ReturnMatch, ReturnOutcome, ReturnsDesk
 from tui.screens.base import FloorScreen
 from tui.screens.modals import ChoiceDialog, CodeEntry
@@ -136,7 +136,13 @@ class ReturnsScreen(FloorScreen):
                 shown(_("Unidentified parcel · "))
                 .append_text(plain(self.parcel[0]))
                 .append("  ")
-                .append_text(shown(_("{n} units").format(n=self.parcel_units)))
+                .append_text(
+                    shown(
+                        ngettext("{n} unit", "{n} units", self.parcel_units).format(
+                            n=self.parcel_units
+                        )
+                    )
+                )
             )
         else:
             title.update(_("Returns · scan a parcel"))
@@ -405,9 +411,11 @@ class ReturnsScreen(FloorScreen):
             self._reset()
             self._draw()
             self.banner(
-                _("Parcel {parcel} kept: {n} units wait for a supervisor.").format(
-                    parcel=parcel if parcel is not None else "—", n=units
-                )
+                ngettext(
+                    "Parcel {parcel} kept: {n} unit waits for a supervisor.",
+                    "Parcel {parcel} kept: {n} units wait for a supervisor.",
+                    units,
+                ).format(parcel=parcel if parcel is not None else "—", n=units)
                 if units
                 else _("Nothing received from that parcel."),
                 "ok" if units else "info",

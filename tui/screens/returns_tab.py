@@ -94,7 +94,7 @@ class ReturnsPane(TabPane):
                         str(parcel.units),
                         plain(
                             " ".join(p for p in (parcel.carrier, parcel.skus, parcel.note) if p),
-                            limit=cap(20),
+                            limit=cap(28),
                         ),
                     ],
                 )
@@ -110,7 +110,7 @@ class ReturnsPane(TabPane):
                         "",
                         plain(
                             f"{words.order_status(held.status_before)} · {held.reason}",
-                            limit=cap(20),
+                            limit=cap(28),
                         ),
                     ],
                 )
@@ -126,7 +126,7 @@ class ReturnsPane(TabPane):
                         f"{line.received}/{line.qty}",
                         plain(
                             f"{kinds.get(line.kind, line.kind)} {line.sku} {line.reason}",
-                            limit=cap(20),
+                            limit=cap(28),
                         ),
                     ],
                 )
@@ -136,7 +136,7 @@ class ReturnsPane(TabPane):
                 (
                     f"r{got.return_id}",
                     [
-                        shown(_("received")),
+                        shown(_("received today")),
                         plain(got.order_no),
                         plain(got.waybill or "—"),
                         str(got.units),
@@ -146,7 +146,7 @@ class ReturnsPane(TabPane):
                                 status=_("open") if got.status == "open" else _("closed"),
                                 damaged=got.damaged,
                             ),
-                            limit=cap(20),
+                            limit=cap(28),
                         ),
                     ],
                 )
