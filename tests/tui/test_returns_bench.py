@@ -205,8 +205,8 @@ async def test_several_orders_of_one_buyer_are_listed_to_choose_from(
     async with app.run_test(size=(40, 16)) as pilot:
         screen = await open_returns(pilot)
         await pilot.press("c")
-        await wait_until(pilot, lambda: bool(pilot.app.screen.query("#code")))
-        pilot.app.screen.query_one("#code", Input).value = "13800138000"
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, TextEntry))
+        pilot.app.screen.query_one(Input).value = "13800138000"
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, ChoiceDialog))
         choices = [str(w.render()) for w in pilot.app.screen.query(Static)]

@@ -335,7 +335,11 @@ class ReturnsScreen(FloorScreen):
             if code:
                 self.handle_scan(code, "typed")
 
-        self.app.push_screen(CodeEntry(), typed)
+        if self.order is None and self.parcel is None:
+            question = _("The parcel's waybill, order number, phone or buyer's name?")
+            self.app.push_screen(TextEntry(question), typed)
+        else:
+            self.app.push_screen(CodeEntry(), typed)
 
     def action_damaged(self) -> None:
         """The next units are damaged (次品): choose why."""
