@@ -327,3 +327,24 @@ async def test_done_when_by_scans(shipped_db: tuple[Path, dict[str, str]]) -> No
         assert stock_check(store) == []
     finally:
         store.close()
+
+
+async def test_a_good_unit_goes_straight_to_its_pick_face_when_the_bin_is_scanned_first(
+    shipped_db: tuple[Path, dict[str, str]],
+) -> None:
+    path, waybills = shipped_db
+    before = bins_of(path, "SKU-CABLE")
+    app = make_app(path, "chen.jie", Role.PACKER, "bench-1")
+    async with app.run_test(size=(40, 16)) as pilot:
+        screen = await open_returns(pilot)
+        await scan_and_wait(pilot, screen, waybills["O-RUSH"])
+        unknown_bin = await scan_and_wait(pilot, screen, "L:Z-99")
+        assert screen.bin is None and screen.query_one("#banner").has_class("banner-error")
+        assert "Z-99" in unknown_bin
+        await scan_and_wait(pilot, screen, "L:A-2")
+        assert screen.bin == "A-2"
+        assert "A-2" in str(screen.query_one("#ret-mode", Static).render())
+        put = await scan_and_wait(pilot, screen, CABLE)
+        assert "A-2" in put, put
+    after = bins_of(path, "SKU-CABLE")
+    assert after["A-2"] == before["A-2"] + 1 and "RET-01" not in after
