@@ -38,6 +38,7 @@ from core.ports import (
     StationDevices,
     StationView,
 )
+from core.returns_desk import ReturnsDesk
 from core.scanframe import FramedScan
 from core.scans import bad_scan_message, safe_scan_text, wedge_problem
 from core.stockwork import StockWork
@@ -104,6 +105,7 @@ class WaretermApp(App[None]):
         oversight: Oversight | None = None,
         language: str | None = None,
         stock: StockWork | None = None,
+        returns: ReturnsDesk | None = None,
     ) -> None:
         super().__init__()
         #: The language of the login screen (the site's, or the one asked for at start).
@@ -115,6 +117,8 @@ class WaretermApp(App[None]):
         self.oversight = oversight
         #: Receiving, put-away, moves, replenishment and counts (None: no stock screens).
         self.stock = stock
+        #: The returns port (None: this terminal has no returns bench nor Returns tab).
+        self.returns = returns
         #: Set when the session was opened for an operator already logged in (an SSH login):
         #: the session is theirs alone, so logging out ends it instead of showing the login.
         self.session_operator = operator

@@ -827,6 +827,7 @@ def build_app(
     from data.floor import SqliteFloor
     from data.oversight import SqliteOversight
     from data.stockwork import SqliteStockWork
+    from data.returns_desk import SqliteReturnsDesk
     from devices.station import SerialStationDevices
     from devices.waybill_apis import source_for
     from tui.app import WaretermApp
@@ -852,6 +853,7 @@ def build_app(
         hangup_exits=login is not None,
         oversight=SqliteOversight(store),
         stock=SqliteStockWork(store),
+        returns=SqliteReturnsDesk(store),
     )
 
 

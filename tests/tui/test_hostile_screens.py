@@ -19,6 +19,7 @@ from core.clock import FixedClock
 from data.floor import SqliteFloor
 from data.oversight import SqliteOversight
 from data.stockwork import SqliteStockWork
+from data.returns_desk import SqliteReturnsDesk
 from data.store import open_store
 from tests.data.hostile_floor import (
     CARRIER_NAME,
@@ -60,6 +61,7 @@ def hostile_app(path: Path, station: str) -> WaretermApp:
         station=station,
         oversight=SqliteOversight(store),
         stock=SqliteStockWork(store),
+        returns=SqliteReturnsDesk(store),
     )
 
 
@@ -314,6 +316,7 @@ async def test_every_supervisor_section_order_detail_and_dialogs(hostile_db: Pat
             "labels": ("p",),
             "lists": (),
             "parcels": (),
+            "returns": (),
         }
         tabs = app.screen.query_one("#ex-tabs", TabbedContent)
         for pane, keys in offered.items():  # each tab, with the dialogs of its actions

@@ -23,11 +23,12 @@ from tui.screens.orders import (
     reassign_dialog,
     reprint_dialog,
 )
+from tui.screens.returns_tab import ReturnsPane
 from tui.screens.supervise import SupervisorScreen
 from tui.text import plain, shown
 from tui.widgets.cells import Row, cursor_key, duration, left, short_clock, sync_rows
 
-_PANES = ("ex-holds", "ex-exceptions", "ex-labels", "ex-lists", "ex-parcels")
+_PANES = ("ex-holds", "ex-exceptions", "ex-labels", "ex-lists", "ex-parcels", "ex-returns")
 
 #: Which actions each pane offers.
 _ACTIONS = {
@@ -75,6 +76,7 @@ class ExceptionsScreen(SupervisorScreen):
             ):
                 with TabPane(title, id=pane):
                     yield DataTable(id=f"{pane}-table", cursor_type="row", zebra_stripes=True)
+            yield ReturnsPane()
         yield Footer()
 
     def on_mount(self) -> None:
@@ -247,6 +249,7 @@ class ExceptionsScreen(SupervisorScreen):
             ("ex-parcels", tracking.parcel_rows(data.problem_parcels, now, self.cap(16))),
         ):
             sync_rows(self.query_one(f"#{pane}-table", DataTable), rows)
+        self.query_one(ReturnsPane).reload()
         self.refresh_bindings()
 
     # -- actions --------------------------------------------------------------------------------

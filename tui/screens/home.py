@@ -27,6 +27,7 @@ class HomeScreen(FloorScreen):
         Binding("p", "pack", N_("Pack")),
         Binding("b", "batch_print", N_("Print wave")),
         Binding("w", "stock_work", N_("Stock")),
+        Binding("t", "returns", N_("Returns")),
         Binding("s", "supervise", N_("Supervisor")),
         Binding("l", "logout", N_("Log out")),
         # Last: the screen reads itself again on every change, so a handheld may lose it.
@@ -37,6 +38,8 @@ class HomeScreen(FloorScreen):
     ROLE_ACTIONS = {
         "pack": frozenset({Role.PACKER, Role.SUPERVISOR, Role.ADMIN}),
         "batch_print": frozenset({Role.PACKER, Role.SUPERVISOR, Role.ADMIN}),
+        # the roles that receive returns (Permission.RECEIVE_RETURN)
+        "returns": frozenset({Role.PACKER, Role.SUPERVISOR, Role.ADMIN}),
     }
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -48,6 +51,8 @@ class HomeScreen(FloorScreen):
             return self.may_supervise
         if action == "stock_work":
             return self.may_stock_work
+        if action == "returns" and self.wapp.returns is None:
+            return False
         roles = self.ROLE_ACTIONS.get(action)
         return roles is None or self.wapp.operator.role in roles
 
@@ -195,6 +200,12 @@ class HomeScreen(FloorScreen):
         from tui.screens.batch import BatchPrintScreen
 
         self.app.push_screen(BatchPrintScreen())
+
+    def action_returns(self) -> None:
+        """Open the returns bench (销退扫描入库)."""
+        from tui.screens.returns import ReturnsScreen
+
+        self.app.push_screen(ReturnsScreen())
 
     def action_logout(self) -> None:
         self.wapp.log_out()
