@@ -826,8 +826,8 @@ def build_app(
     (an SSH session) the operator is logged in here, before the first screen."""
     from data.floor import SqliteFloor
     from data.oversight import SqliteOversight
-    from data.stockwork import SqliteStockWork
     from data.returns_desk import SqliteReturnsDesk
+    from data.stockwork import SqliteStockWork
     from devices.station import SerialStationDevices
     from devices.waybill_apis import source_for
     from tui.app import WaretermApp

@@ -18,8 +18,8 @@ from bench.terminal import PtySession
 from core.clock import FixedClock
 from data.floor import SqliteFloor
 from data.oversight import SqliteOversight
-from data.stockwork import SqliteStockWork
 from data.returns_desk import SqliteReturnsDesk
+from data.stockwork import SqliteStockWork
 from data.store import open_store
 from tests.data.hostile_floor import (
     CARRIER_NAME,
