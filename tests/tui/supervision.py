@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Static
 from core.clock import FixedClock
 from data.floor import SqliteFloor
 from data.oversight import SqliteOversight
+from data.stock_oversight import SqliteStockOversight
 from data.store import open_store
 from tests.data.floor_rows import NOW
 from tests.tui.conftest import pin_login, wait_until
@@ -31,7 +32,12 @@ SECTION_KEYS = {
 def supervisor_app(path: Path, station: str = "office", poll_s: float | None = None) -> WaretermApp:
     """The terminal on its own connection with the supervisor's port, clock at NOW."""
     store = open_store(path, FixedClock(NOW))
-    app = WaretermApp(SqliteFloor(store), station=station, oversight=SqliteOversight(store))
+    app = WaretermApp(
+        SqliteFloor(store),
+        station=station,
+        oversight=SqliteOversight(store),
+        stock_oversight=SqliteStockOversight(store),
+    )
     if poll_s is not None:
         app.change_poll_s = poll_s
     return app
