@@ -39,9 +39,9 @@ def _bin_kinds() -> dict[str, str]:
     return {
         "pick_face": N_("pick face"),
         "reserve": N_("reserve"),
-        "receiving": N_("receiving"),
-        "returns": N_("returns"),
-        "damaged": N_("damaged"),
+        "receiving": N_("receiving dock"),
+        "returns": N_("returns bin"),
+        "damaged": N_("damaged bin"),
     }
 
 
