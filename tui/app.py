@@ -41,6 +41,7 @@ from core.ports import (
 from core.scanframe import FramedScan
 from core.scans import bad_scan_message, safe_scan_text, wedge_problem
 from core.stock_oversight import StockOversight
+from core.stockwork import StockWork
 from core.wedge import WedgeDetector
 from tui.backend import Backend
 from tui.language import translate_bindings
@@ -104,6 +105,7 @@ class WaretermApp(App[None]):
         oversight: Oversight | None = None,
         language: str | None = None,
         stock_oversight: StockOversight | None = None,
+        stock: StockWork | None = None,
     ) -> None:
         super().__init__()
         #: The language of the login screen (the site's, or the one asked for at start).
@@ -116,6 +118,8 @@ class WaretermApp(App[None]):
         #: The supervisor's stock port (None: the Stock section shows low stock and backorders
         #: only).
         self.stock_oversight = stock_oversight
+        #: Receiving, put-away, moves, replenishment and counts (None: no stock screens).
+        self.stock = stock
         #: Set when the session was opened for an operator already logged in (an SSH login):
         #: the session is theirs alone, so logging out ends it instead of showing the login.
         self.session_operator = operator
