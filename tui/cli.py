@@ -827,6 +827,7 @@ def build_app(
     from data.floor import SqliteFloor
     from data.oversight import SqliteOversight
     from data.returns_desk import SqliteReturnsDesk
+    from data.stock_oversight import SqliteStockOversight
     from data.stockwork import SqliteStockWork
     from devices.station import SerialStationDevices
     from devices.waybill_apis import source_for
@@ -852,6 +853,7 @@ def build_app(
         operator=operator,
         hangup_exits=login is not None,
         oversight=SqliteOversight(store),
+        stock_oversight=SqliteStockOversight(store),
         stock=SqliteStockWork(store),
         returns=SqliteReturnsDesk(store),
     )

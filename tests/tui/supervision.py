@@ -12,6 +12,7 @@ from core.clock import FixedClock
 from data.floor import SqliteFloor
 from data.oversight import SqliteOversight
 from data.returns_desk import SqliteReturnsDesk
+from data.stock_oversight import SqliteStockOversight
 from data.store import open_store
 from tests.data.floor_rows import NOW
 from tests.tui.conftest import pin_login, wait_until
@@ -38,6 +39,7 @@ def supervisor_app(path: Path, station: str = "office", poll_s: float | None = N
         station=station,
         oversight=SqliteOversight(store),
         returns=SqliteReturnsDesk(store),
+        stock_oversight=SqliteStockOversight(store),
     )
     if poll_s is not None:
         app.change_poll_s = poll_s
