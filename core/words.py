@@ -31,6 +31,7 @@ def _order_statuses() -> dict[str, str]:
         "returned": N_("returned"),
         "intercepted": N_("intercepted"),
         "exception": N_("exception"),
+        "merged": N_("merged"),
     }
 
 
@@ -70,6 +71,7 @@ def _problems() -> dict[str, str]:
         "bad_phone": N_("phone wrong"),
         "unpaid": N_("unpaid"),
         "payment_failed": N_("payment failed"),
+        "blacklisted": N_("blacklisted"),
     }
 
 

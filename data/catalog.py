@@ -141,6 +141,13 @@ def _store_product(
             write.now,
         ),
     )
+    if draft.category is not None:
+        write.execute("UPDATE products SET category = ? WHERE sku = ?", (draft.category, draft.sku))
+    if draft.ships_alone is not None:
+        write.execute(
+            "UPDATE products SET ships_alone = ? WHERE sku = ?",
+            (int(draft.ships_alone), draft.sku),
+        )
     write.execute("DELETE FROM barcodes WHERE sku = ?", (draft.sku,))
     write.conn.executemany(
         "INSERT INTO barcodes (code, sku) VALUES (?, ?)",

@@ -10,11 +10,20 @@ from typing import Any
 from core import words
 from core.allocation import Stock, allocate
 from core.clock import from_iso, to_iso
+from core.customers import CustomerClass, classify, customer_key
 from core.errors import NotFound, Rejected, StoreFault
 from core.i18n import _
 from core.importing import read_orders
 from core.lifecycle import cancellable
-from core.model import ImportReport, OrderDraft, OrderStatus, Rejection, Skipped
+from core.model import (
+    ImportReport,
+    OrderDraft,
+    OrderStatus,
+    Priority,
+    Rejection,
+    Skipped,
+    Withdrawn,
+)
 from core.notices import from_stored, stored_parts
 from core.review import WAIVABLE, ReviewInput, review
 from core.roles import Permission
@@ -56,10 +65,15 @@ def store_orders(
     drafts stored or held, skipped ones and rejections reported."""
     report = ImportReport("orders")
     policy = settings.sla_policy(store)
+    split_backorders = settings.get(store, "split.backorders") == "auto"
+
+    withdrawn: list[Withdrawn] = []
 
     def divert(items: Iterable[OrderDraft | Rejection]) -> Iterator[OrderDraft | Rejection]:
         for item in items:
-            if isinstance(item, Skipped):
+            if isinstance(item, Withdrawn):
+                withdrawn.append(item)
+            elif isinstance(item, Skipped):
                 report.skipped.append(item)
             elif shop and isinstance(item, OrderDraft) and not item.shop:
                 yield replace(item, shop=shop)
@@ -75,7 +89,7 @@ def store_orders(
                 with store.write(actor) as write:
                     write.require(Permission.IMPORT)
                     for draft in chunk:
-                        _store_order(write, draft, policy, report)
+                        _store_order(write, draft, policy, report, split_backorders)
                     if not write.audited:
                         write.audit("import.orders", filename, stored=0)
             except StoreFault as fault:
@@ -89,20 +103,85 @@ def store_orders(
                 break
             if progress:
                 progress(sum(len(draft.lines) for draft in chunk))
+    report.skipped += [withdraw(store, actor, item) for item in withdrawn]
     report.rejected.sort(key=lambda rejection: rejection.line)
     return report
 
 
-def _store_order(write: Write, draft: OrderDraft, policy: SlaPolicy, report: ImportReport) -> None:
+def withdraw(store: Store, actor: Actor, item: Withdrawn) -> Rejection:
+    """An order the platform now reports closed or refunded: cancelled when it was imported
+    and not yet picked, intercepted when it was (data.intercepts); the report's line says
+    which. An order merged into another is left to a supervisor: the parcel is shared."""
+    from data.intercepts import INTERCEPTABLE, intercept  # intercepts build on this module
+
+    rows = store.query("SELECT status, merged_into FROM orders WHERE order_no = ?", (item.key,))
+    if not rows:
+        return item
+    row = rows[0]
+    status = OrderStatus(row["status"])
+    reason = _("closed or refunded on the platform")
+    try:
+        if status is OrderStatus.MERGED:
+            outcome = _(
+                "merged into {lead}, which ships it: intercept {lead} if it must not leave"
+            ).format(lead=row["merged_into"])
+            with store.write(actor) as write:
+                write.audit("order.withdrawn", item.key, merged_into=row["merged_into"])
+        elif status in INTERCEPTABLE:
+            intercept(store, actor, item.key, reason)
+            outcome = _("intercepted")
+        elif cancellable(status):
+            cancel_order(store, actor, item.key, reason)
+            outcome = _("cancelled")
+        else:
+            outcome = _("left {status}").format(status=words.order_status(status))
+    except Rejected as error:
+        outcome = str(error)
+    return Withdrawn(
+        item.line, item.key, _("{reason}; {outcome}").format(reason=item.reason, outcome=outcome)
+    )
+
+
+def _store_order(
+    write: Write,
+    draft: OrderDraft,
+    policy: SlaPolicy,
+    report: ImportReport,
+    split_backorders: bool = False,
+) -> None:
     if write.execute("SELECT 1 FROM orders WHERE order_no = ?", (draft.order_no,)).fetchone():
         report.skipped.append(
             Rejection(draft.source_line, draft.order_no, _("already imported; skipped"))
         )
         return
+    key = customer_key(draft.buyer, draft.phone)
+    entry = None
+    listed = None
+    seen_before = False
+    if key:
+        entry = write.execute(
+            "SELECT kind, priority, carrier FROM customer_lists WHERE shop = ? AND customer_key = ?",
+            (draft.shop, key),
+        ).fetchone()
+        if entry is not None:
+            listed = entry["kind"]
+            if entry["priority"]:
+                draft = replace(draft, priority=Priority(entry["priority"]))
+        seen_before = (
+            write.execute(
+                "SELECT 1 FROM orders WHERE shop = ? AND customer_key = ? LIMIT 1",
+                (draft.shop, key),
+            ).fetchone()
+            is not None
+        )
+    klass = classify(listed, seen_before) if key else None
+    vip_carrier = entry["carrier"] if key and entry is not None and listed == "vip" else ""
     write.execute(
         "INSERT INTO orders (order_no, channel, shop, placed_at, priority, payment_status,"
         " customer_name, phone, country, province, city, district, address, postcode, status,"
-        " due_at, imported_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        " due_at, imported_at, updated_at, buyer, cod, merge_token, customer_key,"
+        " customer_class, vip_carrier)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (
             draft.order_no,
             draft.channel,
@@ -122,6 +201,12 @@ def _store_order(write: Write, draft: OrderDraft, policy: SlaPolicy, report: Imp
             to_iso(draft.due_at or due_at(draft.placed_at, draft.priority, policy)),
             write.now,
             write.now,
+            draft.buyer,
+            int(draft.cod),
+            draft.merge_token,
+            key,
+            klass.value if klass else "",
+            vip_carrier,
         ),
     )
     write.conn.executemany(
@@ -132,8 +217,17 @@ def _store_order(write: Write, draft: OrderDraft, policy: SlaPolicy, report: Imp
         ],
     )
     status = review_and_allocate(
-        write, draft.order_no, ReviewInput.of(draft), waived=(), current=OrderStatus.RECEIVED
+        write,
+        draft.order_no,
+        ReviewInput.of(draft, blacklisted=klass is CustomerClass.BLACKLIST),
+        waived=(),
+        current=OrderStatus.RECEIVED,
     )
+    if status is OrderStatus.BACKORDERED and split_backorders:
+        from data.merging import split_in  # merging builds on this module
+
+        if split_in(write, draft.order_no) is not None:
+            status = OrderStatus.ALLOCATED
     write.audit("order.import", draft.order_no, status=status.value, lines=len(draft.lines))
     report.stored.append(draft.order_no)
     if status is OrderStatus.ON_HOLD:
@@ -443,6 +537,7 @@ def _review_input(write: Write, order: Any) -> ReviewInput:
         city=order["city"],
         address=order["address"],
         skus=skus,
+        blacklisted=order["customer_class"] == CustomerClass.BLACKLIST.value,
     )
 
 

@@ -907,6 +907,7 @@ def demo(ctx: Context, directory: Path, start: bool) -> None:
 def _register_command_modules() -> None:
     from tui import (
         cli_carriers,
+        cli_merge,
         cli_print,
         cli_receiving,
         cli_report,
@@ -926,6 +927,7 @@ def _register_command_modules() -> None:
     cli_stock.register(main)
     cli_receiving.register(main)
     cli_returns.register(main)
+    cli_merge.register(main)
 
 
 _register_command_modules()
