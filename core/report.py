@@ -215,6 +215,22 @@ class TrackingFigures:
         ]
 
 
+#: How the report breaks the day's orders down: by channel and shop (``channel/shop``), by
+#: customer class (new, returning, vip, blacklist) and by product category.
+DIMENSIONS = ("channel", "customer_class", "category")
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """Orders received and shipped in the day under one key of a dimension. An order of
+    several categories counts once under each."""
+
+    dimension: str
+    key: str
+    received: int
+    shipped: int
+
+
 @dataclass(frozen=True)
 class DailyReport:
     """The day's numbers. Times in minutes; rates as fractions (0.25 = 25 %)."""
@@ -235,6 +251,7 @@ class DailyReport:
     people: tuple[PersonLine, ...] = field(default_factory=tuple)
     returns: ReturnsFigures = field(default_factory=ReturnsFigures)
     tracking: TrackingFigures = field(default_factory=TrackingFigures)
+    breakdown: tuple[Breakdown, ...] = field(default_factory=tuple)
 
     @property
     def lead_avg_minutes(self) -> float | None:
@@ -333,6 +350,14 @@ class DailyReport:
                     for carrier, n, hours, problems in self.tracking.by_carrier()
                 ],
             },
+            "breakdown": {
+                dimension: [
+                    {"key": line.key, "received": line.received, "shipped": line.shipped}
+                    for line in self.breakdown
+                    if line.dimension == dimension
+                ]
+                for dimension in DIMENSIONS
+            },
         }
 
     def csv_rows(self) -> list[tuple[str, str, str, str]]:
@@ -384,6 +409,9 @@ class DailyReport:
                 ("carrier", line["carrier"], metric, _text(line[metric]))
                 for metric in ("delivered", "ship_to_signed_hours", "problems")
             )
+        for line in self.breakdown:
+            rows.append((f"by_{line.dimension}", line.key, "received", str(line.received)))
+            rows.append((f"by_{line.dimension}", line.key, "shipped", str(line.shipped)))
         return rows
 
 

@@ -75,6 +75,15 @@ def _problems() -> dict[str, str]:
     }
 
 
+def _customer_classes() -> dict[str, str]:
+    return {
+        "new": N_("new customer"),
+        "returning": N_("returning customer"),
+        "vip": N_("VIP"),
+        "blacklist": N_("blacklisted"),
+    }
+
+
 def _payments() -> dict[str, str]:
     return {"paid": N_("paid"), "pending": N_("payment pending"), "failed": N_("payment failed")}
 
@@ -196,6 +205,7 @@ verdict = _word(_verdicts)
 role = _word(_roles)
 problem = _word(_problems)
 payment = _word(_payments)
+customer_class = _word(_customer_classes)
 print_job = _word(_print_jobs)
 shipment = _word(_shipments)
 pick_list = _word(_pick_lists)

@@ -12,12 +12,22 @@ from pathlib import Path
 import pytest
 
 from core.errors import Rejected
-from data import bulk_ship, carriers, catalog, merging, orders, platforms, settings, stations
-from data import users, waves
+from core.importing import ORDER_COLUMNS
+from data import (
+    bulk_ship,
+    carriers,
+    catalog,
+    merging,
+    orders,
+    platforms,
+    settings,
+    stations,
+    users,
+    waves,
+)
 from data.floor import SqliteFloor
 from data.stock import stock_check
 from data.store import Store
-from core.importing import ORDER_COLUMNS
 from tests.data.builders import ADMIN, ean13, new_store, order_rows, orders_csv, status_of
 from tests.data.test_platform_import import TAOBAO_DETAILS, TAOBAO_ORDERS, csv_bytes
 
@@ -76,6 +86,11 @@ def item(order_no: str, sku: str, qty: int) -> dict:
 
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
+    return stocked_store(tmp_path)
+
+
+def stocked_store(tmp_path: Path) -> Store:
+    """Cups and plates in stock, one bowl, sofas that ship alone; categories for each."""
     store = new_store(tmp_path / "w.db")
     report = catalog.import_products(
         store,
@@ -137,9 +152,7 @@ def pick_everything(floor: SqliteFloor) -> None:
         tote += 1
         floor.pick_scan(picker, view.picklist_id, f"T:{tote:04d}", "wedge")
         while view.current is not None:
-            outcome = floor.pick_scan(
-                picker, view.picklist_id, BARCODES[view.current.sku], "wedge"
-            )
+            outcome = floor.pick_scan(picker, view.picklist_id, BARCODES[view.current.sku], "wedge")
             assert outcome.accepted, outcome.message
             assert outcome.view is not None
             view = outcome.view
@@ -169,10 +182,20 @@ def test_a_buyers_two_orders_ship_as_one_parcel_and_an_order_half_in_stock_ships
     files = taobao(
         tmp_path,
         [
-            header(CHEN_1, "tb_chen", "陈静", "浙江省 杭州市 西湖区 文三路 100 号(310012)", "13812345678"),
+            header(
+                CHEN_1,
+                "tb_chen",
+                "陈静",
+                "浙江省 杭州市 西湖区 文三路 100 号(310012)",
+                "13812345678",
+            ),
             # the same address typed without spaces, a full-width comma, the same phone
-            header(CHEN_2, "tb_chen", "陈静", "浙江省杭州市西湖区文三路100号(310012)", "13812345678"),
-            header(WANG, "tb_wang", "王芳", "北京 北京市 朝阳区 建国路 88 号(100022)", "13900001111"),
+            header(
+                CHEN_2, "tb_chen", "陈静", "浙江省杭州市西湖区文三路100号(310012)", "13812345678"
+            ),
+            header(
+                WANG, "tb_wang", "王芳", "北京 北京市 朝阳区 建国路 88 号(100022)", "13900001111"
+            ),
         ],
         [
             item(CHEN_1, "SKU-CUP", 1),
@@ -205,7 +228,10 @@ def test_a_buyers_two_orders_ship_as_one_parcel_and_an_order_half_in_stock_ships
     assert logged["status"] == "merged" and logged["lead_order_no"] == CHEN_1
     assert logged["orders"] == [
         {"order_no": CHEN_1, "lines": [{"sku": "SKU-CUP", "qty": 1}]},
-        {"order_no": CHEN_2, "lines": [{"sku": "SKU-CUP", "qty": 1}, {"sku": "SKU-PLATE", "qty": 1}]},
+        {
+            "order_no": CHEN_2,
+            "lines": [{"sku": "SKU-CUP", "qty": 1}, {"sku": "SKU-PLATE", "qty": 1}],
+        },
     ]
 
     floor = floor_for(store)
