@@ -130,6 +130,23 @@ class OrderQuery:
     priority: str | None = None
     channel: str | None = None
     text: str = ""
+    #: The shop (店铺) orders came from (with ``channel``: that platform's shop).
+    shop: str | None = None
+    #: new, returning, vip or blacklist (core.customers).
+    customer_class: str | None = None
+    #: Orders with at least one product of this catalog category.
+    category: str | None = None
+
+
+@dataclass(frozen=True)
+class OrderGroup:
+    """A way to filter the orders besides status and priority: a channel, a channel's shop,
+    a customer class or a product category."""
+
+    #: ``channel``, ``shop``, ``customer_class`` or ``category``.
+    kind: str
+    channel: str = ""
+    key: str = ""
 
 
 @dataclass(frozen=True)
@@ -559,6 +576,11 @@ class Oversight(ABC):
     @abstractmethod
     def channels(self, operator: Operator) -> tuple[str, ...]:
         """The sales channels orders came from (for the filter)."""
+
+    def order_groups(self, operator: Operator) -> tuple[OrderGroup, ...]:
+        """Channels, their shops, customer classes and product categories orders have (for
+        the filter); without more, the channels."""
+        return tuple(OrderGroup("channel", channel) for channel in self.channels(operator))
 
     @abstractmethod
     def order(self, operator: Operator, order_no: str, lines_from: int = 0) -> OrderDetail:

@@ -29,6 +29,7 @@ from core.oversight import (
     ListInProgress,
     LowStock,
     OrderDetail,
+    OrderGroup,
     OrderKey,
     OrderLineState,
     OrderPage,
@@ -261,6 +262,35 @@ class SqliteOversight(Oversight):
                 "SELECT DISTINCT channel FROM orders WHERE channel != '' ORDER BY channel"
             )
         )
+
+    def order_groups(self, operator: Operator) -> tuple[OrderGroup, ...]:
+        """Channels and their shops, customer classes and categories orders have."""
+        self._viewer(operator)
+        groups: list[OrderGroup] = []
+        shops = self.store.query(
+            "SELECT DISTINCT channel, shop FROM orders WHERE channel != '' ORDER BY channel, shop"
+        )
+        for channel in dict.fromkeys(row["channel"] for row in shops):
+            groups.append(OrderGroup("channel", channel))
+            groups += [
+                OrderGroup("shop", channel, row["shop"])
+                for row in shops
+                if row["channel"] == channel and row["shop"]
+            ]
+        groups += [
+            OrderGroup("customer_class", key=row["customer_class"])
+            for row in self.store.query(
+                "SELECT DISTINCT customer_class FROM orders WHERE customer_class != ''"
+                " ORDER BY customer_class"
+            )
+        ]
+        groups += [
+            OrderGroup("category", key=row["category"])
+            for row in self.store.query(
+                "SELECT DISTINCT category FROM products WHERE category != '' ORDER BY category"
+            )
+        ]
+        return tuple(groups)
 
     def order(self, operator: Operator, order_no: str, lines_from: int = 0) -> OrderDetail:
         """Everything about one order, its lines a page at a time."""
@@ -611,6 +641,18 @@ def _order_filter(query: OrderQuery) -> tuple[str, list[Any]]:
     if query.channel is not None:
         clauses.append("o.channel = ?")
         parameters.append(query.channel)
+    if query.shop is not None:
+        clauses.append("o.shop = ?")
+        parameters.append(query.shop)
+    if query.customer_class is not None:
+        clauses.append("o.customer_class = ?")
+        parameters.append(query.customer_class)
+    if query.category is not None:
+        clauses.append(
+            "EXISTS (SELECT 1 FROM order_lines l JOIN products p ON p.sku = l.sku"
+            " WHERE l.order_no = o.order_no AND p.category = ?)"
+        )
+        parameters.append(query.category)
     text = query.text.strip()
     if text:
         pattern = _like(text)

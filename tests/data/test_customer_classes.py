@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from core.errors import Rejected
-from data import customers, merging, orders, platforms, waves
 from core.report import local_day
+from data import customers, merging, orders, platforms, waves
 from data.report import daily_report
 from data.store import Store
 from tests.data.builders import ADMIN, NOW, problems_of, status_of

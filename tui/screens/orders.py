@@ -21,6 +21,7 @@ from core.model import CANCELLABLE, OrderStatus, Priority
 from core.oversight import (
     ORDER_LINES_PAGE,
     OrderDetail,
+    OrderGroup,
     OrderPage,
     OrderQuery,
     OrderRow,
@@ -38,6 +39,10 @@ PAGE_SIZE = 50
 SEARCH_DELAY_S = 0.3
 #: From this terminal width on, the orders table shows channel, phone, city and lines too.
 WIDE_COLUMNS = 100
+
+
+#: Filter fields the channel list sets together (a channel, its shop, a class, a category).
+_GROUP_FIELDS = ("channel", "shop", "customer_class", "category")
 
 
 class OrdersScreen(SupervisorScreen):
@@ -64,6 +69,8 @@ class OrdersScreen(SupervisorScreen):
         self.page: OrderPage | None = None
         self._search_timer: Timer | None = None
         self.wide = False
+        #: The channel list's values → the filter fields each sets.
+        self._group_filters: dict[str, dict[str, str | None]] = {}
 
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
@@ -106,12 +113,33 @@ class OrdersScreen(SupervisorScreen):
             if self.wide or key not in ("channel", "phone", "city", "lines"):
                 table.add_column(label, key=key)
         table.focus()
-        self.run_floor(self.oversight.channels, self.operator, then=self._channels)
+        self.run_floor(self.oversight.order_groups, self.operator, then=self._groups)
 
-    def _channels(self, channels: tuple[str, ...]) -> None:
-        self.query_one("#orders-channel", Select).set_options(
-            [(plain(channel), channel) for channel in channels]
-        )
+    def _groups(self, groups: tuple[OrderGroup, ...]) -> None:
+        """The channel list filters by channel, a channel's shop, customer class or category."""
+        self._group_filters = {}
+        options = []
+        for number, group in enumerate(groups):
+            # a channel's value is its name; the other groups are numbered
+            value = group.channel if group.kind == "channel" else f"#{number}"
+            self._group_filters[value] = {
+                "channel": group.channel or None,
+                "shop": group.key if group.kind == "shop" else None,
+                "customer_class": group.key if group.kind == "customer_class" else None,
+                "category": group.key if group.kind == "category" else None,
+            }
+            if group.kind == "channel":
+                label = plain(group.channel)
+            elif group.kind == "shop":
+                label = _("{channel} · {shop}").format(
+                    channel=plain(group.channel), shop=plain(group.key)
+                )
+            elif group.kind == "customer_class":
+                label = words.customer_class(group.key)
+            else:
+                label = _("category: {name}").format(name=plain(group.key))
+            options.append((label, value))
+        self.query_one("#orders-channel", Select).set_options(options)
 
     # -- reading --------------------------------------------------------------------------------
 
@@ -173,6 +201,9 @@ class OrdersScreen(SupervisorScreen):
             "priority": self.order_query.priority,
             "channel": self.order_query.channel,
             "text": self.order_query.text,
+            "shop": self.order_query.shop,
+            "customer_class": self.order_query.customer_class,
+            "category": self.order_query.category,
         }
         values.update(changes)
         self.order_query = OrderQuery(**values)
@@ -182,6 +213,11 @@ class OrdersScreen(SupervisorScreen):
     @on(Select.Changed)
     def _filter_chosen(self, event: Select.Changed) -> None:
         value = None if event.value is Select.NULL else str(event.value)
+        if event.select.id == "orders-channel":
+            group = self._group_filters.get(value or "", dict.fromkeys(_GROUP_FIELDS))
+            if any(getattr(self.order_query, k) != v for k, v in group.items()):
+                self._apply(**group)
+            return
         field = {
             "orders-status": "status",
             "orders-priority": "priority",
@@ -217,7 +253,7 @@ class OrdersScreen(SupervisorScreen):
         self.query_one("#orders-search", Input).value = ""
         for selector in ("#orders-status", "#orders-priority", "#orders-channel"):
             self.query_one(selector, Select).clear()
-        self._apply(status=None, priority=None, channel=None, text="")
+        self._apply(status=None, priority=None, text="", **dict.fromkeys(_GROUP_FIELDS))
 
     def action_leave(self) -> None:
         """Esc in a filter goes back to the table; on the table, back home."""
