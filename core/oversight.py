@@ -341,6 +341,12 @@ class OrderDetail:
     #: most :data:`ORDER_LINES_PAGE` of them.
     line_count: int = 0
     lines_from: int = 0
+    #: A merge (合单) with this order proposed to a supervisor: its id and the other orders.
+    merge_proposal: int | None = None
+    merge_with: tuple[str, ...] = ()
+    #: The order it was merged into, or split from.
+    merged_into: str | None = None
+    split_from: str | None = None
 
 
 # --------------------------------------------------------------------------- people
@@ -616,6 +622,15 @@ class Oversight(ABC):
     @abstractmethod
     def cancel_order(self, operator: Operator, order_no: str, reason: str) -> None:
         """Cancel an order that has not shipped (reason required). Needs CANCEL_ORDER."""
+
+    @abstractmethod
+    def split_order(self, operator: Operator, order_no: str, reason: str) -> str:
+        """Ship what is in stock of a backordered order now (reason required); returns the
+        new order holding the rest. Needs RELEASE_HOLD."""
+
+    @abstractmethod
+    def decide_merge(self, operator: Operator, merge_id: int, accept: bool, reason: str) -> None:
+        """Accept a proposed merge, or refuse it (reason required). Needs RELEASE_WAVE."""
 
     @abstractmethod
     def reassign_list(self, operator: Operator, picklist_id: int, picker: str, reason: str) -> None:

@@ -53,7 +53,7 @@ from core.oversight import (
 from core.ports import Operator
 from core.report import day_bounds, local_day
 from core.roles import Permission
-from data import leases, orders, printing, settings, waves
+from data import leases, merging, orders, printing, settings, waves
 from data.store import Actor, Store
 
 #: At most this many rows in a list that is not paged (holds, exceptions, due soon …).
@@ -594,6 +594,21 @@ class SqliteOversight(Oversight):
         self._viewer(operator)
         orders.cancel_order(self.store, self._actor(operator), order_no, reason)
 
+    def split_order(self, operator: Operator, order_no: str, reason: str) -> str:
+        """Split a backordered order (RELEASE_HOLD, checked in the write)."""
+        self._viewer(operator)
+        if not reason.strip():
+            raise Rejected(_("say why the order is split"))
+        return str(merging.split_order(self.store, self._actor(operator), order_no, reason)["part"])
+
+    def decide_merge(self, operator: Operator, merge_id: int, accept: bool, reason: str) -> None:
+        """Accept or refuse a proposed merge (RELEASE_WAVE, checked in the write)."""
+        self._viewer(operator)
+        if accept:
+            merging.accept_merge(self.store, self._actor(operator), merge_id, reason)
+        else:
+            merging.refuse_merge(self.store, self._actor(operator), merge_id, reason)
+
     def reassign_list(self, operator: Operator, picklist_id: int, picker: str, reason: str) -> None:
         """Reassign a list (REASSIGN, checked in the write)."""
         self._viewer(operator)
@@ -859,6 +874,12 @@ def _order_detail(
             "SELECT * FROM print_jobs WHERE subject = ? ORDER BY id", (order_no,)
         )
     )
+    proposal = conn.execute(
+        "SELECT mo.merge_id, mo.order_no FROM merge_orders mo JOIN merges m ON m.id = mo.merge_id"
+        " WHERE m.status = 'proposed' AND mo.merge_id = (SELECT max(merge_id) FROM merge_orders"
+        " WHERE order_no = ?) ORDER BY mo.rowid",
+        (order_no,),
+    ).fetchall()
     address = " ".join(
         part
         for part in (
@@ -902,4 +923,8 @@ def _order_detail(
         labels=labels,
         line_count=line_count,
         lines_from=lines_from,
+        merge_proposal=proposal[0]["merge_id"] if proposal else None,
+        merge_with=tuple(r["order_no"] for r in proposal if r["order_no"] != order_no),
+        merged_into=order["merged_into"],
+        split_from=order["split_from"],
     )

@@ -316,6 +316,9 @@ class OrderDetailScreen(SupervisorScreen):
         Binding("a", "reassign", N_("Reassign list")),
         Binding("p", "reprint", N_("Reprint label")),
         Binding("t", "retry", N_("Retry label")),
+        Binding("s", "split", N_("Split")),
+        Binding("m", "merge(1)", N_("Merge")),
+        Binding("x", "merge(0)", N_("Keep apart")),
         Binding("n", "lines_page(1)", N_("More lines")),
         Binding("b", "lines_page(-1)", N_("Earlier lines")),
         Binding("left", "tab(-1)", N_("Tabs"), priority=True, key_display="←→"),
@@ -409,9 +412,13 @@ class OrderDetailScreen(SupervisorScreen):
             if parameters and parameters[0] == 1:
                 return detail.lines_from + ORDER_LINES_PAGE < detail.line_count
             return detail.lines_from > 0
-        if action in ("release", "cancel_order", "reassign", "reprint", "retry"):
+        if action in ("release", "cancel_order", "reassign", "reprint", "retry", "split", "merge"):
             if detail is None:
                 return False
+            if action == "split":
+                return detail.status is OrderStatus.BACKORDERED
+            if action == "merge":
+                return detail.merge_proposal is not None
             if action == "release":
                 return detail.status is OrderStatus.ON_HOLD
             if action == "cancel_order":
@@ -469,6 +476,16 @@ class OrderDetailScreen(SupervisorScreen):
             info.append(_("exception: {reason}").format(reason=data.exception_reason))
         if data.cancel_reason:
             info.append(_("cancelled: {reason}").format(reason=data.cancel_reason))
+        if data.merged_into:
+            info.append(_("merged into {order_no}").format(order_no=data.merged_into))
+        if data.split_from:
+            info.append(_("part of {order_no}").format(order_no=data.split_from))
+        if data.merge_with:
+            info.append(
+                _("merge proposed with {others}: m merge, x keep apart").format(
+                    others=", ".join(data.merge_with)
+                )
+            )
         self.query_one("#od-info", Static).update(Text("\n").join(plain(line) for line in info))
         self._fill(data)
         self.refresh_bindings()
@@ -612,6 +629,62 @@ class OrderDetailScreen(SupervisorScreen):
             ReasonDialog(
                 _("Release {order_no}?").format(order_no=self.order_no),
                 _("Its payment and address problems are accepted; then it is allocated."),
+            ),
+            confirmed,
+        )
+
+    def action_split(self) -> None:
+        """Ship what is in stock of a backordered order; the rest waits as an order of its own."""
+
+        def confirmed(reason: str | None) -> None:
+            if reason:
+                self.act(
+                    self.oversight.split_order,
+                    self.operator,
+                    self.order_no,
+                    reason,
+                    done=_("{order_no} split: what is in stock ships").format(
+                        order_no=self.order_no
+                    ),
+                )
+
+        self.app.push_screen(
+            ReasonDialog(
+                _("Split {order_no}?").format(order_no=self.order_no),
+                _("What is in stock ships now; the rest waits as an order of its own."),
+            ),
+            confirmed,
+        )
+
+    def action_merge(self, accept: int) -> None:
+        """Accept the merge proposed for this order, or keep the orders apart, saying why."""
+        detail = self.detail
+        if detail is None or detail.merge_proposal is None:
+            return
+        merge_id, others = detail.merge_proposal, ", ".join(detail.merge_with)
+
+        def confirmed(reason: str | None) -> None:
+            if reason:
+                self.act(
+                    self.oversight.decide_merge,
+                    self.operator,
+                    merge_id,
+                    bool(accept),
+                    reason,
+                    done=(
+                        _("{order_no} merged with {others}")
+                        if accept
+                        else _("{order_no} ships apart from {others}")
+                    ).format(order_no=self.order_no, others=others),
+                )
+
+        title = _("Merge {order_no} with {others}?") if accept else _("Keep {order_no} apart?")
+        self.app.push_screen(
+            ReasonDialog(
+                title.format(order_no=self.order_no, others=others),
+                _("One parcel and one waybill for the same buyer and address.")
+                if accept
+                else _("Each order ships in a parcel of its own; it is not proposed again."),
             ),
             confirmed,
         )
