@@ -95,8 +95,9 @@ async def test_a_proposed_merge_is_accepted_from_the_order(
         if size == (80, 24):
             await wait_until(
                 pilot,
-                lambda: {"m", "x"}
-                <= {k.key for k in screen.query(FooterKey) if on_screen(k, size)},
+                lambda: (
+                    {"m", "x"} <= {k.key for k in screen.query(FooterKey) if on_screen(k, size)}
+                ),
             )
         await pilot.press("m")
         await confirm_reason(pilot, size, "同一地址")
