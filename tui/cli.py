@@ -347,7 +347,10 @@ def import_locations(ctx: Context, file: Path, as_json: bool) -> None:
     "--platform",
     default="auto",
     show_default=True,
-    help=N_("auto, taobao, jd, pdd, douyin (or another bundled profile), or generic (our format)."),
+    help=N_(
+        "auto, taobao, jd, pdd, douyin, wechat (or another bundled profile), or generic (our"
+        " format)."
+    ),
 )
 @click.option("--shop", default="", help=N_("The shop these orders come from."))
 @click.option(

@@ -227,3 +227,30 @@ def test_the_daily_report_breaks_orders_down_by_shop_class_and_category(
         {"key": "vip", "received": 1, "shipped": 1},
     ]
     assert ("by_category", "家具", "shipped", "1") in report.csv_rows()
+
+
+def test_a_vips_parcel_takes_their_chosen_carrier(store: Store, tmp_path: Path) -> None:
+    from data import packing
+    from data.carriers import carrier_policy
+
+    policy = carrier_policy(store)
+    platforms.import_platform_orders(
+        store,
+        ADMIN,
+        taobao(
+            tmp_path,
+            [chen(CHEN_1), wang(WANG)],
+            [item(CHEN_1, "SKU-CUP", 1), item(WANG, "SKU-CUP", 1)],
+        ),
+        shop=SHOP,
+    )
+    usual = packing.propose(store, CHEN_1, 500, policy).choice.carrier.code
+    chosen = "EMS" if usual != "EMS" else "SF"
+    customers.add_customer(store, ADMIN, "vip", SHOP, buyer="tb_chen", carrier=chosen)
+    later = tmp_path / "later"
+    later.mkdir()
+    platforms.import_platform_orders(
+        store, ADMIN, taobao(later, [chen(CHEN_2)], [item(CHEN_2, "SKU-CUP", 1)]), shop=SHOP
+    )
+    assert packing.propose(store, CHEN_2, 500, policy).choice.carrier.code == chosen
+    assert packing.propose(store, CHEN_1, 500, policy).choice.carrier.code == usual
