@@ -66,6 +66,8 @@ def store_orders(
     report = ImportReport("orders")
     policy = settings.sla_policy(store)
     split_backorders = settings.get(store, "split.backorders") == "auto"
+    # most sites keep no VIP list or blacklist: then no order asks for its customer's entry
+    lists = bool(store.scalar("SELECT EXISTS (SELECT 1 FROM customer_lists)"))
 
     withdrawn: list[Withdrawn] = []
 
@@ -89,7 +91,7 @@ def store_orders(
                 with store.write(actor) as write:
                     write.require(Permission.IMPORT)
                     for draft in chunk:
-                        _store_order(write, draft, policy, report, split_backorders)
+                        _store_order(write, draft, policy, report, split_backorders, lists)
                     if not write.audited:
                         write.audit("import.orders", filename, stored=0)
             except StoreFault as fault:
@@ -110,36 +112,50 @@ def store_orders(
 
 def withdraw(store: Store, actor: Actor, item: Withdrawn) -> Rejection:
     """An order the platform now reports closed or refunded: cancelled when it was imported
-    and not yet picked, intercepted when it was (data.intercepts); the report's line says
-    which. An order merged into another is left to a supervisor: the parcel is shared."""
-    from data.intercepts import INTERCEPTABLE, intercept  # intercepts build on this module
-
-    rows = store.query("SELECT status, merged_into FROM orders WHERE order_no = ?", (item.key,))
+    and not yet picked, intercepted when it was (data.intercepts), and so is every part split
+    off it; the report's line says which. An order merged into another is left to a
+    supervisor: the parcel is shared."""
+    rows = store.query(
+        "SELECT order_no, status, merged_into FROM orders WHERE order_no = ?"
+        " UNION ALL SELECT order_no, status, merged_into FROM orders WHERE split_from = ?",
+        (item.key, item.key),
+    )
     if not rows:
         return item
-    row = rows[0]
-    status = OrderStatus(row["status"])
-    reason = _("closed or refunded on the platform")
-    try:
-        if status is OrderStatus.MERGED:
-            outcome = _(
-                "merged into {lead}, which ships it: intercept {lead} if it must not leave"
-            ).format(lead=row["merged_into"])
-            with store.write(actor) as write:
-                write.audit("order.withdrawn", item.key, merged_into=row["merged_into"])
-        elif status in INTERCEPTABLE:
-            intercept(store, actor, item.key, reason)
-            outcome = _("intercepted")
-        elif cancellable(status):
-            cancel_order(store, actor, item.key, reason)
-            outcome = _("cancelled")
-        else:
-            outcome = _("left {status}").format(status=words.order_status(status))
-    except Rejected as error:
-        outcome = str(error)
+    outcomes = [_withdraw_one(store, actor, row) for row in rows]
+    outcome = (
+        outcomes[0]
+        if len(outcomes) == 1
+        else "; ".join(
+            f"{row['order_no']}: {text}" for row, text in zip(rows, outcomes, strict=True)
+        )
+    )
     return Withdrawn(
         item.line, item.key, _("{reason}; {outcome}").format(reason=item.reason, outcome=outcome)
     )
+
+
+def _withdraw_one(store: Store, actor: Actor, row: Mapping[str, Any]) -> str:
+    from data.intercepts import INTERCEPTABLE, intercept  # intercepts build on this module
+
+    order_no, status = row["order_no"], OrderStatus(row["status"])
+    reason = _("closed or refunded on the platform")
+    try:
+        if status is OrderStatus.MERGED:
+            with store.write(actor) as write:
+                write.audit("order.withdrawn", order_no, merged_into=row["merged_into"])
+            return _(
+                "merged into {lead}, which ships it: intercept {lead} if it must not leave"
+            ).format(lead=row["merged_into"])
+        if status in INTERCEPTABLE:
+            intercept(store, actor, order_no, reason)
+            return _("intercepted")
+        if cancellable(status):
+            cancel_order(store, actor, order_no, reason)
+            return _("cancelled")
+        return _("left {status}").format(status=words.order_status(status))
+    except Rejected as error:
+        return str(error)
 
 
 def _store_order(
@@ -148,6 +164,7 @@ def _store_order(
     policy: SlaPolicy,
     report: ImportReport,
     split_backorders: bool = False,
+    lists: bool = True,
 ) -> None:
     if write.execute("SELECT 1 FROM orders WHERE order_no = ?", (draft.order_no,)).fetchone():
         report.skipped.append(
@@ -159,10 +176,15 @@ def _store_order(
     listed = None
     seen_before = False
     if key:
-        entry = write.execute(
-            "SELECT kind, priority, carrier FROM customer_lists WHERE shop = ? AND customer_key = ?",
-            (draft.shop, key),
-        ).fetchone()
+        entry = (
+            write.execute(
+                "SELECT kind, priority, carrier FROM customer_lists"
+                " WHERE shop = ? AND customer_key = ?",
+                (draft.shop, key),
+            ).fetchone()
+            if lists
+            else None
+        )
         if entry is not None:
             listed = entry["kind"]
             if entry["priority"]:

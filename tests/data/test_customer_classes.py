@@ -254,3 +254,26 @@ def test_a_vips_parcel_takes_their_chosen_carrier(store: Store, tmp_path: Path) 
     )
     assert packing.propose(store, CHEN_2, 500, policy).choice.carrier.code == chosen
     assert packing.propose(store, CHEN_1, 500, policy).choice.carrier.code == usual
+
+
+def test_a_split_order_closed_on_the_platform_takes_its_parts_with_it(
+    store: Store, tmp_path: Path
+) -> None:
+    first = tmp_path / "first"
+    first.mkdir()
+    platforms.import_platform_orders(
+        store, ADMIN, taobao(first, [wang(WANG)], [item(WANG, "SKU-BOWL", 3)]), shop=SHOP
+    )
+    part = merging.split_order(store, ADMIN, WANG)["part"]
+    later = tmp_path / "later"
+    later.mkdir()
+    report = platforms.import_platform_orders(
+        store,
+        ADMIN,
+        taobao(later, [wang(WANG, "交易关闭")], [item(WANG, "SKU-BOWL", 3)]),
+        shop=SHOP,
+    )
+    (skip,) = report.skipped
+    assert f"{WANG}: cancelled" in skip.reason and f"{part}: cancelled" in skip.reason
+    assert status_of(store, WANG) == status_of(store, part) == "cancelled"
+    assert store.scalar("SELECT reserved FROM products WHERE sku = 'SKU-BOWL'") == 0
