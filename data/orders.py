@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -90,8 +90,9 @@ def store_orders(
             try:
                 with store.write(actor) as write:
                     write.require(Permission.IMPORT)
+                    known = _Customers.of(write, chunk, lists)
                     for draft in chunk:
-                        _store_order(write, draft, policy, report, split_backorders, lists)
+                        _store_order(write, draft, policy, report, split_backorders, known)
                     if not write.audited:
                         write.audit("import.orders", filename, stored=0)
             except StoreFault as fault:
@@ -158,44 +159,78 @@ def _withdraw_one(store: Store, actor: Actor, row: Mapping[str, Any]) -> str:
         return str(error)
 
 
+@dataclass
+class _Customers:
+    """What a chunk of orders needs to class its customers, read in one query or two: the
+    (shop, customer) pairs with an order already stored, and the shops' list entries."""
+
+    seen: set[tuple[str, str]]
+    entries: dict[tuple[str, str], Any]
+    #: Each order's customer key (core.customers.customer_key), worked out once.
+    keys: dict[str, str]
+
+    @classmethod
+    def of(cls, write: Write, drafts: Iterable[OrderDraft], lists: bool = True) -> _Customers:
+        """The customers of ``drafts`` (``lists``: whether any shop keeps a list at all)."""
+        wanted: dict[str, set[str]] = {}
+        keys: dict[str, str] = {}
+        for draft in drafts:
+            key = keys[draft.order_no] = customer_key(draft.buyer, draft.phone)
+            if key:
+                wanted.setdefault(draft.shop, set()).add(key)
+        found = cls(set(), {}, keys)
+        for shop, shop_keys in wanted.items():
+            ordered = sorted(shop_keys)
+            for start in range(0, len(ordered), 500):
+                part = ordered[start : start + 500]
+                marks = ",".join("?" * len(part))
+                found.seen.update(
+                    (shop, row[0])
+                    for row in write.execute(
+                        "SELECT DISTINCT customer_key FROM orders"
+                        f" WHERE shop = ? AND customer_key IN ({marks})",
+                        [shop, *part],
+                    )
+                )
+                if lists:
+                    found.entries.update(
+                        ((shop, row["customer_key"]), row)
+                        for row in write.execute(
+                            "SELECT customer_key, kind, priority, carrier FROM customer_lists"
+                            f" WHERE shop = ? AND customer_key IN ({marks})",
+                            [shop, *part],
+                        )
+                    )
+        return found
+
+
 def _store_order(
     write: Write,
     draft: OrderDraft,
     policy: SlaPolicy,
     report: ImportReport,
     split_backorders: bool = False,
-    lists: bool = True,
+    customers: _Customers | None = None,
 ) -> None:
     if write.execute("SELECT 1 FROM orders WHERE order_no = ?", (draft.order_no,)).fetchone():
         report.skipped.append(
             Rejection(draft.source_line, draft.order_no, _("already imported; skipped"))
         )
         return
-    key = customer_key(draft.buyer, draft.phone)
+    if customers is None:
+        customers = _Customers.of(write, [draft])
+    key = customers.keys.get(draft.order_no) or customer_key(draft.buyer, draft.phone)
     entry = None
     listed = None
     seen_before = False
     if key:
-        entry = (
-            write.execute(
-                "SELECT kind, priority, carrier FROM customer_lists"
-                " WHERE shop = ? AND customer_key = ?",
-                (draft.shop, key),
-            ).fetchone()
-            if lists
-            else None
-        )
+        entry = customers.entries.get((draft.shop, key))
         if entry is not None:
             listed = entry["kind"]
             if entry["priority"]:
                 draft = replace(draft, priority=Priority(entry["priority"]))
-        seen_before = (
-            write.execute(
-                "SELECT 1 FROM orders WHERE shop = ? AND customer_key = ? LIMIT 1",
-                (draft.shop, key),
-            ).fetchone()
-            is not None
-        )
+        seen_before = (draft.shop, key) in customers.seen
+        customers.seen.add((draft.shop, key))
     klass = classify(listed, seen_before) if key else None
     vip_carrier = entry["carrier"] if key and entry is not None and listed == "vip" else ""
     write.execute(
