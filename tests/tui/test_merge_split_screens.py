@@ -75,7 +75,7 @@ async def confirm_reason(pilot, size: tuple[int, int], text: str) -> None:  # no
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, ReasonDialog))
     dialog = pilot.app.screen
     field = dialog.query_one("#reason", Input)
-    assert on_screen(field, size)
+    await wait_until(pilot, lambda: on_screen(field, size))  # laid out, and within the screen
     field.value = text
     field.focus()
     await wait_until(pilot, lambda: field.has_focus)
