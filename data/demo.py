@@ -80,6 +80,12 @@ def build_demo(
             store, actor, code, number_range(f"{code}1000000001", f"{code}1000000500")
         )
     picked = _pick_one_list(store)
+    from data.demo_stock import add_stock_work
+
+    stock_scans = add_stock_work(store, actor, directory)
+    with files.scan_sheet.open("a", encoding="utf-8", newline="\n") as sheet:
+        sheet.write("\n# -- stock work (W at home): receiving, replenishment, counting --\n")
+        sheet.writelines(f"{code.ljust(44)}  # {note}\n" for code, note in stock_scans)
     store.close()
     pickers = [name for name, role in DEMO_USERS if role == "picker"]
     instructions = [

@@ -19,6 +19,7 @@ from core.oversight import (
     OPEN_STATUSES,
     ORDER_LINES_PAGE,
     PRIORITIES,
+    TRACKING_EVENTS,
     AuditEntry,
     Backorder,
     DueOrder,
@@ -47,6 +48,7 @@ from core.oversight import (
     StationState,
     StockView,
     Throughput,
+    TrackingEntry,
     WorkerView,
     hourly_series,
 )
@@ -880,6 +882,18 @@ def _order_detail(
         " WHERE order_no = ?) ORDER BY mo.rowid",
         (order_no,),
     ).fetchall()
+    events = tuple(
+        TrackingEntry(
+            row["waybill_no"], from_iso(row["at"]), row["status"], row["description"], row["source"]
+        )
+        for row in conn.execute(
+            "SELECT e.waybill_no, e.at, e.status, e.description, e.source"
+            " FROM tracking_events e JOIN packages k ON k.waybill_no = e.waybill_no"
+            " JOIN shipments s ON s.id = k.shipment_id WHERE s.order_no = ?"
+            " ORDER BY e.at DESC, e.id DESC LIMIT ?",
+            (order_no, TRACKING_EVENTS),
+        )
+    )
     address = " ".join(
         part
         for part in (
@@ -927,4 +941,5 @@ def _order_detail(
         merge_with=tuple(r["order_no"] for r in proposal if r["order_no"] != order_no),
         merged_into=order["merged_into"],
         split_from=order["split_from"],
+        events=events,
     )

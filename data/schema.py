@@ -681,6 +681,11 @@ MIGRATIONS: list[str] = [
     ALTER TABLE packages ADD COLUMN signed_at TEXT;
     ALTER TABLE packages ADD COLUMN problem TEXT;
     """,
+    # the e-waybill layout a station's printer takes: 76x130 (一联单) or 100x180 (二联单)
+    """
+    ALTER TABLE stations ADD COLUMN label_layout TEXT NOT NULL DEFAULT '76x130'
+        CHECK (label_layout IN ('76x130', '100x180'));
+    """,
     # Merge (合单) and split (拆单), customer classes and product categories: who bought
     # (buyer id, else a hash of the phone) and how the order was paid, the platform's merge
     # token for masked recipients, the order an order was merged into or split from, the merge

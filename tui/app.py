@@ -40,6 +40,7 @@ from core.ports import (
 )
 from core.scanframe import FramedScan
 from core.scans import bad_scan_message, safe_scan_text, wedge_problem
+from core.stockwork import StockWork
 from core.wedge import WedgeDetector
 from tui.backend import Backend
 from tui.language import translate_bindings
@@ -102,6 +103,7 @@ class WaretermApp(App[None]):
         hangup_exits: bool = False,
         oversight: Oversight | None = None,
         language: str | None = None,
+        stock: StockWork | None = None,
     ) -> None:
         super().__init__()
         #: The language of the login screen (the site's, or the one asked for at start).
@@ -111,6 +113,8 @@ class WaretermApp(App[None]):
         self._stop_listening = i18n.on_language_change(self._language_changed)
         self.floor = floor
         self.oversight = oversight
+        #: Receiving, put-away, moves, replenishment and counts (None: no stock screens).
+        self.stock = stock
         #: Set when the session was opened for an operator already logged in (an SSH login):
         #: the session is theirs alone, so logging out ends it instead of showing the login.
         self.session_operator = operator

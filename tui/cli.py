@@ -829,6 +829,7 @@ def build_app(
     (an SSH session) the operator is logged in here, before the first screen."""
     from data.floor import SqliteFloor
     from data.oversight import SqliteOversight
+    from data.stockwork import SqliteStockWork
     from devices.station import SerialStationDevices
     from devices.waybill_apis import source_for
     from tui.app import WaretermApp
@@ -853,6 +854,7 @@ def build_app(
         operator=operator,
         hangup_exits=login is not None,
         oversight=SqliteOversight(store),
+        stock=SqliteStockWork(store),
     )
 
 

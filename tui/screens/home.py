@@ -26,6 +26,7 @@ class HomeScreen(FloorScreen):
         Binding("n", "next_list", N_("Next list")),
         Binding("p", "pack", N_("Pack")),
         Binding("b", "batch_print", N_("Print wave")),
+        Binding("w", "stock_work", N_("Stock")),
         Binding("s", "supervise", N_("Supervisor")),
         Binding("l", "logout", N_("Log out")),
         # Last: the screen reads itself again on every change, so a handheld may lose it.
@@ -42,9 +43,11 @@ class HomeScreen(FloorScreen):
         """Offer each key only to the roles it is for: the bench keys not to pickers, the
         supervisor's key to supervisors and admins only."""
         if self.wapp.operator is None:
-            return action not in (*self.ROLE_ACTIONS, "supervise")
+            return action not in (*self.ROLE_ACTIONS, "supervise", "stock_work")
         if action == "supervise":
             return self.may_supervise
+        if action == "stock_work":
+            return self.may_stock_work
         roles = self.ROLE_ACTIONS.get(action)
         return roles is None or self.wapp.operator.role in roles
 
@@ -63,6 +66,8 @@ class HomeScreen(FloorScreen):
             )
             yield Static("", id="home-summary")
             yield Static(self._start_hint(), id="home-hint")
+            if self.may_stock_work:
+                yield Static(_("W: stock work (receive, put away, count)."), id="home-stock-hint")
             if self.may_supervise:
                 yield Static(_("Press S for the supervisor's screens."), id="home-supervise-hint")
         yield Footer()
@@ -76,6 +81,24 @@ class HomeScreen(FloorScreen):
     def may_supervise(self) -> bool:
         """Whether to offer the supervisor's screens (the port checks again on every call)."""
         return self.wapp.oversight is not None and may(self.operator.role, Permission.OVERSEE)
+
+    @property
+    def may_stock_work(self) -> bool:
+        """Whether to offer the stock screens (receiving, put-away, moves, replenishment,
+        counts): to a role that may do any of them."""
+        from tui.screens.stockwork import StockMenuScreen
+
+        role = self.operator.role
+        return self.wapp.stock is not None and any(
+            may(role, needed) for needed in StockMenuScreen.NEEDS.values()
+        )
+
+    def action_stock_work(self) -> None:
+        """Open the stock work menu (入库, 上架, 移库, 补货, 盘点)."""
+        if self.may_stock_work:
+            from tui.screens.stockwork import StockMenuScreen
+
+            self.app.push_screen(StockMenuScreen())
 
     def action_supervise(self) -> None:
         """Open the supervisor's overview."""
