@@ -314,6 +314,22 @@ class TrackingFigures:
         ]
 
 
+#: How the report breaks the day's orders down: by channel and shop (``channel/shop``), by
+#: customer class (new, returning, vip, blacklist) and by product category.
+DIMENSIONS = ("channel", "customer_class", "category")
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """Orders received and shipped in the day under one key of a dimension. An order of
+    several categories counts once under each."""
+
+    dimension: str
+    key: str
+    received: int
+    shipped: int
+
+
 @dataclass(frozen=True)
 class DailyReport:
     """The day's numbers. Times in minutes; rates as fractions (0.25 = 25 %)."""
@@ -338,6 +354,7 @@ class DailyReport:
     #: The return rate over the ``return_window_days`` days ending with the report's day.
     return_window_days: int = RETURN_WINDOW_DAYS
     return_window: ReturnsFigures = field(default_factory=ReturnsFigures)
+    breakdown: tuple[Breakdown, ...] = field(default_factory=tuple)
 
     @property
     def lead_avg_minutes(self) -> float | None:
@@ -463,6 +480,14 @@ class DailyReport:
                     for carrier, n, hours, problems in self.tracking.by_carrier()
                 ],
             },
+            "breakdown": {
+                dimension: [
+                    {"key": line.key, "received": line.received, "shipped": line.shipped}
+                    for line in self.breakdown
+                    if line.dimension == dimension
+                ]
+                for dimension in DIMENSIONS
+            },
         }
 
     def csv_rows(self) -> list[tuple[str, str, str, str]]:
@@ -527,6 +552,9 @@ class DailyReport:
                 ("carrier", line["carrier"], metric, _text(line[metric]))
                 for metric in ("delivered", "ship_to_signed_hours", "problems")
             )
+        for line in self.breakdown:
+            rows.append((f"by_{line.dimension}", line.key, "received", str(line.received)))
+            rows.append((f"by_{line.dimension}", line.key, "shipped", str(line.shipped)))
         return rows
 
 

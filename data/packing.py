@@ -690,6 +690,13 @@ def carrier_choice(
         return check_override(
             known, _destination(order), carrier, service or None, weight_g, policy
         )
+    wish = order["vip_carrier"]
+    if wish:
+        # a VIP's chosen carrier (customers vip add --carrier), when it may take the parcel
+        try:
+            return check_override(known, _destination(order), wish, None, weight_g, policy)
+        except Rejected:
+            pass
     return choose_carrier(known, _destination(order), Priority(order["priority"]), weight_g, policy)
 
 

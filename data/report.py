@@ -11,7 +11,9 @@ from core.clock import from_iso, to_iso
 from core.model import ACCEPTED, OrderStatus
 from core.oversight import PRIORITIES
 from core.report import (
+    DIMENSIONS,
     RETURN_WINDOW_DAYS,
+    Breakdown,
     CountedBin,
     DailyReport,
     PersonLine,
@@ -55,7 +57,8 @@ def daily_report(
     accepted = {verdict.value for verdict in ACCEPTED}
     with store.read() as conn:
         received = conn.execute(
-            "SELECT count(*) FROM orders WHERE imported_at >= ? AND imported_at < ?",
+            "SELECT count(*) FROM orders WHERE imported_at >= ? AND imported_at < ?"
+            " AND split_from IS NULL",
             (first, after),
         ).fetchone()[0]
         shipped_rows = conn.execute(
@@ -89,6 +92,7 @@ def daily_report(
         window = _returns(conn, to_iso(window_start), after)
         tracked = _tracking(conn, first, after)
         stocked = _stock(conn, first, after)
+        breakdown = _breakdown(conn, first, after)
     lead = tuple(
         (from_iso(row["shipped_at"]) - from_iso(row["imported_at"])).total_seconds() / 60
         for row in shipped_rows
@@ -123,6 +127,7 @@ def daily_report(
         stock=stocked,
         return_window_days=return_window,
         return_window=window,
+        breakdown=breakdown,
     )
 
 
@@ -155,6 +160,38 @@ def _stock(conn: Any, first: str, after: str) -> StockFigures:
         )
     ]
     return stock_figures(movements, counted)
+
+
+#: Each dimension's key of an order (``o``) and, for categories, the join to its products.
+_KEYS = {
+    "channel": ("o.channel || '/' || o.shop", ""),
+    "customer_class": ("o.customer_class", ""),
+    "category": (
+        "coalesce(p.category, '')",
+        " JOIN order_lines l ON l.order_no = o.order_no LEFT JOIN products p ON p.sku = l.sku",
+    ),
+}
+
+
+def _breakdown(conn: Any, first: str, after: str) -> tuple[Breakdown, ...]:
+    """Orders received (imported; parts split off an order are not new orders) and shipped in
+    the window, by channel and shop, customer class and product category."""
+    lines = []
+    for dimension in DIMENSIONS:
+        key, join = _KEYS[dimension]
+        counts: dict[str, list[int]] = {}
+        for column, extra, index in (
+            ("imported_at", " AND o.split_from IS NULL", 0),
+            ("shipped_at", "", 1),
+        ):
+            for row in conn.execute(
+                f"SELECT {key} AS k, count(DISTINCT o.order_no) AS n FROM orders o{join}"
+                f" WHERE o.{column} >= ? AND o.{column} < ?{extra} GROUP BY k ORDER BY k",
+                (first, after),
+            ):
+                counts.setdefault(row["k"], [0, 0])[index] = int(row["n"])
+        lines += [Breakdown(dimension, k, r, s) for k, (r, s) in sorted(counts.items())]
+    return tuple(lines)
 
 
 def _tracking(conn: Any, first: str, after: str) -> TrackingFigures:

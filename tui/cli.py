@@ -347,7 +347,10 @@ def import_locations(ctx: Context, file: Path, as_json: bool) -> None:
     "--platform",
     default="auto",
     show_default=True,
-    help=N_("auto, taobao, jd, pdd, douyin (or another bundled profile), or generic (our format)."),
+    help=N_(
+        "auto, taobao, jd, pdd, douyin, wechat (or another bundled profile), or generic (our"
+        " format)."
+    ),
 )
 @click.option("--shop", default="", help=N_("The shop these orders come from."))
 @click.option(
@@ -913,6 +916,7 @@ def demo(ctx: Context, directory: Path, start: bool) -> None:
 def _register_command_modules() -> None:
     from tui import (
         cli_carriers,
+        cli_merge,
         cli_print,
         cli_receiving,
         cli_report,
@@ -934,6 +938,7 @@ def _register_command_modules() -> None:
     cli_receiving.register(main)
     cli_returns.register(main)
     cli_resolve.register(main)
+    cli_merge.register(main)
 
 
 _register_command_modules()

@@ -168,6 +168,33 @@ def print_report(report: Any) -> None:
         carriers.add_row(output.cell(carrier), str(signed), _number(hours), str(problems))
     if tracked.by_carrier():
         console.print(carriers)
+    _print_breakdown(console, report)
+
+
+def _print_breakdown(console: Any, report: Any) -> None:
+    """Orders received and shipped by channel and shop, customer class and category."""
+    from rich import box
+    from rich.table import Table
+
+    from tui import cli_output as output
+
+    titles = {
+        "channel": (_("Orders by channel and shop"), _("channel / shop")),
+        "customer_class": (_("Orders by customer class"), _("customer class")),
+        "category": (_("Orders by product category"), _("category")),
+    }
+    for dimension, (title, heading) in titles.items():
+        lines = [line for line in report.breakdown if line.dimension == dimension]
+        if not lines:
+            continue
+        table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, title=title)
+        table.add_column(heading)
+        table.add_column(_("received"), justify="right")
+        table.add_column(_("shipped"), justify="right")
+        for line in lines:
+            key = words.customer_class(line.key) if dimension == "customer_class" else line.key
+            table.add_row(output.cell(key or "—"), str(line.received), str(line.shipped))
+        console.print(table)
 
 
 def _print_return_window(console: Any, report: Any) -> None:
