@@ -32,7 +32,7 @@ class PickScreen(FloorScreen):
 
     BINDINGS = [
         Binding("s", "short", N_("Short")),
-        Binding("b", "skip_bin", N_("Skip bin")),
+        Binding("b", "skip_bin", N_("Skip")),
         Binding("c", "type_code", N_("Type code")),
         Binding("escape", "leave", N_("Leave")),
         Binding("f5", "simulate_right", N_("Sim scan")),
