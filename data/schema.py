@@ -681,6 +681,10 @@ MIGRATIONS: list[str] = [
     ALTER TABLE packages ADD COLUMN signed_at TEXT;
     ALTER TABLE packages ADD COLUMN problem TEXT;
     """,
+    # Put-away looks at reserve bins only, not at every bin of the warehouse.
+    """
+    CREATE INDEX locations_kind ON locations (kind);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
