@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= demo
 
-.PHONY: run test check bench lint format clean lock i18n mo pot
+.PHONY: run test check bench lint format clean lock i18n mo pot demo-ewaybill
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,14 @@ i18n: pot
 
 run: $(STAMP) mo
 	$(BIN)/wareterm demo --dir $(DEMO_DIR) --start
+
+# E-waybills in the demo: the 快递鸟 protocol stand-in (a test server, never part of the product)
+# on EWAYBILL_PORT, the demo's carriers pointed at it with `wareterm carriers api`. Run it in a
+# second terminal while `make run` is up; Ctrl-C stops it (the API is then down).
+EWAYBILL_PORT ?= 8765
+demo-ewaybill: $(STAMP) mo
+	test -f $(DEMO_DIR)/demo.db || $(BIN)/wareterm demo --dir $(DEMO_DIR)
+	$(BIN)/python -m tests.kdniao_server --port $(EWAYBILL_PORT) --configure $(DEMO_DIR)/demo.db
 
 test: $(STAMP) mo
 	$(BIN)/pytest -q

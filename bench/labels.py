@@ -11,10 +11,12 @@ from bench import warehouse
 from bench.harness import Bench
 from bench.metrics import measurement
 from core.clock import FixedClock
-from data import orders, printing
+from core.labels import LabelShipment, compose_outbound_label
+from data import orders, printing, settings
 from data.store import open_store
 from devices.outbox import render_job
 from devices.printer import PrinterConfig, printer_for
+from devices.render import ONE_PART_WIDTH_DOTS, outbound_label_escpos
 from tests.devices.fakes import FakeNetworkPrinter
 
 #: One all-Latin order (printed as native text) and one Chinese order (printed as a raster).
@@ -78,3 +80,53 @@ def outbound_labels(bench: Bench) -> dict[str, float]:
     finally:
         server.stop()
     return result
+
+
+def _ewaybill_once(db: Path, order_no: str) -> float:
+    """Compose an e-waybill label (一联单) from the order in the database with the routing data
+    an API returns, masked, and render it to ESC/POS at 76 mm (600 dots); milliseconds."""
+    store = open_store(db, FixedClock(warehouse.NOW))
+    try:
+        began = time.perf_counter()
+        order = store.query("SELECT * FROM orders WHERE order_no = ?", (order_no,))[0]
+        label = compose_outbound_label(
+            printing.label_order(order),
+            LabelShipment(
+                "京东物流 JD",
+                "标准快递",
+                "JDE0000000001",
+                weight_g=1250,
+                mark_destination="浙-杭州 西湖 03",
+                package_name="杭州集包",
+                sorting_code="571-W12",
+            ),
+            settings.sender(store),
+            warehouse.NOW.date(),
+            privacy=True,
+        )
+        data = outbound_label_escpos(label, ONE_PART_WIDTH_DOTS, "raster")
+        assert data
+        return (time.perf_counter() - began) * 1000
+    finally:
+        store.close()
+
+
+@measurement("label_ewaybill_ms")
+def ewaybill_label(bench: Bench) -> dict[str, float]:
+    """The 76×130 mm e-waybill: composed and drawn; median of several, each on a new
+    connection (as a print job is)."""
+    db = bench.fresh(bench.floor_db)
+    store = open_store(db, FixedClock(warehouse.NOW))
+    try:
+        orders.import_orders(store, warehouse.ADMIN, LABEL_ORDERS.encode(), "labels.csv")
+    finally:
+        store.close()
+    times = [_ewaybill_once(db, "LB-CJK") for _ in range(bench.settings.labels)]
+    name = "label_ewaybill_ms"
+    _COLD.setdefault(name, times[0])
+    bench.note(
+        name,
+        f"median of {len(times)} labels (76x130, raster at 600 dots), each on a new"
+        f" connection; the first in the process took {_COLD[name]:.0f} ms (loading fonts)",
+    )
+    return {name: statistics.median(times)}

@@ -19,6 +19,11 @@ from core.i18n import _
 #: Priorities a label knows (the values of ``core.model.Priority``).
 PRIORITIES = ("rush", "standard", "deferred")
 
+#: E-waybill layouts a station can print: the one-part 76 × 130 mm (一联单, the default) and the
+#: two-part 100 × 180 mm (二联单: the courier's part above the perforation, the recipient's
+#: stub below). A label without routing data prints the 80 mm layout whatever is chosen.
+LABEL_LAYOUTS = ("76x130", "100x180")
+
 # Control characters that separate words: they become a space instead of gluing words together.
 _SPACE_LIKE = frozenset("\t\n\r\v\f\x85\u2028\u2029")
 # Format characters that shape some scripts and carry no command meaning.
@@ -155,11 +160,19 @@ class OutboundLabel:
     mark_destination: str = ""
     package_name: str = ""
     sorting_code: str = ""
+    #: Which e-waybill layout (one of :data:`LABEL_LAYOUTS`) the station prints.
+    layout: str = LABEL_LAYOUTS[0]
 
     def __post_init__(self) -> None:
         _set_clean_strings(self)
         if self.waybill_no is not None:
             object.__setattr__(self, "waybill_no", neutralise(self.waybill_no) or None)
+        if self.layout not in LABEL_LAYOUTS:
+            raise LabelError(
+                _("label layout {layout!r} is not one of {join}").format(
+                    layout=self.layout, join=", ".join(LABEL_LAYOUTS)
+                )
+            )
         if not self.order_no:
             raise LabelError(_("a label needs an order number"))
         if self.priority not in PRIORITIES:
@@ -283,13 +296,15 @@ def compose_outbound_label(
     sender: Sender,
     printed_on: date,
     privacy: bool = False,
+    layout: str = LABEL_LAYOUTS[0],
 ) -> OutboundLabel:
     """Build the outbound label for one package of an order's shipment.
 
     All text is neutralised; the QR payload is built from the cleaned order number, waybill
     number, recipient city and package n/m. With ``privacy`` the recipient's phone and name are
     masked on the label (``138****5678``, ``张*``); the carrier's API still gets them whole.
-    Raises :class:`LabelError` on impossible values.
+    ``layout`` is the station's e-waybill layout (:data:`LABEL_LAYOUTS`). Raises
+    :class:`LabelError` on impossible values.
     """
     recipient = Recipient(
         name=mask_name(neutralise(order.customer_name)) if privacy else order.customer_name,
@@ -319,6 +334,7 @@ def compose_outbound_label(
         mark_destination=shipment.mark_destination,
         package_name=shipment.package_name,
         sorting_code=shipment.sorting_code,
+        layout=layout,
     )
 
 

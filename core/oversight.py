@@ -292,6 +292,21 @@ class LabelJob:
     reprint_of: int | None = None
 
 
+#: The most tracking events an order's detail reads.
+TRACKING_EVENTS = 200
+
+
+@dataclass(frozen=True)
+class TrackingEntry:
+    """One event of a parcel's carrier trace (物流跟踪), as the order detail shows it."""
+
+    waybill_no: str
+    at: datetime
+    status: str  # a core.tracking.TrackStatus value
+    description: str
+    source: str
+
+
 @dataclass(frozen=True)
 class OrderDetail:
     """Everything about one order: header, lines, problems, scans, audit trail, shipments and
@@ -324,6 +339,9 @@ class OrderDetail:
     #: most :data:`ORDER_LINES_PAGE` of them.
     line_count: int = 0
     lines_from: int = 0
+    #: The carrier's tracking events of the order's parcels, newest first (at most
+    #: :data:`TRACKING_EVENTS` of them).
+    events: tuple[TrackingEntry, ...] = ()
 
 
 # --------------------------------------------------------------------------- people

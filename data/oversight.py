@@ -19,6 +19,7 @@ from core.oversight import (
     OPEN_STATUSES,
     ORDER_LINES_PAGE,
     PRIORITIES,
+    TRACKING_EVENTS,
     AuditEntry,
     Backorder,
     DueOrder,
@@ -46,6 +47,7 @@ from core.oversight import (
     StationState,
     StockView,
     Throughput,
+    TrackingEntry,
     WorkerView,
     hourly_series,
 )
@@ -817,6 +819,18 @@ def _order_detail(
             "SELECT * FROM print_jobs WHERE subject = ? ORDER BY id", (order_no,)
         )
     )
+    events = tuple(
+        TrackingEntry(
+            row["waybill_no"], from_iso(row["at"]), row["status"], row["description"], row["source"]
+        )
+        for row in conn.execute(
+            "SELECT e.waybill_no, e.at, e.status, e.description, e.source"
+            " FROM tracking_events e JOIN packages k ON k.waybill_no = e.waybill_no"
+            " JOIN shipments s ON s.id = k.shipment_id WHERE s.order_no = ?"
+            " ORDER BY e.at DESC, e.id DESC LIMIT ?",
+            (order_no, TRACKING_EVENTS),
+        )
+    )
     address = " ".join(
         part
         for part in (
@@ -860,4 +874,5 @@ def _order_detail(
         labels=labels,
         line_count=line_count,
         lines_from=lines_from,
+        events=events,
     )

@@ -30,7 +30,13 @@ from core.clock import from_iso, to_iso
 from core.codes import CodePrefixes, ScannedCode, display_code, parse_scan
 from core.errors import NotFound, Rejected, WaretermError
 from core.i18n import _
-from core.labels import LabelError, LabelShipment, Sender, compose_outbound_label
+from core.labels import (
+    LABEL_LAYOUTS,
+    LabelError,
+    LabelShipment,
+    Sender,
+    compose_outbound_label,
+)
 from core.model import CodeKind, OrderStatus, PickListStatus, Priority, Verdict
 from core.notices import notice, stored_parts
 from core.packing import (
@@ -52,7 +58,7 @@ from core.ports import (
 from core.roles import Permission
 from core.sla import PRIORITY_RANK
 from core.waybills import IssuedWaybill, Routing, WaybillUnavailable
-from data import carriers, ewaybills, printing, settings
+from data import carriers, ewaybills, printing, settings, stations
 from data.catalog import sku_for_code
 from data.orders import exception_reason, set_exception
 from data.shipments import live_shipment
@@ -694,6 +700,7 @@ def _label_content(
     count: int,
     context: BenchContext,
     routing: Routing | None = None,
+    layout: str = LABEL_LAYOUTS[0],
 ) -> dict[str, Any]:
     routing = routing or Routing()
     try:
@@ -713,6 +720,7 @@ def _label_content(
             context.sender,
             context.today,
             privacy=context.privacy,
+            layout=layout,
         )
     except LabelError as error:
         raise Rejected(
@@ -802,6 +810,7 @@ def new_shipment(
         ),
     )
     shipment_id = int(cursor.lastrowid or 0)
+    layout = stations.label_layout(write, station)
     for seq, waybill in enumerate(waybills, start=1):
         number = waybill.number
         package = write.execute(
@@ -820,7 +829,7 @@ def new_shipment(
         package_id = int(package.lastrowid or 0)
         carriers.attach(write, number, package_id)
         content = _label_content(
-            order, choice, number, weight_g, seq, packages, context, waybill.routing
+            order, choice, number, weight_g, seq, packages, context, waybill.routing, layout
         )
         job = printing.enqueue(
             write, station, "outbound", order["order_no"], content, batch_id=batch_id

@@ -681,6 +681,11 @@ MIGRATIONS: list[str] = [
     ALTER TABLE packages ADD COLUMN signed_at TEXT;
     ALTER TABLE packages ADD COLUMN problem TEXT;
     """,
+    # the e-waybill layout a station's printer takes: 76x130 (一联单) or 100x180 (二联单)
+    """
+    ALTER TABLE stations ADD COLUMN label_layout TEXT NOT NULL DEFAULT '76x130'
+        CHECK (label_layout IN ('76x130', '100x180'));
+    """,
     # Put-away looks at reserve bins only, not at every bin of the warehouse.
     """
     CREATE INDEX locations_kind ON locations (kind);

@@ -12,6 +12,7 @@ from typing import Any
 from core.clock import from_iso, to_iso
 from core.errors import NotFound, Rejected
 from core.i18n import _
+from core.labels import LABEL_LAYOUTS
 from core.ports import PrinterLink, StationView
 from core.roles import Permission
 from data.store import Actor, Store
@@ -39,10 +40,18 @@ def add_station(
     printer_url: str | None = None,
     profile: str | None = None,
     label_width: int | None = None,
+    label_layout: str | None = None,
 ) -> dict[str, Any]:
     """Create a station, or change the settings given (``None`` keeps what is stored; an empty
-    URL means the station has no such device). Returns the station as stored."""
+    URL means the station has no such device). ``label_layout`` is the e-waybill layout its
+    printer takes (``76x130`` or ``100x180``). Returns the station as stored."""
     name = station_name(name)
+    if label_layout is not None and label_layout not in LABEL_LAYOUTS:
+        raise Rejected(
+            _("label layout {layout!r}: give one of {layouts}").format(
+                layout=label_layout, layouts=", ".join(LABEL_LAYOUTS)
+            )
+        )
     if label_width is not None and (label_width <= 0 or label_width % 8):
         raise Rejected(
             _(
@@ -59,18 +68,21 @@ def add_station(
             "printer_url": _pick(printer_url, old.get("printer_url"), ""),
             "profile": _pick(profile, old.get("profile"), None) or None,
             "label_width": _pick(label_width, old.get("label_width"), DEFAULT_LABEL_WIDTH),
+            "label_layout": _pick(label_layout, old.get("label_layout"), LABEL_LAYOUTS[0]),
         }
         write.execute(
             "INSERT INTO stations (name, scanner_url, printer_url, profile, label_width,"
-            " created_at) VALUES (?,?,?,?,?,?) ON CONFLICT (name) DO UPDATE SET"
+            " label_layout, created_at) VALUES (?,?,?,?,?,?,?) ON CONFLICT (name) DO UPDATE SET"
             " scanner_url = excluded.scanner_url, printer_url = excluded.printer_url,"
-            " profile = excluded.profile, label_width = excluded.label_width",
+            " profile = excluded.profile, label_width = excluded.label_width,"
+            " label_layout = excluded.label_layout",
             (
                 name,
                 values["scanner_url"],
                 values["printer_url"],
                 values["profile"],
                 values["label_width"],
+                values["label_layout"],
                 write.now,
             ),
         )
@@ -100,8 +112,8 @@ def list_stations(store: Store, name: str | None = None) -> list[dict[str, Any]]
         rows = [
             dict(row)
             for row in conn.execute(
-                "SELECT name, scanner_url, printer_url, profile, label_width, created_at"
-                f" FROM stations {where} ORDER BY name",
+                "SELECT name, scanner_url, printer_url, profile, label_width, label_layout,"
+                f" created_at FROM stations {where} ORDER BY name",
                 parameters,
             )
         ]
@@ -113,6 +125,12 @@ def list_stations(store: Store, name: str | None = None) -> list[dict[str, Any]]
     for row in rows:
         row["users"] = bound.get(row["name"], [])
     return rows
+
+
+def label_layout(conn: Any, station: str) -> str:
+    """The e-waybill layout the station's printer takes (the one-part 76x130 when unknown)."""
+    row = conn.execute("SELECT label_layout FROM stations WHERE name = ?", (station,)).fetchone()
+    return str(row["label_layout"]) if row is not None else LABEL_LAYOUTS[0]
 
 
 def remove_station(store: Store, actor: Actor, name: str) -> list[str]:

@@ -358,6 +358,9 @@ def _check_width(width_dots: int) -> None:
 #: width rounded down to a whole byte of dots).
 ONE_PART_WIDTH_DOTS = 76 * PRINTER_DPI * 10 // 254 // 8 * 8
 ONE_PART_HEIGHT_DOTS = 130 * PRINTER_DPI * 10 // 254
+#: The two-part e-waybill (二联单), 100 × 180 mm, in printer dots at 203 dpi.
+TWO_PART_WIDTH_DOTS = 100 * PRINTER_DPI * 10 // 254 // 8 * 8
+TWO_PART_HEIGHT_DOTS = 180 * PRINTER_DPI * 10 // 254
 
 
 def _hub_line(label: OutboundLabel, gb18030: bool) -> str:
@@ -380,6 +383,8 @@ def render_outbound_image(
     """
     _check_width(width_dots)
     if label.mark_destination:
+        if label.layout == "100x180":
+            return _render_two_part(label, width_dots)
         return _render_one_part(label, width_dots)
     sheet = _Sheet(width_dots, find_cjk_font())
     sheet.columns(label.carrier, label.service, 40, 30)
@@ -477,6 +482,70 @@ def _render_one_part(label: OutboundLabel, width_dots: int) -> Image.Image:
     )
     sheet.text(details, 20, indent=column, width=width)
     sheet.text(f"件数 {label.package_text}", 34, bold=True, indent=column, width=width)
+    sheet.y = max(sheet.y, top + qr_side)
+    return sheet.finish()
+
+
+def _render_two_part(label: OutboundLabel, width_dots: int) -> Image.Image:
+    """The two-part e-waybill (二联单, sized for 100 × 180 mm). The courier's part (派件联) on
+    top: 大头笔, 集包地 and sorting code, carrier and service, the waybill's Code 128, recipient,
+    sender and a box to sign. Under the perforation the recipient's stub (收件联): the waybill
+    again as Code 128, recipient and sender on a line each, and the QR beside order, weight,
+    parcel n/m and date."""
+    sheet = _Sheet(width_dots, find_cjk_font())
+    sheet.text(label.mark_destination, 64, bold=True, align="center")
+    hub = _hub_line(label, gb18030=True)
+    if hub:
+        sheet.text(hub, 24, bold=True, align="center")
+    sheet.rule(thickness=3)
+    sheet.columns(label.carrier, label.service, 24, 20)
+    if label.is_rush:
+        sheet.gap(2)
+        sheet.band("急 RUSH", 26)
+    sheet.gap(4)
+    if label.waybill_no:
+        sheet.code128(label.waybill_no, height=80, text_size=22)
+    sheet.rule(thickness=2)
+    r = label.recipient
+    sheet.text(f"收 {r.name}  {r.phone}", 28, bold=True)
+    sheet.text(r.full_address, 20)
+    sheet.rule(thickness=2)
+    s = label.sender
+    sheet.text(f"寄 {s.name}  {s.phone}", 17)
+    sheet.text(s.address, 17)
+    sheet.rule(thickness=2)
+    sign = sheet.font(17)
+    sheet.put(sheet.margin, sheet.y, "签收人:", sign)
+    sheet.put(sheet.margin + sheet.inner // 2, sheet.y, "时间:", sign)
+    sheet.y += sheet.line_height(sign)
+    sheet.gap(30)
+    # The perforation: a dashed line the full width, the stub below it.
+    dash = round(12 * sheet.scale)
+    for x in range(0, sheet.width, 2 * dash):
+        sheet.draw.rectangle((x, sheet.y, x + dash - 1, sheet.y + 1), fill=0)
+    sheet.gap(16)
+    sheet.columns(label.carrier, "收件联", 20, 17)
+    if label.waybill_no:
+        sheet.code128(label.waybill_no, height=56, text_size=18)
+    sheet.gap(2)
+    sheet.text(f"收 {r.name}  {r.phone}  {r.full_address}", 17)
+    sheet.text(f"寄 {s.name}  {s.phone}", 15)
+    sheet.gap(4)
+    top = sheet.y
+    qr_side = sheet.qr(label.qr_payload, sheet.margin, top, round(104 * sheet.scale))
+    column = qr_side + round(20 * sheet.scale)
+    width = sheet.inner - column
+    sheet.text(f"订单 {label.order_no}", 18, bold=True, indent=column, width=width)
+    details = "  ".join(
+        part
+        for part in (
+            f"重量 {label.weight_text}" if label.weight_text else "",
+            label.printed_on.isoformat(),
+        )
+        if part
+    )
+    sheet.text(details, 16, indent=column, width=width)
+    sheet.text(f"件数 {label.package_text}", 26, bold=True, indent=column, width=width)
     sheet.y = max(sheet.y, top + qr_side)
     return sheet.finish()
 

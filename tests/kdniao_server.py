@@ -13,10 +13,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import subprocess
+import sys
 import threading
 import urllib.parse
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -244,8 +246,10 @@ class KdniaoStandIn:
 
 
 @contextmanager
-def kdniao_stand_in(accounts: dict[str, str], prefix: str = "KD") -> Iterator[KdniaoStandIn]:
-    """Run the stand-in on 127.0.0.1 (a free port) for the ``with`` block."""
+def kdniao_stand_in(
+    accounts: dict[str, str], prefix: str = "KD", port: int = 0
+) -> Iterator[KdniaoStandIn]:
+    """Run the stand-in on 127.0.0.1 (``port``, or a free one) for the ``with`` block."""
     state = KdniaoStandIn(accounts=accounts, prefix=prefix)
 
     class Handler(BaseHTTPRequestHandler):
@@ -282,7 +286,7 @@ def kdniao_stand_in(accounts: dict[str, str], prefix: str = "KD") -> Iterator[Kd
             self.end_headers()
             self.wfile.write(data)
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     server.daemon_threads = True
     state.server = server
     thread = threading.Thread(target=server.serve_forever, name="kdniao-stand-in", daemon=True)
@@ -294,3 +298,79 @@ def kdniao_stand_in(accounts: dict[str, str], prefix: str = "KD") -> Iterator[Kd
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+# -- the demo: ``python -m tests.kdniao_server`` ------------------------------------------------
+
+DEMO_ACCOUNT = "DEMO"
+DEMO_KEY = "demo-key"
+
+
+def _wareterm(db: str, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """The product's own command line, as a user runs it."""
+    command = [sys.executable, "-m", "tui.cli", "--db", db, *args]
+    return subprocess.run(command, input=stdin, capture_output=True, text=True, check=False)
+
+
+def configure(db: str, url: str, carriers: list[str] | None = None) -> list[str]:
+    """Point ``carriers`` (default: every active one) of the database at the stand-in with
+    ``wareterm carriers api``; the sender's city and district the API wants are set when
+    missing. Returns the carriers configured; raises SystemExit with the command's words."""
+    if carriers is None:
+        listed = _wareterm(db, "carriers", "list", "--json")
+        if listed.returncode:
+            raise SystemExit(listed.stderr.strip() or listed.stdout.strip())
+        carriers = [row["code"] for row in json.loads(listed.stdout) if row.get("active", True)]
+    settings = json.loads(_wareterm(db, "config", "list", "--json").stdout or "{}")
+    for key, value in (("sender.city", "杭州市"), ("sender.district", "余杭区")):
+        if not (settings.get(key) if isinstance(settings, dict) else None):
+            _wareterm(db, "config", "set", key, value)
+    for code in carriers:
+        done = _wareterm(
+            db, "carriers", "api", code, "--provider", "kdniao", "--url", url,
+            "--ebusiness-id", DEMO_ACCOUNT, "--key", "-",
+            stdin=DEMO_KEY,
+        )  # fmt: skip
+        if done.returncode:
+            raise SystemExit(f"{code}: {done.stderr.strip()}")
+    return carriers
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the stand-in until Ctrl-C or SIGTERM, saying where it listens and how to point a
+    carrier at it (or, with ``--configure DB``, pointing the database's carriers at it)."""
+    import argparse
+    import signal
+
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.kdniao_server",
+        description="A stand-in 快递鸟 e-waybill API on 127.0.0.1, for trying e-waybills out.",
+    )
+    parser.add_argument("--port", type=int, default=8765, help="0: any free port")
+    parser.add_argument("--prefix", default="KD", help="waybill numbers start with this")
+    parser.add_argument("--configure", metavar="DB", help="point this database's carriers at it")
+    parser.add_argument("--carrier", action="append", help="only these carriers (repeatable)")
+    options = parser.parse_args(argv)
+
+    def stop(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    with kdniao_stand_in({DEMO_ACCOUNT: DEMO_KEY}, options.prefix, options.port) as server:
+        print(f"快递鸟 stand-in on {server.url} (account {DEMO_ACCOUNT}, key {DEMO_KEY})")
+        if options.configure:
+            done = configure(options.configure, server.url, options.carrier)
+            print(f"carriers now taking numbers from it: {' '.join(done)}")
+            print(f"back to the pools: wareterm --db {options.configure} carriers api CODE --off")
+        else:
+            print(
+                "point a carrier at it: wareterm carriers api CODE --provider kdniao"
+                f" --url {server.url} --ebusiness-id {DEMO_ACCOUNT} --key {DEMO_KEY}"
+            )
+        print("Ctrl-C stops it (then the API is down: orders wait for their numbers)", flush=True)
+        with suppress(KeyboardInterrupt):
+            threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()

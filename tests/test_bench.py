@@ -26,6 +26,7 @@ NAMES = [
     "tui_rss_mb",
     "label_native_ms",
     "label_cjk_ms",
+    "label_ewaybill_ms",
     "import_order_lines_per_s",
     "stock_check_s",
     "ssh_session_start_s",

@@ -105,3 +105,22 @@ def test_labels_queued_at_a_station_are_jobs_to_list_show_and_cancel(
     assert again.exit_code == 1
     missing = wareterm("print", "show", "999")
     assert missing.exit_code == 1 and "999" in missing.stderr
+
+
+def test_a_station_chooses_its_e_waybill_layout(wareterm: Run, warehouse: None) -> None:
+    shown = json.loads(
+        _ok(
+            wareterm(
+                "stations", "add", "bench-1", "--label", "100x180", "--label-width", "792",
+                "--json",
+            )
+        ).stdout
+    )  # fmt: skip
+    assert (shown["label_layout"], shown["label_width"]) == ("100x180", 792)
+    listed = json.loads(_ok(wareterm("stations", "list", "--json")).stdout)
+    assert listed[0]["label_layout"] == "100x180"
+    assert "label_layout" in _ok(wareterm("stations", "list")).stdout
+    refused = wareterm("stations", "add", "bench-1", "--label", "A4")
+    assert refused.exit_code == 2 and "76x130" in refused.output
+    kept = json.loads(_ok(wareterm("stations", "add", "bench-1", "--json")).stdout)
+    assert kept["label_layout"] == "100x180"

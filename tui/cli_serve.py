@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from core.errors import WaretermError
+from core.errors import Rejected, WaretermError
 from core.i18n import N_, _
 from tui.cli_output import PlainLogFormatter, cell, echo
 
@@ -92,6 +92,37 @@ def register(main: click.Group) -> None:
         show_default=True,
         help=N_("Run a print worker for every station with a printer."),
     )
+    @click.option(
+        "--waybill-worker/--no-waybill-worker",
+        "waybill_worker",
+        default=True,
+        show_default=True,
+        help=N_(
+            "Keep trying orders waiting for their API waybill number and numbers to cancel "
+            "at the carrier (as carriers worker does)."
+        ),
+    )
+    @click.option(
+        "--waybill-interval",
+        default=10.0,
+        show_default=True,
+        type=click.FloatRange(0.2, 3600),
+        help=N_("Seconds between the waybill worker's passes."),
+    )
+    @click.option(
+        "--push-port",
+        type=click.IntRange(0, 65535),
+        help=N_(
+            "Take 快递鸟's tracking pushes over HTTP on this port (0: any free port, printed "
+            "at start) [default: off]."
+        ),
+    )
+    @click.option(
+        "--push-host",
+        default="127.0.0.1",
+        show_default=True,
+        help=N_("Address the tracking push receiver listens on."),
+    )
     @pass_context
     def serve_command(
         ctx: Context,
@@ -101,7 +132,12 @@ def register(main: click.Group) -> None:
         max_sessions: int,
         reserved_sessions: int | None,
         printing: bool,
+        waybill_worker: bool,
+        waybill_interval: float,
+        push_port: int | None,
+        push_host: str,
     ) -> None:
+        from tui import serve_workers
         from tui.serve import ServeConfig, serve
 
         if reserved_sessions is not None and reserved_sessions >= max_sessions:
@@ -132,17 +168,36 @@ def register(main: click.Group) -> None:
             # before anyone logs in: a damaged file is refused here, not on the Orders screen.
             ctx.store.migrate()
             ctx.store.quick_check()
-            service = None
-            if printing:
-                from devices.outbox import PrintService
-
-                service = PrintService(config.db, on_event=_log_print_event)
-                service.start()
+            push = (push_host, push_port) if push_port is not None else None
             try:
+                workers = serve_workers.start_all(
+                    config.db,
+                    waybill_interval if waybill_worker else None,
+                    push,
+                    lambda address: echo(
+                        _("taking 快递鸟 tracking pushes on http://{address}/").format(
+                            address=address
+                        )
+                    ),
+                )
+            except OSError as error:
+                raise Rejected(
+                    _("cannot take tracking pushes on {host}:{port}: {error}").format(
+                        host=push_host, port=push_port, error=error
+                    )
+                ) from None
+            service = None
+            try:
+                if printing:
+                    from devices.outbox import PrintService
+
+                    service = PrintService(config.db, on_event=_log_print_event)
+                    service.start()
                 asyncio.run(serve(config, ready))
             finally:
                 if service is not None:
                     service.stop()
+                serve_workers.stop_all(workers)
 
     users_group = main.commands["users"]
     assert isinstance(users_group, click.Group)

@@ -70,6 +70,15 @@ def register(main: click.Group) -> None:
         type=click.IntRange(min=8),
         help=N_("Printable width in dots (576 for 80 mm, 384 for 58 mm)."),
     )
+    @click.option(
+        "--label",
+        "label_layout",
+        type=click.Choice(["76x130", "100x180"]),
+        help=N_(
+            "E-waybill layout: 76x130 (one part, 一联单) or 100x180 (two parts, 二联单); "
+            "give --label-width to match (600 or 792 dots)."
+        ),
+    )
     @click.option("--json", "as_json", is_flag=True)
     @pass_context
     def stations_add(
@@ -79,6 +88,7 @@ def register(main: click.Group) -> None:
         printer_url: str | None,
         profile: str | None,
         label_width: int | None,
+        label_layout: str | None,
         as_json: bool,
     ) -> None:
         from data import stations
@@ -96,7 +106,14 @@ def register(main: click.Group) -> None:
                 label_width or current.get("label_width") or stations.DEFAULT_LABEL_WIDTH,
             )
             station = stations.add_station(
-                ctx.store, ctx.actor, name, scanner_url, printer_url, profile, label_width
+                ctx.store,
+                ctx.actor,
+                name,
+                scanner_url,
+                printer_url,
+                profile,
+                label_width,
+                label_layout,
             )
         if as_json:
             _emit_json(station)
@@ -120,7 +137,11 @@ def register(main: click.Group) -> None:
         if as_json:
             _emit_json(rows)
         else:
-            _table(rows, ["name", "scanner_url", "printer_url", "profile", "label_width", "users"])
+            _table(
+                rows,
+                ["name", "scanner_url", "printer_url", "profile", "label_width", "label_layout"]
+                + ["users"],
+            )
 
     @stations_group.command(
         "remove", help=N_("Remove a station; users bound to it choose a station at login again.")

@@ -342,3 +342,38 @@ def test_numbers_the_api_issued_before_failing_and_could_not_cancel_are_kept_voi
         "JDE0000000001": "done"
     }
     assert server.cancelled() == {"JDE0000000001"}
+
+
+def test_a_station_set_to_the_two_part_layout_prints_it_at_its_printer_width(
+    tmp_path: Path, server: KdniaoStandIn
+) -> None:
+    from data import stations
+    from devices.outbox import render_job
+    from devices.printer import PrinterConfig
+    from devices.render import TWO_PART_WIDTH_DOTS
+
+    path = tmp_path / "floor.db"
+    store = _setup(path, server)
+    bench = stations.add_station(
+        store, ADMIN, "bench-1", label_width=TWO_PART_WIDTH_DOTS, label_layout="100x180"
+    )
+    assert bench["label_layout"] == "100x180"
+    with pytest.raises(Rejected, match="100x180"):
+        stations.add_station(store, ADMIN, "bench-1", label_layout="A4")
+    floor, packer = _bench(store, path, [])
+    assert floor.finish_pack(packer, "O-RUSH", 420, 1).accepted
+    job = store.query("SELECT content FROM print_jobs ORDER BY id DESC LIMIT 1")[0]
+    content = json.loads(job["content"])
+    assert content["layout"] == "100x180" and content["recipient"]["phone"] == "138****8000"
+    label = outbound_from_content(content)
+    image = render_outbound_image(label, bench["label_width"])
+    found = [c.text for c in zxingcpp.read_barcodes(image.convert("L"))]
+    assert found.count("JDE0000000001") == 2  # the courier's part and the recipient's stub
+    config = PrinterConfig.from_url("dummy://", width_dots=bench["label_width"])
+    data = render_job("outbound", content, config)
+    start = data.index(b"\x1dv0")
+    assert data[start + 4] + 256 * data[start + 5] == TWO_PART_WIDTH_DOTS // 8
+    # a station left alone keeps the one-part layout
+    assert stations.get_station(store, "bench-1") is not None
+    other = stations.add_station(store, ADMIN, "bench-9")
+    assert other["label_layout"] == "76x130"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, Select
+from textual.widgets import DataTable, Input, Select, TabbedContent
 
 from bench.terminal import PtySession
 from core.clock import FixedClock
@@ -248,8 +248,16 @@ async def test_every_supervisor_section_order_detail_and_dialogs(hostile_db: Pat
         await pilot.press("escape")
         await _section(pilot, "4", "exceptions")
         seen = ""
-        offered = {"holds": ("r", "c"), "exceptions": ("c",), "labels": ("p",), "lists": ()}
-        for keys in offered.values():  # each tab, with the dialogs of its actions
+        offered = {
+            "holds": ("r", "c"),
+            "exceptions": ("c",),
+            "labels": ("p",),
+            "lists": (),
+            "parcels": (),
+        }
+        tabs = app.screen.query_one("#ex-tabs", TabbedContent)
+        for pane, keys in offered.items():  # each tab, with the dialogs of its actions
+            await wait_until(pilot, lambda pane=pane: tabs.active == f"ex-{pane}")
             seen += await clean(pilot)
             for key in ("r", "c", "a", "p"):
                 await dialog(pilot, key, required=key in keys)

@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Footer, TabbedContent, TabPane
 from core import words
 from core.i18n import N_, _
 from core.oversight import IDLE_AFTER, ExceptionsView
+from tui.screens import tracking
 from tui.screens.dialogs import ReasonDialog
 from tui.screens.orders import (
     OrderDetailScreen,
@@ -26,13 +27,13 @@ from tui.screens.supervise import SupervisorScreen
 from tui.text import plain, shown
 from tui.widgets.cells import Row, cursor_key, duration, left, short_clock, sync_rows
 
-_PANES = ("ex-holds", "ex-exceptions", "ex-labels", "ex-lists")
+_PANES = ("ex-holds", "ex-exceptions", "ex-labels", "ex-lists", "ex-parcels")
 
 #: Which actions each pane offers.
 _ACTIONS = {
     "release": ("ex-holds",),
     "cancel_order": ("ex-holds", "ex-exceptions"),
-    "open": ("ex-holds", "ex-exceptions", "ex-labels"),
+    "open": ("ex-holds", "ex-exceptions", "ex-labels", "ex-parcels"),
     "reassign": ("ex-lists",),
     "reprint": ("ex-labels",),
     "retry": ("ex-labels",),
@@ -40,7 +41,7 @@ _ACTIONS = {
 
 
 class ExceptionsScreen(SupervisorScreen):
-    """Four lists, one tab each; the actions offered follow the tab."""
+    """Five lists, one tab each (problem parcels last); the actions offered follow the tab."""
 
     SECTION = "exceptions"
     BINDINGS = [
@@ -66,6 +67,7 @@ class ExceptionsScreen(SupervisorScreen):
                 ("ex-exceptions", _("Exceptions")),
                 ("ex-labels", _("Labels")),
                 ("ex-lists", _("Lists")),
+                ("ex-parcels", _("Parcels")),
             ):
                 with TabPane(title, id=pane):
                     yield DataTable(id=f"{pane}-table", cursor_type="row", zebra_stripes=True)
@@ -114,6 +116,7 @@ class ExceptionsScreen(SupervisorScreen):
             table = self.query_one(f"#{pane}-table", DataTable)
             for label in labels:
                 table.add_column(label)
+        tracking.add_parcel_columns(self.query_one("#ex-parcels-table", DataTable))
         self.query_one("#ex-holds-table", DataTable).focus()
 
     @property
@@ -160,6 +163,7 @@ class ExceptionsScreen(SupervisorScreen):
             ("ex-exceptions", _("Exceptions"), len(data.exceptions)),
             ("ex-labels", _("Labels"), len(data.labels)),
             ("ex-lists", _("Lists"), len(data.lists)),
+            ("ex-parcels", _("Parcels"), len(data.problem_parcels)),
         ):
             tabs.get_tab(pane).label = f"{title} ({count})"
 
@@ -236,6 +240,7 @@ class ExceptionsScreen(SupervisorScreen):
             ("ex-exceptions", exceptions),
             ("ex-labels", labels),
             ("ex-lists", lists),
+            ("ex-parcels", tracking.parcel_rows(data.problem_parcels, now, self.cap(16))),
         ):
             sync_rows(self.query_one(f"#{pane}-table", DataTable), rows)
         self.refresh_bindings()
@@ -254,6 +259,8 @@ class ExceptionsScreen(SupervisorScreen):
         if self.pane == "ex-labels":
             job = next((j for j in self.view.labels if str(j.id) == key), None)
             key = job.subject if job is not None else None
+        elif self.pane == "ex-parcels":
+            key = tracking.parcel_order(self.view.problem_parcels, key)
         if key:
             self.app.push_screen(OrderDetailScreen(key))
 

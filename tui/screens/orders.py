@@ -26,6 +26,7 @@ from core.oversight import (
     OrderRow,
     PageRequest,
 )
+from tui.screens import tracking
 from tui.screens.dialogs import ReasonDialog, ReassignDialog
 from tui.screens.supervise import SupervisorScreen
 from tui.text import plain, shown
@@ -265,7 +266,7 @@ class OrdersScreen(SupervisorScreen):
             self.app.push_screen(OrderDetailScreen(key))
 
 
-_TABS = ("od-lines", "od-scans", "od-audit", "od-shipments", "od-labels")
+_TABS = ("od-lines", "od-scans", "od-audit", "od-shipments", "od-tracking", "od-labels")
 
 
 class OrderDetailScreen(SupervisorScreen):
@@ -308,6 +309,8 @@ class OrderDetailScreen(SupervisorScreen):
                     yield DataTable(id="od-audit-table", cursor_type="row", zebra_stripes=True)
                 with TabPane(_("Shipments"), id="od-shipments"):
                     yield DataTable(id="od-shipments-table", cursor_type="row", zebra_stripes=True)
+                with TabPane(_("Tracking"), id="od-tracking"):
+                    yield DataTable(id="od-tracking-table", cursor_type="row", zebra_stripes=True)
                 with TabPane(_("Labels"), id="od-labels"):
                     yield DataTable(id="od-labels-table", cursor_type="row", zebra_stripes=True)
         yield Footer()
@@ -360,6 +363,7 @@ class OrderDetailScreen(SupervisorScreen):
             table = self.query_one(f"#{table_id}", DataTable)
             for label in labels:
                 table.add_column(label)
+        tracking.add_event_columns(self.query_one("#od-tracking-table", DataTable))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Only the actions that make sense for this order are offered; sections are not
@@ -521,6 +525,9 @@ class OrderDetailScreen(SupervisorScreen):
                     )
                 )
         sync_rows(self.query_one("#od-shipments-table", DataTable), shipments)
+        sync_rows(
+            self.query_one("#od-tracking-table", DataTable), tracking.event_rows(data.events, now)
+        )
         sync_rows(
             self.query_one("#od-labels-table", DataTable),
             [
