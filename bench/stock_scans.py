@@ -40,7 +40,7 @@ def stock_scans(bench: Bench) -> dict[str, float]:
     one unit per scan of a product's barcode (``receive_unit``), the receipt is closed, each
     unit is put away to its product's bin by scan (``put_away``), then a count over those
     bins records each bin's units (``count_bin``, as found: approved at once)."""
-    count = SCANS if bench.sizes.products >= 1000 else 20
+    count = min(SCANS, bench.settings.commit_scans)
     store = open_store(bench.fresh(bench.floor_db), FixedClock(warehouse.NOW))
     actor = warehouse.ADMIN
     numbers = range(1, count + 1)
