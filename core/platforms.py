@@ -505,6 +505,7 @@ def _our_record(
     shop: str,
     divisions: Divisions | None,
     dirty: bool = True,
+    splits: dict[str, SplitAddress | None] | None = None,
 ) -> Record:
     """A row's record in our column names (see ``core.importing.ORDER_COLUMNS``); ``dirty``:
     False when the cells it was made of hold no surrogates."""
@@ -540,7 +541,14 @@ def _our_record(
         )
     fields["payment_status"] = "pending" if action == "unpaid" else "paid"
     if profile.address_one_string and fields["address"] and not fields["province"]:
-        split = split_address(fields["address"], divisions) if divisions else None
+        address = fields["address"]
+        if splits is not None and address in splits:
+            split = splits[address]  # the order's other rows carry the same address
+        else:
+            split = split_address(address, divisions) if divisions else None
+            if splits is not None:
+                splits.clear()
+                splits[address] = split
         if split is not None:
             fields.update(
                 province=split.province,
@@ -591,6 +599,7 @@ def export_records(
     (the same lines, problems and skips) holding only their order numbers, for the import's
     first pass."""
     only = _KEY_FIELDS if keys_only else None
+    splits: dict[str, SplitAddress | None] = {}  # the last address split
     orders: dict[str, tuple[int, dict[str, str], bool]] = {}
     if orders_file is not None and orders_rows is not None:
         for line, cells in orders_rows():
@@ -630,7 +639,7 @@ def export_records(
         if keys_only:
             record = _key_record(line, values, profile)
         else:
-            record = _our_record(line, values, profile, shop, divisions, dirty)
+            record = _our_record(line, values, profile, shop, divisions, dirty, splits)
         if record.skip is not None:
             skipped.add(order_no)
         yield record
