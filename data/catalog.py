@@ -253,6 +253,33 @@ def bin_walk_key(conn: Any) -> Callable[[str], Any]:
     return lambda code: walk_key(code, sequences)
 
 
+class _Sequences(dict[str, int]):
+    """Walk sequences read bin by bin as they are asked for (indexed), for a caller that
+    orders a few bins: reading every bin of a large warehouse costs more than its work."""
+
+    def __init__(self, conn: Any) -> None:
+        super().__init__()
+        self.conn = conn
+        self.unsequenced: set[str] = set()
+
+    def get(self, code: str, default: Any = None) -> Any:
+        if code not in self and code not in self.unsequenced:
+            row = self.conn.execute(
+                "SELECT sequence FROM locations WHERE code = ? AND sequence IS NOT NULL", (code,)
+            ).fetchone()
+            if row is None:
+                self.unsequenced.add(code)
+            else:
+                self[code] = row["sequence"]
+        return super().get(code, default)
+
+
+def few_bins_walk_key(conn: Any) -> Callable[[str], Any]:
+    """The sort key of :func:`bin_walk_key`, reading each bin's sequence when first asked."""
+    sequences = _Sequences(conn)
+    return lambda code: walk_key(code, sequences)
+
+
 def sku_for_code(conn: Any, code: ScannedCode) -> str | None:
     """The catalog SKU a product scan refers to (indexed lookups): a SKU label's SKU, else the
     product the barcode belongs to, else a product whose SKU is the code (a SKU label printed

@@ -15,7 +15,7 @@ from core.roles import Permission, may
 from core.stock import Movement
 from core.waves import WaveLine, WaveOrder, plan_wave, urgency
 from data import settings
-from data.catalog import bin_walk_key
+from data.catalog import few_bins_walk_key
 from data.status import set_list_status, set_order_statuses
 from data.stock import Document, draw_for_line, rows_of, save_movements
 from data.store import Actor, Store, Write
@@ -65,7 +65,7 @@ def release_wave(
                 orders[row["order_no"]] = WaveOrder(
                     order.order_no, order.due_at, order.priority, (*order.lines, line)
                 )
-        walk = bin_walk_key(write.conn)
+        walk = few_bins_walk_key(write.conn)  # a wave's bins, not the warehouse's
         chosen, reservations, unfilled = _draw_bins(write, orders.values(), walk, max_orders)
         plans = plan_wave(chosen, walk, max_orders, orders_per_list)
         for order_no in unfilled:
