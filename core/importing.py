@@ -33,6 +33,7 @@ from core.model import (
     ProductDraft,
     Rejection,
     Skipped,
+    Withdrawn,
 )
 
 #: China Standard Time, the default for order times written without an offset.
@@ -124,6 +125,8 @@ class Record:
     #: Why the record's order is left out on purpose (a platform's closed or shipped order):
     #: reported as skipped, not rejected.
     skip: str | None = None
+    #: The skipped order is closed or refunded on the platform (an imported one is cancelled).
+    withdrawn: bool = False
 
     def undecodable(self, values: dict[str, Any] | None = None) -> bool:
         """Whether this record (or ``values`` taken from it) carries text that is not text."""
@@ -661,7 +664,8 @@ def read_orders(
             yield Rejection(record.line, _key(order_no), record.problem)
             continue
         if record.skip is not None:
-            yield Skipped(record.line, _key(order_no), record.skip)
+            kind = Withdrawn if record.withdrawn else Skipped
+            yield kind(record.line, _key(order_no), record.skip)
             continue
         if not order_no:
             yield Rejection(record.line, "", _("order_no is missing"))
@@ -750,6 +754,9 @@ def _header(
     )
     header["country"] = header["country"].upper() or "CN"
     header["shop"] = _text(values, "shop", MAX_KEY)
+    header["buyer"] = _text(values, "buyer", MAX_KEY)
+    header["merge_token"] = _text(values, "merge_token", MAX_FIELD)
+    header["cod"] = _text(values, "cod").lower() in ("1", "true", "yes", "cod")
     due = _text(values, "due_at")
     header["due_at"] = (
         check_order_time(parse_instant(due, default_tz, "due_at"), window) if due else None
@@ -908,6 +915,9 @@ def _draft(
         source_line=line,
         shop=header["shop"],
         due_at=header["due_at"],
+        buyer=header["buyer"],
+        cod=header["cod"],
+        merge_token=header["merge_token"],
     )
 
 
@@ -952,6 +962,8 @@ def read_products(source: Source, filename: str) -> Iterator[ProductDraft | Reje
                 safety_stock=_whole_number(values, "safety_stock", positive=False, default=0),
                 weight_g=_whole_number(values, "weight_g", positive=False, default=0),
                 source_line=record.line,
+                category=_text(values, "category", MAX_KEY) if "category" in values else None,
+                ships_alone=_flag(values, "ships_alone") if "ships_alone" in values else None,
             )
         except (ValueError, InvalidBarcode) as error:
             yield Rejection(record.line, _key(sku), str(error))
@@ -960,6 +972,23 @@ def read_products(source: Source, filename: str) -> Iterator[ProductDraft | Reje
             continue
         seen[sku] = record.line
         yield draft
+
+
+#: How a products file may say yes or no in a flag column (``ships_alone``).
+_YES = ("1", "true", "yes", "y", "是")
+_NO = ("", "0", "false", "no", "n", "否")
+
+
+def _flag(values: dict[str, Any], name: str) -> bool:
+    value = values.get(name)
+    if isinstance(value, bool):
+        return value
+    text = _text(values, name).lower()
+    if text in _YES:
+        return True
+    if text in _NO:
+        return False
+    raise ValueError(_("{field} must be 1 or 0 (yes or no)").format(field=name))
 
 
 def _barcodes(value: Any) -> tuple[str, ...]:

@@ -24,19 +24,22 @@ ORDER_TRANSITIONS: Mapping[OrderStatus, frozenset[OrderStatus]] = {
     _O.ON_HOLD: frozenset({_O.RELEASED, _O.ALLOCATED, _O.BACKORDERED, _O.CANCELLED}),
     _O.RELEASED: frozenset({_O.ON_HOLD, _O.ALLOCATED, _O.BACKORDERED, _O.CANCELLED}),
     _O.BACKORDERED: frozenset({_O.ALLOCATED, _O.CANCELLED}),
-    _O.ALLOCATED: frozenset({_O.PICKING, _O.CANCELLED}),
+    # merged (合单) at wave release: its lines now belong to the order it merged into
+    _O.ALLOCATED: frozenset({_O.PICKING, _O.CANCELLED, _O.MERGED}),
     _O.PICKING: frozenset({_O.PICKED, _O.EXCEPTION, _O.CANCELLED}),
     _O.PICKED: frozenset({_O.PACKING, _O.CANCELLED}),
     _O.PACKING: frozenset({_O.PICKED, _O.PACKED, _O.EXCEPTION, _O.CANCELLED}),
     _O.PACKED: frozenset({_O.PACKING, _O.SHIPPED, _O.CANCELLED}),
-    # exception: re-pick, release to packing with what it has, or cancel
-    _O.EXCEPTION: frozenset({_O.PICKING, _O.PACKING, _O.CANCELLED}),
+    # exception: re-pick, release to packing with what it has (picked: ready for any bench),
+    # or cancel
+    _O.EXCEPTION: frozenset({_O.PICKING, _O.PICKED, _O.PACKING, _O.CANCELLED}),
     # after it left: the carrier's tracking moves it on (core.tracking); it may still come back
     _O.SHIPPED: frozenset({_O.IN_TRANSIT, _O.DELIVERED, _O.RETURNED}),
     _O.IN_TRANSIT: frozenset({_O.DELIVERED, _O.RETURNED}),
     _O.DELIVERED: frozenset({_O.RETURNED}),
     _O.CANCELLED: frozenset(),
     _O.RETURNED: frozenset(),
+    _O.MERGED: frozenset(),
 }
 
 _L = PickListStatus

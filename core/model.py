@@ -27,6 +27,8 @@ class OrderStatus(StrEnum):
     CANCELLED = "cancelled"
     RETURNED = "returned"
     EXCEPTION = "exception"
+    #: Merged (合单) into another order of the same buyer, which ships its lines.
+    MERGED = "merged"
 
 
 #: States from which an order may still be cancelled (anything before it leaves the building).
@@ -36,6 +38,7 @@ CANCELLABLE = frozenset(OrderStatus) - {
     OrderStatus.DELIVERED,
     OrderStatus.CANCELLED,
     OrderStatus.RETURNED,
+    OrderStatus.MERGED,
 }
 
 
@@ -153,6 +156,12 @@ class OrderDraft:
     shop: str = ""
     #: The ship-by time the channel promised (Pinduoduo's 承诺发货时间); else from the SLA.
     due_at: datetime | None = None
+    #: The platform's buyer id (买家会员名), when the export carries one.
+    buyer: str = ""
+    #: Cash on delivery (货到付款): never merged with another order.
+    cod: bool = False
+    #: The platform's token for "same buyer and address" when the recipient is masked.
+    merge_token: str = ""
 
 
 @dataclass(frozen=True)
@@ -167,6 +176,10 @@ class ProductDraft:
     safety_stock: int
     weight_g: int
     source_line: int = 0
+    #: The catalog's product category (电子产品, 服装, 日用品 …); None: the file has no column.
+    category: str | None = None
+    #: Oversize: always a parcel of its own; None: the file has no column.
+    ships_alone: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -180,6 +193,11 @@ class Rejection:
 
 class Skipped(Rejection):
     """An input record left out on purpose (a closed or shipped platform order)."""
+
+
+class Withdrawn(Skipped):
+    """A platform order the platform now reports closed or refunded: not imported, and if it
+    was imported before, cancelled (or intercepted when already picked)."""
 
 
 @dataclass

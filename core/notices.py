@@ -36,6 +36,7 @@ NOTICES: dict[str, str] = {
     "pick.too_many": N_(
         "Too many: all {qty} of {sku} are already picked. Put this one back in {bin}."
     ),
+    "pick.counted_ahead": N_("{sku} {picked}/{qty} (bin {bin}, picked ahead of the list)."),
     "pick.comes_later": N_("{scanned} comes later (bin {later}). Now: {sku} from bin {bin}."),
     "pick.wrong_item": N_(
         "Wrong item: {scanned} is not on this list. Put it back; pick {sku} from {bin}."

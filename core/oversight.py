@@ -130,6 +130,23 @@ class OrderQuery:
     priority: str | None = None
     channel: str | None = None
     text: str = ""
+    #: The shop (店铺) orders came from (with ``channel``: that platform's shop).
+    shop: str | None = None
+    #: new, returning, vip or blacklist (core.customers).
+    customer_class: str | None = None
+    #: Orders with at least one product of this catalog category.
+    category: str | None = None
+
+
+@dataclass(frozen=True)
+class OrderGroup:
+    """A way to filter the orders besides status and priority: a channel, a channel's shop,
+    a customer class or a product category."""
+
+    #: ``channel``, ``shop``, ``customer_class`` or ``category``.
+    kind: str
+    channel: str = ""
+    key: str = ""
 
 
 @dataclass(frozen=True)
@@ -342,6 +359,12 @@ class OrderDetail:
     #: The carrier's tracking events of the order's parcels, newest first (at most
     #: :data:`TRACKING_EVENTS` of them).
     events: tuple[TrackingEntry, ...] = ()
+    #: A merge (合单) with this order proposed to a supervisor: its id and the other orders.
+    merge_proposal: int | None = None
+    merge_with: tuple[str, ...] = ()
+    #: The order it was merged into, or split from.
+    merged_into: str | None = None
+    split_from: str | None = None
 
 
 # --------------------------------------------------------------------------- people
@@ -578,6 +601,11 @@ class Oversight(ABC):
     def channels(self, operator: Operator) -> tuple[str, ...]:
         """The sales channels orders came from (for the filter)."""
 
+    def order_groups(self, operator: Operator) -> tuple[OrderGroup, ...]:
+        """Channels, their shops, customer classes and product categories orders have (for
+        the filter); without more, the channels."""
+        return tuple(OrderGroup("channel", channel) for channel in self.channels(operator))
+
     @abstractmethod
     def order(self, operator: Operator, order_no: str, lines_from: int = 0) -> OrderDetail:
         """One order with its problems, scans, audit trail, shipments and labels, and one page
@@ -612,6 +640,20 @@ class Oversight(ABC):
     @abstractmethod
     def cancel_order(self, operator: Operator, order_no: str, reason: str) -> None:
         """Cancel an order that has not shipped (reason required). Needs CANCEL_ORDER."""
+
+    @abstractmethod
+    def resolve_exception(self, operator: Operator, order_no: str, how: str, reason: str) -> str:
+        """Resolve an order in the exception queue ``how`` (repick, release_partial, cancel;
+        reason required); returns the order's new status."""
+
+    @abstractmethod
+    def split_order(self, operator: Operator, order_no: str, reason: str) -> str:
+        """Ship what is in stock of a backordered order now (reason required); returns the
+        new order holding the rest. Needs RELEASE_HOLD."""
+
+    @abstractmethod
+    def decide_merge(self, operator: Operator, merge_id: int, accept: bool, reason: str) -> None:
+        """Accept a proposed merge, or refuse it (reason required). Needs RELEASE_WAVE."""
 
     @abstractmethod
     def reassign_list(self, operator: Operator, picklist_id: int, picker: str, reason: str) -> None:

@@ -37,9 +37,15 @@ FIELDS = (
     "qty",
     "note",
     "carrier",
+    "buyer",
+    "merge_token",
+    "payment_method",
 )
-#: What a status word makes the import do.
-ACTIONS = ("import", "unpaid", "skip")
+#: What a status word makes the import do: ``cancel`` skips a new order like ``skip`` and
+#: cancels (or intercepts) one imported before (closed or refunded on the platform).
+ACTIONS = ("import", "unpaid", "skip", "cancel")
+#: Words of a payment method column that mean cash on delivery.
+_COD_WORDS = ("货到付款", "到付", "cod")
 #: Cell clean-ups a profile may ask for (see :func:`clean_cell`).
 QUIRKS = ("excel_text", "leading_apostrophe", "leading_tab")
 #: File roles: one row per order line (maybe carrying the order too), or one row per order
@@ -525,6 +531,11 @@ def _our_record(
         "sku": values.get("sku", ""),
         "qty": values.get("qty", ""),
         "note": values.get("note", "")[:MAX_FIELD],
+        "buyer": values.get("buyer", ""),
+        "merge_token": values.get("merge_token", ""),
+        "cod": "1"
+        if any(w in values.get("payment_method", "").lower() for w in _COD_WORDS)
+        else "",
     }
     for moment in ("placed_at", "due_at"):
         # Exports write 2026/11/21 14:30:00 as often as 2026-11-21 14:30:00.
@@ -557,11 +568,11 @@ def _our_record(
                 address=split.street,
                 postcode=fields["postcode"] or split.postcode,
             )
-    if action == "skip":
+    if action in ("skip", "cancel"):
         reason = _("{platform} status {status}; not imported").format(
             platform=profile.name, status=values.get("status", "")
         )
-        return Record(line, fields, dirty, skip=reason)
+        return Record(line, fields, dirty, skip=reason, withdrawn=action == "cancel")
     return Record(line, fields, dirty)
 
 
@@ -576,8 +587,8 @@ def _key_record(line: int, values: dict[str, str], profile: Profile) -> Record:
     action = _status_action(profile, values.get("status", ""))
     if action is None:
         return Record(line, fields, problem="unknown status")
-    if action == "skip":
-        return Record(line, fields, skip="skip")
+    if action in ("skip", "cancel"):
+        return Record(line, fields, skip="skip", withdrawn=action == "cancel")
     return Record(line, fields)
 
 

@@ -441,6 +441,10 @@ class Floor(ABC):
         """Close a line short: the orders missing units go to exception, the bin gets a count."""
 
     @abstractmethod
+    def skip_bin(self, operator: Operator, picklist_id: int, line_id: int) -> PickView:
+        """A line's bin is blocked: its open lines go to the end of the list and come back."""
+
+    @abstractmethod
     def expected_code(self, picklist_id: int) -> str | None:
         """A barcode of the item the list needs now (the demo's simulated scanner uses it)."""
 

@@ -295,6 +295,37 @@ def put_away(source: StockRow, to_bin: str, to_kind: BinKind, qty: int) -> list[
 CountKey = tuple[str, str]  # SKU, lot
 
 
+#: ABC classes by units shipped: A the SKUs that make the first 80 % of units, B the next 15 %,
+#: C the rest (and every SKU that shipped nothing).
+ABC_CLASSES = ("A", "B", "C")
+
+
+def abc_classes(
+    skus: Iterable[str],
+    shipped: Mapping[str, int],
+    a_share: float = 0.80,
+    b_share: float = 0.95,
+) -> dict[str, str]:
+    """Each SKU's ABC class (A, B or C) by its units shipped, most shipped first: a SKU is A
+    while the units shipped by the SKUs before it stay under ``a_share`` of all units shipped,
+    B under ``b_share``, else C; a SKU that shipped nothing is C."""
+    units = {sku: max(shipped.get(sku, 0), 0) for sku in skus}
+    total = sum(units.values())
+    classes: dict[str, str] = {}
+    before = 0
+    for sku in sorted(units, key=lambda s: (-units[s], s)):
+        if units[sku] <= 0:
+            classes[sku] = "C"
+        elif before < a_share * total:
+            classes[sku] = "A"
+        elif before < b_share * total:
+            classes[sku] = "B"
+        else:
+            classes[sku] = "C"
+        before += units[sku]
+    return classes
+
+
 def count_difference(counted: Mapping[CountKey, int], expected: Mapping[CountKey, int]) -> int:
     """Units a bin's count differs from what the books held at the count, summed as absolutes."""
     keys = set(counted) | set(expected)

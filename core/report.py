@@ -1,5 +1,6 @@
 """The daily report's arithmetic: day boundaries in China Standard Time, averages and the 90th
-percentile, active hours from scan times, and the report itself as plain data."""
+percentile, active hours from scan times, stock movements and count accuracy, the return rate
+over a window of days, and the report itself as plain data."""
 
 from __future__ import annotations
 
@@ -9,11 +10,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from core.errors import Rejected
+from core.i18n import _
 from core.importing import CHINA_TZ
 from core.oversight import rate
 
 #: A gap between two scans longer than this is a break, not work (for lines per hour).
 BREAK_AFTER = timedelta(minutes=10)
+#: Days the return rate is taken over by default (returns come weeks after the shipment).
+RETURN_WINDOW_DAYS = 30
+#: The longest return window a report takes.
+RETURN_WINDOW_MAX = 366
 
 
 def local_day(moment: datetime) -> date:
@@ -25,6 +32,19 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
     """Midnight to midnight of ``day`` in China Standard Time, as aware instants."""
     start = datetime(day.year, day.month, day.day, tzinfo=CHINA_TZ)
     return start, start + timedelta(days=1)
+
+
+def window_bounds(day: date, days: int) -> tuple[datetime, datetime]:
+    """The ``days`` days ending with ``day`` (China Standard Time), as aware instants; refuses
+    a window shorter than a day or longer than :data:`RETURN_WINDOW_MAX` days."""
+    if not 1 <= days <= RETURN_WINDOW_MAX:
+        raise Rejected(
+            _("--return-window {days}: give a number of days from 1 to {most}").format(
+                days=days, most=RETURN_WINDOW_MAX
+            )
+        )
+    start, end = day_bounds(day)
+    return start - timedelta(days=days - 1), end
 
 
 def mean(values: Sequence[float]) -> float | None:
@@ -182,6 +202,85 @@ class ReturnsFigures:
 
 
 @dataclass(frozen=True)
+class CountedBin:
+    """A bin counted in the window (its latest count): units found beyond the books and units
+    the books had that were not found."""
+
+    count_id: int
+    bin: str
+    up: int = 0
+    down: int = 0
+
+    @property
+    def differs(self) -> bool:
+        """The count did not agree with the books."""
+        return bool(self.up or self.down)
+
+
+@dataclass(frozen=True)
+class StockFigures:
+    """Stock over the report's window, from the stock ledger and the counts: units received
+    (into the receiving dock), put away (into their bins), adjusted up and down (count
+    approvals and corrections by import), and count accuracy — bins counted, bins whose count
+    differed from the books, the units of those differences, and the inventory record accuracy
+    (bins that agreed / bins counted)."""
+
+    received: int = 0
+    put_away: int = 0
+    adjusted_up: int = 0
+    adjusted_down: int = 0
+    counted: tuple[CountedBin, ...] = ()
+
+    @property
+    def bins_counted(self) -> int:
+        """Bins counted in the window."""
+        return len(self.counted)
+
+    @property
+    def bins_with_difference(self) -> int:
+        """Bins whose count did not agree with the books."""
+        return sum(1 for place in self.counted if place.differs)
+
+    @property
+    def count_units_up(self) -> int:
+        """Units counts found beyond the books."""
+        return sum(place.up for place in self.counted)
+
+    @property
+    def count_units_down(self) -> int:
+        """Units the books had and counts did not find."""
+        return sum(place.down for place in self.counted)
+
+    @property
+    def record_accuracy(self) -> float | None:
+        """Inventory record accuracy: bins whose count agreed with the books / bins counted."""
+        return rate(self.bins_counted - self.bins_with_difference, self.bins_counted)
+
+
+#: Ledger kinds whose entries are adjustments of the books (up or down).
+ADJUSTING_KINDS = ("adjustment", "import_correction")
+
+
+def stock_figures(
+    movements: Iterable[tuple[str, int, int]], counted: Iterable[CountedBin] = ()
+) -> StockFigures:
+    """The stock figures from the window's ledger totals per kind — ``(kind, units in, units
+    out)`` — and the bins counted in it. A put-away is two entries (out of the dock, into the
+    bin): its units are those that went in."""
+    totals: dict[str, tuple[int, int]] = {}
+    for kind, units_in, units_out in movements:
+        before_in, before_out = totals.get(kind, (0, 0))
+        totals[kind] = (before_in + units_in, before_out + units_out)
+    return StockFigures(
+        received=totals.get("receive", (0, 0))[0],
+        put_away=totals.get("put_away", (0, 0))[0],
+        adjusted_up=sum(totals.get(kind, (0, 0))[0] for kind in ADJUSTING_KINDS),
+        adjusted_down=sum(totals.get(kind, (0, 0))[1] for kind in ADJUSTING_KINDS),
+        counted=tuple(counted),
+    )
+
+
+@dataclass(frozen=True)
 class TrackingFigures:
     """What the carriers' tracking said in the window: each parcel signed (its carrier and
     the hours from shipping to signing) and the problem parcels (问题件) reported, per carrier —
@@ -215,6 +314,22 @@ class TrackingFigures:
         ]
 
 
+#: How the report breaks the day's orders down: by channel and shop (``channel/shop``), by
+#: customer class (new, returning, vip, blacklist) and by product category.
+DIMENSIONS = ("channel", "customer_class", "category")
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """Orders received and shipped in the day under one key of a dimension. An order of
+    several categories counts once under each."""
+
+    dimension: str
+    key: str
+    received: int
+    shipped: int
+
+
 @dataclass(frozen=True)
 class DailyReport:
     """The day's numbers. Times in minutes; rates as fractions (0.25 = 25 %)."""
@@ -235,6 +350,11 @@ class DailyReport:
     people: tuple[PersonLine, ...] = field(default_factory=tuple)
     returns: ReturnsFigures = field(default_factory=ReturnsFigures)
     tracking: TrackingFigures = field(default_factory=TrackingFigures)
+    stock: StockFigures = field(default_factory=StockFigures)
+    #: The return rate over the ``return_window_days`` days ending with the report's day.
+    return_window_days: int = RETURN_WINDOW_DAYS
+    return_window: ReturnsFigures = field(default_factory=ReturnsFigures)
+    breakdown: tuple[Breakdown, ...] = field(default_factory=tuple)
 
     @property
     def lead_avg_minutes(self) -> float | None:
@@ -320,6 +440,33 @@ class DailyReport:
                     for sku, n, out, share in self.returns.by_sku()
                 ],
             },
+            "stock": {
+                "received": self.stock.received,
+                "put_away": self.stock.put_away,
+                "adjusted_up": self.stock.adjusted_up,
+                "adjusted_down": self.stock.adjusted_down,
+                "bins_counted": self.stock.bins_counted,
+                "bins_with_difference": self.stock.bins_with_difference,
+                "count_units_up": self.stock.count_units_up,
+                "count_units_down": self.stock.count_units_down,
+                "record_accuracy": _round(self.stock.record_accuracy, 4),
+            },
+            "return_window": {
+                "days": self.return_window_days,
+                "from": (self.end - timedelta(days=self.return_window_days)).isoformat(),
+                "to": self.end.isoformat(),
+                "units_returned": self.return_window.returned,
+                "units_shipped": self.return_window.shipped,
+                "return_rate": _round(self.return_window.return_rate, 4),
+                "by_reason": [
+                    {"reason": reason, "units": n, "rate": _round(share, 4)}
+                    for reason, n, share in self.return_window.by_reason()
+                ],
+                "by_sku": [
+                    {"sku": sku, "returned": n, "shipped": out, "rate": _round(share, 4)}
+                    for sku, n, out, share in self.return_window.by_sku()
+                ],
+            },
             "tracking": {
                 "delivered": self.tracking.delivered,
                 "ship_to_signed_hours": _round(self.tracking.avg_hours),
@@ -332,6 +479,14 @@ class DailyReport:
                     }
                     for carrier, n, hours, problems in self.tracking.by_carrier()
                 ],
+            },
+            "breakdown": {
+                dimension: [
+                    {"key": line.key, "received": line.received, "shipped": line.shipped}
+                    for line in self.breakdown
+                    if line.dimension == dimension
+                ]
+                for dimension in DIMENSIONS
             },
         }
 
@@ -370,6 +525,19 @@ class DailyReport:
                 ("return_sku", line["sku"], metric, _text(line[metric]))
                 for metric in ("returned", "shipped", "rate")
             )
+        for metric, value in data["stock"].items():
+            rows.append(("stock", "", metric, _text(value)))
+        window = data["return_window"]
+        for metric in ("days", "units_returned", "units_shipped", "return_rate"):
+            rows.append(("return_window", "", metric, _text(window[metric])))
+        for line in window["by_reason"]:
+            rows.append(("return_window_reason", line["reason"], "units", str(line["units"])))
+            rows.append(("return_window_reason", line["reason"], "rate", _text(line["rate"])))
+        for line in window["by_sku"]:
+            rows.extend(
+                ("return_window_sku", line["sku"], metric, _text(line[metric]))
+                for metric in ("returned", "shipped", "rate")
+            )
         rows.append(("tracking", "", "delivered", str(self.tracking.delivered)))
         rows.append(
             (
@@ -384,6 +552,9 @@ class DailyReport:
                 ("carrier", line["carrier"], metric, _text(line[metric]))
                 for metric in ("delivered", "ship_to_signed_hours", "problems")
             )
+        for line in self.breakdown:
+            rows.append((f"by_{line.dimension}", line.key, "received", str(line.received)))
+            rows.append((f"by_{line.dimension}", line.key, "shipped", str(line.shipped)))
         return rows
 
 

@@ -10,7 +10,7 @@ from core.i18n import _
 from core.model import OrderDraft, PaymentStatus, Problem
 
 #: Problems a supervisor may waive by releasing the hold; the others are facts to fix first.
-WAIVABLE = frozenset({"unpaid", "payment_failed", "incomplete_address", "bad_phone"})
+WAIVABLE = frozenset({"unpaid", "payment_failed", "incomplete_address", "bad_phone", "blacklisted"})
 
 _PHONE = re.compile(r"^\+?[0-9(][0-9 ()-]{5,19}$", re.ASCII)
 #: What platforms put where a recipient is hidden from the seller: stars (陈**, 151****3175,
@@ -35,9 +35,11 @@ class ReviewInput:
     city: str
     address: str
     skus: tuple[str, ...]
+    #: The shop keeps the customer on its blacklist (黑名单).
+    blacklisted: bool = False
 
     @classmethod
-    def of(cls, draft: OrderDraft) -> ReviewInput:
+    def of(cls, draft: OrderDraft, blacklisted: bool = False) -> ReviewInput:
         """The review view of an imported order."""
         return cls(
             payment_status=draft.payment_status,
@@ -48,6 +50,7 @@ class ReviewInput:
             city=draft.city,
             address=draft.address,
             skus=tuple(line.sku for line in draft.lines),
+            blacklisted=blacklisted,
         )
 
 
@@ -109,6 +112,13 @@ def review(
     if order.phone.strip() and not masked(order.phone) and not _PHONE.match(order.phone.strip()):
         problems.append(
             Problem("bad_phone", _("phone number looks wrong: {phone!r}").format(phone=order.phone))
+        )
+    if order.blacklisted:
+        problems.append(
+            Problem(
+                "blacklisted",
+                _("the customer is on the shop's blacklist; check the order before releasing it"),
+            )
         )
     if order.payment_status is PaymentStatus.PENDING:
         problems.append(Problem("unpaid", _("payment not confirmed by the channel")))

@@ -32,6 +32,7 @@ class Permission(StrEnum):
     MOVE_STOCK = "move_stock"
     RECEIVE = "receive"
     COUNT = "count"
+    REPLENISH = "replenish"
     RECEIVE_RETURN = "receive_return"
     APPROVE_RETURN = "approve_return"
 
@@ -59,6 +60,9 @@ ALLOWED: dict[Permission, frozenset[Role]] = {
     Permission.MOVE_STOCK: _OFFICE,
     Permission.RECEIVE: _FLOOR,
     Permission.COUNT: _FLOOR,
+    # a replenishment is the move the rules propose, reserve to pick face: floor work; any
+    # other move (and bin kinds, maxima, minima) stays the office's
+    Permission.REPLENISH: _FLOOR,
     # returns are received at the bench; linking a parcel, writing units off and intercepts
     # change the books or the floor, so they are the office's
     Permission.RECEIVE_RETURN: _BENCH,
@@ -81,6 +85,7 @@ _WORDS: dict[Permission, str] = {
     Permission.MOVE_STOCK: N_("move stock between bins"),
     Permission.RECEIVE: N_("receive and put away stock"),
     Permission.COUNT: N_("count bins"),
+    Permission.REPLENISH: N_("replenish pick faces"),
     Permission.RECEIVE_RETURN: N_("receive returns"),
     Permission.APPROVE_RETURN: N_("link, write off or intercept after-sales parcels"),
 }

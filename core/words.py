@@ -31,6 +31,7 @@ def _order_statuses() -> dict[str, str]:
         "returned": N_("returned"),
         "intercepted": N_("intercepted"),
         "exception": N_("exception"),
+        "merged": N_("merged"),
     }
 
 
@@ -70,6 +71,16 @@ def _problems() -> dict[str, str]:
         "bad_phone": N_("phone wrong"),
         "unpaid": N_("unpaid"),
         "payment_failed": N_("payment failed"),
+        "blacklisted": N_("blacklisted"),
+    }
+
+
+def _customer_classes() -> dict[str, str]:
+    return {
+        "new": N_("new customer"),
+        "returning": N_("returning customer"),
+        "vip": N_("VIP"),
+        "blacklist": N_("blacklisted"),
     }
 
 
@@ -194,6 +205,7 @@ verdict = _word(_verdicts)
 role = _word(_roles)
 problem = _word(_problems)
 payment = _word(_payments)
+customer_class = _word(_customer_classes)
 print_job = _word(_print_jobs)
 shipment = _word(_shipments)
 pick_list = _word(_pick_lists)

@@ -19,6 +19,7 @@ from core.errors import Rejected
 from core.i18n import _
 from core.platforms import Profile, bulk_ship_rows
 from core.roles import Permission
+from data.merging import platform_orders
 from data.platforms import bundled_profiles
 from data.store import Actor, Store
 
@@ -118,8 +119,15 @@ def export_bulk_ship(
             f" WHERE {' AND '.join(where)} ORDER BY s.created_at, s.order_no, p.seq",
             parameters,
         ).fetchall()
+        numbers = platform_orders(write, {r["order_no"] for r in rows})
         header, lines, unnamed = bulk_ship_rows(
-            profile, ((r["order_no"], r["carrier"], r["waybill_no"]) for r in rows), names
+            profile,
+            (
+                (number, r["carrier"], r["waybill_no"])
+                for r in rows
+                for number in numbers[r["order_no"]]
+            ),
+            names,
         )
         # Inside the transaction: the waybills remembered are exactly those in the file.
         _write(out, header, lines, profile.bulk_ship.encoding)

@@ -165,6 +165,13 @@ def _store_product(
             write.now,
         ),
     )
+    if draft.category is not None:
+        write.execute("UPDATE products SET category = ? WHERE sku = ?", (draft.category, draft.sku))
+    if draft.ships_alone is not None:
+        write.execute(
+            "UPDATE products SET ships_alone = ? WHERE sku = ?",
+            (int(draft.ships_alone), draft.sku),
+        )
     write.execute("DELETE FROM barcodes WHERE sku = ?", (draft.sku,))
     write.conn.executemany(
         "INSERT INTO barcodes (code, sku) VALUES (?, ?)",
@@ -302,10 +309,12 @@ def list_products(store: Store, low_only: bool = False) -> list[dict[str, Any]]:
         "SELECT p.sku, p.name, p.location, p.on_hand, p.reserved, p.unpickable,"
         " p.on_hand - p.unpickable - p.reserved AS free, p.safety_stock, p.weight_g,"
         " (SELECT group_concat(code, '|') FROM barcodes b WHERE b.sku = p.sku) AS barcodes,"
-        " p.on_hand - p.unpickable - p.reserved < p.safety_stock AS low"
+        " p.on_hand - p.unpickable - p.reserved < p.safety_stock AS low,"
+        " p.category, p.ships_alone"
         f" FROM products p {where} ORDER BY p.sku"
     )
     for row in rows:
         row["low"] = bool(row["low"])
+        row["ships_alone"] = bool(row["ships_alone"])
         row["barcodes"] = (row["barcodes"] or "").split("|") if row["barcodes"] else []
     return rows

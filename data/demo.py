@@ -80,6 +80,17 @@ def build_demo(
             store, actor, code, number_range(f"{code}1000000001", f"{code}1000000500")
         )
     picked = _pick_one_list(store)
+    from data.demo_stock import add_stock_work
+
+    stock_scans = add_stock_work(store, actor, directory)
+    with files.scan_sheet.open("a", encoding="utf-8", newline="\n") as sheet:
+        sheet.write("\n# -- stock work (W at home): receiving, replenishment, counting --\n")
+        sheet.writelines(f"{code.ljust(44)}  # {note}\n" for code, note in stock_scans)
+    from data.demo_after_sales import build_after_sales, scan_sheet_lines
+
+    after_sales = build_after_sales(store, actor, directory, "wang.fang", "zhao.min", DEMO_PIN)
+    with files.scan_sheet.open("a", encoding="utf-8", newline="\n") as sheet:
+        sheet.write("\n".join(scan_sheet_lines(after_sales)) + "\n")
     store.close()
     pickers = [name for name, role in DEMO_USERS if role == "picker"]
     instructions = [
@@ -110,6 +121,14 @@ def build_demo(
         ).format(code=picked, bench=DEMO_BENCH),
         _("The terminal starts in Chinese; F2 on the login screen switches to English.")
         + " (F2 English)",
+        _(
+            "After-sales: {n} orders shipped, returns expected for {m} of them "
+            "(after_sales.csv), order {order} intercepted; T at home opens the returns bench."
+        ).format(
+            n=len(after_sales.shipped),
+            m=len(after_sales.expected),
+            order=after_sales.intercepted or "—",
+        ),
         _("Example scans to type or paste: {sheet}").format(sheet=files.scan_sheet),
         _("Command line: .venv/bin/wareterm --db {db} orders list").format(db=db),
     ]

@@ -1001,3 +1001,8 @@ def _scan_sheet(
     lines.append(entry(stranger, "valid EAN-13, not in the catalog"))
     lines.append(entry("L:G-99-01", "a bin that does not exist"))
     return "\n".join(lines) + "\n"
+
+
+def lot_goods_names() -> list[str]:
+    """Names of the demo's lot/expiry-tracked goods (food, cosmetics)."""
+    return [name for name, _weight, _chinese, _prefix in _LOT_GOODS]

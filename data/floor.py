@@ -35,7 +35,7 @@ from core.ports import (
 from core.roles import badge_may_open
 from data import batches, carriers, keys, leases, logins, packing, settings, stations, users
 from data.ewaybills import WaybillApis
-from data.picking import close_short, read_pick_view, record_pick_scan
+from data.picking import close_short, read_pick_view, record_pick_scan, skip_bin
 from data.scans import record_loose_scan
 from data.store import Actor, Store
 from data.waves import claim_next, current_list
@@ -256,6 +256,11 @@ class SqliteFloor(Floor):
     ) -> PickView:
         """Close a line short."""
         close_short(self.store, self._actor(operator), picklist_id, line_id, reason)
+        return self._view(picklist_id)
+
+    def skip_bin(self, operator: Operator, picklist_id: int, line_id: int) -> PickView:
+        """Send a blocked bin's lines to the end of the list."""
+        skip_bin(self.store, self._actor(operator), picklist_id, line_id)
         return self._view(picklist_id)
 
     def expected_code(self, picklist_id: int) -> str | None:

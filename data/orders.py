@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from core import words
 from core.allocation import Stock, allocate
 from core.clock import from_iso, to_iso
+from core.customers import CustomerClass, classify, customer_key
 from core.errors import NotFound, Rejected, StoreFault
 from core.i18n import _
 from core.importing import read_orders
 from core.lifecycle import cancellable, transition
-from core.model import ImportReport, OrderDraft, OrderStatus, Rejection, Skipped
+from core.model import (
+    ImportReport,
+    OrderDraft,
+    OrderStatus,
+    Priority,
+    Rejection,
+    Skipped,
+    Withdrawn,
+)
 from core.notices import from_stored, stored_parts
 from core.review import WAIVABLE, ReviewInput, review
 from core.roles import Permission
@@ -56,10 +65,17 @@ def store_orders(
     drafts stored or held, skipped ones and rejections reported."""
     report = ImportReport("orders")
     policy = settings.sla_policy(store)
+    split_backorders = settings.get(store, "split.backorders") == "auto"
+    # most sites keep no VIP list or blacklist: then no order asks for its customer's entry
+    lists = bool(store.scalar("SELECT EXISTS (SELECT 1 FROM customer_lists)"))
+
+    withdrawn: list[Withdrawn] = []
 
     def divert(items: Iterable[OrderDraft | Rejection]) -> Iterator[OrderDraft | Rejection]:
         for item in items:
-            if isinstance(item, Skipped):
+            if isinstance(item, Withdrawn):
+                withdrawn.append(item)
+            elif isinstance(item, Skipped):
                 report.skipped.append(item)
             elif shop and isinstance(item, OrderDraft) and not item.shop:
                 yield replace(item, shop=shop)
@@ -74,8 +90,9 @@ def store_orders(
             try:
                 with store.write(actor) as write:
                     write.require(Permission.IMPORT)
+                    known = _Customers.of(write, chunk, lists)
                     for draft in chunk:
-                        _store_order(write, draft, policy, report)
+                        _store_order(write, draft, policy, report, split_backorders, known)
                     if not write.audited:
                         write.audit("import.orders", filename, stored=0)
             except StoreFault as fault:
@@ -89,17 +106,137 @@ def store_orders(
                 break
             if progress:
                 progress(sum(len(draft.lines) for draft in chunk))
+    report.skipped += [withdraw(store, actor, item) for item in withdrawn]
     report.rejected.sort(key=lambda rejection: rejection.line)
     return report
 
 
-def _store_order(write: Write, draft: OrderDraft, policy: SlaPolicy, report: ImportReport) -> None:
-    """Store a new order reviewed and allocated: held with its problems, allocated with its
-    stock reserved, or backordered. What it becomes is decided before it is written, so the
-    order and its lines are written once, in the status the lifecycle allows it to take from
-    ``received`` (as :func:`review_and_allocate` decides for an order already stored). An
-    order number already stored is skipped (the insert finds it; nothing is written)."""
-    order = ReviewInput.of(draft)
+def withdraw(store: Store, actor: Actor, item: Withdrawn) -> Rejection:
+    """An order the platform now reports closed or refunded: cancelled when it was imported
+    and not yet picked, intercepted when it was (data.intercepts), and so is every part split
+    off it; the report's line says which. An order merged into another is left to a
+    supervisor: the parcel is shared."""
+    rows = store.query(
+        "SELECT order_no, status, merged_into FROM orders WHERE order_no = ?"
+        " UNION ALL SELECT order_no, status, merged_into FROM orders WHERE split_from = ?",
+        (item.key, item.key),
+    )
+    if not rows:
+        return item
+    outcomes = [_withdraw_one(store, actor, row) for row in rows]
+    outcome = (
+        outcomes[0]
+        if len(outcomes) == 1
+        else "; ".join(
+            f"{row['order_no']}: {text}" for row, text in zip(rows, outcomes, strict=True)
+        )
+    )
+    return Withdrawn(
+        item.line, item.key, _("{reason}; {outcome}").format(reason=item.reason, outcome=outcome)
+    )
+
+
+def _withdraw_one(store: Store, actor: Actor, row: Mapping[str, Any]) -> str:
+    from data.intercepts import INTERCEPTABLE, intercept  # intercepts build on this module
+
+    order_no, status = row["order_no"], OrderStatus(row["status"])
+    reason = _("closed or refunded on the platform")
+    try:
+        if status is OrderStatus.MERGED:
+            with store.write(actor) as write:
+                write.audit("order.withdrawn", order_no, merged_into=row["merged_into"])
+            return _(
+                "merged into {lead}, which ships it: intercept {lead} if it must not leave"
+            ).format(lead=row["merged_into"])
+        if status in INTERCEPTABLE:
+            intercept(store, actor, order_no, reason)
+            return _("intercepted")
+        if cancellable(status):
+            cancel_order(store, actor, order_no, reason)
+            return _("cancelled")
+        return _("left {status}").format(status=words.order_status(status))
+    except Rejected as error:
+        return str(error)
+
+
+@dataclass
+class _Customers:
+    """What a chunk of orders needs to class its customers, read in one query or two: the
+    (shop, customer) pairs with an order already stored, and the shops' list entries."""
+
+    seen: set[tuple[str, str]]
+    entries: dict[tuple[str, str], Any]
+    #: Each order's customer key (core.customers.customer_key), worked out once.
+    keys: dict[str, str]
+
+    @classmethod
+    def of(cls, write: Write, drafts: Iterable[OrderDraft], lists: bool = True) -> _Customers:
+        """The customers of ``drafts`` (``lists``: whether any shop keeps a list at all)."""
+        wanted: dict[str, set[str]] = {}
+        keys: dict[str, str] = {}
+        for draft in drafts:
+            key = keys[draft.order_no] = customer_key(draft.buyer, draft.phone)
+            if key:
+                wanted.setdefault(draft.shop, set()).add(key)
+        found = cls(set(), {}, keys)
+        for shop, shop_keys in wanted.items():
+            ordered = sorted(shop_keys)
+            for start in range(0, len(ordered), 500):
+                part = ordered[start : start + 500]
+                marks = ",".join("?" * len(part))
+                found.seen.update(
+                    (shop, row[0])
+                    for row in write.execute(
+                        "SELECT DISTINCT customer_key FROM orders"
+                        f" WHERE shop = ? AND customer_key IN ({marks})",
+                        [shop, *part],
+                    )
+                )
+                if lists:
+                    found.entries.update(
+                        ((shop, row["customer_key"]), row)
+                        for row in write.execute(
+                            "SELECT customer_key, kind, priority, carrier FROM customer_lists"
+                            f" WHERE shop = ? AND customer_key IN ({marks})",
+                            [shop, *part],
+                        )
+                    )
+        return found
+
+
+def _store_order(
+    write: Write,
+    draft: OrderDraft,
+    policy: SlaPolicy,
+    report: ImportReport,
+    split_backorders: bool = False,
+    customers: _Customers | None = None,
+) -> None:
+    if write.execute("SELECT 1 FROM orders WHERE order_no = ?", (draft.order_no,)).fetchone():
+        report.skipped.append(
+            Rejection(draft.source_line, draft.order_no, _("already imported; skipped"))
+        )
+        return
+    if customers is None:
+        customers = _Customers.of(write, [draft])
+    key = customers.keys.get(draft.order_no) or customer_key(draft.buyer, draft.phone)
+    entry = None
+    listed = None
+    seen_before = False
+    if key:
+        entry = customers.entries.get((draft.shop, key))
+        if entry is not None:
+            listed = entry["kind"]
+            if entry["priority"]:
+                draft = replace(draft, priority=Priority(entry["priority"]))
+        seen_before = (draft.shop, key) in customers.seen
+        customers.seen.add((draft.shop, key))
+    klass = classify(listed, seen_before) if key else None
+    vip_carrier = entry["carrier"] if key and entry is not None and listed == "vip" else ""
+    # Reviewed and allocated before it is written: the order and its lines are written once,
+    # in the status the lifecycle allows it to take from received (as review_and_allocate
+    # decides for an order already stored).
+    order = ReviewInput.of(draft, blacklisted=klass is CustomerClass.BLACKLIST)
     products = _products(write, order.skus)
     problems = review(order, products.__contains__, ())
     wanted = [(line.sku, line.qty) for line in draft.lines]
@@ -110,11 +247,12 @@ def _store_order(write: Write, draft: OrderDraft, policy: SlaPolicy, report: Imp
     else:
         status = OrderStatus.ALLOCATED if decision.allocated else OrderStatus.BACKORDERED
     transition(OrderStatus.RECEIVED, status, draft.order_no)
-    inserted = write.execute(
+    write.execute(
         "INSERT INTO orders (order_no, channel, shop, placed_at, priority, payment_status,"
         " customer_name, phone, country, province, city, district, address, postcode, status,"
-        " due_at, imported_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
-        " ON CONFLICT (order_no) DO NOTHING",
+        " due_at, imported_at, updated_at, buyer, cod, merge_token, customer_key,"
+        " customer_class, vip_carrier)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (
             draft.order_no,
             draft.channel,
@@ -134,13 +272,14 @@ def _store_order(write: Write, draft: OrderDraft, policy: SlaPolicy, report: Imp
             to_iso(draft.due_at or due_at(draft.placed_at, draft.priority, policy)),
             write.now,
             write.now,
+            draft.buyer,
+            int(draft.cod),
+            draft.merge_token,
+            key,
+            klass.value if klass else "",
+            vip_carrier,
         ),
-    ).rowcount
-    if not inserted:
-        report.skipped.append(
-            Rejection(draft.source_line, draft.order_no, _("already imported; skipped"))
-        )
-        return
+    )
     allocated = status is OrderStatus.ALLOCATED
     write.conn.executemany(
         "INSERT INTO order_lines (order_no, line_no, sku, qty, note, reserved)"
@@ -157,6 +296,11 @@ def _store_order(write: Write, draft: OrderDraft, policy: SlaPolicy, report: Imp
         )
     if decision is not None and allocated:
         _reserve(write, decision.reserve, stock, products)
+    if status is OrderStatus.BACKORDERED and split_backorders:
+        from data.merging import split_in  # merging builds on this module
+
+        if split_in(write, draft.order_no) is not None:
+            status = OrderStatus.ALLOCATED
     write.audit("order.import", draft.order_no, status=status.value, lines=len(draft.lines))
     report.stored.append(draft.order_no)
     if status is OrderStatus.ON_HOLD:
@@ -479,6 +623,7 @@ def _review_input(write: Write, order: Any) -> ReviewInput:
         city=order["city"],
         address=order["address"],
         skus=skus,
+        blacklisted=order["customer_class"] == CustomerClass.BLACKLIST.value,
     )
 
 

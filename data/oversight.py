@@ -30,6 +30,7 @@ from core.oversight import (
     ListInProgress,
     LowStock,
     OrderDetail,
+    OrderGroup,
     OrderKey,
     OrderLineState,
     OrderPage,
@@ -54,7 +55,7 @@ from core.oversight import (
 from core.ports import Operator
 from core.report import day_bounds, local_day
 from core.roles import Permission
-from data import leases, orders, printing, settings, waves
+from data import leases, merging, orders, printing, settings, waves
 from data.store import Actor, Store
 
 #: At most this many rows in a list that is not paged (holds, exceptions, due soon …).
@@ -263,6 +264,35 @@ class SqliteOversight(Oversight):
                 "SELECT DISTINCT channel FROM orders WHERE channel != '' ORDER BY channel"
             )
         )
+
+    def order_groups(self, operator: Operator) -> tuple[OrderGroup, ...]:
+        """Channels and their shops, customer classes and categories orders have."""
+        self._viewer(operator)
+        groups: list[OrderGroup] = []
+        shops = self.store.query(
+            "SELECT DISTINCT channel, shop FROM orders WHERE channel != '' ORDER BY channel, shop"
+        )
+        for channel in dict.fromkeys(row["channel"] for row in shops):
+            groups.append(OrderGroup("channel", channel))
+            groups += [
+                OrderGroup("shop", channel, row["shop"])
+                for row in shops
+                if row["channel"] == channel and row["shop"]
+            ]
+        groups += [
+            OrderGroup("customer_class", key=row["customer_class"])
+            for row in self.store.query(
+                "SELECT DISTINCT customer_class FROM orders WHERE customer_class != ''"
+                " ORDER BY customer_class"
+            )
+        ]
+        groups += [
+            OrderGroup("category", key=row["category"])
+            for row in self.store.query(
+                "SELECT DISTINCT category FROM products WHERE category != '' ORDER BY category"
+            )
+        ]
+        return tuple(groups)
 
     def order(self, operator: Operator, order_no: str, lines_from: int = 0) -> OrderDetail:
         """Everything about one order, its lines a page at a time."""
@@ -566,6 +596,30 @@ class SqliteOversight(Oversight):
         self._viewer(operator)
         orders.cancel_order(self.store, self._actor(operator), order_no, reason)
 
+    def resolve_exception(self, operator: Operator, order_no: str, how: str, reason: str) -> str:
+        """Resolve an exception (permissions checked in the write)."""
+        from data.resolve import resolve_order
+
+        self._viewer(operator)
+        return str(
+            resolve_order(self.store, self._actor(operator), order_no, how, reason)["status"]
+        )
+
+    def split_order(self, operator: Operator, order_no: str, reason: str) -> str:
+        """Split a backordered order (RELEASE_HOLD, checked in the write)."""
+        self._viewer(operator)
+        if not reason.strip():
+            raise Rejected(_("say why the order is split"))
+        return str(merging.split_order(self.store, self._actor(operator), order_no, reason)["part"])
+
+    def decide_merge(self, operator: Operator, merge_id: int, accept: bool, reason: str) -> None:
+        """Accept or refuse a proposed merge (RELEASE_WAVE, checked in the write)."""
+        self._viewer(operator)
+        if accept:
+            merging.accept_merge(self.store, self._actor(operator), merge_id, reason)
+        else:
+            merging.refuse_merge(self.store, self._actor(operator), merge_id, reason)
+
     def reassign_list(self, operator: Operator, picklist_id: int, picker: str, reason: str) -> None:
         """Reassign a list (REASSIGN, checked in the write)."""
         self._viewer(operator)
@@ -613,6 +667,18 @@ def _order_filter(query: OrderQuery) -> tuple[str, list[Any]]:
     if query.channel is not None:
         clauses.append("o.channel = ?")
         parameters.append(query.channel)
+    if query.shop is not None:
+        clauses.append("o.shop = ?")
+        parameters.append(query.shop)
+    if query.customer_class is not None:
+        clauses.append("o.customer_class = ?")
+        parameters.append(query.customer_class)
+    if query.category is not None:
+        clauses.append(
+            "EXISTS (SELECT 1 FROM order_lines l JOIN products p ON p.sku = l.sku"
+            " WHERE l.order_no = o.order_no AND p.category = ?)"
+        )
+        parameters.append(query.category)
     text = query.text.strip()
     if text:
         pattern = _like(text)
@@ -819,6 +885,12 @@ def _order_detail(
             "SELECT * FROM print_jobs WHERE subject = ? ORDER BY id", (order_no,)
         )
     )
+    proposal = conn.execute(
+        "SELECT mo.merge_id, mo.order_no FROM merge_orders mo JOIN merges m ON m.id = mo.merge_id"
+        " WHERE m.status = 'proposed' AND mo.merge_id = (SELECT max(merge_id) FROM merge_orders"
+        " WHERE order_no = ?) ORDER BY mo.rowid",
+        (order_no,),
+    ).fetchall()
     events = tuple(
         TrackingEntry(
             row["waybill_no"], from_iso(row["at"]), row["status"], row["description"], row["source"]
@@ -874,5 +946,9 @@ def _order_detail(
         labels=labels,
         line_count=line_count,
         lines_from=lines_from,
+        merge_proposal=proposal[0]["merge_id"] if proposal else None,
+        merge_with=tuple(r["order_no"] for r in proposal if r["order_no"] != order_no),
+        merged_into=order["merged_into"],
+        split_from=order["split_from"],
         events=events,
     )

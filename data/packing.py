@@ -482,6 +482,16 @@ def _check_unit(write: Write, station: str, code: ScannedCode, prefixes: CodePre
         opened = _open_by_unit(write, station, sku, prefixes)
         states = _states(write, station)
     decision: PackDecision = judge_pack_scan(states, code, sku)
+    if decision.verdict is not Verdict.OK and sku is not None:
+        pull = _intercepted_with(write, sku, station)
+        if pull:
+            # a unit of an order stopped after it was picked (拦截): it must leave the tote
+            return _Step(
+                Verdict.NOT_EXPECTED,
+                notice("pack.pull_intercepted", orders=", ".join(pull)),
+                pull[0],
+                sku=sku,
+            )
     step = _Step(decision.verdict, decision.message, decision.order_no, sku=sku, source=opened)
     if decision.verdict is Verdict.OK and decision.line_id is not None:
         counted = write.execute(
@@ -503,6 +513,22 @@ def _check_unit(write: Write, station: str, code: ScannedCode, prefixes: CodePre
         if opened:
             step.message = notice("pack.opened", code=opened, message=step.message)
     return step
+
+
+def _intercepted_with(write: Write, sku: str, station: str) -> list[str]:
+    """Intercepted orders not yet confirmed pulled that hold ``sku`` (the ones last at this
+    bench first): a unit no live order here takes is theirs."""
+    return [
+        row[0]
+        for row in write.execute(
+            "SELECT DISTINCT i.order_no, o.pack_station = ? AS here, i.created_at"
+            " FROM intercepts i JOIN orders o ON o.order_no = i.order_no"
+            " JOIN order_lines l ON l.order_no = i.order_no"
+            " WHERE i.confirmed_at IS NULL AND l.sku = ?"
+            " ORDER BY here DESC, i.created_at, i.order_no LIMIT 3",
+            (station, sku),
+        )
+    ]
 
 
 def _open_by_unit(write: Write, station: str, sku: str, prefixes: CodePrefixes) -> str:
@@ -664,6 +690,13 @@ def carrier_choice(
         return check_override(
             known, _destination(order), carrier, service or None, weight_g, policy
         )
+    wish = order["vip_carrier"]
+    if wish:
+        # a VIP's chosen carrier (customers vip add --carrier), when it may take the parcel
+        try:
+            return check_override(known, _destination(order), wish, None, weight_g, policy)
+        except Rejected:
+            pass
     return choose_carrier(known, _destination(order), Priority(order["priority"]), weight_g, policy)
 
 

@@ -16,9 +16,11 @@ from core.picking import (
     PickLineState,
     PickSettings,
     ShareState,
+    fill_lines,
     judge_pick_scan,
+    lines_to_skip,
+    reroute_short,
     share_for_unit,
-    shares_left_short,
 )
 from core.ports import PickLineView, PickView, ScanOutcome
 from core.roles import Permission
@@ -26,7 +28,14 @@ from core.sla import PRIORITY_RANK
 from data.catalog import sku_for_code
 from data.orders import set_exception
 from data.status import set_list_status, set_order_status
-from data.stock import release_line
+from data.stock import (
+    Document,
+    draw_for_line,
+    release_line,
+    save_movements,
+    sku_rows,
+)
+from data.stock import _walk as stock_walk
 from data.store import Actor, Store, Write
 from data.waves import picklist_code
 
@@ -65,7 +74,7 @@ def _pick_view(
             "SELECT l.id, l.seq, l.sku, p.name, l.location, l.qty, l.picked, l.short,"
             " (SELECT min(code) FROM barcodes b WHERE b.sku = l.sku) AS barcode"
             " FROM pick_lines l LEFT JOIN products p ON p.sku = l.sku"
-            " WHERE l.picklist_id = ? AND l.qty > 0 ORDER BY l.seq",
+            " WHERE l.picklist_id = ? AND l.qty > 0 ORDER BY l.seq, l.id",
             (picklist_id,),
         )
     )
@@ -311,8 +320,11 @@ def close_short(
     line_id: int,
     reason: ShortReason,
 ) -> list[str]:
-    """Close a line short: its missing units are released, the orders that miss them go to
-    ``exception`` with the reason, and the bin is flagged for a count."""
+    """Close a line short. Its missing units are first offered from other bins holding free
+    stock of the SKU (new lines on the list, right after this one, carrying the most urgent
+    orders' units); what no other bin can give is released, and the orders that miss it go to
+    ``exception`` with the reason. The bin is flagged for a count either way. Returns the
+    orders sent to the exception queue."""
     with store.write(actor) as write:
         write.require(Permission.PICK)
         line = write.execute(
@@ -327,13 +339,20 @@ def close_short(
         missing = line["qty"] - line["picked"] - line["short"]
         if missing <= 0:
             raise Rejected(_("this line is already complete"))
-        write.execute(
-            "UPDATE pick_lines SET short = short + ?, short_reason = ? WHERE id = ?",
-            (missing, reason.value, line_id),
-        )
+        plan, rerouted = _reroute(write, picklist_id, line, missing)
+        if missing > sum(rerouted.values()):
+            write.execute(
+                "UPDATE pick_lines SET short = short + ?, short_reason = ? WHERE id = ?",
+                (missing - sum(rerouted.values()), reason.value, line_id),
+            )
         affected = []
-        for share in shares_left_short(_shares(write, line_id)):
-            write.execute("UPDATE pick_shares SET qty = picked WHERE id = ?", (share.share_id,))
+        for share, moved in plan:
+            left = share.open - moved
+            if left <= 0:
+                continue
+            write.execute(
+                "UPDATE pick_shares SET qty = qty - ? WHERE id = ?", (left, share.share_id)
+            )
             order_line = write.execute(
                 "SELECT ol.id, ol.sku FROM order_lines ol JOIN pick_shares s"
                 " ON s.order_line_id = ol.id WHERE s.id = ?",
@@ -341,19 +360,17 @@ def close_short(
             ).fetchone()
             write.execute(
                 "UPDATE order_lines SET short = short + ?, reserved = reserved - ? WHERE id = ?",
-                (share.open, share.open, order_line["id"]),
+                (left, left, order_line["id"]),
             )
             write.execute(
                 "UPDATE products SET reserved = reserved - ? WHERE sku = ?",
-                (share.open, order_line["sku"]),
+                (left, order_line["sku"]),
             )
-            release_line(
-                write, line["sku"], line["location"], line["lot"], share.open, share.order_no
-            )
+            release_line(write, line["sku"], line["location"], line["lot"], left, share.order_no)
             detail = notice(
                 "exception.short_pick",
                 sku=line["sku"],
-                n=share.open,
+                n=left,
                 reason=reason.value,
                 bin=line["location"] or "?",
             )
@@ -374,9 +391,73 @@ def close_short(
             missing=missing,
             reason=reason.value,
             orders=affected,
+            rerouted=rerouted,
         )
         settle_list(write, picklist_id)
     return affected
+
+
+def _reroute(
+    write: Write, picklist_id: int, line: Any, missing: int
+) -> tuple[list[tuple[ShareState, int]], dict[str, int]]:
+    """Offer a short line's missing units from the SKU's other bins: reserve what they hold
+    free (in pick order), add a line per bin right after the short one and move the most
+    urgent orders' units onto it. Returns the plan (each open share with the units it moved)
+    and the units each other bin now gives."""
+    sku, here = line["sku"], line["location"]
+    others = {sku: [row for row in sku_rows(write.conn, sku) if row.bin != here]}
+    movements, left = draw_for_line(write, others, sku, missing, stock_walk(write.conn))
+    units = missing - left
+    plan = reroute_short(_shares(write, line["id"]), units)
+    if not units:
+        return plan, {}
+    first = plan[0][0].order_no
+    release_line(write, sku, here, line["lot"], units, first)
+    save_movements(write, movements, Document("order", first))
+    write.execute("UPDATE pick_lines SET qty = qty - ? WHERE id = ?", (units, line["id"]))
+    portions = [(share.share_id, moved) for share, moved in plan if moved]
+    rerouted: dict[str, int] = {}
+    for movement, carried in zip(
+        movements, fill_lines(portions, [m.reserved for m in movements]), strict=True
+    ):
+        new_line = write.execute(
+            "INSERT INTO pick_lines (picklist_id, seq, sku, location, lot, qty)"
+            " VALUES (?,?,?,?,?,?)",
+            (picklist_id, line["seq"], sku, movement.bin, movement.lot, movement.reserved),
+        ).lastrowid
+        for share_id, n in carried:
+            write.execute(
+                "INSERT INTO pick_shares (pick_line_id, order_line_id, order_no, qty)"
+                " SELECT ?, order_line_id, order_no, ? FROM pick_shares WHERE id = ?",
+                (new_line, n, share_id),
+            )
+            write.execute("UPDATE pick_shares SET qty = qty - ? WHERE id = ?", (n, share_id))
+        rerouted[movement.bin] = rerouted.get(movement.bin, 0) + movement.reserved
+    return plan, rerouted
+
+
+def skip_bin(store: Store, actor: Actor, picklist_id: int, line_id: int) -> str:
+    """The bin of a line is blocked (a pallet in the aisle, a locked cage): its open lines go
+    to the end of the list and come back when the rest is picked. Returns the bin."""
+    with store.write(actor) as write:
+        write.require(Permission.PICK)
+        view, picker = _pick_view(
+            write.conn, picklist_id, PickSettings(), picklist_code(store, picklist_id)
+        )
+        refusal = _not_pickable(view, picker, actor.user)
+        if refusal is not None:
+            raise Rejected(refusal)
+        line = next((ln for ln in view.lines if ln.line_id == line_id), None)
+        if line is None:
+            raise NotFound(_("no such line on this list"))
+        skipped = lines_to_skip(_line_states(view), line.location)
+        last = max(ln.seq for ln in view.lines)
+        write.conn.executemany(
+            "UPDATE pick_lines SET seq = ? WHERE id = ?",
+            [(last + 1, skipped_id) for skipped_id in skipped],
+        )
+        write.audit("pick.skip", view.code, bin=line.location, lines=len(skipped))
+    return line.location
 
 
 def list_scans(

@@ -454,13 +454,25 @@ def create_count(
     sku: str | None = None,
     moved_days: int | None = None,
     flagged: bool = False,
+    abc: str | None = None,
+    abc_days: int = 90,
     open_count: bool = False,
 ) -> dict[str, Any]:
     """A count task over bins chosen one way: a range ``A-01-01:A-01-09``, every bin holding a
-    SKU, bins moved in the last N days (动碰), or bins flagged by short picks."""
-    chosen = [bool(bins), bool(sku), moved_days is not None, flagged]
+    SKU, bins moved in the last N days (动碰), every bin holding a SKU of an ABC class (by units
+    shipped in the last ``abc_days`` days), or bins flagged by short picks."""
+    chosen = [bool(bins), bool(sku), moved_days is not None, flagged, abc is not None]
     if sum(chosen) != 1:
-        raise Rejected(_("choose the bins one way: --bins, --sku, --moved-days or --flagged"))
+        raise Rejected(
+            _("choose the bins one way: --bins, --sku, --moved-days, --abc or --flagged")
+        )
+    wanted_class = (abc or "").strip().upper()
+    if abc is not None and wanted_class not in rules.ABC_CLASSES:
+        raise Rejected(
+            _("--abc takes one class: {classes}").format(classes=", ".join(rules.ABC_CLASSES))
+        )
+    if abc is not None and abc_days <= 0:
+        raise Rejected(_("--abc-days must be a positive number of days"))
     with store.write(actor) as write:
         write.require(Permission.MOVE_STOCK)
         walk = _walk(write.conn)
@@ -495,6 +507,25 @@ def create_count(
                 for r in write.execute(
                     "SELECT DISTINCT bin FROM stock_ledger WHERE at >= ? AND bin != ''", (since,)
                 )
+            ]
+        elif abc is not None:
+            since = (date.fromisoformat(write.now[:10]) - timedelta(days=abc_days)).isoformat()
+            scope = f"abc {wanted_class} {abc_days}d"
+            shipped = {
+                r[0]: -r[1]
+                for r in write.execute(
+                    "SELECT sku, sum(qty) FROM stock_ledger WHERE kind = 'ship' AND at >= ?"
+                    " GROUP BY sku",
+                    (since,),
+                )
+            }
+            classes = rules.abc_classes(
+                [r[0] for r in write.execute("SELECT sku FROM products")], shipped
+            )
+            codes = [
+                r[1]
+                for r in write.execute("SELECT DISTINCT sku, bin FROM stock WHERE bin != ''")
+                if classes.get(r[0]) == wanted_class
             ]
         else:
             scope = "flagged"

@@ -11,20 +11,29 @@ from core.clock import from_iso, to_iso
 from core.model import ACCEPTED, OrderStatus
 from core.oversight import PRIORITIES
 from core.report import (
+    DIMENSIONS,
+    RETURN_WINDOW_DAYS,
+    Breakdown,
+    CountedBin,
     DailyReport,
     PersonLine,
     ReturnedUnit,
     ReturnsFigures,
     SlaLine,
+    StockFigures,
     TrackingFigures,
     active_hours,
     day_bounds,
+    stock_figures,
+    window_bounds,
 )
 from core.roles import Permission
 from data.store import Actor, Store
 
 
-def daily_report(store: Store, actor: Actor, day: date) -> DailyReport:
+def daily_report(
+    store: Store, actor: Actor, day: date, return_window: int = RETURN_WINDOW_DAYS
+) -> DailyReport:
     """The numbers of ``day`` (midnight to midnight, +08:00). Needs OVERSEE.
 
     - received: orders imported that day; shipped: orders whose ``shipped_at`` falls in it,
@@ -34,9 +43,13 @@ def daily_report(store: Store, actor: Actor, day: date) -> DailyReport:
     - picking: scans of task ``pick`` and the refused ones; short picks: ``pick.short`` audit
       entries and the units they left missing;
     - people: per user and task (pick, pack), distinct lines with an accepted scan, accepted
-      units, scans, refused scans and the hours worked between scans (breaks left out).
+      units, scans, refused scans and the hours worked between scans (breaks left out);
+    - stock: the ledger's entries of the day per kind, and the bins counted that day;
+    - after-sales: the day's returns, and the return rate over the ``return_window`` days
+      ending with ``day`` (units returned / units shipped in those days).
     """
     store.require(actor, Permission.OVERSEE)
+    window_start, _window_end = window_bounds(day, return_window)
     now = store.clock.now()
     start, end = day_bounds(day)
     first, after = to_iso(start), to_iso(end)
@@ -44,7 +57,8 @@ def daily_report(store: Store, actor: Actor, day: date) -> DailyReport:
     accepted = {verdict.value for verdict in ACCEPTED}
     with store.read() as conn:
         received = conn.execute(
-            "SELECT count(*) FROM orders WHERE imported_at >= ? AND imported_at < ?",
+            "SELECT count(*) FROM orders WHERE imported_at >= ? AND imported_at < ?"
+            " AND split_from IS NULL",
             (first, after),
         ).fetchone()[0]
         shipped_rows = conn.execute(
@@ -75,7 +89,10 @@ def daily_report(store: Store, actor: Actor, day: date) -> DailyReport:
             (first, after),
         ).fetchall()
         returns = _returns(conn, first, after)
+        window = _returns(conn, to_iso(window_start), after)
         tracked = _tracking(conn, first, after)
+        stocked = _stock(conn, first, after)
+        breakdown = _breakdown(conn, first, after)
     lead = tuple(
         (from_iso(row["shipped_at"]) - from_iso(row["imported_at"])).total_seconds() / 60
         for row in shipped_rows
@@ -107,7 +124,74 @@ def daily_report(store: Store, actor: Actor, day: date) -> DailyReport:
         people=_people(scans, accepted),
         returns=returns,
         tracking=tracked,
+        stock=stocked,
+        return_window_days=return_window,
+        return_window=window,
+        breakdown=breakdown,
     )
+
+
+def _stock(conn: Any, first: str, after: str) -> StockFigures:
+    """The window's ledger entries summed per kind (units in, units out), and every bin whose
+    latest count was taken in the window with the units its count found over and under the
+    books (a bin sent to a recount keeps its first count until it is counted again)."""
+    movements = [
+        (r[0], int(r[1]), int(r[2]))
+        for r in conn.execute(
+            "SELECT kind, coalesce(sum(CASE WHEN qty > 0 THEN qty ELSE 0 END), 0),"
+            " coalesce(sum(CASE WHEN qty < 0 THEN -qty ELSE 0 END), 0) FROM stock_ledger"
+            " WHERE at >= ? AND at < ? GROUP BY kind",
+            (first, after),
+        )
+    ]
+    counted = [
+        CountedBin(r["count_id"], r["bin"], int(r["up"]), int(r["down"]))
+        for r in conn.execute(
+            "SELECT b.count_id, b.bin,"
+            " coalesce(sum(CASE WHEN r.counted > r.expected THEN r.counted - r.expected"
+            " ELSE 0 END), 0) AS up,"
+            " coalesce(sum(CASE WHEN r.counted < r.expected THEN r.expected - r.counted"
+            " ELSE 0 END), 0) AS down"
+            " FROM count_bins b LEFT JOIN count_results r"
+            " ON r.count_id = b.count_id AND r.bin = b.bin"
+            " WHERE b.counted_at >= ? AND b.counted_at < ?"
+            " GROUP BY b.count_id, b.bin ORDER BY b.count_id, b.bin",
+            (first, after),
+        )
+    ]
+    return stock_figures(movements, counted)
+
+
+#: Each dimension's key of an order (``o``) and, for categories, the join to its products.
+_KEYS = {
+    "channel": ("o.channel || '/' || o.shop", ""),
+    "customer_class": ("o.customer_class", ""),
+    "category": (
+        "coalesce(p.category, '')",
+        " JOIN order_lines l ON l.order_no = o.order_no LEFT JOIN products p ON p.sku = l.sku",
+    ),
+}
+
+
+def _breakdown(conn: Any, first: str, after: str) -> tuple[Breakdown, ...]:
+    """Orders received (imported; parts split off an order are not new orders) and shipped in
+    the window, by channel and shop, customer class and product category."""
+    lines = []
+    for dimension in DIMENSIONS:
+        key, join = _KEYS[dimension]
+        counts: dict[str, list[int]] = {}
+        for column, extra, index in (
+            ("imported_at", " AND o.split_from IS NULL", 0),
+            ("shipped_at", "", 1),
+        ):
+            for row in conn.execute(
+                f"SELECT {key} AS k, count(DISTINCT o.order_no) AS n FROM orders o{join}"
+                f" WHERE o.{column} >= ? AND o.{column} < ?{extra} GROUP BY k ORDER BY k",
+                (first, after),
+            ):
+                counts.setdefault(row["k"], [0, 0])[index] = int(row["n"])
+        lines += [Breakdown(dimension, k, r, s) for k, (r, s) in sorted(counts.items())]
+    return tuple(lines)
 
 
 def _tracking(conn: Any, first: str, after: str) -> TrackingFigures:

@@ -686,6 +686,54 @@ MIGRATIONS: list[str] = [
     ALTER TABLE stations ADD COLUMN label_layout TEXT NOT NULL DEFAULT '76x130'
         CHECK (label_layout IN ('76x130', '100x180'));
     """,
+    # Merge (合单) and split (拆单), customer classes and product categories: who bought
+    # (buyer id, else a hash of the phone) and how the order was paid, the platform's merge
+    # token for masked recipients, the order an order was merged into or split from, the merge
+    # log with every order number, the shop's VIP and blacklist, and the catalog's category
+    # and oversize flag.
+    """
+    ALTER TABLE orders ADD COLUMN buyer TEXT NOT NULL DEFAULT '';
+    ALTER TABLE orders ADD COLUMN cod INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE orders ADD COLUMN merge_token TEXT NOT NULL DEFAULT '';
+    ALTER TABLE orders ADD COLUMN customer_key TEXT NOT NULL DEFAULT '';
+    ALTER TABLE orders ADD COLUMN customer_class TEXT NOT NULL DEFAULT '';
+    ALTER TABLE orders ADD COLUMN merged_into TEXT;
+    ALTER TABLE orders ADD COLUMN split_from TEXT;
+    ALTER TABLE orders ADD COLUMN vip_carrier TEXT NOT NULL DEFAULT '';
+    CREATE INDEX orders_customer ON orders (shop, customer_key);
+    CREATE INDEX orders_merged_into ON orders (merged_into);
+    CREATE INDEX orders_split_from ON orders (split_from);
+    CREATE TABLE merges (
+        id INTEGER PRIMARY KEY,
+        lead_order_no TEXT NOT NULL REFERENCES orders (order_no),
+        status TEXT NOT NULL CHECK (status IN ('proposed', 'merged', 'refused')),
+        created_at TEXT NOT NULL,
+        decided_by TEXT,
+        decided_at TEXT,
+        reason TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX merges_status ON merges (status);
+    CREATE TABLE merge_orders (
+        merge_id INTEGER NOT NULL REFERENCES merges (id),
+        order_no TEXT NOT NULL REFERENCES orders (order_no),
+        lines TEXT NOT NULL DEFAULT '[]',
+        PRIMARY KEY (merge_id, order_no)
+    );
+    CREATE INDEX merge_orders_order ON merge_orders (order_no);
+    CREATE TABLE customer_lists (
+        shop TEXT NOT NULL,
+        customer_key TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('vip', 'blacklist')),
+        priority TEXT NOT NULL DEFAULT '',
+        carrier TEXT NOT NULL DEFAULT '',
+        note TEXT NOT NULL DEFAULT '',
+        added_by TEXT NOT NULL,
+        added_at TEXT NOT NULL,
+        PRIMARY KEY (shop, customer_key)
+    );
+    ALTER TABLE products ADD COLUMN category TEXT NOT NULL DEFAULT '';
+    ALTER TABLE products ADD COLUMN ships_alone INTEGER NOT NULL DEFAULT 0;
+    """,
     # Put-away looks at reserve bins only, not at every bin of the warehouse; a count finds
     # the units picked from its bin without reading every pick line.
     """

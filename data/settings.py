@@ -12,6 +12,7 @@ from core.codes import CodePrefixes
 from core.errors import Rejected
 from core.i18n import N_, _, known_languages, normalise_language
 from core.labels import Sender
+from core.merging import MERGE_MODES, SPLIT_MODES
 from core.picking import PickSettings
 from core.roles import Permission
 from core.sla import SlaPolicy
@@ -41,6 +42,18 @@ SETTINGS = {
         Setting("pick.location_first", "false", "bool", N_("scan the bin label before its items")),
         Setting("wave.max_orders", "20", "count", N_("orders per wave release by default")),
         Setting("wave.orders_per_list", "4", "count", N_("orders consolidated into one pick list")),
+        Setting(
+            "merge.mode",
+            "off",
+            "merge_mode",
+            N_("merge (合单) a buyer's orders at wave release: auto, propose or off"),
+        ),
+        Setting(
+            "split.backorders",
+            "manual",
+            "split_mode",
+            N_("ship what is in stock of a backordered order: manual or auto"),
+        ),
         Setting("prefix.location", "L:", "prefix", N_("prefix of bin label codes")),
         Setting("prefix.tote", "T:", "prefix", N_("prefix of tote codes")),
         Setting("prefix.picklist", "P:", "prefix", N_("prefix of pick list codes")),
@@ -73,6 +86,14 @@ SETTINGS = {
             "receiving.dock", "DOCK", "text", N_("receiving dock bin where received units wait")
         ),
         Setting("count.tolerance", "0", "count", N_("units a count may differ before a recount")),
+        Setting(
+            "ship.partial_channels",
+            "",
+            "text",
+            N_(
+                "channels or shops whose orders may ship partly after a short pick (comma-separated)"
+            ),
+        ),
         Setting(
             "ui.language",
             "en",
@@ -142,6 +163,13 @@ def check_value(key: str, value: str) -> str:
             ) from None
     elif setting.kind == "language":
         value = check_language(value)
+    elif setting.kind in ("merge_mode", "split_mode"):
+        allowed = MERGE_MODES if setting.kind == "merge_mode" else SPLIT_MODES
+        value = value.lower()
+        if value not in allowed:
+            raise Rejected(
+                _("{key} must be one of {allowed}").format(key=key, allowed=", ".join(allowed))
+            )
     return value
 
 

@@ -23,6 +23,7 @@ _ORDER_FIELDS = frozenset(
         "pack_station",
         "packer",
         "shipped_at",
+        "merged_into",
     }
 )
 _LIST_FIELDS = frozenset({"picker", "station", "claimed_at", "finished_at", "confirmed_location"})

@@ -5,7 +5,7 @@ core/stock_reports.py. ``replenish`` saves its move through :func:`data.stock.sa
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -160,12 +160,13 @@ def replenish_list(store: Store) -> list[dict[str, Any]]:
         return [_as_dict(task) for task in _replenishments(conn, today)]
 
 
-def replenish(store: Store, actor: Actor, task_id: str) -> dict[str, Any]:
+def replenish(store: Store, actor: Actor, task_id: str, qty: int | None = None) -> dict[str, Any]:
     """Do the replenishment ``task_id`` (``FACE:SKU``) as it stands now: two ``move`` ledger
-    entries from the reserve bin to the pick face, document ``move``, reason ``replenishment``."""
+    entries from the reserve bin to the pick face, document ``move``, reason ``replenishment``.
+    ``qty`` (the units scanned on the handheld) may be fewer than proposed, never more."""
     today = local_day(store.clock.now())
     with store.write(actor) as write:
-        write.require(Permission.MOVE_STOCK)
+        write.require(Permission.REPLENISH)
         task = next((t for t in _replenishments(write.conn, today) if t.id == task_id), None)
         if task is None:
             raise Rejected(
@@ -173,6 +174,14 @@ def replenish(store: Store, actor: Actor, task_id: str) -> dict[str, Any]:
                     id=task_id
                 )
             )
+        if qty is not None:
+            if not 0 < qty <= task.qty:
+                raise Rejected(
+                    _("replenish {face} with 1 to {most} units of {sku}, not {qty}").format(
+                        face=task.face, most=task.qty, sku=task.sku, qty=qty
+                    )
+                )
+            task = replace(task, qty=qty)
         rows = sku_rows(write.conn, task.sku)
         source = next(r for r in rows if r.bin == task.source and r.lot == task.lot)
         reserved = write.execute(

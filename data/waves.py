@@ -16,6 +16,7 @@ from core.stock import Movement
 from core.waves import WaveLine, WaveOrder, plan_wave, urgency
 from data import settings
 from data.catalog import few_bins_walk_key
+from data.merging import merge_at_release, split_ships_alone
 from data.status import set_list_status, set_order_statuses
 from data.stock import Document, draw_for_line, rows_of, save_movements
 from data.store import Actor, Store, Write
@@ -40,8 +41,13 @@ def release_wave(
     orders_per_list = orders_per_list or int(settings.get(store, "wave.orders_per_list"))
     if max_orders <= 0 or orders_per_list <= 0:
         raise Rejected(_("--max-orders and --orders-per-list must be positive"))
+    mode = settings.get(store, "merge.mode")
     with store.write(actor) as write:
         write.require(Permission.RELEASE_WAVE)
+        # a buyer's orders become one (or wait for a supervisor's word), then oversize units
+        # get orders, parcels and waybills of their own
+        held = merge_at_release(write, mode)
+        split_ships_alone(write)
         where = "o.status = ? AND o.picklist_id IS NULL"
         parameters: list[Any] = [OrderStatus.ALLOCATED.value]
         if priority:
@@ -55,6 +61,8 @@ def release_wave(
         ).fetchall()
         orders: dict[str, WaveOrder] = {}
         for row in rows:
+            if row["order_no"] in held:
+                continue
             order = orders.get(row["order_no"])
             line = WaveLine(row["line_id"], row["sku"], row["qty"], "")
             if order is None:

@@ -107,6 +107,10 @@ def test_count_recount_by_another_user_and_approve(
     nothing = wareterm("counts", "recount", count_id, "--reason", "again")
     assert nothing.exit_code == 1
     _checked(wareterm)
+    by_class = wareterm("counts", "create", "--abc", "C", "--abc-days", "30", "--json")
+    assert json.loads(by_class.stdout)["bins"] == ["A-01"]  # nothing shipped: all C
+    wrong = wareterm("counts", "create", "--abc", "Z")
+    assert wrong.exit_code == 1 and "A, B, C" in wrong.stderr
 
 
 def test_hostile_text_in_a_receipt_file_never_reaches_the_terminal(

@@ -38,8 +38,11 @@ from core.ports import (
     StationDevices,
     StationView,
 )
+from core.returns_desk import ReturnsDesk
 from core.scanframe import FramedScan
 from core.scans import bad_scan_message, safe_scan_text, wedge_problem
+from core.stock_oversight import StockOversight
+from core.stockwork import StockWork
 from core.wedge import WedgeDetector
 from tui.backend import Backend
 from tui.language import translate_bindings
@@ -102,6 +105,9 @@ class WaretermApp(App[None]):
         hangup_exits: bool = False,
         oversight: Oversight | None = None,
         language: str | None = None,
+        stock_oversight: StockOversight | None = None,
+        stock: StockWork | None = None,
+        returns: ReturnsDesk | None = None,
     ) -> None:
         super().__init__()
         #: The language of the login screen (the site's, or the one asked for at start).
@@ -111,6 +117,13 @@ class WaretermApp(App[None]):
         self._stop_listening = i18n.on_language_change(self._language_changed)
         self.floor = floor
         self.oversight = oversight
+        #: The supervisor's stock port (None: the Stock section shows low stock and backorders
+        #: only).
+        self.stock_oversight = stock_oversight
+        #: Receiving, put-away, moves, replenishment and counts (None: no stock screens).
+        self.stock = stock
+        #: The returns port (None: this terminal has no returns bench nor Returns tab).
+        self.returns = returns
         #: Set when the session was opened for an operator already logged in (an SSH login):
         #: the session is theirs alone, so logging out ends it instead of showing the login.
         self.session_operator = operator

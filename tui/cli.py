@@ -347,7 +347,10 @@ def import_locations(ctx: Context, file: Path, as_json: bool) -> None:
     "--platform",
     default="auto",
     show_default=True,
-    help=N_("auto, taobao, jd, pdd, douyin (or another bundled profile), or generic (our format)."),
+    help=N_(
+        "auto, taobao, jd, pdd, douyin, wechat (or another bundled profile), or generic (our"
+        " format)."
+    ),
 )
 @click.option("--shop", default="", help=N_("The shop these orders come from."))
 @click.option(
@@ -826,6 +829,9 @@ def build_app(
     (an SSH session) the operator is logged in here, before the first screen."""
     from data.floor import SqliteFloor
     from data.oversight import SqliteOversight
+    from data.returns_desk import SqliteReturnsDesk
+    from data.stock_oversight import SqliteStockOversight
+    from data.stockwork import SqliteStockWork
     from devices.station import SerialStationDevices
     from devices.waybill_apis import source_for
     from tui.app import WaretermApp
@@ -850,6 +856,9 @@ def build_app(
         operator=operator,
         hangup_exits=login is not None,
         oversight=SqliteOversight(store),
+        stock_oversight=SqliteStockOversight(store),
+        stock=SqliteStockWork(store),
+        returns=SqliteReturnsDesk(store),
     )
 
 
@@ -907,9 +916,11 @@ def demo(ctx: Context, directory: Path, start: bool) -> None:
 def _register_command_modules() -> None:
     from tui import (
         cli_carriers,
+        cli_merge,
         cli_print,
         cli_receiving,
         cli_report,
+        cli_resolve,
         cli_returns,
         cli_serve,
         cli_ship,
@@ -926,6 +937,8 @@ def _register_command_modules() -> None:
     cli_stock.register(main)
     cli_receiving.register(main)
     cli_returns.register(main)
+    cli_resolve.register(main)
+    cli_merge.register(main)
 
 
 _register_command_modules()

@@ -261,6 +261,18 @@ def register(main: click.Group) -> None:
     @click.option("--sku", help=N_("Every bin holding this SKU."))
     @click.option("--moved-days", type=int, help=N_("Bins moved in the last N days (动碰)."))
     @click.option("--flagged", is_flag=True, help=N_("Bins flagged by short picks."))
+    @click.option(
+        "--abc",
+        metavar="A|B|C",
+        help=N_("Bins holding SKUs of this ABC class, by units shipped (A: the first 80 %)."),
+    )
+    @click.option(
+        "--abc-days",
+        type=int,
+        default=90,
+        show_default=True,
+        help=N_("The days of shipments --abc classes by."),
+    )
     @click.option("--open", "open_count", is_flag=True, help=N_("Show counters what is expected."))
     @click.option("--json", "as_json", is_flag=True, help=N_("Print JSON."))
     @pass_context
@@ -270,6 +282,8 @@ def register(main: click.Group) -> None:
         sku: str | None,
         moved_days: int | None,
         flagged: bool,
+        abc: str | None,
+        abc_days: int,
         open_count: bool,
         as_json: bool,
     ) -> None:
@@ -282,6 +296,8 @@ def register(main: click.Group) -> None:
             sku=sku,
             moved_days=moved_days,
             flagged=flagged,
+            abc=abc,
+            abc_days=abc_days,
             open_count=open_count,
         )
         if as_json:

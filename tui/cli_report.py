@@ -14,6 +14,7 @@ import click
 from core import timefmt, words
 from core.errors import Rejected, WaretermError
 from core.i18n import N_, _
+from core.report import RETURN_WINDOW_DAYS
 from tui import cli_output as output
 from tui.cli_output import echo
 
@@ -150,6 +151,8 @@ def print_report(report: Any) -> None:
             skus.add_row(output.cell(sku), str(units), str(shipped), _percent(share))
     if back.units:
         console.print(skus)
+    _print_return_window(console, report)
+    _print_stock(console, report.stock)
     tracked = report.tracking
     console.print(
         _(
@@ -165,6 +168,100 @@ def print_report(report: Any) -> None:
         carriers.add_row(output.cell(carrier), str(signed), _number(hours), str(problems))
     if tracked.by_carrier():
         console.print(carriers)
+    _print_breakdown(console, report)
+
+
+def _print_breakdown(console: Any, report: Any) -> None:
+    """Orders received and shipped by channel and shop, customer class and category."""
+    from rich import box
+    from rich.table import Table
+
+    from tui import cli_output as output
+
+    titles = {
+        "channel": (_("Orders by channel and shop"), _("channel / shop")),
+        "customer_class": (_("Orders by customer class"), _("customer class")),
+        "category": (_("Orders by product category"), _("category")),
+    }
+    for dimension, (title, heading) in titles.items():
+        lines = [line for line in report.breakdown if line.dimension == dimension]
+        if not lines:
+            continue
+        table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, title=title)
+        table.add_column(heading)
+        table.add_column(_("received"), justify="right")
+        table.add_column(_("shipped"), justify="right")
+        for line in lines:
+            key = words.customer_class(line.key) if dimension == "customer_class" else line.key
+            table.add_row(output.cell(key or "—"), str(line.received), str(line.shipped))
+        console.print(table)
+
+
+def _print_return_window(console: Any, report: Any) -> None:
+    """The return rate over the window, by reason and by SKU."""
+    from rich import box
+    from rich.table import Table
+
+    window = report.return_window
+    console.print(
+        _(
+            "return rate over {days} days: {rate} ({returned} units returned of {shipped} shipped)"
+        ).format(
+            days=report.return_window_days,
+            rate=_percent(window.return_rate),
+            returned=window.returned,
+            shipped=window.shipped,
+        )
+    )
+    if not window.units:
+        return
+    reasons = Table(
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        title=_("Return rate by reason, {days} days").format(days=report.return_window_days),
+    )
+    for column in (_("reason"), _("units"), _("rate")):
+        reasons.add_column(column, justify="left" if column == _("reason") else "right")
+    for reason, units, share in window.by_reason():
+        reasons.add_row(output.cell(reason or "—"), str(units), _percent(share))
+    console.print(reasons)
+    skus = Table(
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        title=_("Return rate by SKU, {days} days").format(days=report.return_window_days),
+    )
+    for column in (_("SKU"), _("returned"), _("shipped"), _("rate")):
+        skus.add_column(column, justify="left" if column == _("SKU") else "right")
+    for sku, units, shipped, share in window.by_sku():
+        if units:
+            skus.add_row(output.cell(sku), str(units), str(shipped), _percent(share))
+    console.print(skus)
+
+
+def _print_stock(console: Any, stock: Any) -> None:
+    """Units received, put away and adjusted, and count accuracy."""
+    console.print(
+        _("stock: {received} units received, {put_away} put away, adjusted +{up} / -{down}").format(
+            received=stock.received,
+            put_away=stock.put_away,
+            up=stock.adjusted_up,
+            down=stock.adjusted_down,
+        )
+    )
+    console.print(
+        _(
+            "counts: {bins} bins counted, {differing} with a difference (+{up} / -{down}"
+            " units); inventory record accuracy {accuracy}"
+        ).format(
+            bins=stock.bins_counted,
+            differing=stock.bins_with_difference,
+            up=stock.count_units_up,
+            down=stock.count_units_down,
+            accuracy=_percent(stock.record_accuracy),
+        )
+    )
 
 
 def csv_text(report: Any) -> str:
@@ -187,7 +284,7 @@ def register(main: click.Group) -> None:
     @report_group.command(
         "daily",
         help=N_(
-            "Received, shipped, import-to-ship times, SLA hit rate, pick accuracy, short picks\nand lines per hour per picker and packer, for one day (China Standard Time)."
+            "Received, shipped, import-to-ship times, SLA hit rate, pick accuracy, short picks,\nlines per hour per picker and packer, stock received, put away and adjusted, count\naccuracy, returns and the return rate, for one day (China Standard Time)."
         ),
     )
     @click.option(
@@ -199,15 +296,30 @@ def register(main: click.Group) -> None:
         type=click.Path(dir_okay=False, path_type=Path),
         help=N_("Also write the numbers as CSV (section,key,metric,value); - for stdout."),
     )
+    @click.option(
+        "--return-window",
+        "return_window",
+        type=int,
+        default=RETURN_WINDOW_DAYS,
+        show_default=True,
+        help=N_("Days the return rate is taken over, ending with the day."),
+    )
     @click.option("--json", "as_json", is_flag=True, help=N_("Print the report as JSON."))
     @pass_context
-    def report_daily(ctx: Context, day: str | None, csv_file: Path | None, as_json: bool) -> None:
+    def report_daily(
+        ctx: Context, day: str | None, csv_file: Path | None, return_window: int, as_json: bool
+    ) -> None:
         from core.report import local_day
         from data.report import daily_report
 
         with _rejections():
             store = ctx.store
-            report = daily_report(store, ctx.actor, parse_day(day, local_day(store.clock.now())))
+            report = daily_report(
+                store,
+                ctx.actor,
+                parse_day(day, local_day(store.clock.now())),
+                return_window=return_window,
+            )
             if csv_file is not None:
                 text = csv_text(report)
                 if str(csv_file) == "-":

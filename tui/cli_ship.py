@@ -81,7 +81,7 @@ def shipments_list(
         "exported before are left out unless --all."
     ),
 )
-@click.option("--platform", required=True, help=N_("taobao, jd, pdd or douyin."))
+@click.option("--platform", required=True, help=N_("taobao, jd, pdd, douyin or wechat."))
 @click.option("--out", "out", required=True, type=click.Path(path_type=Path))
 @click.option("--shop", default=None, help=N_("Only this shop's orders."))
 @click.option("--since", default=None, help=N_("Only shipments made since this time."))

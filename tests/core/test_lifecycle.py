@@ -36,6 +36,7 @@ FLOW = {
     (S.RELEASED, S.BACKORDERED),
     (S.BACKORDERED, S.ALLOCATED),
     (S.ALLOCATED, S.PICKING),
+    (S.ALLOCATED, S.MERGED),  # merged (合单) into another order at wave release
     (S.PICKING, S.PICKED),
     (S.PICKING, S.EXCEPTION),
     (S.PICKED, S.PACKING),
@@ -45,6 +46,7 @@ FLOW = {
     (S.PACKED, S.PACKING),
     (S.PACKED, S.SHIPPED),
     (S.EXCEPTION, S.PICKING),
+    (S.EXCEPTION, S.PICKED),
     (S.EXCEPTION, S.PACKING),
     (S.SHIPPED, S.RETURNED),
     (S.SHIPPED, S.IN_TRANSIT),

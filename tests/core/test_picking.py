@@ -7,13 +7,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.codes import ScannedCode, parse_scan
+from core.errors import Rejected
 from core.model import ACCEPTED, CodeKind, Verdict
 from core.picking import (
     PickLineState,
     PickSettings,
     ShareState,
     current_line,
+    fill_lines,
     judge_pick_scan,
+    lines_to_skip,
+    reroute_short,
     share_for_unit,
     shares_left_short,
 )
@@ -76,13 +80,29 @@ def test_ok_on_current_line() -> None:
     assert "2/3" in decision.message
 
 
-def test_later_line_is_wrong_item_naming_its_bin() -> None:
+def test_a_unit_of_a_later_line_counts_on_that_line() -> None:
     decision = judge(product(), "PLATE")
-    assert decision.verdict is Verdict.WRONG_ITEM
-    assert decision.line_id is None
+    assert decision.verdict is Verdict.OK
+    assert decision.line_id == 3
+    assert "PLATE" in decision.message and "1/1" in decision.message
     assert "B-02-01" in decision.message
-    assert "A-01-05" in decision.message
-    assert "CUP" in decision.message
+
+
+def test_a_later_line_with_its_bin_required_asks_for_that_bin() -> None:
+    decision = judge(product(), "PLATE", settings_=LOCATION_FIRST)
+    assert decision.verdict is Verdict.LOCATION_REQUIRED
+    assert "B-02-01" in decision.message
+    confirmed = judge(product(), "PLATE", confirmed="B-02-01", settings_=LOCATION_FIRST)
+    assert (confirmed.verdict, confirmed.line_id) == (Verdict.OK, 3)
+
+
+def test_the_bin_label_of_any_open_line_is_confirmed() -> None:
+    decision = judge(parse_scan("L:B-02-01"), None)
+    assert decision.verdict is Verdict.LOCATION_OK
+    assert decision.confirms_location == "B-02-01"
+    # a done line's bin, or one not on the list, is still a wrong bin
+    assert judge(parse_scan("L:A-01-01"), None).verdict is Verdict.WRONG_LOCATION
+    assert judge(parse_scan("L:Z-99-99"), None).verdict is Verdict.WRONG_LOCATION
 
 
 def test_product_not_on_list_is_wrong_item() -> None:
@@ -101,7 +121,7 @@ def test_product_of_done_line_is_over_pick() -> None:
     assert "A-01-01" in decision.message
 
 
-def test_sku_on_a_done_line_and_a_later_open_line_comes_later() -> None:
+def test_sku_on_a_done_line_and_a_later_open_line_counts_on_the_open_one() -> None:
     # The same SKU may be a stop twice (two bins); a unit is over-picked only if all are done.
     lines = (
         line(1, "MUG", "A-01-01", qty=1, picked=1),
@@ -109,8 +129,20 @@ def test_sku_on_a_done_line_and_a_later_open_line_comes_later() -> None:
         line(3, "MUG", "C-09-09", qty=1),
     )
     decision = judge(product(), "MUG", lines)
-    assert decision.verdict is Verdict.WRONG_ITEM
+    assert (decision.verdict, decision.line_id) == (Verdict.OK, 3)
     assert "C-09-09" in decision.message
+
+
+def test_a_sku_at_two_open_bins_counts_at_the_bin_confirmed() -> None:
+    lines = (
+        line(1, "CUP", "A-01-05", qty=1),
+        line(2, "MUG", "B-01-01", qty=1),
+        line(3, "MUG", "C-09-09", qty=1),
+    )
+    assert judge(product(), "MUG", lines).line_id == 2
+    assert judge(product(), "MUG", lines, confirmed="C-09-09").line_id == 3
+    # the current line's SKU always counts on the current line
+    assert judge(product(), "CUP", lines, confirmed="C-09-09").line_id == 1
 
 
 def test_unknown_kind_is_unknown_code() -> None:
@@ -169,11 +201,11 @@ def test_bin_scan_of_current_bin() -> None:
     assert "CUP" in decision.message
 
 
-def test_bin_scan_of_other_bin() -> None:
-    decision = judge(parse_scan("L:B-02-01"), None)
+def test_bin_scan_of_a_bin_no_open_line_needs() -> None:
+    decision = judge(parse_scan("L:Z-09-09"), None)
     assert decision.verdict is Verdict.WRONG_LOCATION
     assert decision.confirms_location is None
-    assert "B-02-01" in decision.message
+    assert "Z-09-09" in decision.message
     assert "A-01-05" in decision.message
 
 
@@ -300,19 +332,25 @@ def test_verdicts_never_accept_the_wrong_thing(
     now = current_line(lines)
     assert decision.message.strip()
     if decision.verdict is Verdict.OK:
+        # any open line of the scanned SKU, the current one first when it is that SKU's
         assert now is not None
         assert code.kind is CodeKind.PRODUCT
-        assert sku == now.sku
-        assert decision.line_id == now.line_id
-        if location_first and now.location:
-            assert (confirmed or "").upper() == now.location.upper()
+        target = next(c for c in lines if c.line_id == decision.line_id)
+        assert sku == target.sku and not target.done
+        if now.sku == sku:
+            assert target is now
+        if location_first and target.location:
+            assert (confirmed or "").upper() == target.location.upper()
     else:
         assert decision.line_id is None
+    if decision.verdict is Verdict.OVER_PICK:
+        assert all(c.done for c in lines if c.sku == sku)
     if decision.verdict is Verdict.LOCATION_OK:
         assert now is not None
         assert code.kind is CodeKind.LOCATION
-        assert code.value.upper() == now.location.upper()
-        assert decision.confirms_location == now.location
+        assert decision.confirms_location is not None
+        assert code.value.upper() == decision.confirms_location.upper()
+        assert any(not c.done and c.location == decision.confirms_location for c in lines)
     if now is None:
         assert decision.verdict not in ACCEPTED or decision.verdict is Verdict.TOTE_OK
     if decision.verdict is Verdict.TOTE_OK:
@@ -321,3 +359,45 @@ def test_verdicts_never_accept_the_wrong_thing(
         assert all(candidate.done for candidate in lines if candidate.sku == sku)
     if code.kind is CodeKind.UNKNOWN:
         assert decision.verdict is Verdict.UNKNOWN_CODE
+
+
+def test_reroute_short_gives_the_other_bins_units_to_the_most_urgent_orders() -> None:
+    shares = [share(1, "late", 30, 2, 0), share(2, "soon", 10, 2, 1), share(3, "done", 5, 1, 1)]
+    plan = reroute_short(shares, 2)
+    assert [(s.share_id, n) for s, n in plan] == [(2, 1), (1, 1)]
+    assert [(s.share_id, n) for s, n in reroute_short(shares, 0)] == [(2, 0), (1, 0)]
+    assert [(s.share_id, n) for s, n in reroute_short(shares, 9)] == [(2, 1), (1, 2)]
+
+
+def test_fill_lines_pours_portions_into_lines_in_order() -> None:
+    assert fill_lines([(1, 2), (2, 3)], [1, 4]) == [[(1, 1)], [(1, 1), (2, 3)]]
+    assert fill_lines([(1, 0), (2, 2)], [2]) == [[(2, 2)]]
+    assert fill_lines([], []) == []
+
+
+@given(st.lists(st.integers(0, 4), max_size=5), st.data())
+def test_fill_lines_carries_every_unit_once(amounts: list[int], data: st.DataObject) -> None:
+    total = sum(amounts)
+    cuts = sorted(data.draw(st.lists(st.integers(0, total), max_size=3)))
+    capacities = [b - a for a, b in zip([0, *cuts], [*cuts, total], strict=True)]
+    lines = fill_lines(list(enumerate(amounts)), capacities)
+    assert [sum(n for _k, n in line) for line in lines] == capacities
+    carried: dict[int, int] = {}
+    for line_ in lines:
+        for key, n in line_:
+            carried[key] = carried.get(key, 0) + n
+    assert carried == {k: n for k, n in enumerate(amounts) if n}
+
+
+def test_lines_to_skip_are_the_open_lines_at_the_bin_unless_it_is_the_last_stop() -> None:
+    lines = (
+        line(1, "CUP", "A-01", qty=1),
+        line(2, "MUG", "a-01", qty=1),
+        line(3, "TEA", "B-01", qty=1),
+        line(4, "PLATE", "A-01", qty=1, picked=1),
+    )
+    assert lines_to_skip(lines, "A-01") == [1, 2]
+    with pytest.raises(Rejected, match="last stop"):
+        lines_to_skip((lines[0], lines[3]), "A-01")
+    with pytest.raises(Rejected, match="nothing is left"):
+        lines_to_skip(lines, "C-09")

@@ -12,6 +12,7 @@ from core import stock as stock_rules
 from core.receiving import (
     BinInfo,
     ReceiptDraft,
+    abc_classes,
     adjustments,
     bin_range,
     close_receipt,
@@ -155,3 +156,22 @@ def test_a_receipt_file_rejects_a_receipt_with_a_bad_line_whole() -> None:
     ]
     rejected = sorted((i.line, i.key) for i in items if not isinstance(i, ReceiptDraft))
     assert rejected == [(4, "R-2"), (5, "R-2"), (6, "R-3")]
+
+
+def test_abc_classes_by_units_shipped() -> None:
+    shipped = {"A1": 70, "A2": 15, "B1": 10, "C1": 5}
+    classes = abc_classes(["A1", "A2", "B1", "C1", "NONE"], shipped)
+    # A1 starts at 0 %, A2 at 70 % (< 80 %): A; B1 at 85 %: B; C1 at 95 %: C; nothing shipped: C
+    assert classes == {"A1": "A", "A2": "A", "B1": "B", "C1": "C", "NONE": "C"}
+    assert abc_classes(["X", "Y"], {}) == {"X": "C", "Y": "C"}
+
+
+@given(st.dictionaries(st.sampled_from("abcdefgh"), st.integers(0, 50)))
+def test_abc_classes_rank_more_shipped_never_lower(shipped: dict[str, int]) -> None:
+    classes = abc_classes(shipped, shipped)
+    for one in shipped:
+        for other in shipped:
+            if shipped[one] > shipped[other]:
+                assert classes[one] <= classes[other]
+    if any(shipped.values()):
+        assert "A" in classes.values()

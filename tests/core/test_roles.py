@@ -56,3 +56,12 @@ def test_packers_receive_returns_and_only_the_office_approves_them() -> None:
     assert not may(Role.PICKER, Permission.RECEIVE_RETURN)
     assert not may(Role.PACKER, Permission.APPROVE_RETURN)
     assert may(Role.SUPERVISOR, Permission.APPROVE_RETURN)
+
+
+def test_a_replenishment_is_floor_work_any_other_move_the_office_s() -> None:
+    from core.roles import badge_may_open
+
+    for role in (Role.PICKER, Role.PACKER):
+        assert may(role, Permission.REPLENISH) and may(role, Permission.RECEIVE)
+        assert may(role, Permission.COUNT) and not may(role, Permission.MOVE_STOCK)
+        assert badge_may_open(role)

@@ -96,6 +96,33 @@ def test_tasks_choose_their_bins(store: Store) -> None:
     assert stock_check(store) == []
 
 
+def test_a_task_by_abc_class_counts_the_bins_of_the_most_shipped_skus(store: Store) -> None:
+    floor = SqliteFloor(store)
+    orders.import_orders(
+        store,
+        ADMIN,
+        orders_csv(order_rows("O-1", [("SKU-A", 5)]) + order_rows("O-2", [("SKU-B", 1)])),
+        "o.csv",
+    )
+    waves.release_wave(store, ADMIN)
+    while (view := floor.claim_next_pick(PICKER)) is not None:
+        for line in view.lines:
+            code = ean13(1) if line.sku == "SKU-A" else ean13(2)
+            for _unit in range(line.qty):
+                assert floor.pick_scan(PICKER, view.picklist_id, code, "wedge").accepted
+    with pytest.raises(Rejected, match="nothing to count"):
+        create_count(store, SUPERVISOR, abc="A")  # nothing has shipped yet
+    ship_order(store, "O-1", NOW)
+    ship_order(store, "O-2", NOW)
+    assert create_count(store, SUPERVISOR, abc="a")["bins"] == ["A-01-01"]
+    assert create_count(store, SUPERVISOR, abc="B")["bins"] == ["A-01-02"]
+    assert create_count(store, SUPERVISOR, abc="C")["bins"] == ["A-01-10", "B-01-01"]
+    with pytest.raises(Rejected, match="A, B, C"):
+        create_count(store, SUPERVISOR, abc="D")
+    with pytest.raises(Rejected, match="one way"):
+        create_count(store, SUPERVISOR, abc="A", flagged=True)
+
+
 def test_blind_count_recount_by_another_person_and_approval(store: Store) -> None:
     task = create_count(store, SUPERVISOR, bins="A-01-01:A-01-02")
     count_id = task["count"]

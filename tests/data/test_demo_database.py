@@ -58,21 +58,24 @@ def test_lists_are_released_in_walk_order(store: Store) -> None:
     assert len(lists) >= 2
     assert store.scalar("SELECT count(DISTINCT wave_id) FROM picklists") == 2
     assert store.scalar("SELECT count(*) FROM pick_lines") > 0
-    # Every order on a list is allocated, or picked on the one list the demo picks already.
+    # Every order on a list is allocated, or picked on the lists the demo picks already,
+    # or shipped or intercepted by the demo's after-sales (below).
     assert (
         store.scalar(
             "SELECT count(*) FROM orders WHERE picklist_id IS NOT NULL"
-            " AND status NOT IN ('allocated', 'picking', 'picked')"
+            " AND status NOT IN ('allocated', 'picking', 'picked', 'shipped', 'cancelled')"
         )
         == 0
     )
-    picked = store.query("SELECT id, tote FROM picklists WHERE status = 'picked'")
-    assert [row["tote"] for row in picked] == ["0001"]
+    picked = store.query("SELECT id, tote FROM picklists WHERE tote = '0001'")
     assert store.scalar(
         "SELECT count(*) FROM orders WHERE status = 'picked' AND picklist_id = ?",
         (picked[0]["id"],),
     ) == store.scalar("SELECT count(*) FROM orders WHERE picklist_id = ?", (picked[0]["id"],))
-    assert store.scalar("SELECT count(*) FROM waybill_numbers WHERE status = 'free'") == 7 * 500
+    used = store.scalar("SELECT count(*) FROM waybill_numbers WHERE status != 'free'")
+    labelled = store.scalar("SELECT count(*) FROM packages")
+    assert store.scalar("SELECT count(*) FROM waybill_numbers") == 7 * 500
+    assert used == labelled
     sequences = {
         row["code"]: row["sequence"]
         for row in store.query("SELECT code, sequence FROM locations WHERE sequence IS NOT NULL")
@@ -130,3 +133,34 @@ def test_the_demo_speaks_chinese_with_english_one_key_away(demo_dir: Path, store
     assert SqliteFloor(store).site_language() == "zh_CN"
     # Demo users chose no language of their own: their sessions speak the site's.
     assert users.language_of(store, "zhang.wei") == "zh_CN"
+
+
+def test_the_demo_has_shipped_orders_expected_returns_and_an_intercept(
+    demo_dir: Path, store: Store
+) -> None:
+    from data import intercepts, returns
+    from data.demo_after_sales import UNKNOWN_WAYBILL
+
+    shipped = [
+        r["order_no"] for r in store.query("SELECT order_no FROM orders WHERE status = 'shipped'")
+    ]
+    assert len(shipped) >= 2
+    expected = returns.list_expected(store)
+    assert {e["order_no"] for e in expected} <= set(shipped) and len(expected) == 2
+    assert {e["kind"] for e in expected} == {"return", "exchange"}
+    for line in expected:  # each return waybill finds its order at the returns bench
+        found = returns.match(store, waybill=line["return_waybill"])
+        assert [o["order_no"] for o in found] == [line["order_no"]]
+    (held,) = intercepts.list_intercepts(store)
+    assert held["status_before"] == "packed" and held["waybills"]
+    sheet = (demo_dir / "scan_sheet.txt").read_text(encoding="utf-8")
+    for code in (
+        *(e["return_waybill"] for e in expected),
+        held["waybills"],
+        f"O:{held['order_no']}",
+        UNKNOWN_WAYBILL,
+    ):
+        assert f"\n{code} " in sheet, code
+    assert not returns.match(store, waybill=UNKNOWN_WAYBILL)
+    # the demo's history printed nothing anywhere: no label waits for a printer
+    assert not store.query("SELECT id FROM print_jobs WHERE status IN ('queued', 'failed')")

@@ -167,7 +167,6 @@ def test_refused_scans_change_no_count_and_are_stored(
     view = _claim(floor, li)
     pid = view.picklist_id
     cases = [
-        (TEA, Verdict.WRONG_ITEM),  # on the list, but later
         (LOOSE, Verdict.WRONG_ITEM),  # in the catalog, not on the list
         (STRANGER, Verdict.UNKNOWN_CODE),  # valid GTIN, not in the catalog
         (CUP[:-1] + str((int(CUP[-1]) + 1) % 10), Verdict.UNKNOWN_CODE),  # bad check digit
@@ -203,6 +202,30 @@ def test_refused_scans_change_no_count_and_are_stored(
     }
     listed = {row["verdict"] for row in list_scans(store, user="li.na")}
     assert {"wrong_item", "unknown_code", "over_pick", "ok", "not_expected"} <= listed
+
+
+def test_lines_are_picked_in_any_order(store: Store, floor: SqliteFloor, li: Operator) -> None:
+    view = _claim(floor, li)
+    pid = view.picklist_id
+    # the tea stop comes last in walk order; its unit counts there when picked first
+    outcome = floor.pick_scan(li, pid, TEA, "wedge")
+    assert outcome.verdict is Verdict.OK and outcome.accepted
+    assert "B-01" in outcome.message
+    assert outcome.view is not None and outcome.view.current.sku == "SKU-CABLE"
+    assert _line_counts(store) == [
+        ("SKU-CABLE", 1, 0, 0),
+        ("SKU-CUP", 3, 0, 0),
+        ("SKU-TEA", 1, 1, 0),
+    ]
+    assert _order_picked(store, "O-STD") == {"SKU-CUP": 0, "SKU-TEA": 1}
+    assert store.scalar("SELECT pick_line_id FROM scans ORDER BY id DESC LIMIT 1") == next(
+        line.line_id for line in view.lines if line.sku == "SKU-TEA"
+    )
+    for code in (CUP, CUP, CABLE, CUP):
+        assert floor.pick_scan(li, pid, code, "wedge").verdict is Verdict.OK
+    assert store.scalar("SELECT status FROM picklists WHERE id = ?", (pid,)) == "picked"
+    assert status_of(store, "O-STD") == "picked"
+    assert floor.pick_scan(li, pid, TEA, "wedge").verdict is not Verdict.OK
 
 
 def test_the_same_gtin_in_another_form_is_the_same_item(floor: SqliteFloor, li: Operator) -> None:
@@ -330,7 +353,7 @@ def test_location_first_requires_the_bin_label(
     view = _claim(floor, li)
     pid = view.picklist_id
     assert floor.pick_scan(li, pid, CABLE, "wedge").verdict is Verdict.LOCATION_REQUIRED
-    assert floor.pick_scan(li, pid, "L:B-01", "wedge").verdict is Verdict.WRONG_LOCATION
+    assert floor.pick_scan(li, pid, "L:Z-99", "wedge").verdict is Verdict.WRONG_LOCATION
     assert floor.pick_scan(li, pid, "L:a-2", "wedge").verdict is Verdict.LOCATION_OK
     assert floor.pick_scan(li, pid, CABLE, "wedge").verdict is Verdict.OK
     assert floor.pick_scan(li, pid, CUP, "wedge").verdict is Verdict.LOCATION_REQUIRED
@@ -382,7 +405,7 @@ def test_badge_login(store: Store, floor: SqliteFloor) -> None:
 def test_every_change_leaves_its_audit_row(store: Store, floor: SqliteFloor, li: Operator) -> None:
     view = _claim(floor, li)
     floor.pick_scan(li, view.picklist_id, CABLE, "wedge")
-    floor.pick_scan(li, view.picklist_id, TEA, "wedge")
+    floor.pick_scan(li, view.picklist_id, LOOSE, "wedge")
     cup_line = next(line for line in view.lines if line.sku == "SKU-CUP")
     floor.short_pick(li, view.picklist_id, cup_line.line_id, ShortReason.DAMAGED)
     orders.cancel_order(store, ADMIN, "O-STD", "customer cancelled")

@@ -11,10 +11,13 @@ from textual.widgets import DataTable, Static
 from core.clock import FixedClock
 from data.floor import SqliteFloor
 from data.oversight import SqliteOversight
+from data.returns_desk import SqliteReturnsDesk
+from data.stock_oversight import SqliteStockOversight
 from data.store import open_store
 from tests.data.floor_rows import NOW
 from tests.tui.conftest import pin_login, wait_until
 from tui.app import WaretermApp
+from tui.screens.returns_tab import ReturnsPane
 from tui.screens.supervise import SupervisorScreen
 
 SIZES = [(80, 24), (120, 40)]
@@ -31,7 +34,13 @@ SECTION_KEYS = {
 def supervisor_app(path: Path, station: str = "office", poll_s: float | None = None) -> WaretermApp:
     """The terminal on its own connection with the supervisor's port, clock at NOW."""
     store = open_store(path, FixedClock(NOW))
-    app = WaretermApp(SqliteFloor(store), station=station, oversight=SqliteOversight(store))
+    app = WaretermApp(
+        SqliteFloor(store),
+        station=station,
+        oversight=SqliteOversight(store),
+        returns=SqliteReturnsDesk(store),
+        stock_oversight=SqliteStockOversight(store),
+    )
     if poll_s is not None:
         app.change_poll_s = poll_s
     return app
@@ -42,7 +51,13 @@ async def read_done(pilot: Pilot, reads: int = 1, timeout: float = 5.0) -> Super
 
     def done() -> bool:
         screen = pilot.app.screen
-        return isinstance(screen, SupervisorScreen) and screen.reads >= reads
+        # the Exceptions' Returns tab reads the returns port after the screen's own read
+        tabs = screen.query(ReturnsPane).results(ReturnsPane)
+        return (
+            isinstance(screen, SupervisorScreen)
+            and screen.reads >= reads
+            and all(pane.reads >= 1 for pane in tabs)
+        )
 
     await wait_until(pilot, done, timeout)
     screen = pilot.app.screen

@@ -18,6 +18,8 @@ from bench.terminal import PtySession
 from core.clock import FixedClock
 from data.floor import SqliteFloor
 from data.oversight import SqliteOversight
+from data.returns_desk import SqliteReturnsDesk
+from data.stockwork import SqliteStockWork
 from data.store import open_store
 from tests.data.hostile_floor import (
     CARRIER_NAME,
@@ -54,7 +56,13 @@ def hostile_db(hostile_template: Path, tmp_path: Path) -> Path:
 
 def hostile_app(path: Path, station: str) -> WaretermApp:
     store = open_store(path, FixedClock(NOW))
-    return WaretermApp(SqliteFloor(store), station=station, oversight=SqliteOversight(store))
+    return WaretermApp(
+        SqliteFloor(store),
+        station=station,
+        oversight=SqliteOversight(store),
+        stock=SqliteStockWork(store),
+        returns=SqliteReturnsDesk(store),
+    )
 
 
 def drawn(app: WaretermApp) -> str:
@@ -175,6 +183,60 @@ async def test_batch_print(hostile_db: Path) -> None:
         await clean(pilot)
 
 
+async def test_stock_screens(hostile_db: Path) -> None:
+    """Receiving (a blind receipt whose number is markup), put-away, moves and an open count
+    over the product whose SKU, name and bin carry escapes and markup."""
+    from data import receiving
+    from data.store import Actor
+    from tui.screens.stockwork import CountScreen, MoveScreen, PutawayScreen, ReceivingScreen
+
+    store = open_store(hostile_db, FixedClock(NOW))
+    receiving.create_count(store, Actor("zhao.min", "office"), sku="SKU-CUP", open_count=True)
+    store.close()
+    app = hostile_app(hostile_db, "hh-1")
+    async with app.run_test(notifications=True, size=(80, 24)) as pilot:
+        await pin_login(pilot, "zhao.min")
+        await pilot.press("w", "1")
+        await wait_until(
+            pilot, lambda: isinstance(app.screen, ReceivingScreen) and app.screen.is_mounted
+        )
+        receiving_screen = app.screen
+        await pilot.press("b")
+        await wait_until(pilot, lambda: bool(app.screen.query("#entry")))
+        app.screen.query_one("#entry", Input).value = "B[/bold]x[@click=app.quit]y"
+        await pilot.press("enter")
+        await clean(pilot, "B[/bold]x[@click=app.quit]y")
+        await scan(pilot, HOSTILE_SKU_CODE)
+        await clean(pilot, "BLINK[/]")
+        await scan(pilot, "X[/bold]Y")
+        await clean(pilot, "X[/bold]Y")
+        await pilot.press("x", "x")
+        await wait_until(pilot, lambda: receiving_screen.closed is not None)  # type: ignore[attr-defined]
+        await clean(pilot, "DOCK")
+        await pilot.press("escape", "3")
+        await wait_until(
+            pilot, lambda: isinstance(app.screen, MoveScreen) and app.screen.is_mounted
+        )
+        await scan(pilot, "L:DOCK")
+        await clean(pilot, "BLINK[/]", "Mug [/bold] white")
+        await pilot.press("escape", "2")
+        await wait_until(
+            pilot, lambda: isinstance(app.screen, PutawayScreen) and app.screen.is_mounted
+        )
+        await scan(pilot, HOSTILE_SKU_CODE)
+        await clean(pilot, "Mug [/bold] white", "YMLU")
+        await pilot.press("escape", "5")
+        await wait_until(
+            pilot, lambda: isinstance(app.screen, CountScreen) and app.screen.is_mounted
+        )
+        await clean(pilot, "B-01", "SKU-CUP")
+        await scan(pilot, "L:B-01")
+        await scan(pilot, HOSTILE_SKU_CODE)
+        await clean(pilot, "BLINK[/]")
+        await pilot.press("escape")
+        await clean(pilot)
+
+
 async def _section(pilot: Pilot, key: str, section: str) -> SupervisorScreen:
     await pilot.press(key)
 
@@ -254,6 +316,7 @@ async def test_every_supervisor_section_order_detail_and_dialogs(hostile_db: Pat
             "labels": ("p",),
             "lists": (),
             "parcels": (),
+            "returns": (),
         }
         tabs = app.screen.query_one("#ex-tabs", TabbedContent)
         for pane, keys in offered.items():  # each tab, with the dialogs of its actions

@@ -23,16 +23,19 @@ from tui.screens.orders import (
     reassign_dialog,
     reprint_dialog,
 )
+from tui.screens.returns_tab import ReturnsPane
 from tui.screens.supervise import SupervisorScreen
 from tui.text import plain, shown
 from tui.widgets.cells import Row, cursor_key, duration, left, short_clock, sync_rows
 
-_PANES = ("ex-holds", "ex-exceptions", "ex-labels", "ex-lists", "ex-parcels")
+_PANES = ("ex-holds", "ex-exceptions", "ex-labels", "ex-lists", "ex-parcels", "ex-returns")
 
 #: Which actions each pane offers.
 _ACTIONS = {
     "release": ("ex-holds",),
     "cancel_order": ("ex-holds", "ex-exceptions"),
+    "repick": ("ex-exceptions",),
+    "release_partial": ("ex-exceptions",),
     "open": ("ex-holds", "ex-exceptions", "ex-labels", "ex-parcels"),
     "reassign": ("ex-lists",),
     "reprint": ("ex-labels",),
@@ -47,6 +50,8 @@ class ExceptionsScreen(SupervisorScreen):
     BINDINGS = [
         Binding("r", "release", N_("Release")),
         Binding("c", "cancel_order", N_("Cancel")),
+        Binding("k", "repick", N_("Pick again")),
+        Binding("w", "release_partial", N_("Ship partly")),
         Binding("a", "reassign", N_("Reassign")),
         Binding("p", "reprint", N_("Reprint")),
         Binding("t", "retry", N_("Retry")),
@@ -71,6 +76,7 @@ class ExceptionsScreen(SupervisorScreen):
             ):
                 with TabPane(title, id=pane):
                     yield DataTable(id=f"{pane}-table", cursor_type="row", zebra_stripes=True)
+            yield ReturnsPane()
         yield Footer()
 
     def on_mount(self) -> None:
@@ -243,6 +249,7 @@ class ExceptionsScreen(SupervisorScreen):
             ("ex-parcels", tracking.parcel_rows(data.problem_parcels, now, self.cap(16))),
         ):
             sync_rows(self.query_one(f"#{pane}-table", DataTable), rows)
+        self.query_one(ReturnsPane).reload()
         self.refresh_bindings()
 
     # -- actions --------------------------------------------------------------------------------
@@ -297,6 +304,40 @@ class ExceptionsScreen(SupervisorScreen):
         order_no = self._key()
         if order_no is not None:
             cancel_dialog(self, order_no)
+
+    def action_repick(self) -> None:
+        """Pick the missing units of the exception of the row again, saying why."""
+        self._resolve(
+            "repick",
+            _("Pick the missing units of {order_no} again?"),
+            _("They go on a new pick list; bins flagged for a count are left out."),
+        )
+
+    def action_release_partial(self) -> None:
+        """Send the exception of the row to packing with what it has, saying why."""
+        self._resolve(
+            "release_partial",
+            _("Ship {order_no} with what it has?"),
+            _("Only where its channel or shop takes partial shipments."),
+        )
+
+    def _resolve(self, how: str, title: str, explanation: str) -> None:
+        order_no = self._key()
+        if order_no is None:
+            return
+
+        def confirmed(reason: str | None) -> None:
+            if reason:
+                self.act(
+                    self.oversight.resolve_exception,
+                    self.operator,
+                    order_no,
+                    how,
+                    reason,
+                    done=_("{order_no} resolved").format(order_no=order_no),
+                )
+
+        self.app.push_screen(ReasonDialog(title.format(order_no=order_no), explanation), confirmed)
 
     def action_reassign(self) -> None:
         """Give the list of the row to another picker."""

@@ -26,6 +26,8 @@ class HomeScreen(FloorScreen):
         Binding("n", "next_list", N_("Next list")),
         Binding("p", "pack", N_("Pack")),
         Binding("b", "batch_print", N_("Print wave")),
+        Binding("w", "stock_work", N_("Stock")),
+        Binding("t", "returns", N_("Returns")),
         Binding("s", "supervise", N_("Supervisor")),
         Binding("l", "logout", N_("Log out")),
         # Last: the screen reads itself again on every change, so a handheld may lose it.
@@ -36,15 +38,21 @@ class HomeScreen(FloorScreen):
     ROLE_ACTIONS = {
         "pack": frozenset({Role.PACKER, Role.SUPERVISOR, Role.ADMIN}),
         "batch_print": frozenset({Role.PACKER, Role.SUPERVISOR, Role.ADMIN}),
+        # the roles that receive returns (Permission.RECEIVE_RETURN)
+        "returns": frozenset({Role.PACKER, Role.SUPERVISOR, Role.ADMIN}),
     }
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Offer each key only to the roles it is for: the bench keys not to pickers, the
         supervisor's key to supervisors and admins only."""
         if self.wapp.operator is None:
-            return action not in (*self.ROLE_ACTIONS, "supervise")
+            return action not in (*self.ROLE_ACTIONS, "supervise", "stock_work")
         if action == "supervise":
             return self.may_supervise
+        if action == "stock_work":
+            return self.may_stock_work
+        if action == "returns" and self.wapp.returns is None:
+            return False
         roles = self.ROLE_ACTIONS.get(action)
         return roles is None or self.wapp.operator.role in roles
 
@@ -63,6 +71,8 @@ class HomeScreen(FloorScreen):
             )
             yield Static("", id="home-summary")
             yield Static(self._start_hint(), id="home-hint")
+            if self.may_stock_work:
+                yield Static(_("W: stock work (receive, put away, count)."), id="home-stock-hint")
             if self.may_supervise:
                 yield Static(_("Press S for the supervisor's screens."), id="home-supervise-hint")
         yield Footer()
@@ -76,6 +86,24 @@ class HomeScreen(FloorScreen):
     def may_supervise(self) -> bool:
         """Whether to offer the supervisor's screens (the port checks again on every call)."""
         return self.wapp.oversight is not None and may(self.operator.role, Permission.OVERSEE)
+
+    @property
+    def may_stock_work(self) -> bool:
+        """Whether to offer the stock screens (receiving, put-away, moves, replenishment,
+        counts): to a role that may do any of them."""
+        from tui.screens.stockwork import StockMenuScreen
+
+        role = self.operator.role
+        return self.wapp.stock is not None and any(
+            may(role, needed) for needed in StockMenuScreen.NEEDS.values()
+        )
+
+    def action_stock_work(self) -> None:
+        """Open the stock work menu (入库, 上架, 移库, 补货, 盘点)."""
+        if self.may_stock_work:
+            from tui.screens.stockwork import StockMenuScreen
+
+            self.app.push_screen(StockMenuScreen())
 
     def action_supervise(self) -> None:
         """Open the supervisor's overview."""
@@ -172,6 +200,12 @@ class HomeScreen(FloorScreen):
         from tui.screens.batch import BatchPrintScreen
 
         self.app.push_screen(BatchPrintScreen())
+
+    def action_returns(self) -> None:
+        """Open the returns bench (销退扫描入库)."""
+        from tui.screens.returns import ReturnsScreen
+
+        self.app.push_screen(ReturnsScreen())
 
     def action_logout(self) -> None:
         self.wapp.log_out()

@@ -21,6 +21,7 @@ from core.model import CANCELLABLE, OrderStatus, Priority
 from core.oversight import (
     ORDER_LINES_PAGE,
     OrderDetail,
+    OrderGroup,
     OrderPage,
     OrderQuery,
     OrderRow,
@@ -39,6 +40,10 @@ PAGE_SIZE = 50
 SEARCH_DELAY_S = 0.3
 #: From this terminal width on, the orders table shows channel, phone, city and lines too.
 WIDE_COLUMNS = 100
+
+
+#: Filter fields the channel list sets together (a channel, its shop, a class, a category).
+_GROUP_FIELDS = ("channel", "shop", "customer_class", "category")
 
 
 class OrdersScreen(SupervisorScreen):
@@ -65,6 +70,8 @@ class OrdersScreen(SupervisorScreen):
         self.page: OrderPage | None = None
         self._search_timer: Timer | None = None
         self.wide = False
+        #: The channel list's values → the filter fields each sets.
+        self._group_filters: dict[str, dict[str, str | None]] = {}
 
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
@@ -107,12 +114,33 @@ class OrdersScreen(SupervisorScreen):
             if self.wide or key not in ("channel", "phone", "city", "lines"):
                 table.add_column(label, key=key)
         table.focus()
-        self.run_floor(self.oversight.channels, self.operator, then=self._channels)
+        self.run_floor(self.oversight.order_groups, self.operator, then=self._groups)
 
-    def _channels(self, channels: tuple[str, ...]) -> None:
-        self.query_one("#orders-channel", Select).set_options(
-            [(plain(channel), channel) for channel in channels]
-        )
+    def _groups(self, groups: tuple[OrderGroup, ...]) -> None:
+        """The channel list filters by channel, a channel's shop, customer class or category."""
+        self._group_filters = {}
+        options = []
+        for number, group in enumerate(groups):
+            # a channel's value is its name; the other groups are numbered
+            value = group.channel if group.kind == "channel" else f"#{number}"
+            self._group_filters[value] = {
+                "channel": group.channel or None,
+                "shop": group.key if group.kind == "shop" else None,
+                "customer_class": group.key if group.kind == "customer_class" else None,
+                "category": group.key if group.kind == "category" else None,
+            }
+            if group.kind == "channel":
+                label = plain(group.channel)
+            elif group.kind == "shop":
+                label = _("{channel} · {shop}").format(
+                    channel=plain(group.channel), shop=plain(group.key)
+                )
+            elif group.kind == "customer_class":
+                label = words.customer_class(group.key)
+            else:
+                label = _("category: {name}").format(name=plain(group.key))
+            options.append((label, value))
+        self.query_one("#orders-channel", Select).set_options(options)
 
     # -- reading --------------------------------------------------------------------------------
 
@@ -174,6 +202,9 @@ class OrdersScreen(SupervisorScreen):
             "priority": self.order_query.priority,
             "channel": self.order_query.channel,
             "text": self.order_query.text,
+            "shop": self.order_query.shop,
+            "customer_class": self.order_query.customer_class,
+            "category": self.order_query.category,
         }
         values.update(changes)
         self.order_query = OrderQuery(**values)
@@ -183,6 +214,11 @@ class OrdersScreen(SupervisorScreen):
     @on(Select.Changed)
     def _filter_chosen(self, event: Select.Changed) -> None:
         value = None if event.value is Select.NULL else str(event.value)
+        if event.select.id == "orders-channel":
+            group = self._group_filters.get(value or "", dict.fromkeys(_GROUP_FIELDS))
+            if any(getattr(self.order_query, k) != v for k, v in group.items()):
+                self._apply(**group)
+            return
         field = {
             "orders-status": "status",
             "orders-priority": "priority",
@@ -218,7 +254,7 @@ class OrdersScreen(SupervisorScreen):
         self.query_one("#orders-search", Input).value = ""
         for selector in ("#orders-status", "#orders-priority", "#orders-channel"):
             self.query_one(selector, Select).clear()
-        self._apply(status=None, priority=None, channel=None, text="")
+        self._apply(status=None, priority=None, text="", **dict.fromkeys(_GROUP_FIELDS))
 
     def action_leave(self) -> None:
         """Esc in a filter goes back to the table; on the table, back home."""
@@ -281,6 +317,9 @@ class OrderDetailScreen(SupervisorScreen):
         Binding("a", "reassign", N_("Reassign list")),
         Binding("p", "reprint", N_("Reprint label")),
         Binding("t", "retry", N_("Retry label")),
+        Binding("s", "split", N_("Split")),
+        Binding("m", "merge(1)", N_("Merge")),
+        Binding("x", "merge(0)", N_("Keep apart")),
         Binding("n", "lines_page(1)", N_("More lines")),
         Binding("b", "lines_page(-1)", N_("Earlier lines")),
         Binding("left", "tab(-1)", N_("Tabs"), priority=True, key_display="←→"),
@@ -377,9 +416,13 @@ class OrderDetailScreen(SupervisorScreen):
             if parameters and parameters[0] == 1:
                 return detail.lines_from + ORDER_LINES_PAGE < detail.line_count
             return detail.lines_from > 0
-        if action in ("release", "cancel_order", "reassign", "reprint", "retry"):
+        if action in ("release", "cancel_order", "reassign", "reprint", "retry", "split", "merge"):
             if detail is None:
                 return False
+            if action == "split":
+                return detail.status is OrderStatus.BACKORDERED
+            if action == "merge":
+                return detail.merge_proposal is not None
             if action == "release":
                 return detail.status is OrderStatus.ON_HOLD
             if action == "cancel_order":
@@ -437,6 +480,16 @@ class OrderDetailScreen(SupervisorScreen):
             info.append(_("exception: {reason}").format(reason=data.exception_reason))
         if data.cancel_reason:
             info.append(_("cancelled: {reason}").format(reason=data.cancel_reason))
+        if data.merged_into:
+            info.append(_("merged into {order_no}").format(order_no=data.merged_into))
+        if data.split_from:
+            info.append(_("part of {order_no}").format(order_no=data.split_from))
+        if data.merge_with:
+            info.append(
+                _("merge proposed with {others}: m merge, x keep apart").format(
+                    others=", ".join(data.merge_with)
+                )
+            )
         self.query_one("#od-info", Static).update(Text("\n").join(plain(line) for line in info))
         self._fill(data)
         self.refresh_bindings()
@@ -583,6 +636,62 @@ class OrderDetailScreen(SupervisorScreen):
             ReasonDialog(
                 _("Release {order_no}?").format(order_no=self.order_no),
                 _("Its payment and address problems are accepted; then it is allocated."),
+            ),
+            confirmed,
+        )
+
+    def action_split(self) -> None:
+        """Ship what is in stock of a backordered order; the rest waits as an order of its own."""
+
+        def confirmed(reason: str | None) -> None:
+            if reason:
+                self.act(
+                    self.oversight.split_order,
+                    self.operator,
+                    self.order_no,
+                    reason,
+                    done=_("{order_no} split: what is in stock ships").format(
+                        order_no=self.order_no
+                    ),
+                )
+
+        self.app.push_screen(
+            ReasonDialog(
+                _("Split {order_no}?").format(order_no=self.order_no),
+                _("What is in stock ships now; the rest waits as an order of its own."),
+            ),
+            confirmed,
+        )
+
+    def action_merge(self, accept: int) -> None:
+        """Accept the merge proposed for this order, or keep the orders apart, saying why."""
+        detail = self.detail
+        if detail is None or detail.merge_proposal is None:
+            return
+        merge_id, others = detail.merge_proposal, ", ".join(detail.merge_with)
+
+        def confirmed(reason: str | None) -> None:
+            if reason:
+                self.act(
+                    self.oversight.decide_merge,
+                    self.operator,
+                    merge_id,
+                    bool(accept),
+                    reason,
+                    done=(
+                        _("{order_no} merged with {others}")
+                        if accept
+                        else _("{order_no} ships apart from {others}")
+                    ).format(order_no=self.order_no, others=others),
+                )
+
+        title = _("Merge {order_no} with {others}?") if accept else _("Keep {order_no} apart?")
+        self.app.push_screen(
+            ReasonDialog(
+                title.format(order_no=self.order_no, others=others),
+                _("One parcel and one waybill for the same buyer and address.")
+                if accept
+                else _("Each order ships in a parcel of its own; it is not proposed again."),
             ),
             confirmed,
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -30,6 +32,7 @@ class PickScreen(FloorScreen):
 
     BINDINGS = [
         Binding("s", "short", N_("Short")),
+        Binding("b", "skip_bin", N_("Skip bin")),
         Binding("c", "type_code", N_("Type code")),
         Binding("escape", "leave", N_("Leave")),
         Binding("f5", "simulate_right", N_("Sim scan")),
@@ -179,7 +182,7 @@ class PickScreen(FloorScreen):
                     self.view.picklist_id,
                     line.line_id,
                     reason,
-                    then=self._shorted,
+                    then=partial(self._shorted, line.sku, line.location),
                 )
 
         self.app.push_screen(
@@ -187,9 +190,48 @@ class PickScreen(FloorScreen):
             chosen,
         )
 
-    def _shorted(self, view: PickView) -> None:
+    def _shorted(self, sku: str, location: str, view: PickView) -> None:
         self.show(view)
-        self.banner(_("Line closed short; the bin will be counted."), "info")
+        elsewhere = next(
+            (
+                line.location
+                for line in view.lines
+                if line.sku == sku and line.location != location and not line.done
+            ),
+            None,
+        )
+        if elsewhere is not None:
+            # another bin holds the SKU: the line continues there before any order goes short
+            self.banner(
+                _("Take the rest of {sku} from bin {bin}. Bin {short} will be counted.").format(
+                    sku=sku, bin=elsewhere, short=location or "—"
+                ),
+                "info",
+            )
+        else:
+            self.banner(_("Line closed short; the bin will be counted."), "info")
+
+    def action_skip_bin(self) -> None:
+        """The current bin is blocked: its lines go to the end of the list and come back."""
+        line = self.view.current
+        if line is None:
+            return
+        self.run_floor(
+            self.floor.skip_bin,
+            self.operator,
+            self.view.picklist_id,
+            line.line_id,
+            then=partial(self._skipped, line.location),
+        )
+
+    def _skipped(self, location: str, view: PickView) -> None:
+        self.show(view)
+        self.banner(
+            _("Bin {bin} skipped: it comes back at the end of the list.").format(
+                bin=location or "—"
+            ),
+            "info",
+        )
 
     def action_type_code(self) -> None:
         """Type a code whose barcode will not scan."""
