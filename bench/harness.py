@@ -166,6 +166,7 @@ def run(
         scanning,
         ssh,
         stock,
+        stock_scans,
         supervision,
         terminal,
     )

@@ -107,7 +107,12 @@ GOALS: dict[str, Goal] = {
         Goal("label_cjk_ms", "ms", 150, "lower", 1000, "a label printer takes ~1 s per label"),
         Goal("label_ewaybill_ms", "ms", 150, "lower", 1000, "a label printer takes ~1 s per label"),
         Goal("import_order_lines_per_s", "lines/s", 10_000, "higher", None, ""),
+        Goal("import_taobao_lines_per_s", "lines/s", 10_000, "higher", None, ""),
         Goal("stock_check_s", "s", 2, "lower", None, ""),
+        Goal("receive_scan_ms_p99", "ms", 5, "lower", 15.6, _SCAN_LIMIT),
+        Goal("putaway_scan_ms_p99", "ms", 5, "lower", 15.6, _SCAN_LIMIT),
+        Goal("count_scan_ms_p99", "ms", 5, "lower", 15.6, _SCAN_LIMIT),
+        Goal("wave_release_ms", "ms", 50, "lower", None, ""),
         Goal("ssh_session_start_s", "s", 1.5, "lower", None, ""),
     )
 }

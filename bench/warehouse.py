@@ -13,7 +13,7 @@ import random
 import shutil
 import sqlite3
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 from core.clock import FixedClock
@@ -179,6 +179,92 @@ def orders_csv(
             writer.writerow((*header, sku(product), rng.choice((1, 1, 2)), ""))
         written += count
     return out.getvalue().encode()
+
+
+#: The columns of a Taobao seller centre export (ExportOrderList, ExportOrderDetailList).
+TAOBAO_ORDER_HEADER = (
+    "订单编号", "买家会员名", "买家支付宝账号", "买家应付货款", "买家应付邮费", "总金额",
+    "买家实际支付金额", "订单状态", "买家留言", "收货人姓名", "收货地址", "运送方式", "联系电话",
+    "联系手机", "订单创建时间", "订单付款时间", "宝贝标题", "宝贝种类", "物流单号", "物流公司",
+    "订单备注", "宝贝总数量", "店铺名称",
+)  # fmt: skip
+TAOBAO_DETAIL_HEADER = (
+    "订单编号", "标题", "价格", "购买数量", "外部系统编号", "商品属性", "套餐信息", "备注",
+    "订单状态", "商家编码",
+)  # fmt: skip
+_TAOBAO_PAID = "买家已付款，等待卖家发货"
+
+
+def taobao_pair(lines: int, products: int, seed: int = 4) -> tuple[bytes, bytes]:
+    """A Taobao export of about ``lines`` item rows, as the seller centre writes it: GBK,
+    order numbers wrapped as ``="…"``, phones with a leading apostrophe, the address as one
+    string with its postcode. Returns (ExportOrderList, ExportOrderDetailList); every order
+    paid and waiting to ship, 1–3 items of 1–2 units each, placed in the six hours before NOW."""
+    rng = random.Random(seed)
+    order_out, detail_out = io.StringIO(), io.StringIO()
+    order_writer = csv.writer(order_out, lineterminator="\r\n")
+    detail_writer = csv.writer(detail_out, lineterminator="\r\n")
+    order_writer.writerow(TAOBAO_ORDER_HEADER)
+    detail_writer.writerow(TAOBAO_DETAIL_HEADER)
+    written = 0
+    number = 0
+    while written < lines:
+        number += 1
+        count = min(rng.choice((1, 1, 2, 2, 3)), lines - written)
+        placed = (NOW - timedelta(seconds=rng.randrange(0, 6 * 3600))).astimezone(
+            timezone(timedelta(hours=8))
+        )
+        province, city, district, postcode = rng.choice(_CITIES)
+        order_no = f"30{number:014d}"
+        items = [
+            (product, rng.choice((1, 1, 2))) for product in rng.sample(range(1, products), count)
+        ]
+        goods = [_CN_GOODS[product % len(_CN_GOODS)] for product, _qty in items]
+        order_writer.writerow(
+            (
+                f'="{order_no}"',
+                f"tb_{rng.randrange(10**6, 10**7)}",
+                "",
+                "59.00",
+                "0.00",
+                "59.00",
+                "59.00",
+                _TAOBAO_PAID,
+                rng.choice(("", "", "请尽快发货")),
+                rng.choice(_CN_NAMES),
+                f"{province} {city} {district} {rng.choice(_STREETS)}{rng.randrange(1, 999)}号"
+                f"({postcode})",
+                "快递",
+                "",
+                f"'138{rng.randrange(10**7, 10**8)}",
+                placed.strftime("%Y-%m-%d %H:%M:%S"),
+                placed.strftime("%Y-%m-%d %H:%M:%S"),
+                "，".join(goods),
+                str(count),
+                "",
+                "",
+                "",
+                str(sum(qty for _product, qty in items)),
+                "杯子旗舰店",
+            )
+        )
+        for (product, qty), name in zip(items, goods, strict=True):
+            detail_writer.writerow(
+                (
+                    f'="{order_no}"',
+                    f"{name} {product}",
+                    "19.90",
+                    str(qty),
+                    "",
+                    "颜色分类:默认",
+                    "",
+                    "",
+                    _TAOBAO_PAID,
+                    sku(product),
+                )
+            )
+        written += count
+    return order_out.getvalue().encode("gbk"), detail_out.getvalue().encode("gbk")
 
 
 def picker_names(count: int) -> list[str]:

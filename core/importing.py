@@ -5,7 +5,8 @@ and yields drafts and rejections. Storing is data/'s job.
 
 Files are read as streams, twice: a first pass checks that the whole file can be read (so a file
 broken near its end is refused before anything of it is stored) and finds order numbers whose
-records are apart in the file; the second pass yields drafts and rejections one by one. Memory
+records are apart in the file (a CSV file's order numbers are all it takes apart); the second
+pass yields drafts and rejections one by one. Memory
 holds one record (and one order's lines) at a time, plus one small entry per order number.
 """
 
@@ -18,6 +19,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from functools import partial
 from typing import IO, Any, Generic, TypeVar
 
 from core.codes import normalize_barcode
@@ -167,14 +169,17 @@ def _open_text(source: Source, newline: str) -> IO[str]:
     return io.TextIOWrapper(binary, encoding="utf-8-sig", errors="surrogateescape", newline=newline)
 
 
-def read_records(source: Source, filename: str, columns: tuple[str, ...]) -> Iterator[Record]:
+def read_records(
+    source: Source, filename: str, columns: tuple[str, ...], only: str | None = None
+) -> Iterator[Record]:
     """Yield the records of a CSV/JSON/JSONL file as it is read. A file that cannot be read at
     all raises :class:`Rejected` naming the line; undecodable bytes inside a record are kept as
-    surrogates so that only that record is refused (see :func:`undecodable`)."""
+    surrogates so that only that record is refused (see :func:`undecodable`). ``only``: a CSV
+    record holds that one field (a pass that needs only keys), the rest is not taken apart."""
     fmt = file_format(filename)
     with _open_text(source, "" if fmt == "csv" else "\n") as text:
         if fmt == "csv":
-            yield from _csv_records(text, filename, columns)
+            yield from _csv_records(text, filename, columns, only)
         elif fmt == "jsonl":
             yield from _jsonl_records(text, filename)
         else:
@@ -187,7 +192,9 @@ def check_readable(source: Source, filename: str, columns: tuple[str, ...]) -> N
         pass
 
 
-def _csv_records(text: IO[str], filename: str, columns: tuple[str, ...]) -> Iterator[Record]:
+def _csv_records(
+    text: IO[str], filename: str, columns: tuple[str, ...], only: str | None = None
+) -> Iterator[Record]:
     reader = csv.reader(text)
     try:
         header = next(reader)
@@ -205,6 +212,11 @@ def _csv_records(text: IO[str], filename: str, columns: tuple[str, ...]) -> Iter
             )
         )
     start = 2
+    if only is not None:
+        # the last column of that name, as the dict of a full record keeps it
+        index = len(header) - 1 - header[::-1].index(only) if only in header else -1
+        yield from _csv_keys(reader, filename, only, index)
+        return
     try:
         for row in reader:
             cells = [cell.strip() for cell in row]
@@ -214,6 +226,22 @@ def _csv_records(text: IO[str], filename: str, columns: tuple[str, ...]) -> Iter
                     values["__extra__"] = row[len(header) :]
                 # One search per row instead of one per field.
                 yield Record(start, values, _SURROGATE.search("".join(row)) is not None)
+            start = reader.line_num + 1
+    except csv.Error as error:
+        raise Rejected(
+            _("{name} line {line}: {error}").format(name=filename, line=start, error=error)
+        ) from None
+
+
+def _csv_keys(reader: Any, filename: str, name: str, index: int) -> Iterator[Record]:
+    """The records of :func:`_csv_records` holding only the field at ``index`` (the same
+    lines, the same blank rows left out, the same refusals of a file that cannot be read)."""
+    start = 2
+    try:
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                key = row[index].strip() if 0 <= index < len(row) else ""
+                yield Record(start, {name: key} if key else {})
             start = reader.line_num + 1
     except csv.Error as error:
         raise Rejected(
@@ -423,6 +451,11 @@ def _skip_value(window: _Window, filename: str, line: int) -> int:
             raise Rejected(_too_large(filename, line))
 
 
+def has_surrogates(texts: Iterable[str]) -> bool:
+    """Whether any of ``texts`` holds a surrogate (one search over them all)."""
+    return _SURROGATE.search("".join(texts)) is not None
+
+
 def undecodable(values: dict[str, Any]) -> bool:
     """Whether a record carries bytes that were not UTF-8 (decoded as surrogates) or lone
     surrogates from JSON escapes: text that no database or terminal can hold."""
@@ -594,6 +627,7 @@ def read_orders(
     default_tz: tzinfo = CHINA_TZ,
     now: datetime | None = None,
     records: Callable[[], Iterator[Record]] | None = None,
+    keys: Callable[[], Iterator[Record]] | None = None,
 ) -> Iterator[OrderDraft | Rejection]:
     """Orders from CSV (one row per line) or JSON (orders with nested ``lines``), one by one as
     the file is read. Every record ends up in a draft or in a rejection.
@@ -606,15 +640,21 @@ def read_orders(
 
     ``records`` (a platform export mapped to our columns, see ``core.platforms``) replaces
     reading ``source`` as our own format; it is read like a CSV file, once per pass. Its
-    records may be ``skip``: they yield :class:`~core.model.Skipped`."""
+    records may be ``skip``: they yield :class:`~core.model.Skipped`. ``keys``: the same
+    records for the first pass, right in what it looks at (order number, problem, skip) and
+    cheaper to make (a CSV file's order numbers only; an export's records without their
+    addresses split)."""
     if records is None:
         fmt = file_format(filename)
 
         def records() -> Iterator[Record]:
             return read_records(source, filename, ORDER_COLUMNS)
+
+        if fmt == "csv" and keys is None:
+            keys = partial(read_records, source, filename, ORDER_COLUMNS, "order_no")
     else:
         fmt = "csv"
-    apart = _orders_apart(records, fmt == "csv")
+    apart = _orders_apart(keys or records, fmt == "csv")
     window = order_time_window(now)
     reported: set[str] = set()
     current: _RowsOfOrder | None = None
@@ -797,7 +837,7 @@ class _RowsOfOrder:
                 self.error = Rejection(record.line, self.order_no, str(error))
 
     def _add(self, record: Record) -> None:
-        raw = tuple(record.fields.get(name) for name in ORDER_HEADER_FIELDS)
+        raw = tuple(map(record.fields.get, ORDER_HEADER_FIELDS))
         if "__extra__" in record.fields:
             raise ValueError(_("more cells than columns (an unquoted comma?)"))
         if self.first is not None and raw == self.first_raw:

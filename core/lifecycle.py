@@ -7,7 +7,7 @@ rule and never by whichever query happened to check.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from core import words
 from core.errors import Rejected
@@ -76,6 +76,14 @@ def transition(current: OrderStatus, target: OrderStatus, what: str = "") -> Ord
     if not may_transition(current, target):
         raise IllegalTransition(what or _("the order"), current.value, target.value)
     return target
+
+
+def check_transitions(changes: Iterable[tuple[OrderStatus, OrderStatus, str]]) -> None:
+    """Check several orders' changes at once, each (current, target, order): IllegalTransition
+    for the first the lifecycle does not allow; staying in the same status is no change."""
+    for current, target, what in changes:
+        if current is not target:
+            transition(current, target, what)
 
 
 def transition_list(

@@ -16,7 +16,7 @@ from typing import Any
 
 from core.errors import Rejected
 from core.i18n import _
-from core.importing import MAX_FIELD, Record
+from core.importing import MAX_FIELD, Record, has_surrogates
 from core.review import masked
 
 #: Our fields a profile can map a platform column to.
@@ -320,6 +320,9 @@ def unknown_layout(best: Guess, files: list[tuple[str, list[str]]]) -> str:
 def clean_cell(value: str, quirks: Iterable[str]) -> str:
     """A cell without the platform's wrapping: ``="…"`` (Excel text), a leading apostrophe,
     a leading tab (IDs kept as text)."""
+    text = value.strip()
+    if not text or text[0] not in "='":
+        return text  # no quirk changes a cell that starts with neither = nor '
     text = value
     for quirk in quirks:
         if quirk == "excel_text":
@@ -480,13 +483,17 @@ class FileMapping:
     positions: dict[str, tuple[int, ...]]
     filename: str
 
-    def fields(self, cells: list[str]) -> dict[str, str]:
-        """Our fields of one row, cleaned of the platform's quirks."""
+    def fields(self, cells: list[str], only: Iterable[str] | None = None) -> dict[str, str]:
+        """Our fields of one row (or the fields ``only`` names), cleaned of the platform's
+        quirks."""
+        quirks = self.profile.quirks
+        count = len(cells)
         values = {}
-        for ours, indexes in self.positions.items():
+        names = self.positions if only is None else [n for n in only if n in self.positions]
+        for ours in names:
             value = ""
-            for index in indexes:
-                value = clean_cell(cells[index], self.profile.quirks) if index < len(cells) else ""
+            for index in self.positions[ours]:
+                value = clean_cell(cells[index], quirks) if index < count else ""
                 if value:
                     break
             values[ours] = value
@@ -503,8 +510,11 @@ def _our_record(
     profile: Profile,
     shop: str,
     divisions: Divisions | None,
+    dirty: bool = True,
+    splits: dict[str, SplitAddress | None] | None = None,
 ) -> Record:
-    """A row's record in our column names (see ``core.importing.ORDER_COLUMNS``)."""
+    """A row's record in our column names (see ``core.importing.ORDER_COLUMNS``); ``dirty``:
+    False when the cells it was made of hold no surrogates."""
     fields: dict[str, Any] = {
         "order_no": values.get("order_no", ""),
         "channel": profile.channel,
@@ -535,13 +545,21 @@ def _our_record(
         return Record(
             line,
             fields,
+            dirty,
             problem=_(
                 "unknown {platform} status {status!r}; add it to the profile's statuses"
             ).format(platform=profile.name, status=values.get("status", "")[:40]),
         )
     fields["payment_status"] = "pending" if action == "unpaid" else "paid"
     if profile.address_one_string and fields["address"] and not fields["province"]:
-        split = split_address(fields["address"], divisions) if divisions else None
+        address = fields["address"]
+        if splits is not None and address in splits:
+            split = splits[address]  # the order's other rows carry the same address
+        else:
+            split = split_address(address, divisions) if divisions else None
+            if splits is not None:
+                splits.clear()
+                splits[address] = split
         if split is not None:
             fields.update(
                 province=split.province,
@@ -554,7 +572,23 @@ def _our_record(
         reason = _("{platform} status {status}; not imported").format(
             platform=profile.name, status=values.get("status", "")
         )
-        return Record(line, fields, skip=reason, withdrawn=action == "cancel")
+        return Record(line, fields, dirty, skip=reason, withdrawn=action == "cancel")
+    return Record(line, fields, dirty)
+
+
+#: What the first pass over an export looks at (see ``keys_only``).
+_KEY_FIELDS = ("order_no", "status")
+
+
+def _key_record(line: int, values: dict[str, str], profile: Profile) -> Record:
+    """A row's record as :func:`_our_record` makes it, holding only its order number, and
+    its problem or skip as the status word decides them."""
+    fields = {"order_no": values.get("order_no", "")}
+    action = _status_action(profile, values.get("status", ""))
+    if action is None:
+        return Record(line, fields, problem="unknown status")
+    if action in ("skip", "cancel"):
+        return Record(line, fields, skip="skip", withdrawn=action == "cancel")
     return Record(line, fields)
 
 
@@ -566,22 +600,31 @@ def export_records(
     divisions: Divisions | None = None,
     orders_file: FileMapping | None = None,
     orders_rows: Callable[[], Iterator[Row]] | None = None,
+    keys_only: bool = False,
 ) -> Iterator[Record]:
     """The records of an export in our column names, one per line row. With an order file
     (Taobao's ExportOrderList), its rows give each order's header and the lines file's rows
     its lines, joined on ``order_no``; an order without lines, or a line without its order,
-    is reported. A skipped order (closed, refunded, shipped) yields one record only."""
-    orders: dict[str, tuple[int, dict[str, str]]] = {}
+    is reported. A skipped order (closed, refunded, shipped) yields one record only.
+    ``divisions`` None: addresses are left as one string. ``keys_only``: the same records
+    (the same lines, problems and skips) holding only their order numbers, for the import's
+    first pass."""
+    only = _KEY_FIELDS if keys_only else None
+    splits: dict[str, SplitAddress | None] = {}  # the last address split
+    orders: dict[str, tuple[int, dict[str, str], bool]] = {}
     if orders_file is not None and orders_rows is not None:
         for line, cells in orders_rows():
-            values = orders_file.fields(cells)
+            values = orders_file.fields(cells, only)
             order_no = values.get("order_no", "")
             if order_no:
-                orders.setdefault(order_no, (line, values))
+                orders.setdefault(order_no, (line, values, has_surrogates(cells)))
+    # A record is checked field by field only when text it was made of holds surrogates.
+    dirty_anyway = has_surrogates((shop, profile.channel))
     skipped: set[str] = set()
     seen: set[str] = set()
     for line, cells in lines_rows():
-        values = lines_file.fields(cells)
+        values = lines_file.fields(cells, only)
+        dirty = dirty_anyway or has_surrogates(cells)
         order_no = values.get("order_no", "")
         if order_no in skipped:
             continue
@@ -603,12 +646,16 @@ def export_records(
                 continue
             seen.add(order_no)
             values = {**header[1], **{k: v for k, v in values.items() if v or k not in header[1]}}
-        record = _our_record(line, values, profile, shop, divisions)
+            dirty = dirty or header[2]
+        if keys_only:
+            record = _key_record(line, values, profile)
+        else:
+            record = _our_record(line, values, profile, shop, divisions, dirty, splits)
         if record.skip is not None:
             skipped.add(order_no)
         yield record
     if orders_file is not None:
-        for order_no, (line, _values) in orders.items():
+        for order_no, (line, _values, _dirty) in orders.items():
             if order_no not in seen:
                 yield Record(
                     line,

@@ -15,7 +15,7 @@ allocated; nothing in a damaged (or other non-allocatable) bin is reserved.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
@@ -110,8 +110,14 @@ def apply(rows: Mapping[Key, StockRow], movements: Iterable[Movement]) -> dict[K
         row = after.get(movement.key) or StockRow(
             movement.sku, movement.bin, movement.lot, movement.expiry
         )
-        row = replace(
-            row, on_hand=row.on_hand + movement.qty, reserved=row.reserved + movement.reserved
+        row = StockRow(
+            row.sku,
+            row.bin,
+            row.lot,
+            row.expiry,
+            row.on_hand + movement.qty,
+            row.reserved + movement.reserved,
+            row.kind,
         )
         if row.on_hand < 0:
             raise StockRefused(

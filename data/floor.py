@@ -246,14 +246,9 @@ class SqliteFloor(Floor):
 
     def pick_scan(self, operator: Operator, picklist_id: int, raw: str, source: str) -> ScanOutcome:
         """Record one scan on the operator's list."""
+        prefixes, pick = settings.scan_settings(self.store)
         return record_pick_scan(
-            self.store,
-            self._actor(operator),
-            picklist_id,
-            raw,
-            source,
-            settings.prefixes(self.store),
-            settings.pick_settings(self.store),
+            self.store, self._actor(operator), picklist_id, raw, source, prefixes, pick
         )
 
     def short_pick(

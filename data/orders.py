@@ -14,7 +14,7 @@ from core.customers import CustomerClass, classify, customer_key
 from core.errors import NotFound, Rejected, StoreFault
 from core.i18n import _
 from core.importing import read_orders
-from core.lifecycle import cancellable
+from core.lifecycle import cancellable, transition
 from core.model import (
     ImportReport,
     OrderDraft,
@@ -233,6 +233,20 @@ def _store_order(
         customers.seen.add((draft.shop, key))
     klass = classify(listed, seen_before) if key else None
     vip_carrier = entry["carrier"] if key and entry is not None and listed == "vip" else ""
+    # Reviewed and allocated before it is written: the order and its lines are written once,
+    # in the status the lifecycle allows it to take from received (as review_and_allocate
+    # decides for an order already stored).
+    order = ReviewInput.of(draft, blacklisted=klass is CustomerClass.BLACKLIST)
+    products = _products(write, order.skus)
+    problems = review(order, products.__contains__, ())
+    wanted = [(line.sku, line.qty) for line in draft.lines]
+    stock = {} if problems else _allocatable(products, {sku for sku, _qty in wanted})
+    decision = None if problems else allocate(wanted, stock)
+    if decision is None:
+        status = OrderStatus.ON_HOLD
+    else:
+        status = OrderStatus.ALLOCATED if decision.allocated else OrderStatus.BACKORDERED
+    transition(OrderStatus.RECEIVED, status, draft.order_no)
     write.execute(
         "INSERT INTO orders (order_no, channel, shop, placed_at, priority, payment_status,"
         " customer_name, phone, country, province, city, district, address, postcode, status,"
@@ -254,7 +268,7 @@ def _store_order(
             draft.district,
             draft.address,
             draft.postcode,
-            OrderStatus.RECEIVED.value,
+            status.value,
             to_iso(draft.due_at or due_at(draft.placed_at, draft.priority, policy)),
             write.now,
             write.now,
@@ -266,20 +280,22 @@ def _store_order(
             vip_carrier,
         ),
     )
+    allocated = status is OrderStatus.ALLOCATED
     write.conn.executemany(
-        "INSERT INTO order_lines (order_no, line_no, sku, qty, note) VALUES (?,?,?,?,?)",
+        "INSERT INTO order_lines (order_no, line_no, sku, qty, note, reserved)"
+        " VALUES (?,?,?,?,?,?)",
         [
-            (draft.order_no, number, line.sku, line.qty, line.note)
+            (draft.order_no, number, line.sku, line.qty, line.note, line.qty if allocated else 0)
             for number, line in enumerate(draft.lines, start=1)
         ],
     )
-    status = review_and_allocate(
-        write,
-        draft.order_no,
-        ReviewInput.of(draft, blacklisted=klass is CustomerClass.BLACKLIST),
-        waived=(),
-        current=OrderStatus.RECEIVED,
-    )
+    if problems:
+        write.conn.executemany(
+            "INSERT INTO order_problems (order_no, code, detail) VALUES (?,?,?)",
+            [(draft.order_no, problem.code, problem.detail) for problem in problems],
+        )
+    if decision is not None and allocated:
+        _reserve(write, decision.reserve, stock, products)
     if status is OrderStatus.BACKORDERED and split_backorders:
         from data.merging import split_in  # merging builds on this module
 
@@ -364,24 +380,37 @@ def try_allocate(
     missing = skus - products.keys()
     if missing:
         products.update(_products(write, missing))
-    # only units in bins that may be picked count: never a damaged bin's
-    stock = {
+    stock = _allocatable(products, skus)
+    decision = allocate([(line["sku"], line["qty"]) for line in lines], stock)
+    if not decision.allocated:
+        return _set_status(write, order_no, OrderStatus.BACKORDERED, current)
+    _reserve(write, decision.reserve, stock, products)
+    write.execute("UPDATE order_lines SET reserved = qty WHERE order_no = ?", (order_no,))
+    return _set_status(write, order_no, OrderStatus.ALLOCATED, current)
+
+
+def _allocatable(products: dict[str, Any], skus: Iterable[str]) -> dict[str, Stock]:
+    """Stock the SKUs may be allocated from: only units in bins that may be picked count,
+    never a damaged bin's."""
+    return {
         sku: Stock(
             products[sku]["on_hand"] - products[sku]["unpickable"], products[sku]["reserved"]
         )
         for sku in skus
         if sku in products
     }
-    decision = allocate([(line["sku"], line["qty"]) for line in lines], stock)
-    if not decision.allocated:
-        return _set_status(write, order_no, OrderStatus.BACKORDERED, current)
-    for sku, qty in decision.reserve.items():
+
+
+def _reserve(
+    write: Write, reserve: Mapping[str, int], stock: dict[str, Stock], products: dict[str, Any]
+) -> None:
+    """Reserve what an allocation decided on the products; a product that drops below its
+    safety stock by it is audited as low."""
+    for sku, qty in reserve.items():
         write.execute("UPDATE products SET reserved = reserved + ? WHERE sku = ?", (qty, sku))
         after = stock[sku]
         if after.on_hand - after.reserved - qty < products[sku]["safety_stock"] <= after.available:
             write.audit("stock.low", sku, available=after.available - qty)
-    write.execute("UPDATE order_lines SET reserved = qty WHERE order_no = ?", (order_no,))
-    return _set_status(write, order_no, OrderStatus.ALLOCATED, current)
 
 
 def _set_status(

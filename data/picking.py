@@ -302,7 +302,13 @@ def settle_list(write: Write, picklist_id: int) -> PickListStatus | None:
     status = PickListStatus.PICKED if row["units"] else PickListStatus.CANCELLED
     if status is PickListStatus.PICKED and row["status"] == PickListStatus.RELEASED.value:
         return None  # nothing picked yet: an unclaimed list whose orders remain keeps waiting
-    set_list_status(write, picklist_id, status, finished_at=write.now)
+    set_list_status(
+        write,
+        picklist_id,
+        status,
+        current=PickListStatus(row["status"]),
+        finished_at=write.now,
+    )
     write.audit(f"picklist.{status.value}", f"list {picklist_id}")
     return status
 

@@ -346,7 +346,7 @@ def _import_export(
     orders_file, orders_map = by_role.get("orders", (None, None))
     table = divisions() if profile.address_one_string else None
 
-    def records() -> Iterator[Any]:
+    def records(keys_only: bool = False) -> Iterator[Any]:
         return export_records(
             profile,
             lines_map,
@@ -355,10 +355,14 @@ def _import_export(
             divisions=table,
             orders_file=orders_map,
             orders_rows=orders_file.rows if orders_file else None,
+            keys_only=keys_only,
         )
 
     name = lines_file.name
-    items = read_orders(b"", name, now=store.clock.now(), records=records)
+    # The first pass looks at order numbers, problems and skips only.
+    items = read_orders(
+        b"", name, now=store.clock.now(), records=records, keys=lambda: records(True)
+    )
     return store_orders(store, actor, items, name, progress)
 
 

@@ -14,6 +14,7 @@ from core import receiving as rules
 from core.codes import CodeKind, parse_scan
 from core.errors import NotFound, Rejected
 from core.i18n import _
+from core.locations import walk_key
 from core.model import ImportReport
 from core.receiving import BinInfo, CountKey
 from core.roles import Permission
@@ -312,17 +313,41 @@ def show_receipt(store: Store, receipt_no: str) -> dict[str, Any]:
 # -- put-away ----------------------------------------------------------------------------------
 
 
-def _bins(conn: sqlite3.Connection) -> list[BinInfo]:
-    units = {
-        r["bin"]: r["n"]
-        for r in conn.execute("SELECT bin, sum(on_hand) AS n FROM stock GROUP BY bin")
+def _bins(conn: sqlite3.Connection, sku: str) -> list[BinInfo]:
+    """The bins a put-away of ``sku`` may be proposed, in walk order: those holding a row of
+    the SKU, and the reserve bins (``core.receiving.propose_bin`` looks at no others), read by
+    index rather than every bin of the warehouse."""
+    codes = {r["bin"] for r in conn.execute("SELECT DISTINCT bin FROM stock WHERE sku = ?", (sku,))}
+    codes |= {
+        r["code"]
+        for r in conn.execute("SELECT code FROM locations WHERE kind = ?", (BinKind.RESERVE.value,))
     }
-    walk = _walk(conn)
+    wanted = sorted(codes | {code.upper() for code in codes})
+    described: list[Any] = []
+    units: dict[str, int] = {}
+    sequences: dict[str, int] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        units.update(
+            (r["bin"], r["n"])
+            for r in conn.execute(
+                f"SELECT bin, sum(on_hand) AS n FROM stock WHERE bin IN ({marks}) GROUP BY bin",
+                chunk,
+            )
+        )
+        for r in conn.execute(
+            f"SELECT code, kind, max_units, sequence FROM locations WHERE code IN ({marks})", chunk
+        ):
+            if r["sequence"] is not None:
+                sequences[r["code"]] = r["sequence"]
+            if r["code"] in codes:
+                described.append(r)
     found = [
         BinInfo(r["code"], BinKind(r["kind"]), r["max_units"], units.get(r["code"], 0))
-        for r in conn.execute("SELECT code, kind, max_units FROM locations")
+        for r in described
     ]
-    return sorted(found, key=lambda b: walk(b.code))
+    return sorted(found, key=lambda b: walk_key(b.code, sequences))
 
 
 def _dock_row(conn: sqlite3.Connection, dock: str, sku: str, lot: str | None) -> StockRow:
@@ -351,7 +376,7 @@ def propose_putaway(store: Store, sku: str, qty: int, lot: str | None = None) ->
     dock = settings.get(store, "receiving.dock").strip().upper() or "DOCK"
     with store.read() as conn:
         source = _dock_row(conn, dock, sku, lot)
-        proposal = rules.propose_bin(sku, sku_rows(conn, sku), _bins(conn), qty)
+        proposal = rules.propose_bin(sku, sku_rows(conn, sku), _bins(conn, sku), qty)
     return {"sku": sku, "lot": source.lot, "qty": qty, "from": dock, "proposed": proposal}
 
 
@@ -368,7 +393,7 @@ def put_away(
     with store.write(actor) as write:
         write.require(Permission.RECEIVE)
         source = _dock_row(write.conn, dock, sku, lot)
-        proposal = rules.propose_bin(sku, sku_rows(write.conn, sku), _bins(write.conn), qty)
+        proposal = rules.propose_bin(sku, sku_rows(write.conn, sku), _bins(write.conn, sku), qty)
         write.execute(
             "INSERT INTO locations (code) VALUES (?) ON CONFLICT (code) DO NOTHING", (to_bin,)
         )

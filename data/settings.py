@@ -272,9 +272,18 @@ _PREFIX_KEYS = (
 )
 
 
+def scan_settings(store: Store) -> tuple[CodePrefixes, PickSettings]:
+    """The code prefixes and how picking is checked, in one query (read before every scan)."""
+    values = get_many(store, (*_PREFIX_KEYS, "pick.location_first"))
+    return _prefixes(values), PickSettings(location_first=values["pick.location_first"] == "true")
+
+
 def prefixes(store: Store) -> CodePrefixes:
     """The internal code prefixes."""
-    values = get_many(store, _PREFIX_KEYS)
+    return _prefixes(get_many(store, _PREFIX_KEYS))
+
+
+def _prefixes(values: dict[str, str]) -> CodePrefixes:
     return CodePrefixes(
         location=values["prefix.location"],
         tote=values["prefix.tote"],

@@ -4,11 +4,12 @@ after a row is created."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from core.errors import NotFound
 from core.i18n import _
-from core.lifecycle import transition, transition_list
+from core.lifecycle import check_transitions, transition, transition_list
 from core.model import OrderStatus, PickListStatus
 from data.store import Write
 
@@ -53,19 +54,35 @@ def set_order_status(
     return before
 
 
+def set_order_statuses(
+    write: Write, changes: Sequence[tuple[str, OrderStatus, OrderStatus]]
+) -> None:
+    """Move several orders at once, each (order, the status the caller read in this
+    transaction, target): the lifecycle checks every change first, so an illegal one refuses
+    them all (IllegalTransition) before anything is written; then one statement saves them."""
+    check_transitions((current, target, order_no) for order_no, current, target in changes)
+    write.conn.executemany(
+        "UPDATE orders SET status = ?, updated_at = ? WHERE order_no = ?",
+        [(target.value, write.now, order_no) for order_no, _current, target in changes],
+    )
+
+
 def set_list_status(
     write: Write,
     picklist_id: int,
     target: PickListStatus,
     what: str = "",
+    current: PickListStatus | None = None,
     **fields: Any,
 ) -> PickListStatus:
     """Move a pick list to ``target`` if its lifecycle allows it, setting ``fields`` with it;
-    returns the status it had."""
-    row = write.execute("SELECT status FROM picklists WHERE id = ?", (picklist_id,)).fetchone()
-    if row is None:
-        raise NotFound(_("no pick list {id}").format(id=picklist_id))
-    before = PickListStatus(row["status"])
+    returns the status it had. ``current``: the status the caller read in this transaction."""
+    if current is None:
+        row = write.execute("SELECT status FROM picklists WHERE id = ?", (picklist_id,)).fetchone()
+        if row is None:
+            raise NotFound(_("no pick list {id}").format(id=picklist_id))
+        current = PickListStatus(row["status"])
+    before = current
     if before is not target:
         transition_list(before, target, what or str(picklist_id))
     _update(write, "picklists", "id", picklist_id, target.value, fields, _LIST_FIELDS)

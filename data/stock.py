@@ -69,38 +69,79 @@ def bin_kind(conn: sqlite3.Connection, code: str) -> BinKind:
     return BinKind(row["kind"]) if row else BinKind.PICK_FACE
 
 
+#: Up to this many rows a movement touches are read one by one (cached statements); more
+#: (an import's chunk) are read by SKU, 500 at a time.
+_FEW = 8
+
+
+def _rows_at(conn: sqlite3.Connection, keys: Sequence[Key]) -> dict[Key, StockRow]:
+    """The stored rows among ``keys``."""
+    if len(keys) <= _FEW:
+        found = {}
+        for key in keys:
+            record = conn.execute(
+                f"{_ROW_SQL} WHERE s.sku = ? AND s.bin = ? AND s.lot = ?", key
+            ).fetchone()
+            if record is not None:
+                found[key] = _row(record)
+        return found
+    wanted = set(keys)
+    return {
+        row.key: row
+        for rows in rows_of(conn, {key[0] for key in keys}).values()
+        for row in rows
+        if row.key in wanted
+    }
+
+
+def _bin_kinds(conn: sqlite3.Connection, codes: Iterable[str]) -> dict[str, BinKind]:
+    """The kind of each bin (see :func:`bin_kind`)."""
+    wanted = sorted(set(codes))
+    if len(wanted) <= _FEW:
+        return {code: bin_kind(conn, code) for code in wanted}
+    kinds = dict.fromkeys(wanted, BinKind.PICK_FACE)
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        for record in conn.execute(
+            f"SELECT code, kind FROM locations WHERE code IN ({','.join('?' * len(chunk))})",
+            chunk,
+        ):
+            kinds[record["code"]] = BinKind(record["kind"])
+    return kinds
+
+
 def save_movements(write: Write, movements: Sequence[Movement], document: Document) -> None:
     """Save what a stock rule decided, in the caller's transaction: each row's on hand and
     reserved, one ledger entry per on-hand change (with who, where, when, why and the document),
     and the product's total on hand. The rows are checked again by the rules first, so a
     movement that would break them (negative stock, more reserved than on hand) is refused
-    (StockRefused) and the caller's transaction rolls back."""
+    (StockRefused) and the caller's transaction rolls back. Many movements (an import's
+    chunk) are saved with one statement per table."""
     if not movements:
         return
-    keys = {m.key for m in movements}
-    before: dict[Key, StockRow] = {}
-    for sku, bin_code, lot in keys:
-        record = write.execute(
-            f"{_ROW_SQL} WHERE s.sku = ? AND s.bin = ? AND s.lot = ?", (sku, bin_code, lot)
-        ).fetchone()
-        if record is not None:
-            before[(sku, bin_code, lot)] = _row(record)
-    for sku, bin_code, lot in keys - before.keys():
-        # a new row takes the expiry its first movement carries (the lot's)
-        expiry = next((m.expiry for m in movements if m.key == (sku, bin_code, lot)), None)
+    keys = list(dict.fromkeys(m.key for m in movements))
+    before = _rows_at(write.conn, keys)
+    new = [key for key in keys if key not in before]
+    kinds = _bin_kinds(write.conn, {bin_code for _sku, bin_code, _lot in new})
+    # a new row takes the expiry its first movement carries (the lot's)
+    expiries: dict[Key, date | None] = {}
+    for m in movements:
+        expiries.setdefault(m.key, m.expiry)
+    for sku, bin_code, lot in new:
         before[(sku, bin_code, lot)] = StockRow(
-            sku, bin_code, lot, expiry, kind=bin_kind(write.conn, bin_code)
+            sku, bin_code, lot, expiries[(sku, bin_code, lot)], kind=kinds[bin_code]
         )
     after = rules.apply(before, movements)
-    for key in keys:
-        row = after[key]
-        write.execute(
-            "INSERT INTO stock (sku, bin, lot, expiry, on_hand, reserved, updated_at)"
-            " VALUES (?,?,?,?,?,?,?) ON CONFLICT (sku, bin, lot) DO UPDATE SET"
-            " on_hand = excluded.on_hand, reserved = excluded.reserved,"
-            " expiry = coalesce(stock.expiry, excluded.expiry), updated_at = excluded.updated_at",
-            (*key, _iso(row.expiry), row.on_hand, row.reserved, write.now),
-        )
+    write.conn.executemany(
+        "INSERT INTO stock (sku, bin, lot, expiry, on_hand, reserved, updated_at)"
+        " VALUES (?,?,?,?,?,?,?) ON CONFLICT (sku, bin, lot) DO UPDATE SET"
+        " on_hand = excluded.on_hand, reserved = excluded.reserved,"
+        " expiry = coalesce(stock.expiry, excluded.expiry), updated_at = excluded.updated_at",
+        [
+            (*key, _iso(after[key].expiry), after[key].on_hand, after[key].reserved, write.now)
+            for key in keys
+        ],
+    )
     entries = [m for m in movements if m.qty]
     write.conn.executemany(
         "INSERT INTO stock_ledger (at, user, station, kind, sku, bin, lot, expiry, qty, reason,"
@@ -129,13 +170,15 @@ def save_movements(write: Write, movements: Sequence[Movement], document: Docume
         total[0] += m.qty
         if after[m.key].kind not in rules.ALLOCATABLE:
             total[1] += m.qty
-    for sku, (qty, unpickable) in totals.items():
-        if qty or unpickable:
-            write.execute(
-                "UPDATE products SET on_hand = on_hand + ?, unpickable = unpickable + ?,"
-                " updated_at = ? WHERE sku = ?",
-                (qty, unpickable, write.now, sku),
-            )
+    write.conn.executemany(
+        "UPDATE products SET on_hand = on_hand + ?, unpickable = unpickable + ?,"
+        " updated_at = ? WHERE sku = ?",
+        [
+            (qty, unpickable, write.now, sku)
+            for sku, (qty, unpickable) in totals.items()
+            if qty or unpickable
+        ],
+    )
 
 
 def _walk(conn: sqlite3.Connection) -> Any:

@@ -15,9 +15,9 @@ from core.roles import Permission, may
 from core.stock import Movement
 from core.waves import WaveLine, WaveOrder, plan_wave, urgency
 from data import settings
-from data.catalog import bin_walk_key
+from data.catalog import few_bins_walk_key
 from data.merging import merge_at_release, split_ships_alone
-from data.status import set_list_status, set_order_status
+from data.status import set_list_status, set_order_statuses
 from data.stock import Document, draw_for_line, rows_of, save_movements
 from data.store import Actor, Store, Write
 
@@ -73,7 +73,7 @@ def release_wave(
                 orders[row["order_no"]] = WaveOrder(
                     order.order_no, order.due_at, order.priority, (*order.lines, line)
                 )
-        walk = bin_walk_key(write.conn)
+        walk = few_bins_walk_key(write.conn)  # a wave's bins, not the warehouse's
         chosen, reservations, unfilled = _draw_bins(write, orders.values(), walk, max_orders)
         plans = plan_wave(chosen, walk, max_orders, orders_per_list)
         for order_no in unfilled:
@@ -183,17 +183,19 @@ def claim_next(store: Store, actor: Actor) -> int | None:
         if row is None:
             write.audit("picklist.claim_none", "picklists")
             return None
+        code = picklist_code(store, row["id"])
         set_list_status(
             write,
             row["id"],
             PickListStatus.PICKING,
-            picklist_code(store, row["id"]),
+            code,
+            current=PickListStatus.RELEASED,
             picker=actor.user,
             station=actor.station,
             claimed_at=write.now,
         )
         _start_orders(write, row["id"])
-        write.audit("picklist.claim", picklist_code(store, row["id"]))
+        write.audit("picklist.claim", code)
         return int(row["id"])
 
 
@@ -256,13 +258,16 @@ def reassign_picklist(
 def _start_orders(write: Write, picklist_id: int) -> None:
     """The allocated orders of a list being claimed start picking (orders taken off it or
     already further along keep their status)."""
-    for order in write.execute(
-        "SELECT order_no, status FROM orders WHERE picklist_id = ?", (picklist_id,)
-    ).fetchall():
-        if order["status"] == OrderStatus.ALLOCATED.value:
-            set_order_status(
-                write, order["order_no"], OrderStatus.PICKING, current=OrderStatus.ALLOCATED
-            )
+    set_order_statuses(
+        write,
+        [
+            (order["order_no"], OrderStatus.ALLOCATED, OrderStatus.PICKING)
+            for order in write.execute(
+                "SELECT order_no FROM orders WHERE picklist_id = ? AND status = ?",
+                (picklist_id, OrderStatus.ALLOCATED.value),
+            ).fetchall()
+        ],
+    )
 
 
 def current_list(store: Store, user: str) -> int | None:

@@ -25,8 +25,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from PIL import Image
-
 from core.clock import Clock
 from core.errors import WaretermError
 from core.i18n import N_, _, ngettext
@@ -44,15 +42,6 @@ from devices.printer import (
     PrinterFault,
     PrinterStatus,
     printer_for,
-)
-from devices.render import (
-    PRINTER_DPI,
-    code_label_escpos,
-    outbound_label_escpos,
-    picksheet_escpos,
-    render_code_label_image,
-    render_picksheet_image,
-    save_preview_png,
 )
 
 #: Seconds between looks at the database for new jobs (``PRAGMA data_version``).
@@ -83,6 +72,9 @@ T = TypeVar("T")
 def render_job(kind: str, content: dict[str, Any], config: PrinterConfig) -> bytes:
     """The ESC/POS bytes of a job for a printer (its label width, profile and CJK mode).
     Raises LabelError for content that is not a label, ValueError for an unknown profile."""
+    # Pillow and the fonts are loaded with the first job, not when a session starts.
+    from devices.render import code_label_escpos, outbound_label_escpos, picksheet_escpos
+
     labels = printing.job_labels(kind, content)
     if isinstance(labels, OutboundLabel):
         return outbound_label_escpos(labels, config.width_dots, config.cjk_mode, config.profile)
@@ -96,6 +88,15 @@ def save_job_preview(
 ) -> Path:
     """Write what a job prints as a PNG at 203 dpi (several code labels one under the other);
     the file appears whole or not at all."""
+    from PIL import Image
+
+    from devices.render import (
+        PRINTER_DPI,
+        render_code_label_image,
+        render_picksheet_image,
+        save_preview_png,
+    )
+
     target = Path(path)
     partial = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.part")
     labels = printing.job_labels(kind, content)

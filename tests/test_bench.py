@@ -28,7 +28,12 @@ NAMES = [
     "label_cjk_ms",
     "label_ewaybill_ms",
     "import_order_lines_per_s",
+    "import_taobao_lines_per_s",
     "stock_check_s",
+    "receive_scan_ms_p99",
+    "putaway_scan_ms_p99",
+    "count_scan_ms_p99",
+    "wave_release_ms",
     "ssh_session_start_s",
 ]
 
