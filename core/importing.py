@@ -35,12 +35,15 @@ from core.model import (
     Skipped,
     Withdrawn,
 )
+from core.stock import BinKind
 
 #: China Standard Time, the default for order times written without an offset.
 CHINA_TZ = timezone(timedelta(hours=8), "CST")
 
 PRODUCT_COLUMNS = ("sku", "name", "barcodes", "location", "on_hand", "safety_stock", "weight_g")
 LOCATION_COLUMNS = ("code", "sequence")
+#: Columns a locations file may add: the bin's kind, a pick face's minimum and maximum.
+LOCATION_OPTIONAL = ("kind", "min_units", "max_units")
 ORDER_COLUMNS = (
     "order_no",
     "channel",
@@ -964,6 +967,8 @@ def read_products(source: Source, filename: str) -> Iterator[ProductDraft | Reje
                 source_line=record.line,
                 category=_text(values, "category", MAX_KEY) if "category" in values else None,
                 ships_alone=_flag(values, "ships_alone") if "ships_alone" in values else None,
+                lot_tracked=_flag(values, "lot_tracked") if "lot_tracked" in values else None,
+                shelf_days=_shelf_days(values) if "shelf_days" in values else None,
             )
         except (ValueError, InvalidBarcode) as error:
             yield Rejection(record.line, _key(sku), str(error))
@@ -991,6 +996,28 @@ def _flag(values: dict[str, Any], name: str) -> bool:
     raise ValueError(_("{field} must be 1 or 0 (yes or no)").format(field=name))
 
 
+#: The longest do-not-ship window before expiry a product may have (ten years): more is a typo.
+MAX_SHELF_DAYS = 3650
+
+
+def _given(values: dict[str, Any], name: str) -> bool:
+    """True when an optional column has a value on this record (an empty cell leaves the stored
+    value as it was)."""
+    value = values.get(name)
+    return value is not None and not (isinstance(value, str) and not value.strip())
+
+
+def _shelf_days(values: dict[str, Any]) -> int:
+    days = _whole_number(values, "shelf_days", positive=False, default=0)
+    if days > MAX_SHELF_DAYS:
+        raise ValueError(
+            _("shelf_days is at most {n} (days before expiry a lot stops shipping)").format(
+                n=MAX_SHELF_DAYS
+            )
+        )
+    return days
+
+
 def _barcodes(value: Any) -> tuple[str, ...]:
     if value is None:
         return ()
@@ -1013,15 +1040,51 @@ def _barcodes(value: Any) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class LocationDraft:
-    """A bin and its place in the walk."""
+    """A bin and its place in the walk; optionally its kind (None: the stored kind stays) and,
+    for a pick face, its minimum and maximum (None: none), each set only when named in
+    ``given`` (the file has the column)."""
 
     code: str
     sequence: int
     source_line: int = 0
+    kind: BinKind | None = None
+    min_units: int | None = None
+    max_units: int | None = None
+    given: frozenset[str] = frozenset()
+
+
+#: How a locations file may name a bin kind besides its value (``pick_face`` …).
+BIN_KIND_WORDS = {
+    "pick face": BinKind.PICK_FACE,
+    "pick-face": BinKind.PICK_FACE,
+    "拣货位": BinKind.PICK_FACE,
+    "存储位": BinKind.RESERVE,
+    "收货区": BinKind.RECEIVING,
+    "退货区": BinKind.RETURNS,
+    "次品区": BinKind.DAMAGED,
+}
+
+
+def _bin_kind(values: dict[str, Any]) -> BinKind | None:
+    if not _given(values, "kind"):
+        return None
+    value = values["kind"]
+    text = " ".join(str(value).split()).lower() if isinstance(value, str) else ""
+    if text in BIN_KIND_WORDS:
+        return BIN_KIND_WORDS[text]
+    try:
+        return BinKind(text)
+    except ValueError:
+        raise ValueError(
+            _("kind must be one of {known}, not {value}").format(
+                known=", ".join(k.value for k in BinKind), value=_shown(value)
+            )
+        ) from None
 
 
 def parse_locations(content: Source, filename: str) -> Parsed[LocationDraft]:
-    """Bins with their walk sequence (``code,sequence``)."""
+    """Bins with their walk sequence (``code,sequence``), and where the file has them their kind
+    (``kind``) and a pick face's minimum and maximum (``min_units``, ``max_units``)."""
     result: Parsed[LocationDraft] = Parsed()
     for record in read_records(content, filename, LOCATION_COLUMNS):
         code = _safe_key(record.fields, "code").upper()
@@ -1033,9 +1096,20 @@ def parse_locations(content: Source, filename: str) -> Parsed[LocationDraft]:
             if len(code) > MAX_KEY:
                 raise ValueError(_("code is longer than {n} characters").format(n=MAX_KEY))
             _check_text(record)
-            sequence = _whole_number(record.fields, "sequence", positive=False, default=None)
+            values = record.fields
+            sequence = _whole_number(values, "sequence", positive=False, default=None)
+            kind = _bin_kind(values)
+            min_units, max_units = (
+                _whole_number(values, name, positive=False, default=0)
+                if _given(values, name)
+                else None
+                for name in ("min_units", "max_units")
+            )
+            given = frozenset(name for name in LOCATION_OPTIONAL if name in values)
         except ValueError as error:
             result.rejected.append(Rejection(record.line, _key(code), str(error)))
             continue
-        result.drafts.append(LocationDraft(code, sequence, record.line))
+        result.drafts.append(
+            LocationDraft(code, sequence, record.line, kind, min_units, max_units, given)
+        )
     return result

@@ -180,6 +180,10 @@ class ProductDraft:
     category: str | None = None
     #: Oversize: always a parcel of its own; None: the file has no column.
     ships_alone: bool | None = None
+    #: Received with a lot (and expiry); None: the file has no column (or the cell is empty).
+    lot_tracked: bool | None = None
+    #: Do not ship a lot within this many days of its expiry; None: no column (or empty cell).
+    shelf_days: int | None = None
 
 
 @dataclass(frozen=True)

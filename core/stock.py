@@ -221,6 +221,23 @@ def move(
     ]
 
 
+def bin_limits(bin_code: str, kind: BinKind, min_units: int | None, max_units: int | None) -> None:
+    """Refuse (StockRefused) a minimum or maximum on a bin that is not a pick face (nothing
+    replenishes it), and a minimum above the maximum."""
+    if kind is not BinKind.PICK_FACE and (min_units is not None or max_units is not None):
+        raise StockRefused(
+            _("bin {bin} is {kind}: only a pick face has a minimum and a maximum").format(
+                bin=bin_code, kind=kind.value
+            )
+        )
+    if min_units is not None and max_units is not None and min_units > max_units:
+        raise StockRefused(
+            _("bin {bin}: the minimum {min} is above the maximum {max}").format(
+                bin=bin_code, min=min_units, max=max_units
+            )
+        )
+
+
 def change_kind(
     bin_code: str,
     kind: BinKind,
@@ -284,6 +301,17 @@ def drawable(row: StockRow, today: date | None = None, shelf_days: int = 0) -> b
     if row.expiry is not None and today is not None:
         return row.expiry > today + timedelta(days=shelf_days)
     return True
+
+
+def out_of_date(rows: Iterable[StockRow], today: date, shelf_days: int = 0) -> int:
+    """Free units of one SKU no pick line may draw on because their lot is expired or inside
+    the product's do-not-ship window (see :func:`drawable`): allocation does not count them."""
+    limit = today + timedelta(days=shelf_days)
+    return sum(
+        max(row.free, 0)
+        for row in rows
+        if row.kind in ALLOCATABLE and row.expiry is not None and row.expiry <= limit
+    )
 
 
 def draw(

@@ -14,8 +14,8 @@ from core.importing import LocationDraft, Source, parse_locations, read_products
 from core.locations import walk_key
 from core.model import CodeKind, ImportReport, ProductDraft, Rejection
 from core.roles import Permission
-from core.stock import ALLOCATABLE, LedgerKind, Movement, StockRefused, StockRow
-from data.stock import Document, bin_kind, save_movements, sku_rows
+from core.stock import ALLOCATABLE, BinKind, LedgerKind, Movement, StockRefused, StockRow
+from data.stock import Document, bin_kind, change_bin_kind, save_movements, sku_rows
 from data.store import Actor, Store, Write
 
 #: Records per transaction: long enough to be fast, short enough not to stall scanning sessions.
@@ -172,6 +172,15 @@ def _store_product(
             "UPDATE products SET ships_alone = ? WHERE sku = ?",
             (int(draft.ships_alone), draft.sku),
         )
+    if draft.lot_tracked is not None:
+        write.execute(
+            "UPDATE products SET lot_tracked = ? WHERE sku = ?",
+            (int(draft.lot_tracked), draft.sku),
+        )
+    if draft.shelf_days is not None:
+        write.execute(
+            "UPDATE products SET shelf_days = ? WHERE sku = ?", (draft.shelf_days, draft.sku)
+        )
     write.execute("DELETE FROM barcodes WHERE sku = ?", (draft.sku,))
     write.conn.executemany(
         "INSERT INTO barcodes (code, sku) VALUES (?, ?)",
@@ -220,7 +229,9 @@ def _correction(write: Write, draft: ProductDraft, reserved: int) -> list[Moveme
 def import_locations(
     store: Store, actor: Actor, content: bytes | Path, filename: str
 ) -> ImportReport:
-    """Set the walk sequence of bins."""
+    """Set the walk sequence of bins and, where the file has the columns, their kind and a pick
+    face's minimum and maximum. A bin whose kind its stock cannot take (units on pick lines
+    made damaged) or whose limits do not fit its kind is rejected at its line."""
     parsed = parse_locations(source_of(content), filename)
     report = ImportReport("locations", rejected=list(parsed.rejected))
     drafts: Sequence[LocationDraft] = parsed.drafts
@@ -229,21 +240,46 @@ def import_locations(
         try:
             with store.write(actor) as write:
                 write.require(Permission.IMPORT)
+                if any(draft.given for draft in drafts[start : start + CHUNK]):
+                    write.require(Permission.MOVE_STOCK)
                 for draft in drafts[start : start + CHUNK]:
-                    existed = write.execute(
-                        "SELECT 1 FROM locations WHERE code = ?", (draft.code,)
-                    ).fetchone()
-                    write.execute(
-                        "INSERT INTO locations (code, sequence) VALUES (?, ?) "
-                        "ON CONFLICT (code) DO UPDATE SET sequence = excluded.sequence",
-                        (draft.code, draft.sequence),
-                    )
-                    (report.updated if existed else report.stored).append(draft.code)
+                    _store_location(write, draft, report)
                 write.audit("import.locations", filename, count=len(drafts[start : start + CHUNK]))
         except StoreFault as fault:
             report.stop(mark, Rejection(0, drafts[start].code, str(fault)), len(drafts) - start)
             break
+    report.rejected.sort(key=lambda rejection: rejection.line)
     return report
+
+
+def _store_location(write: Write, draft: LocationDraft, report: ImportReport) -> None:
+    stored = write.execute(
+        "SELECT kind, min_units, max_units FROM locations WHERE code = ?", (draft.code,)
+    ).fetchone()
+    was = BinKind(stored["kind"]) if stored else BinKind.PICK_FACE
+    kind = draft.kind or was
+    # limits the file does not give stay, unless the bin stops being a pick face
+    kept = kind is BinKind.PICK_FACE and stored is not None
+    min_units = (
+        draft.min_units if "min_units" in draft.given else stored["min_units"] if kept else None
+    )
+    max_units = (
+        draft.max_units if "max_units" in draft.given else stored["max_units"] if kept else None
+    )
+    try:
+        stock_rules.bin_limits(draft.code, kind, min_units, max_units)
+        if kind is not was:
+            change_bin_kind(write, draft.code, kind)
+    except StockRefused as refusal:
+        report.rejected.append(Rejection(draft.source_line, draft.code, str(refusal)))
+        return
+    write.execute(
+        "INSERT INTO locations (code, sequence, min_units, max_units) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (code) DO UPDATE SET sequence = excluded.sequence,"
+        " min_units = excluded.min_units, max_units = excluded.max_units",
+        (draft.code, draft.sequence, min_units, max_units),
+    )
+    (report.updated if stored else report.stored).append(draft.code)
 
 
 def walk_sequences(conn: Any) -> dict[str, int]:

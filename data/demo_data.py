@@ -50,7 +50,12 @@ DEMO_USERS: list[tuple[str, str]] = [
 #: The PIN of every demo user.
 DEMO_PIN = "1234"
 
-PRODUCT_COLUMNS = ("sku", "name", "barcodes", "location", "on_hand", "safety_stock", "weight_g")
+PRODUCT_COLUMNS = (
+    *("sku", "name", "barcodes", "location", "on_hand", "safety_stock", "weight_g"),
+    *("lot_tracked", "shelf_days"),
+)
+#: Days before expiry the demo's lot-tracked goods stop shipping.
+LOT_SHELF_DAYS = 30
 LOCATION_COLUMNS = ("code", "sequence")
 ORDER_COLUMNS = (
     "order_no",
@@ -580,6 +585,8 @@ def write_demo_files(directory: Path, now: datetime, seed: int = 7) -> DemoFiles
                 str(p.on_hand),
                 str(p.safety_stock),
                 str(p.weight_g),
+                "1" if p.lot_prefix else "0",
+                str(LOT_SHELF_DAYS if p.lot_prefix else 0),
             ]
             for p in products
         ),

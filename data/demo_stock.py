@@ -9,7 +9,6 @@ from pathlib import Path
 
 from core.report import local_day
 from data import receiving, stock, stock_reports
-from data.demo_data import lot_goods_names
 from data.store import Actor, Store
 
 #: The receipt the demo leaves open for the handheld (its code: ``R:`` and the number).
@@ -30,21 +29,10 @@ def _gs1(gtin: str, lot: str, expiry: str) -> str:
 def add_stock_work(store: Store, actor: Actor, directory: Path) -> list[tuple[str, str]]:
     """Set the demo's stock scene up; returns scan-sheet lines (code, note) for it."""
     today = local_day(store.clock.now())
-    names = lot_goods_names()
-    marks = ",".join("?" * len(names))
+    # the products file marked them lot-tracked, with their do-not-ship window
     lot_skus = [
-        r["sku"]
-        for r in store.query(
-            f"SELECT sku FROM products WHERE name IN ({marks}) ORDER BY sku", names
-        )
+        r["sku"] for r in store.query("SELECT sku FROM products WHERE lot_tracked = 1 ORDER BY sku")
     ]
-    with store.write(actor) as write:
-        write.execute(
-            f"UPDATE products SET lot_tracked = 1, shelf_days = 30 WHERE sku IN"
-            f" ({','.join('?' * len(lot_skus))})",
-            lot_skus,
-        )
-        write.audit("demo.lot_tracked", "products", skus=lot_skus)
     for code in RESERVE:
         stock.set_bin_kind(store, actor, code, "reserve")
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+from core import stock as stock_rules
 from core import words
 from core.allocation import Stock, allocate
 from core.clock import from_iso, to_iso
@@ -33,6 +35,7 @@ from data.catalog import Progress, chunks, source_of
 from data.shipments import order_shipment
 from data.status import set_order_status
 from data.stock import release_order as release_stock
+from data.stock import rows_of
 from data.store import Actor, Store, Write
 
 
@@ -240,7 +243,7 @@ def _store_order(
     products = _products(write, order.skus)
     problems = review(order, products.__contains__, ())
     wanted = [(line.sku, line.qty) for line in draft.lines]
-    stock = {} if problems else _allocatable(products, {sku for sku, _qty in wanted})
+    stock = {} if problems else _allocatable(write, products, {sku for sku, _qty in wanted})
     decision = None if problems else allocate(wanted, stock)
     if decision is None:
         status = OrderStatus.ON_HOLD
@@ -356,7 +359,8 @@ def _products(write: Write, skus: Iterable[str]) -> dict[str, Any]:
     return {
         row["sku"]: row
         for row in write.execute(
-            "SELECT sku, on_hand, reserved, unpickable, safety_stock FROM products"
+            "SELECT sku, on_hand, reserved, unpickable, safety_stock, lot_tracked, shelf_days"
+            " FROM products"
             f" WHERE sku IN ({','.join('?' * len(wanted))})",
             wanted,
         )
@@ -380,7 +384,7 @@ def try_allocate(
     missing = skus - products.keys()
     if missing:
         products.update(_products(write, missing))
-    stock = _allocatable(products, skus)
+    stock = _allocatable(write, products, skus)
     decision = allocate([(line["sku"], line["qty"]) for line in lines], stock)
     if not decision.allocated:
         return _set_status(write, order_no, OrderStatus.BACKORDERED, current)
@@ -389,12 +393,16 @@ def try_allocate(
     return _set_status(write, order_no, OrderStatus.ALLOCATED, current)
 
 
-def _allocatable(products: dict[str, Any], skus: Iterable[str]) -> dict[str, Stock]:
+def _allocatable(write: Write, products: dict[str, Any], skus: Iterable[str]) -> dict[str, Stock]:
     """Stock the SKUs may be allocated from: only units in bins that may be picked count,
-    never a damaged bin's."""
+    never a damaged bin's, nor a lot that may no longer ship (expired, or inside the product's
+    do-not-ship window)."""
+    skus = set(skus)
+    held_back = _out_of_date(write, [p for sku, p in products.items() if sku in skus])
     return {
         sku: Stock(
-            products[sku]["on_hand"] - products[sku]["unpickable"], products[sku]["reserved"]
+            products[sku]["on_hand"] - products[sku]["unpickable"] - held_back.get(sku, 0),
+            products[sku]["reserved"],
         )
         for sku in skus
         if sku in products
@@ -411,6 +419,19 @@ def _reserve(
         after = stock[sku]
         if after.on_hand - after.reserved - qty < products[sku]["safety_stock"] <= after.available:
             write.audit("stock.low", sku, available=after.available - qty)
+
+
+def _out_of_date(write: Write, products: Iterable[Any]) -> dict[str, int]:
+    """Free units per SKU in lots a wave may not draw on, for the lot-tracked products or those
+    with a do-not-ship window (only they read their stock rows: most orders need no query)."""
+    dated = {p["sku"]: p["shelf_days"] for p in products if p["lot_tracked"] or p["shelf_days"]}
+    if not dated:
+        return {}
+    today = date.fromisoformat(write.now[:10])
+    return {
+        sku: stock_rules.out_of_date(rows, today, dated[sku])
+        for sku, rows in rows_of(write.conn, dated).items()
+    }
 
 
 def _set_status(

@@ -314,34 +314,39 @@ def set_bin_kind(store: Store, actor: Actor, code: str, kind: str) -> dict[str, 
         ) from None
     with store.write(actor) as write:
         write.require(Permission.MOVE_STOCK)
-        skus = [
-            r["sku"] for r in write.execute("SELECT DISTINCT sku FROM stock WHERE bin = ?", (code,))
-        ]
-        rows = [row for rows in rows_of(write.conn, skus).values() for row in rows]
-        reserved = {
-            r["sku"]: r["reserved"]
-            for r in write.execute(
-                f"SELECT sku, reserved FROM products WHERE sku IN ({','.join('?' * len(skus))})",
-                skus,
-            )
-        }
-        rules.change_kind(code, wanted, rows, reserved)
-        before = bin_kind(write.conn, code)
-        write.execute(
-            "INSERT INTO locations (code, kind) VALUES (?, ?)"
-            " ON CONFLICT (code) DO UPDATE SET kind = excluded.kind",
-            (code, wanted.value),
-        )
-        # the products' units in bins not picked from follow the bin's new kind
-        for sku in skus:
-            unpickable = sum(
-                row.on_hand
-                for row in sku_rows(write.conn, sku)
-                if row.kind not in rules.ALLOCATABLE
-            )
-            write.execute("UPDATE products SET unpickable = ? WHERE sku = ?", (unpickable, sku))
-        write.audit("bin.kind", code, before=before.value, after=wanted.value)
+        before = change_bin_kind(write, code, wanted)
     return {"bin": code, "kind": wanted.value, "before": before.value}
+
+
+def change_bin_kind(write: Write, code: str, wanted: BinKind) -> BinKind:
+    """Make bin ``code`` a ``wanted`` bin in the caller's write (see :func:`set_bin_kind`);
+    returns its kind before. Refused (StockRefused) before anything is written."""
+    skus = [
+        r["sku"] for r in write.execute("SELECT DISTINCT sku FROM stock WHERE bin = ?", (code,))
+    ]
+    rows = [row for rows in rows_of(write.conn, skus).values() for row in rows]
+    reserved = {
+        r["sku"]: r["reserved"]
+        for r in write.execute(
+            f"SELECT sku, reserved FROM products WHERE sku IN ({','.join('?' * len(skus))})",
+            skus,
+        )
+    }
+    rules.change_kind(code, wanted, rows, reserved)
+    before = bin_kind(write.conn, code)
+    write.execute(
+        "INSERT INTO locations (code, kind) VALUES (?, ?)"
+        " ON CONFLICT (code) DO UPDATE SET kind = excluded.kind",
+        (code, wanted.value),
+    )
+    # the products' units in bins not picked from follow the bin's new kind
+    for sku in skus:
+        unpickable = sum(
+            row.on_hand for row in sku_rows(write.conn, sku) if row.kind not in rules.ALLOCATABLE
+        )
+        write.execute("UPDATE products SET unpickable = ? WHERE sku = ?", (unpickable, sku))
+    write.audit("bin.kind", code, before=before.value, after=wanted.value)
+    return before
 
 
 # -- looking -----------------------------------------------------------------------------------

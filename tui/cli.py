@@ -317,7 +317,10 @@ def import_products(
     _run_import(file, as_json, run, "products")
 
 
-@import_group.command("locations", help=N_("Bins and their walk order: code,sequence."))
+@import_group.command(
+    "locations",
+    help=N_("Bins and their walk order: code,sequence; optionally kind,min_units,max_units."),
+)
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help=N_("Print the report as JSON."))
 @pass_context

@@ -21,7 +21,10 @@ from data.demo_data import (
 
 NOW = datetime(2026, 11, 22, 6, 30, tzinfo=UTC)
 
-PRODUCT_HEADER = ["sku", "name", "barcodes", "location", "on_hand", "safety_stock", "weight_g"]
+PRODUCT_HEADER = [
+    *("sku", "name", "barcodes", "location", "on_hand", "safety_stock", "weight_g"),
+    *("lot_tracked", "shelf_days"),
+]
 LOCATION_HEADER = ["code", "sequence"]
 ORDER_HEADER = [
     "order_no",

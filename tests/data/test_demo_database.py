@@ -9,7 +9,7 @@ import pytest
 from core.clock import FixedClock
 from core.model import Verdict
 from data.demo import build_demo
-from data.demo_data import DEMO_PIN, DEMO_USERS
+from data.demo_data import DEMO_PIN, DEMO_USERS, lot_goods_names
 from data.floor import SqliteFloor
 from data.store import Store, open_store
 from tests.data.builders import NOW
@@ -164,3 +164,11 @@ def test_the_demo_has_shipped_orders_expected_returns_and_an_intercept(
     assert not returns.match(store, waybill=UNKNOWN_WAYBILL)
     # the demo's history printed nothing anywhere: no label waits for a printer
     assert not store.query("SELECT id FROM print_jobs WHERE status IN ('queued', 'failed')")
+
+
+def test_the_demo_marks_its_lot_goods_through_the_products_file(store: Store) -> None:
+    tracked = store.query("SELECT name, shelf_days FROM products WHERE lot_tracked = 1")
+    assert sorted(row["name"] for row in tracked) == sorted(lot_goods_names())
+    assert {row["shelf_days"] for row in tracked} == {30}
+    # the product import set them (its audit entries), not a write of its own
+    assert store.scalar("SELECT count(*) FROM audit WHERE action = 'demo.lot_tracked'") == 0
