@@ -734,6 +734,10 @@ MIGRATIONS: list[str] = [
     ALTER TABLE products ADD COLUMN category TEXT NOT NULL DEFAULT '';
     ALTER TABLE products ADD COLUMN ships_alone INTEGER NOT NULL DEFAULT 0;
     """,
+    # The SKU an expected exchange (换货) sends instead of the one coming back ('': the same).
+    """
+    ALTER TABLE expected_returns ADD COLUMN exchange_sku TEXT NOT NULL DEFAULT '';
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
