@@ -4,7 +4,7 @@ stock movements; data/ loads what they need and saves what they decide through t
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from core.i18n import _
@@ -262,6 +262,66 @@ def propose_bin(
         if b.kind is BinKind.RESERVE and b.units == 0:
             return b.code
     return None
+
+
+#: Bins put-away takes units from: the receiving dock, and the returns bins where good
+#: returned units wait (销退上架).
+PUTAWAY_SOURCES = frozenset({BinKind.RECEIVING, BinKind.RETURNS})
+
+
+def putaway_source(
+    rows: Sequence[StockRow],
+    sku: str,
+    dock: str,
+    lot: str | None = None,
+    from_bin: str | None = None,
+    held: Mapping[str, int] | None = None,
+) -> StockRow:
+    """The stock row put-away takes ``sku`` from: ``from_bin`` when named (the dock or a
+    returns bin), else the receiving dock ``dock`` while it holds the SKU, else the first
+    returns bin that does. ``held``: units per bin kept for unidentified parcels (无信息件),
+    which wait for a supervisor and are never put away; they count as reserved."""
+    held = held or {}
+    mine = [r for r in rows if r.sku == sku and r.on_hand > 0 and (lot is None or r.lot == lot)]
+    if from_bin is not None:
+        kinds = {r.bin: r.kind for r in rows}
+        if from_bin != dock and kinds.get(from_bin, BinKind.RETURNS) not in PUTAWAY_SOURCES:
+            raise StockRefused(
+                _(
+                    "bin {bin} is neither the receiving dock nor a returns bin; put-away takes"
+                    " units from those (move them instead)"
+                ).format(bin=from_bin)
+            )
+        places = [from_bin]
+    else:
+        returns = sorted({r.bin for r in mine if r.kind is BinKind.RETURNS and r.bin != dock})
+        places = [dock, *returns]
+    for place in places:
+        found = [
+            replace(r, reserved=r.reserved + held.get(r.bin, 0)) for r in mine if r.bin == place
+        ]
+        found = [r for r in found if r.free > 0] or found
+        if not found:
+            continue
+        if len(found) > 1:
+            raise StockRefused(
+                _("{sku} is at {bin} in lots {lots}; say which (--lot)").format(
+                    sku=sku, bin=place, lots=", ".join(r.lot or "—" for r in found)
+                )
+            )
+        return found[0]
+    where = from_bin or dock
+    if lot:
+        raise StockRefused(
+            _("{bin} holds no {sku} of lot {lot} to put away").format(bin=where, sku=sku, lot=lot)
+        )
+    if from_bin is not None:
+        raise StockRefused(_("{bin} holds no {sku} to put away").format(bin=where, sku=sku))
+    raise StockRefused(
+        _("neither the receiving dock {dock} nor a returns bin holds {sku}").format(
+            dock=dock, sku=sku
+        )
+    )
 
 
 def put_away(source: StockRow, to_bin: str, to_kind: BinKind, qty: int) -> list[Movement]:

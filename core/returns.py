@@ -184,6 +184,8 @@ def linked_order_no(source: str, kind: str, taken: int) -> str:
 
 #: The columns of an after-sales export (``returns import``), as the file names them.
 EXPECTED_COLUMNS = ("after_sales_no", "order_no", "return_waybill", "type", "reason", "sku", "qty")
+#: A column an export may add: the SKU an exchange (换货) sends instead (empty: the same SKU).
+EXCHANGE_COLUMN = "exchange_sku"
 
 
 @dataclass(frozen=True)
@@ -197,6 +199,7 @@ class ExpectedReturn:
     reason: str
     sku: str
     qty: int
+    exchange_sku: str = ""
 
 
 def read_expected(rows: Iterable[Mapping[str, str]]) -> tuple[list[ExpectedReturn], list[str]]:
@@ -206,7 +209,10 @@ def read_expected(rows: Iterable[Mapping[str, str]]) -> tuple[list[ExpectedRetur
     refused: list[str] = []
     for number, row in enumerate(rows, start=2):
         try:
-            cells = {key: " ".join((row.get(key) or "").split()) for key in EXPECTED_COLUMNS}
+            cells = {
+                key: " ".join((row.get(key) or "").split())
+                for key in (*EXPECTED_COLUMNS, EXCHANGE_COLUMN)
+            }
             if not all(cell.isprintable() for cell in cells.values()):
                 raise Rejected(_("control characters in the row"))
             for key in ("after_sales_no", "order_no", "sku"):
@@ -223,8 +229,64 @@ def read_expected(rows: Iterable[Mapping[str, str]]) -> tuple[list[ExpectedRetur
                     cells["reason"],
                     cells["sku"],
                     int(cells["qty"]),
+                    cells[EXCHANGE_COLUMN],
                 )
             )
         except Rejected as error:
             refused.append(_("row {n}: {error}").format(n=number, error=error))
     return good, refused
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """What the after-sales export said of a parcel now at the bench: its kind, its
+    after-sales number and, for an exchange, the SKU the replacement sends ("" the same)."""
+
+    after_sales_no: str
+    kind: ReturnKind
+    exchange_sku: str = ""
+
+
+def pending(
+    expected: Sequence[ExpectedReturn], returned: Mapping[str, int]
+) -> list[ExpectedReturn]:
+    """Expected lines not all back yet: ``returned`` units per SKU of the order fill its
+    expected lines in turn (in the order given)."""
+    left = dict(returned)
+    waiting = []
+    for line in expected:
+        take = min(line.qty, left.get(line.sku, 0))
+        left[line.sku] = left.get(line.sku, 0) - take
+        if take < line.qty:
+            waiting.append(line)
+    return waiting
+
+
+def expectation_of(
+    expected: Sequence[ExpectedReturn], returned: Mapping[str, int], waybill: str = ""
+) -> Expectation | None:
+    """How the bench should take an order's parcel: as the first after-sales still waiting
+    (the one of the return waybill scanned, when one is), or None when nothing is expected.
+    ``expected``: the order's expected lines in import order."""
+    waiting = pending(expected, returned)
+    scanned = [line for line in waiting if waybill and line.return_waybill == waybill.upper()]
+    if not (scanned or waiting):
+        return None
+    first = (scanned or waiting)[0]
+    lines = [line for line in waiting if line.after_sales_no == first.after_sales_no]
+    replacement = next((line.exchange_sku for line in lines if line.exchange_sku), "")
+    return Expectation(
+        first.after_sales_no,
+        first.kind,
+        replacement if first.kind is ReturnKind.EXCHANGE else "",
+    )
+
+
+def expected_replacement(
+    expected: Sequence[ExpectedReturn], returned: Mapping[str, int], sku: str
+) -> str:
+    """The SKU an expected exchange of ``sku`` sends instead ("" when none is named)."""
+    for line in pending(expected, returned):
+        if line.kind is ReturnKind.EXCHANGE and line.sku == sku and line.exchange_sku:
+            return line.exchange_sku
+    return ""

@@ -38,6 +38,15 @@ class ReturnMatch:
     phone: str
     status: str
     lines: tuple[ReturnLineView, ...] = ()
+    #: What the after-sales export (returns import) says of the parcel, when a return of the
+    #: order is still expected: its kind (``return``, ``exchange``, ``refused``,
+    #: ``refund_only``; "" when none is expected), its after-sales number and, for an
+    #: exchange, the SKU the replacement sends ("" the same).
+    expected_kind: str = ""
+    after_sales_no: str = ""
+    exchange_sku: str = ""
+    #: The waybill number the parcel was found by ("" when found otherwise).
+    waybill: str = ""
 
     @property
     def shipped(self) -> int:
@@ -77,6 +86,18 @@ class ClosedReturn:
     order_no: str
     order_status: str
     returns: tuple[int, ...]
+    order: ReturnMatch | None
+
+
+@dataclass(frozen=True)
+class RefusedParcel:
+    """A parcel refused at delivery (拒收) received whole: the units back into the returns
+    bin, the order's status after it."""
+
+    order_no: str
+    units: int
+    bin: str
+    order_status: str
     order: ReturnMatch | None
 
 
@@ -176,6 +197,14 @@ class ReturnsDesk(ABC):
         the replacement order, of ``exchange_sku`` or the same SKU) or a bin (``verdict``
         ``bin``: good units go there from now on). ``key`` makes a resubmitted scan add
         nothing. A unit the order did not ship, or one too many, is refused and recorded."""
+
+    @abstractmethod
+    def receive_refused(
+        self, operator: Operator, order_no: str, waybill: str = ""
+    ) -> RefusedParcel:
+        """The order's parcel came back refused at delivery (拒收): every shipped unit not back
+        yet goes good into the returns bin, once; the shipment is marked refused and the order
+        returned (the service of ``wareterm returns refused``)."""
 
     @abstractmethod
     def receive_parcel_unit(

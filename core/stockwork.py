@@ -112,7 +112,8 @@ class ClosedReceipt:
 
 @dataclass(frozen=True)
 class PutawayProposal:
-    """Units of a SKU waiting at the dock, and the bin the rules propose for them."""
+    """Units of a SKU waiting for put-away at ``dock`` (the receiving dock, or a returns bin
+    holding good returned units), and the bin the rules propose for them."""
 
     sku: str
     name: str
@@ -230,14 +231,25 @@ class StockWork(ABC):
         """Close a receipt: its units go to the receiving dock; short and over per SKU."""
 
     @abstractmethod
-    def propose_putaway(self, operator: Operator, sku: str, lot: str | None) -> PutawayProposal:
-        """Units of ``sku`` at the dock and the bin proposed for them."""
+    def propose_putaway(
+        self, operator: Operator, sku: str, lot: str | None, from_bin: str | None = None
+    ) -> PutawayProposal:
+        """Units of ``sku`` waiting for put-away and the bin proposed for them: at the
+        receiving dock, or good returned units in a returns bin (``from_bin`` names the bin
+        they come from; without it the dock first, then the returns bins)."""
 
     @abstractmethod
     def put_away(
-        self, operator: Operator, sku: str, qty: int, to_bin: str, lot: str | None
+        self,
+        operator: Operator,
+        sku: str,
+        qty: int,
+        to_bin: str,
+        lot: str | None,
+        from_bin: str | None = None,
     ) -> StockDone:
-        """Put units away from the dock into ``to_bin`` (another bin than proposed is recorded)."""
+        """Put units away from the dock (or the returns bin ``from_bin``) into ``to_bin``
+        (another bin than proposed is recorded)."""
 
     @abstractmethod
     def bin_units(self, operator: Operator, bin_code: str) -> list[BinUnits]:

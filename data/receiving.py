@@ -350,49 +350,74 @@ def _bins(conn: sqlite3.Connection, sku: str) -> list[BinInfo]:
     return sorted(found, key=lambda b: walk_key(b.code, sequences))
 
 
-def _dock_row(conn: sqlite3.Connection, dock: str, sku: str, lot: str | None) -> StockRow:
-    rows = [r for r in sku_rows(conn, sku) if r.bin == dock and r.on_hand > 0]
-    if lot is not None:
-        rows = [r for r in rows if r.lot == lot]
-    if not rows:
-        if lot:
-            raise Rejected(
-                _("the receiving dock {dock} holds no {sku} of lot {lot}").format(
-                    dock=dock, sku=sku, lot=lot
-                )
-            )
-        raise Rejected(_("the receiving dock {dock} holds no {sku}").format(dock=dock, sku=sku))
-    if len(rows) > 1:
-        raise Rejected(
-            _("{sku} is at the dock in lots {lots}; say which (--lot)").format(
-                sku=sku, lots=", ".join(r.lot or "—" for r in rows)
-            )
+def _parked(conn: sqlite3.Connection, sku: str) -> dict[str, int]:
+    """Units of ``sku`` per bin kept for unidentified parcels (无信息件): not put away."""
+    return {
+        r["bin"]: int(r["n"])
+        for r in conn.execute(
+            "SELECT u.bin, sum(u.qty) AS n FROM return_units u JOIN returns r"
+            " ON r.id = u.return_id WHERE r.status = 'unidentified' AND u.sku = ?"
+            " GROUP BY u.bin",
+            (sku,),
         )
-    return rows[0]
+    }
 
 
-def propose_putaway(store: Store, sku: str, qty: int, lot: str | None = None) -> dict[str, Any]:
-    """Where units of a SKU at the receiving dock should go (see core.receiving.propose_bin)."""
+def _source_row(
+    conn: sqlite3.Connection, dock: str, sku: str, lot: str | None, from_bin: str | None
+) -> StockRow:
+    from core.stock import bin_code
+
+    return rules.putaway_source(
+        sku_rows(conn, sku),
+        sku,
+        dock,
+        lot,
+        bin_code(from_bin) if from_bin else None,
+        _parked(conn, sku),
+    )
+
+
+def propose_putaway(
+    store: Store, sku: str, qty: int, lot: str | None = None, from_bin: str | None = None
+) -> dict[str, Any]:
+    """Where units of a SKU waiting for put-away should go (see core.receiving.propose_bin):
+    units at the receiving dock, or good returned units in a returns bin (``from_bin`` names
+    the bin they come from; without it the dock first, then the returns bins)."""
     dock = settings.get(store, "receiving.dock").strip().upper() or "DOCK"
     with store.read() as conn:
-        source = _dock_row(conn, dock, sku, lot)
+        source = _source_row(conn, dock, sku, lot, from_bin)
         proposal = rules.propose_bin(sku, sku_rows(conn, sku), _bins(conn, sku), qty)
-    return {"sku": sku, "lot": source.lot, "qty": qty, "from": dock, "proposed": proposal}
+    return {
+        "sku": sku,
+        "lot": source.lot,
+        "qty": qty,
+        "from": source.bin,
+        "waiting": source.free,
+        "proposed": proposal,
+    }
 
 
 def put_away(
-    store: Store, actor: Actor, sku: str, qty: int, to_bin: str, lot: str | None = None
+    store: Store,
+    actor: Actor,
+    sku: str,
+    qty: int,
+    to_bin: str,
+    lot: str | None = None,
+    from_bin: str | None = None,
 ) -> dict[str, Any]:
-    """Put units away from the dock to ``to_bin`` (put_away entries, document ``putaway``); a
-    bin other than the proposed one is allowed and recorded. Backordered orders the stock now
-    covers are allocated in the same transaction."""
+    """Put units away from the dock (or a returns bin: ``from_bin``, else the dock first, then
+    the returns bins) to ``to_bin`` (put_away entries, document ``putaway``); a bin other than
+    the proposed one is allowed and recorded. Backordered orders the stock now covers are
+    allocated in the same transaction."""
     from core.stock import bin_code
 
     to_bin = bin_code(to_bin)
     dock = settings.get(store, "receiving.dock").strip().upper() or "DOCK"
     with store.write(actor) as write:
         write.require(Permission.RECEIVE)
-        source = _dock_row(write.conn, dock, sku, lot)
+        source = _source_row(write.conn, dock, sku, lot, from_bin)
         proposal = rules.propose_bin(sku, sku_rows(write.conn, sku), _bins(write.conn, sku), qty)
         write.execute(
             "INSERT INTO locations (code) VALUES (?) ON CONFLICT (code) DO NOTHING", (to_bin,)
@@ -406,7 +431,7 @@ def put_away(
         write.audit(
             "stock.put_away",
             sku,
-            source=dock,
+            source=source.bin,
             target=to_bin,
             proposed=proposal,
             qty=qty,
@@ -417,7 +442,7 @@ def put_away(
         "sku": sku,
         "lot": source.lot,
         "qty": qty,
-        "from": dock,
+        "from": source.bin,
         "to": to_bin,
         "proposed": proposal,
         "allocated": allocated,

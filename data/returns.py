@@ -262,7 +262,7 @@ def receive(
     order_no: str | None = None,
     bin_name: str | None = None,
     key: str | None = None,
-    kind: str = "return",
+    kind: str | None = None,
     exchange_sku: str | None = None,
 ) -> dict[str, Any]:
     """Receive ``qty`` returned units of ``sku`` of the order found by ``waybill`` or
@@ -270,12 +270,14 @@ def receive(
     bin with a reason. Units the order did not ship, or more than it shipped minus what already
     came back, are refused (ReturnRefused) and recorded. ``key``: the unit's scan id; the same
     key received again adds nothing (``repeat`` true). ``kind`` exchange (换货): the units
-    received make a linked replacement order (rush) of ``exchange_sku`` (the same SKU when
-    None) that goes through the normal flow."""
+    received make a linked replacement order (rush) of ``exchange_sku`` (when None: the SKU
+    the after-sales export names for it, else the same SKU) that goes through the normal
+    flow. ``kind`` None: as the order's expected return says (an exchange when the
+    after-sales export says so, else a return for refund)."""
     state = rules.condition_of(condition)
     key = rules.scan_key(key)
-    what = rules.kind_of(kind)
-    if what not in (ReturnKind.RETURN, ReturnKind.EXCHANGE):
+    what = rules.kind_of(kind) if kind is not None else None
+    if what not in (None, ReturnKind.RETURN, ReturnKind.EXCHANGE):
         raise Rejected(_("units are received as a return or an exchange"))
     policy = settings.sla_policy(store)
     reason = rules.reason_text(reason)
@@ -295,6 +297,14 @@ def receive(
             failure: ReturnRefused | None = refused
         else:
             failure = None
+            expected = _expected(write.conn, order)
+            back = _returned(write.conn, order)
+            if what is None:
+                found = rules.expectation_of(expected, back, waybill or "")
+                exchange = found is not None and found.kind is ReturnKind.EXCHANGE
+                what = ReturnKind.EXCHANGE if exchange else ReturnKind.RETURN
+            if what is ReturnKind.EXCHANGE and not exchange_sku:
+                exchange_sku = rules.expected_replacement(expected, back, sku) or None
             return_id = _open_return(write, order, (waybill or "").strip().upper(), what)
             result = _save_unit(write, return_id, sku, qty, state, reason, bin_name, key)
             if what is ReturnKind.EXCHANGE:
@@ -622,10 +632,11 @@ def receive_refused(
 ) -> dict[str, Any]:
     """A parcel refused at the door (拒收): every shipped unit not back yet returns good into
     the returns bin (one entry per SKU, keyed to the order, so receiving it again adds
-    nothing), the shipment is marked refused and the order becomes returned."""
+    nothing), the shipment is marked refused and the order becomes returned. With both
+    ``order_no`` and ``waybill``, the order is the one named and the waybill is recorded."""
     with store.write(actor) as write:
         write.require(Permission.RECEIVE_RETURN)
-        order = _one_order(write.conn, waybill, order_no)
+        order = _one_order(write.conn, None if order_no else waybill, order_no)
         out = rules.still_out(_shipped(write.conn, order), _returned(write.conn, order))
         if not out:
             raise Rejected(_("every unit of {order} is back already").format(order=order))
@@ -701,7 +712,7 @@ def import_expected(store: Store, actor: Actor, content: bytes) -> dict[str, Any
                 continue
             cursor = write.execute(
                 "INSERT INTO expected_returns (after_sales_no, sku, order_no, return_waybill,"
-                " kind, reason, qty, imported_at) VALUES (?,?,?,?,?,?,?,?)"
+                " kind, reason, qty, exchange_sku, imported_at) VALUES (?,?,?,?,?,?,?,?,?)"
                 " ON CONFLICT (after_sales_no, sku) DO NOTHING",
                 (
                     line.after_sales_no,
@@ -711,6 +722,7 @@ def import_expected(store: Store, actor: Actor, content: bytes) -> dict[str, Any
                     line.kind.value,
                     line.reason,
                     line.qty,
+                    line.exchange_sku,
                     write.now,
                 ),
             )
@@ -726,8 +738,39 @@ def list_expected(store: Store) -> list[dict[str, Any]]:
     """Expected returns with the units of their SKU already back from their order."""
     return store.query(
         "SELECT e.after_sales_no, e.order_no, e.return_waybill, e.kind, e.reason, e.sku, e.qty,"
-        " (SELECT coalesce(sum(u.qty), 0) FROM return_units u JOIN returns r"
+        " e.exchange_sku, (SELECT coalesce(sum(u.qty), 0) FROM return_units u JOIN returns r"
         "  ON r.id = u.return_id WHERE r.order_no = e.order_no AND u.sku = e.sku"
         "  AND r.status != 'written_off') AS received"
         " FROM expected_returns e ORDER BY e.imported_at, e.after_sales_no, e.sku"
     )
+
+
+def _expected(conn: sqlite3.Connection, order_no: str) -> list[rules.ExpectedReturn]:
+    """The order's expected returns (returns import), in import order."""
+    return [
+        rules.ExpectedReturn(
+            r["after_sales_no"],
+            r["order_no"],
+            r["return_waybill"],
+            rules.kind_of(r["kind"]),
+            r["reason"],
+            r["sku"],
+            int(r["qty"]),
+            r["exchange_sku"],
+        )
+        for r in conn.execute(
+            "SELECT * FROM expected_returns WHERE order_no = ?"
+            " ORDER BY imported_at, after_sales_no, sku",
+            (order_no,),
+        )
+    ]
+
+
+def expectation(store: Store, order_no: str, waybill: str = "") -> rules.Expectation | None:
+    """How a parcel of ``order_no`` (scanned by ``waybill``, maybe a return waybill) is
+    expected back: the kind of its after-sales still waiting (an exchange with the SKU it
+    sends, a parcel refused at delivery, a return for refund), or None when none waits."""
+    with store.read() as conn:
+        return rules.expectation_of(
+            _expected(conn, order_no), _returned(conn, order_no), waybill.strip()
+        )

@@ -4,6 +4,8 @@ data/intercepts.py); this module only reads scans and shapes the views."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from core.clock import to_iso
 from core.codes import parse_scan
 from core.errors import NotFound, Rejected
@@ -22,6 +24,7 @@ from core.returns_desk import (
     InterceptRow,
     ParcelRow,
     ReceivedRow,
+    RefusedParcel,
     ReturnLineView,
     ReturnMatch,
     ReturnOutcome,
@@ -56,16 +59,36 @@ class SqliteReturnsDesk(ReturnsDesk):
             raise Rejected(_("scan the parcel's waybill or order code, or type a phone or name"))
         code = parse_scan(text, settings.prefixes(self.store))
         if code.kind is CodeKind.ORDER:
-            return self._matches(returns.match(self.store, order_no=code.value))
+            return self._expected(self._matches(returns.match(self.store, order_no=code.value)))
+        by_waybill = self._matches(returns.match(self.store, waybill=text))
+        if by_waybill:
+            return self._expected(by_waybill, text)
         for found in (
-            lambda: returns.match(self.store, waybill=text),
             lambda: returns.match(self.store, order_no=text),
             lambda: returns.match(self.store, who=text),
         ):
             matches = found()
             if matches:
-                return self._matches(matches)
+                return self._expected(self._matches(matches))
         return []
+
+    def _expected(self, matches: list[ReturnMatch], waybill: str = "") -> list[ReturnMatch]:
+        """The matches with what their after-sales export says is coming back (its kind)."""
+        shown = []
+        for match in matches:
+            match = replace(match, waybill=waybill.upper())
+            found = returns.expectation(self.store, match.order_no, waybill)
+            shown.append(
+                match
+                if found is None
+                else replace(
+                    match,
+                    expected_kind=found.kind.value,
+                    after_sales_no=found.after_sales_no,
+                    exchange_sku=found.exchange_sku,
+                )
+            )
+        return shown
 
     def _names(self, skus: set[str]) -> dict[str, str]:
         if not skus:
@@ -214,6 +237,22 @@ class SqliteReturnsDesk(ReturnsDesk):
             return_id=int(result["return"]),
             replacement=result.get("replacement"),
             order=self._order(order_no),
+        )
+
+    def receive_refused(
+        self, operator: Operator, order_no: str, waybill: str = ""
+    ) -> RefusedParcel:
+        """The whole parcel back, refused at delivery (returns.receive_refused)."""
+        done = returns.receive_refused(
+            self.store, self._actor(operator), waybill.strip() or None, order_no
+        )
+        units = done["units"]
+        return RefusedParcel(
+            str(done["order_no"]),
+            sum(int(u["qty"]) for u in units),
+            str(units[0]["bin"]) if units else "",
+            str(done["order_status"]),
+            self._order(str(done["order_no"])),
         )
 
     def receive_parcel_unit(

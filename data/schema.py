@@ -740,6 +740,10 @@ MIGRATIONS: list[str] = [
     CREATE INDEX locations_kind ON locations (kind);
     CREATE INDEX pick_lines_location ON pick_lines (location);
     """,
+    # The SKU an expected exchange (换货) sends instead of the one coming back ('': the same).
+    """
+    ALTER TABLE expected_returns ADD COLUMN exchange_sku TEXT NOT NULL DEFAULT '';
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -186,27 +186,35 @@ class SqliteStockWork(StockWork):
 
     # -- put-away -------------------------------------------------------------------------------
 
-    def propose_putaway(self, operator: Operator, sku: str, lot: str | None) -> PutawayProposal:
-        """Units of the SKU at the dock and the bin the rules propose."""
+    def propose_putaway(
+        self, operator: Operator, sku: str, lot: str | None, from_bin: str | None = None
+    ) -> PutawayProposal:
+        """Units of the SKU waiting for put-away (at the dock, or in a returns bin) and the
+        bin the rules propose."""
         self.store.require(self._actor(operator), Permission.RECEIVE)
-        found = receiving.propose_putaway(self.store, sku, 1, lot)
-        dock = found["from"]
-        at_dock = sum(
-            r["on_hand"]
-            for r in self.store.query(
-                "SELECT on_hand FROM stock WHERE bin = ? AND sku = ? AND lot = ?",
-                (dock, sku, found["lot"]),
-            )
-        )
+        found = receiving.propose_putaway(self.store, sku, 1, lot, from_bin)
         return PutawayProposal(
-            sku, self._names({sku}).get(sku, ""), found["lot"], at_dock, dock, found["proposed"]
+            sku,
+            self._names({sku}).get(sku, ""),
+            found["lot"],
+            int(found["waiting"]),
+            found["from"],
+            found["proposed"],
         )
 
     def put_away(
-        self, operator: Operator, sku: str, qty: int, to_bin: str, lot: str | None
+        self,
+        operator: Operator,
+        sku: str,
+        qty: int,
+        to_bin: str,
+        lot: str | None,
+        from_bin: str | None = None,
     ) -> StockDone:
-        """Units from the dock into ``to_bin``."""
-        done = receiving.put_away(self.store, self._actor(operator), sku, qty, to_bin, lot)
+        """Units from the dock (or the returns bin ``from_bin``) into ``to_bin``."""
+        done = receiving.put_away(
+            self.store, self._actor(operator), sku, qty, to_bin, lot, from_bin
+        )
         return StockDone(
             sku,
             qty,

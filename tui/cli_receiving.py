@@ -188,7 +188,7 @@ def register(main: click.Group) -> None:
     @stock_group.command(
         "putaway",
         help=N_(
-            "Put units away from the receiving dock: without --to, print the bin proposed (pick face with room, else reserve)."
+            "Put units away from the receiving dock or a returns bin: without --to, print the bin proposed (pick face with room, else reserve)."
         ),
     )
     @click.argument("sku")
@@ -197,15 +197,28 @@ def register(main: click.Group) -> None:
     @click.option(
         "--to", "to_bin", help=N_("Bin the units go to (another than proposed is recorded).")
     )
+    @click.option(
+        "--from",
+        "from_bin",
+        help=N_(
+            "Bin the units come from: the receiving dock or a returns bin (default: the dock, then the returns bins)."
+        ),
+    )
     @click.option("--json", "as_json", is_flag=True, help=N_("Print JSON."))
     @pass_context
     def putaway(
-        ctx: Context, sku: str, qty: int, lot: str | None, to_bin: str | None, as_json: bool
+        ctx: Context,
+        sku: str,
+        qty: int,
+        lot: str | None,
+        to_bin: str | None,
+        from_bin: str | None,
+        as_json: bool,
     ) -> None:
         from data.receiving import propose_putaway, put_away
 
         if to_bin is None:
-            proposal = propose_putaway(ctx.store, sku, qty, lot)
+            proposal = propose_putaway(ctx.store, sku, qty, lot, from_bin)
             if as_json:
                 _emit_json(proposal)
             elif proposal["proposed"]:
@@ -217,7 +230,7 @@ def register(main: click.Group) -> None:
             else:
                 echo(_("no bin has room for {sku}; name one with --to").format(sku=cell(sku)))
             return
-        done = put_away(ctx.store, ctx.actor, sku, qty, to_bin, lot)
+        done = put_away(ctx.store, ctx.actor, sku, qty, to_bin, lot, from_bin)
         if as_json:
             _emit_json(done)
             return

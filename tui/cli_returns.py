@@ -49,12 +49,15 @@ def register(main: click.Group) -> None:
     @click.option(
         "--kind",
         type=click.Choice(["return", "exchange"]),
-        default="return",
-        show_default=True,
-        help=N_("return: 退货; exchange: 换货, a linked replacement order is made."),
+        help=N_(
+            "return: 退货; exchange: 换货, a linked replacement order is made (default: as the expected return says, else return)."
+        ),
     )
     @click.option(
-        "--exchange-sku", help=N_("SKU the replacement order sends (the same SKU when not given).")
+        "--exchange-sku",
+        help=N_(
+            "SKU the replacement order sends (when not given: the one the expected return names, else the same SKU)."
+        ),
     )
     @click.option("--json", "as_json", is_flag=True, help=N_("Print JSON."))
     @pass_context
@@ -71,7 +74,7 @@ def register(main: click.Group) -> None:
         reason: str,
         bin_name: str | None,
         key: str | None,
-        kind: str,
+        kind: str | None,
         exchange_sku: str | None,
         as_json: bool,
     ) -> None:
@@ -351,7 +354,7 @@ def register(main: click.Group) -> None:
         _table(
             rows,
             ["after_sales_no", "order_no", "return_waybill", "kind", "reason", "sku", "qty",
-             "received"],
+             "exchange_sku", "received"],
         )  # fmt: skip
 
     @returns_group.group("reasons", help=N_("The site's return reasons."))

@@ -17,7 +17,14 @@ from textual.widgets import Footer, Input, Static
 from core import words
 from core.errors import WaretermError
 from core.i18n import N_, _, ngettext
-from core.returns_desk import BIN, ClosedReturn, ReturnMatch, ReturnOutcome, ReturnsDesk
+from core.returns_desk import (
+    BIN,
+    ClosedReturn,
+    RefusedParcel,
+    ReturnMatch,
+    ReturnOutcome,
+    ReturnsDesk,
+)
 from tui.screens.base import FloorScreen
 from tui.screens.modals import ChoiceDialog, CodeEntry
 from tui.text import plain, shown
@@ -75,6 +82,7 @@ class ReturnsScreen(FloorScreen):
         Binding("g", "good", N_("Good")),
         Binding("f", "finish", N_("Close")),
         Binding("x", "exchange", N_("Exchange")),
+        Binding("r", "refused", N_("Refused parcel")),
         Binding("u", "unidentified", N_("No match")),
         Binding("escape", "leave", N_("Leave")),
     ]
@@ -94,6 +102,13 @@ class ReturnsScreen(FloorScreen):
         self.exchange = False
         self.exchange_sku: str | None = None
         self.awaiting_replacement = False
+        #: The waybill number the open order's parcel was found by ("" otherwise).
+        self.waybill = ""
+        #: R pressed once: the next R receives the parcel as refused at delivery (拒收).
+        self.confirm_refused = False
+        #: The exchange is the one the after-sales export announced: the service sends each
+        #: returned SKU's own replacement (``exchange_sku`` shows the first).
+        self.exchange_as_expected = False
         self.last: ReturnOutcome | None = None
 
     @property
@@ -200,6 +215,7 @@ class ReturnsScreen(FloorScreen):
     def handle_scan(self, raw: str, source: str) -> None:
         """A scan (or a typed code) goes where the screen stands: the replacement of an
         exchange, a unit of the open order or parcel, else the code of a new parcel."""
+        self.confirm_refused = False
         if self.awaiting_replacement and self.order is not None:
             self.run_floor(self.desk.product, self.operator, raw, then=self._replacement)
         elif self.order is not None:
@@ -212,7 +228,7 @@ class ReturnsScreen(FloorScreen):
                 self.damaged_reason,
                 self.bin,
                 self.exchange,
-                self.exchange_sku,
+                None if self.exchange_as_expected else self.exchange_sku,
                 then=self._received,
             )
         elif self.parcel is not None:
@@ -262,14 +278,78 @@ class ReturnsScreen(FloorScreen):
         )
 
     def _open(self, order: ReturnMatch) -> None:
+        """The parcel's order, taken as its after-sales export says: an exchange starts in
+        exchange mode with the replacement named; a parcel refused at delivery comes back
+        whole at once; anything else is a return for refund."""
         self._reset()
         self.order = order
+        self.waybill = order.waybill
+        if order.expected_kind == "refused":
+            self._draw()
+            self.refresh_bindings()
+            self.banner(
+                _("{after_sales}: refused at delivery (拒收); receiving the whole parcel…").format(
+                    after_sales=order.after_sales_no
+                ),
+                "info",
+            )
+            self._receive_refused()
+            return
+        if order.expected_kind == "exchange":
+            self.exchange, self.exchange_sku = True, order.exchange_sku or None
+            self.exchange_as_expected = True
         self._draw()
+        if order.expected_kind == "exchange":
+            self.banner(
+                _(
+                    "{after_sales}: an exchange for {sku}; scan each returned unit"
+                    " (X: return for refund). F: close."
+                ).format(
+                    after_sales=order.after_sales_no, sku=order.exchange_sku or _("the same SKU")
+                ),
+                "info",
+            )
+        else:
+            self.banner(
+                _("{order}: scan each unit ({back}/{shipped} back). F: close.").format(
+                    order=order.order_no, back=order.returned, shipped=order.shipped
+                ),
+                "info",
+            )
+        self.refresh_bindings()
+
+    def _receive_refused(self) -> None:
+        order = self.order
+        if order is not None:
+            self.run_floor(
+                self.desk.receive_refused,
+                self.operator,
+                order.order_no,
+                self.waybill,
+                then=self._refused,
+            )
+
+    def _refused(self, parcel: RefusedParcel) -> None:
+        self._reset()
+        self.order = parcel.order
+        self._draw_lines()
+        self.order = None
+        self.query_one("#ret-title", Static).update(
+            shown(_("Refused · ")).append_text(plain(parcel.order_no))
+        )
+        self._draw_mode()
         self.banner(
-            _("{order}: scan each unit ({back}/{shipped} back). F: close.").format(
-                order=order.order_no, back=order.returned, shipped=order.shipped
+            ngettext(
+                "✔ {order} refused at delivery: {n} unit into {bin}; order {status}.",
+                "✔ {order} refused at delivery: {n} units into {bin}; order {status}.",
+                parcel.units,
+            ).format(
+                order=parcel.order_no,
+                n=parcel.units,
+                bin=parcel.bin,
+                status=words.order_status(parcel.order_status),
             ),
-            "info",
+            "ok",
         )
         self.refresh_bindings()
 
@@ -320,7 +400,7 @@ class ReturnsScreen(FloorScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Keys that act on a parcel only while one is open; "no match" only after a code
         matched nothing."""
-        if action in ("damaged", "good", "exchange"):
+        if action in ("damaged", "good", "exchange", "refused"):
             return self.order is not None
         if action == "finish":
             return self.order is not None or self.parcel is not None
@@ -343,6 +423,7 @@ class ReturnsScreen(FloorScreen):
 
     def action_damaged(self) -> None:
         """The next units are damaged (次品): choose why."""
+        self.confirm_refused = False
         self.run_floor(self.desk.reasons, self.operator, then=self._choose_reason)
 
     def _choose_reason(self, reasons: tuple[str, ...]) -> None:
@@ -361,6 +442,7 @@ class ReturnsScreen(FloorScreen):
 
     def action_good(self) -> None:
         """The next units are good, back to the returns bin (scan a bin to send them there)."""
+        self.confirm_refused = False
         self.damaged_reason = None
         self.bin = None
         self._draw_mode()
@@ -369,6 +451,8 @@ class ReturnsScreen(FloorScreen):
     def action_exchange(self) -> None:
         """换货: on, then the replacement is scanned or typed (X again: the same SKU); once
         chosen, X turns the exchange off."""
+        self.confirm_refused = False
+        self.exchange_as_expected = False
         if not self.exchange:
             self.exchange, self.exchange_sku, self.awaiting_replacement = True, None, True
             self.banner(
@@ -381,6 +465,25 @@ class ReturnsScreen(FloorScreen):
             self.exchange, self.exchange_sku = False, None
             self.banner(_("Return for refund: scan the returned units."), "info")
         self._draw_mode()
+
+    def action_refused(self) -> None:
+        """拒收: the parcel was refused at delivery and comes back whole. R once asks, R again
+        receives every unit not back yet into the returns bin and marks the shipment refused."""
+        order = self.order
+        if order is None:
+            return
+        if not self.confirm_refused:
+            self.confirm_refused = True
+            self.banner(
+                _(
+                    "Refused at delivery (拒收)? Every unit of {order} not back yet goes to the"
+                    " returns bin. R again: yes."
+                ).format(order=order.order_no),
+                "info",
+            )
+            return
+        self.confirm_refused = False
+        self._receive_refused()
 
     def action_unidentified(self) -> None:
         """Keep a parcel no order matches: its carrier and a note, then its units."""
@@ -410,6 +513,7 @@ class ReturnsScreen(FloorScreen):
 
     def action_finish(self) -> None:
         """Close the parcel: a return's lines record what came back."""
+        self.confirm_refused = False
         if self.parcel is not None:
             units, parcel = self.parcel_units, self.parcel_id
             self._reset()
@@ -472,6 +576,9 @@ class ReturnsScreen(FloorScreen):
         self.exchange = False
         self.exchange_sku = None
         self.awaiting_replacement = False
+        self.waybill = ""
+        self.confirm_refused = False
+        self.exchange_as_expected = False
 
     def action_leave(self) -> None:
         """Back to home (an open return stays open; its units are on the books already)."""

@@ -518,7 +518,9 @@ class ReceivingScreen(StockScreen):
 
 
 class PutawayScreen(StockScreen):
-    """Scan a unit at the dock: the proposed bin shows; scan it (or another bin) to put away."""
+    """Scan a unit at the dock (or in a returns bin): the proposed bin shows; scan it (or
+    another bin) to put away. A bin scanned with nothing in hand names where the units come
+    from: the returns bin whose good returned units go back to their pick faces (销退上架)."""
 
     TITLE_TEXT = N_("Put-away")
     BINDINGS = [
@@ -532,6 +534,9 @@ class PutawayScreen(StockScreen):
         self.proposal: PutawayProposal | None = None
         self.qty = 0
         self.done: StockDone | None = None
+        #: The bin units are taken from, when one was scanned first (None: the dock, then
+        #: the returns bins).
+        self.source: str | None = None
 
     def on_mount(self) -> None:
         self.show_title()
@@ -540,7 +545,10 @@ class PutawayScreen(StockScreen):
     def _ready(self) -> None:
         self.proposal, self.qty = None, 0
         self.refresh_bindings()
-        self.step(_("Scan a unit at the receiving dock"))
+        if self.source is None:
+            self.step(_("Scan a unit at the receiving dock (or a returns bin first)"))
+        else:
+            self.step(_("Scan a unit from {bin}").format(bin=self.source))
         self.detail("")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -575,6 +583,7 @@ class PutawayScreen(StockScreen):
                     self.operator,
                     unit.sku,
                     unit.lot or None,
+                    self.source,
                     then=self._proposed,
                 )
             elif unit.sku != p.sku or (unit.lot and unit.lot != p.lot):
@@ -585,7 +594,7 @@ class PutawayScreen(StockScreen):
                     ),
                 )
             elif self.qty >= p.at_dock:
-                self.refuse(read.code, _("only {n} at the dock").format(n=p.at_dock))
+                self.refuse(read.code, _("only {n} at {bin}").format(n=p.at_dock, bin=p.dock))
             else:
                 self.qty += 1
                 self._draw()
@@ -593,7 +602,15 @@ class PutawayScreen(StockScreen):
             return
         if read.kind == "bin":
             if self.proposal is None:
-                self.refuse(read.code, _("Scan a unit first, then the bin."))
+                # nothing in hand: the bin the next units come from (a returns bin)
+                self.source = read.value
+                self._ready()
+                self.banner(
+                    _("Units from {bin}: scan one, then the bin it goes to.").format(
+                        bin=read.value
+                    ),
+                    "info",
+                )
                 return
             p = self.proposal
             self.scan_floor(
@@ -603,6 +620,7 @@ class PutawayScreen(StockScreen):
                 self.qty,
                 read.value,
                 p.lot,
+                p.dock,
                 then=self._put,
             )
             return
