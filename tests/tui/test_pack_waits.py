@@ -184,3 +184,53 @@ async def test_api_down_the_order_waits_marked_the_packer_goes_on_and_it_prints_
                 await wait_until(pilot, lambda: number in _text(screen, "#pack-ship"))
                 # The order being checked stayed in front all along.
                 assert screen.view.ready is not None and screen.view.ready.order_no == "O-STD"
+
+
+@pytest.mark.parametrize("size", [(80, 24), (40, 16)], ids=["bench-80x24", "handheld-40x16"])
+async def test_a_batch_reports_the_orders_whose_api_number_it_cannot_have_then_takes_them(
+    tmp_path: Path, zh: None, size: tuple[int, int]
+) -> None:
+    from tui.cli import build_app
+    from tui.screens.batch import BatchPrintScreen
+
+    path = tmp_path / "floor.db"
+    with kdniao_stand_in({"E1": KEY}, prefix="JDE") as server:
+        port = int(server.url.split(":")[2].split("/")[0])
+        _setup(path, server)
+        server.down()
+        store = _store(path)
+        app = build_app(_store(path), "bench-1")
+        async with app.run_test(size=size) as pilot:
+            await badge_login(pilot, "chen.jie")
+            await pilot.press("b")
+            await wait_until(pilot, lambda: isinstance(app.screen, BatchPrintScreen))
+            screen = app.screen
+            assert isinstance(screen, BatchPrintScreen)
+            await wait_until(pilot, lambda: len(screen.waves) == 1, timeout=10)
+            listed = screen.waves
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: screen.current is not None, timeout=20)
+            await wait_until(pilot, lambda: screen.waves is not listed, timeout=20)
+            assert screen.current is not None
+            refused = [subject for subject, why in screen.current.skipped if "JD" in why]
+            assert refused
+            summary = str(screen.query_one("#batch-summary", Static).render())
+            assert refused[0] in summary and "JD" in summary
+            assert _on_screen(pilot, screen, "#batch-summary")  # type: ignore[arg-type]
+            assert store.scalar("SELECT count(*) FROM shipments WHERE carrier = 'JD'") == 0
+            with kdniao_stand_in({"E1": KEY}, prefix="JDE", port=port):
+                first = screen.current.batch_id
+                await pilot.press("enter")
+                await wait_until(
+                    pilot,
+                    lambda: screen.current is not None and screen.current.batch_id != first,
+                    timeout=20,
+                )
+                assert screen.current.skipped == ()
+                for order_no in refused:
+                    number = store.scalar(
+                        "SELECT waybill_no FROM packages p JOIN shipments s"
+                        " ON s.id = p.shipment_id WHERE s.order_no = ?",
+                        (order_no,),
+                    )
+                    assert str(number).startswith("JDE")
