@@ -1093,7 +1093,7 @@ def retry_waits(
             status = "waiting" if still else "failed"
             retry_at = to_iso(now + timedelta(seconds=ewaybills.backoff_s(attempts)))
             with store.write(actor) as write:
-                write.execute(
+                cursor = write.execute(
                     "UPDATE waybill_waits SET status = ?, attempts = ?, last_error = ?,"
                     " next_attempt_at = ?, updated_at = ? WHERE order_no = ? AND status = 'waiting'",
                     (
@@ -1105,14 +1105,16 @@ def retry_waits(
                         row["order_no"],
                     ),
                 )
+                settled_elsewhere = cursor.rowcount == 0
                 write.audit(
                     "waybill.wait_retry",
                     row["order_no"],
                     attempts=attempts,
-                    status=status,
+                    status="settled elsewhere" if settled_elsewhere else status,
                     error=str(error)[:300],
                 )
-            outcome[row["order_no"]] = status
+            if not settled_elsewhere:  # another process closed it meanwhile: not ours to say
+                outcome[row["order_no"]] = status
         else:
             outcome[row["order_no"]] = "done"
     return outcome

@@ -229,6 +229,51 @@ def test_api_down_the_order_waits_in_the_queue_and_the_bench_goes_on(
     assert packing.waiting_orders(store) == []
 
 
+def test_the_bench_and_the_worker_never_ask_for_the_same_waiting_order_at_once(
+    tmp_path: Path, server: KdniaoStandIn
+) -> None:
+    path = tmp_path / "floor.db"
+    store = _setup(path, server)
+    floor, packer = _bench(store, path, [])
+    server.down()
+    assert floor.finish_pack(packer, "O-RUSH", 420, 1).accepted
+    with kdniao_stand_in({"E1": KEY}, prefix="JDE") as again:
+        carriers.set_api(store, ADMIN, "JD", "kdniao", again.url, "E1", KEY)
+        meanwhile: list[dict[str, str]] = []
+
+        class WorkerToo(WaybillSource):
+            """While the bench waits on the API, the serve worker's pass (its own connection)
+            comes by."""
+
+            def __init__(self, api: CarrierApi) -> None:
+                self.inner = source_for(api)
+
+            def take(self, carrier: str, count: int):  # type: ignore[no-untyped-def]
+                raise AssertionError("an API source is asked per parcel")
+
+            def void(self, number: str) -> None:
+                raise AssertionError("an API source cancels with its reference")
+
+            def issue(self, carrier, parcels):  # type: ignore[no-untyped-def]
+                worker = open_store(path, FixedClock(NOW))
+                meanwhile.append(packing.retry_waits(worker, source_for))
+                worker.close()
+                return self.inner.issue(carrier, parcels)
+
+            def cancel(self, waybill):  # type: ignore[no-untyped-def]
+                self.inner.cancel(waybill)
+
+        bench = SqliteFloor(store, waybill_apis=WorkerToo)
+        with store.write(ADMIN) as write:
+            write.execute("UPDATE waybill_waits SET next_attempt_at = ?", (to_iso(NOW),))
+            write.audit("test.due", "O-RUSH")
+        assert bench.ask_numbers_again(packer) == {"O-RUSH": "done"}
+        assert meanwhile == [{}]  # the worker found it taken and left it
+        assert [r["type"] for r in again.requests] == ["1007"]
+        assert again.cancelled() == set()
+    assert store.scalar("SELECT status FROM orders WHERE order_no = 'O-RUSH'") == "packed"
+
+
 def test_a_waiting_order_the_api_then_refuses_is_failed_for_a_person(
     tmp_path: Path, server: KdniaoStandIn
 ) -> None:
