@@ -199,6 +199,18 @@ class ShipmentView:
 
 
 @dataclass(frozen=True)
+class NumberWait:
+    """An order closed at the bench that waits in the queue for its waybill number: the
+    carrier whose API did not answer, why, how often it was asked and when it is asked again
+    (by the waybill worker, which then prints the label at this bench)."""
+
+    carrier: str
+    attempts: int
+    last_error: str
+    next_attempt_at: datetime | None
+
+
+@dataclass(frozen=True)
 class PackOrderView:
     """An order at the bench, with its lines and (once labelled) its shipment."""
 
@@ -212,6 +224,8 @@ class PackOrderView:
     picklist_code: str | None = None
     expected_weight_g: int = 0
     shipment: ShipmentView | None = None
+    #: Set while the order, checked and weighed, waits for its number from its carrier's API.
+    waiting: NumberWait | None = None
 
     @property
     def units(self) -> int:
@@ -245,8 +259,16 @@ class PackView:
 
     @property
     def ready(self) -> PackOrderView | None:
-        """The most urgent order whose every unit is verified: the one to weigh and close."""
-        return next((order for order in self.checking if order.complete), None)
+        """The most urgent order whose every unit is verified and that does not wait for its
+        number already: the one to weigh and close."""
+        return next(
+            (order for order in self.checking if order.complete and order.waiting is None), None
+        )
+
+    @property
+    def waiting(self) -> tuple[PackOrderView, ...]:
+        """Orders closed here that wait for their number from the carrier's API."""
+        return tuple(order for order in self.checking if order.waiting is not None)
 
 
 @dataclass(frozen=True)
@@ -484,6 +506,14 @@ class Floor(ABC):
         """Close a fully verified order: carrier by the rules (or the packer's override, with a
         reason), waybill numbers taken, labels queued at the bench's printer and the order
         ``packed`` — all in one transaction."""
+
+    def ask_numbers_again(self, operator: Operator) -> dict[str, str]:
+        """Orders waiting at the operator's bench for their number from the carrier's API whose
+        next try is due: ask the API again and close each that gets it (its label printing at
+        this bench). This waits on the API: call it aside, never on the screen thread nor
+        ahead of the bench's scans. Returns each order tried: ``done``, ``waiting`` or
+        ``failed``."""
+        return {}
 
     @abstractmethod
     def declare_missing(

@@ -5,6 +5,12 @@ Each order is its own transaction (carrier chosen on the items' weight, one wayb
 taken, shipment ``labelled``, label job queued), so one order without a carrier or a waybill
 number does not stop the rest: it is reported, and printing it again later only does what is
 missing. The batch's progress is its jobs' statuses; a retry sends only its failed jobs.
+
+A carrier with an e-waybill API gets each order's number from the API before that order's
+transaction (never while the write lock is held); a number whose transaction then fails is
+cancelled at the carrier. An order whose number cannot be had now (the API down, slow or
+refusing) is reported with the reason and keeps no label: printing the wave again asks for it
+again, or it gets its number when it is closed at a bench.
 """
 
 from __future__ import annotations
@@ -13,13 +19,14 @@ import json
 from typing import Any
 
 from core.clock import from_iso
-from core.errors import NotFound, WaretermError
+from core.errors import NotFound, Rejected, WaretermError
 from core.i18n import _
 from core.labels import LabelError, PickSheet, PickSheetLine, PickSheetOrder
 from core.model import OrderStatus
 from core.ports import BatchView, WaveForPrint
 from core.roles import Permission
-from data import printing
+from core.waybills import WaybillUnavailable
+from data import carriers, ewaybills, printing
 from data.packing import (
     BenchContext,
     carrier_choice,
@@ -66,9 +73,16 @@ def waves_for_print(store: Store) -> list[WaveForPrint]:
     ]
 
 
-def print_wave(store: Store, actor: Actor, wave_id: int, context: BenchContext) -> BatchView:
+def print_wave(
+    store: Store,
+    actor: Actor,
+    wave_id: int,
+    context: BenchContext,
+    apis: ewaybills.WaybillApis | None = None,
+) -> BatchView:
     """Queue the labels of every order of the wave that has none yet, and a pick sheet per
-    list, at the actor's station; returns the batch."""
+    list, at the actor's station; returns the batch. ``apis`` speaks to the carriers that
+    take their numbers from an e-waybill API (without it their orders are reported)."""
     station = actor.station
     with store.write(actor) as write:
         write.require(Permission.BATCH_PRINT)
@@ -91,7 +105,7 @@ def print_wave(store: Store, actor: Actor, wave_id: int, context: BenchContext) 
     )
     for row in orders:
         try:
-            _label_one(store, actor, row["order_no"], batch_id, context)
+            _label_one(store, actor, row["order_no"], batch_id, context, apis)
         except WaretermError as error:
             with store.write(actor) as write:
                 write.audit("print.batch_skip", row["order_no"], batch=batch_id, reason=str(error))
@@ -114,29 +128,107 @@ def print_wave(store: Store, actor: Actor, wave_id: int, context: BenchContext) 
 
 
 def _label_one(
-    store: Store, actor: Actor, order_no: str, batch_id: int, context: BenchContext
+    store: Store,
+    actor: Actor,
+    order_no: str,
+    batch_id: int,
+    context: BenchContext,
+    apis: ewaybills.WaybillApis | None,
 ) -> None:
-    with store.write(actor) as write:
-        write.require(Permission.BATCH_PRINT)
-        order = write.execute("SELECT * FROM orders WHERE order_no = ?", (order_no,)).fetchone()
-        live = live_shipment(write.conn, order_no)
-        if order is None or live is not None or order["status"] not in LABEL_FIRST:
-            write.audit("print.batch_skip", order_no, batch=batch_id, reason="labelled meanwhile")
-            return
-        weight = items_weight_g(write.conn, order_no) + PACKING_ALLOWANCE_G
-        choice = carrier_choice(write.conn, order, weight, context.policy)
-        new_shipment(
-            write,
-            order,
-            choice,
-            weight,
-            "estimated",
-            1,
-            "labelled",
-            actor.station,
-            context,
-            batch_id=batch_id,
-        )
+    issued, pool_fallback = _issue_first(store, actor, order_no, context, apis)
+    used = False
+    try:
+        with store.write(actor) as write:
+            write.require(Permission.BATCH_PRINT)
+            order = write.execute("SELECT * FROM orders WHERE order_no = ?", (order_no,)).fetchone()
+            live = live_shipment(write.conn, order_no)
+            if order is None or live is not None or order["status"] not in LABEL_FIRST:
+                write.audit(
+                    "print.batch_skip", order_no, batch=batch_id, reason="labelled meanwhile"
+                )
+            else:
+                weight = items_weight_g(write.conn, order_no) + PACKING_ALLOWANCE_G
+                choice = carrier_choice(write.conn, order, weight, context.policy)
+                new_shipment(
+                    write,
+                    order,
+                    choice,
+                    weight,
+                    "estimated",
+                    1,
+                    "labelled",
+                    actor.station,
+                    context,
+                    batch_id=batch_id,
+                    issued=issued,
+                    pool_fallback=pool_fallback,
+                )
+                used = True
+    except BaseException:
+        if issued is not None:
+            ewaybills.cancel_after_failure(
+                store, actor, issued, _("the transaction that was to store it failed")
+            )
+        raise
+    if issued is not None and not used:
+        ewaybills.cancel_after_failure(store, actor, issued, _("the order was labelled meanwhile"))
+
+
+def _issue_first(
+    store: Store,
+    actor: Actor,
+    order_no: str,
+    context: BenchContext,
+    apis: ewaybills.WaybillApis | None,
+) -> tuple[ewaybills.Issued | None, bool]:
+    """Before the order's transaction: when its carrier takes numbers from an API, its number
+    (issued, pool_fallback). Anything not about the API is left to the transaction to say."""
+    with store.read() as conn:
+        order = conn.execute("SELECT * FROM orders WHERE order_no = ?", (order_no,)).fetchone()
+        if (
+            order is None
+            or order["status"] not in LABEL_FIRST
+            or live_shipment(conn, order_no) is not None
+        ):
+            return None, False
+        weight = items_weight_g(conn, order_no) + PACKING_ALLOWANCE_G
+        try:
+            choice = carrier_choice(conn, order, weight, context.policy)
+        except Rejected:
+            return None, False
+        api = carriers.carrier_api(conn, choice.carrier.code)
+        if api is None:
+            return None, False
+        parcels = ewaybills.parcel_requests(conn, order, 1, weight, ewaybills.sender_party(store))
+    try:
+        return ewaybills.issue(apis, api, parcels), False
+    except WaybillUnavailable as error:
+        ewaybills.keep_stray(store, actor, api, error)
+        with store.write(actor) as write:
+            write.audit(
+                "waybill.api_unavailable",
+                order_no,
+                carrier=api.carrier,
+                error=str(error)[:300],
+                code=error.code,
+                fallback=api.fallback,
+                batch=True,
+            )
+        if api.fallback == "pool" and error.retryable:
+            return None, True
+        if error.retryable:
+            raise Rejected(
+                _(
+                    "{carrier}'s waybill API is not answering ({error}): no label yet. Print "
+                    "the wave again when it answers, or the order gets its number at the bench."
+                ).format(carrier=api.carrier, error=error)
+            ) from None
+        raise Rejected(
+            _(
+                "{carrier}'s waybill API refused the order: {error}. Fix the order or the "
+                "account (wareterm carriers api {carrier}); no label yet."
+            ).format(carrier=api.carrier, error=error)
+        ) from None
 
 
 def _queue_sheet(

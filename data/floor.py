@@ -351,6 +351,15 @@ class SqliteFloor(Floor):
             apis=self.waybill_apis,
         )
 
+    def ask_numbers_again(self, operator: Operator) -> dict[str, str]:
+        """The bench's waiting orders whose next try is due, tried again (outside any lock)."""
+        return packing.retry_waits(
+            self.store,
+            self.waybill_apis,
+            packing.bench_context(self.store),
+            station=self._actor(operator).station,
+        )
+
     def declare_missing(
         self, operator: Operator, order_no: str, reason: MissingReason, note: str = ""
     ) -> PackOutcome:
@@ -390,7 +399,11 @@ class SqliteFloor(Floor):
     def print_wave(self, operator: Operator, wave_id: int) -> BatchView:
         """Queue a wave's labels and pick sheets at the operator's station."""
         return batches.print_wave(
-            self.store, self._actor(operator), wave_id, packing.bench_context(self.store)
+            self.store,
+            self._actor(operator),
+            wave_id,
+            packing.bench_context(self.store),
+            apis=self.waybill_apis,
         )
 
     def batch_progress(self, operator: Operator, batch_id: int) -> BatchView:

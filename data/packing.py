@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from core import words
@@ -48,6 +48,7 @@ from core.packing import (
     judge_pack_scan,
 )
 from core.ports import (
+    NumberWait,
     PackageView,
     PackLineView,
     PackOrderView,
@@ -156,6 +157,24 @@ def order_view(conn: Any, order: Any, list_prefix: str = "P:") -> PackOrderView:
         ),
         expected_weight_g=items_weight_g(conn, order["order_no"]),
         shipment=shipment_view(conn, order["order_no"]),
+        waiting=number_wait(conn, order["order_no"]),
+    )
+
+
+def number_wait(conn: Any, order_no: str) -> NumberWait | None:
+    """The order's place in the queue of orders waiting for their API number, if it is in it."""
+    row = conn.execute(
+        "SELECT carrier, attempts, last_error, next_attempt_at FROM waybill_waits"
+        " WHERE order_no = ? AND status = 'waiting'",
+        (order_no,),
+    ).fetchone()
+    if row is None:
+        return None
+    return NumberWait(
+        carrier=row["carrier"],
+        attempts=int(row["attempts"]),
+        last_error=row["last_error"] or "",
+        next_attempt_at=from_iso(row["next_attempt_at"]) if row["next_attempt_at"] else None,
     )
 
 
@@ -1028,15 +1047,22 @@ def retry_waits(
     apis: ewaybills.WaybillApis | None,
     context: BenchContext | None = None,
     due_only: bool = True,
+    station: str | None = None,
 ) -> dict[str, str]:
     """The worker's pass: close each waiting order whose next try is due, as its packer at its
     bench (the number is issued before the transaction, as at the bench). Still not answering:
     tried again later, waiting twice as long each time (30 s up to an hour). Anything else (the
     order was opened elsewhere, the API refused it): ``failed``, with the reason, for a person.
+    ``station``: only the orders waiting at that bench (the bench asking for its own).
+    Each order is claimed first (its next try moved on), so the worker and the bench never
+    ask the API for the same order at once.
     Returns each order's outcome: ``done``, ``waiting`` or ``failed``."""
     now = store.clock.now()
     rows = store.query(
-        "SELECT * FROM waybill_waits WHERE status = 'waiting' ORDER BY next_attempt_at, order_no"
+        "SELECT * FROM waybill_waits WHERE status = 'waiting'"
+        + (" AND station = ?" if station is not None else "")
+        + " ORDER BY next_attempt_at, order_no",
+        (station,) if station is not None else (),
     )
     if context is None:
         context = bench_context(store)
@@ -1045,6 +1071,8 @@ def retry_waits(
         if due_only and row["next_attempt_at"] and from_iso(row["next_attempt_at"]) > now:
             continue
         actor = Actor(row["user"], row["station"])
+        if not _claim_wait(store, actor, row, now):
+            continue
         try:
             finish_pack(
                 store,
@@ -1065,7 +1093,7 @@ def retry_waits(
             status = "waiting" if still else "failed"
             retry_at = to_iso(now + timedelta(seconds=ewaybills.backoff_s(attempts)))
             with store.write(actor) as write:
-                write.execute(
+                cursor = write.execute(
                     "UPDATE waybill_waits SET status = ?, attempts = ?, last_error = ?,"
                     " next_attempt_at = ?, updated_at = ? WHERE order_no = ? AND status = 'waiting'",
                     (
@@ -1077,17 +1105,36 @@ def retry_waits(
                         row["order_no"],
                     ),
                 )
+                settled_elsewhere = cursor.rowcount == 0
                 write.audit(
                     "waybill.wait_retry",
                     row["order_no"],
                     attempts=attempts,
-                    status=status,
+                    status="settled elsewhere" if settled_elsewhere else status,
                     error=str(error)[:300],
                 )
-            outcome[row["order_no"]] = status
+            if not settled_elsewhere:  # another process closed it meanwhile: not ours to say
+                outcome[row["order_no"]] = status
         else:
             outcome[row["order_no"]] = "done"
     return outcome
+
+
+def _claim_wait(store: Store, actor: Actor, row: Any, now: datetime) -> bool:
+    """Take a waiting order for one try: its next try moves on by its backoff, unless another
+    process took it (or closed it) since it was read."""
+    claimed_until = to_iso(now + timedelta(seconds=ewaybills.backoff_s(int(row["attempts"]))))
+    with store.write(actor) as write:
+        cursor = write.execute(
+            "UPDATE waybill_waits SET next_attempt_at = ?, updated_at = ?"
+            " WHERE order_no = ? AND status = 'waiting' AND next_attempt_at IS ?",
+            (claimed_until, write.now, row["order_no"], row["next_attempt_at"]),
+        )
+        taken = cursor.rowcount == 1
+        write.audit(
+            "waybill.wait_try", row["order_no"], attempt=int(row["attempts"]) + 1, taken=taken
+        )
+        return taken
 
 
 def _issue_first(

@@ -18,11 +18,20 @@ class Backend:
 
     def __init__(self) -> None:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="floor")
+        # Calls that wait on a carrier's API (seconds when it is slow) run on a thread of
+        # their own, so the bench's scans are never queued behind them.
+        self._aside = ThreadPoolExecutor(max_workers=1, thread_name_prefix="floor-api")
 
     def submit(self, fn: Callable[..., T], *args: Any) -> asyncio.Future[T]:
         """Queue a call now; await the returned future for its result (or its exception)."""
         return asyncio.wrap_future(self._pool.submit(fn, *args))
 
+    def submit_aside(self, fn: Callable[..., T], *args: Any) -> asyncio.Future[T]:
+        """Queue a call that may wait on a carrier's API beside the ordered calls (one at a
+        time among themselves); await the returned future for its result."""
+        return asyncio.wrap_future(self._aside.submit(fn, *args))
+
     def shutdown(self) -> None:
-        """Finish queued calls and stop the thread."""
+        """Finish queued calls and stop the threads."""
         self._pool.shutdown(wait=True)
+        self._aside.shutdown(wait=True)

@@ -397,7 +397,11 @@ def print_wave(
             raise WaretermError(_("wave {wave} was never printed").format(wave=wave_id))
         batch = batches.retry_failed(store, actor, batch_id)
     else:
-        batch = batches.print_wave(store, actor, wave_id, packing.bench_context(store))
+        from devices.waybill_apis import source_for
+
+        batch = batches.print_wave(
+            store, actor, wave_id, packing.bench_context(store), apis=source_for
+        )
     if wait and batch.total:
         batch = _follow(ctx, store, batch, actor.station, timeout, quiet=as_json)
     if as_json:

@@ -229,6 +229,51 @@ def test_api_down_the_order_waits_in_the_queue_and_the_bench_goes_on(
     assert packing.waiting_orders(store) == []
 
 
+def test_the_bench_and_the_worker_never_ask_for_the_same_waiting_order_at_once(
+    tmp_path: Path, server: KdniaoStandIn
+) -> None:
+    path = tmp_path / "floor.db"
+    store = _setup(path, server)
+    floor, packer = _bench(store, path, [])
+    server.down()
+    assert floor.finish_pack(packer, "O-RUSH", 420, 1).accepted
+    with kdniao_stand_in({"E1": KEY}, prefix="JDE") as again:
+        carriers.set_api(store, ADMIN, "JD", "kdniao", again.url, "E1", KEY)
+        meanwhile: list[dict[str, str]] = []
+
+        class WorkerToo(WaybillSource):
+            """While the bench waits on the API, the serve worker's pass (its own connection)
+            comes by."""
+
+            def __init__(self, api: CarrierApi) -> None:
+                self.inner = source_for(api)
+
+            def take(self, carrier: str, count: int):  # type: ignore[no-untyped-def]
+                raise AssertionError("an API source is asked per parcel")
+
+            def void(self, number: str) -> None:
+                raise AssertionError("an API source cancels with its reference")
+
+            def issue(self, carrier, parcels):  # type: ignore[no-untyped-def]
+                worker = open_store(path, FixedClock(NOW))
+                meanwhile.append(packing.retry_waits(worker, source_for))
+                worker.close()
+                return self.inner.issue(carrier, parcels)
+
+            def cancel(self, waybill):  # type: ignore[no-untyped-def]
+                self.inner.cancel(waybill)
+
+        bench = SqliteFloor(store, waybill_apis=WorkerToo)
+        with store.write(ADMIN) as write:
+            write.execute("UPDATE waybill_waits SET next_attempt_at = ?", (to_iso(NOW),))
+            write.audit("test.due", "O-RUSH")
+        assert bench.ask_numbers_again(packer) == {"O-RUSH": "done"}
+        assert meanwhile == [{}]  # the worker found it taken and left it
+        assert [r["type"] for r in again.requests] == ["1007"]
+        assert again.cancelled() == set()
+    assert store.scalar("SELECT status FROM orders WHERE order_no = 'O-RUSH'") == "packed"
+
+
 def test_a_waiting_order_the_api_then_refuses_is_failed_for_a_person(
     tmp_path: Path, server: KdniaoStandIn
 ) -> None:
@@ -295,7 +340,7 @@ def test_without_an_api_wired_the_carrier_refuses_rather_than_use_the_pool(
     assert carriers.free_numbers(store, "JD") == 20
 
 
-def test_batch_labels_skip_a_carrier_with_an_api_rather_than_call_it_under_the_lock(
+def test_batch_labels_take_api_numbers_outside_the_lock_and_report_what_they_cannot_have(
     tmp_path: Path, server: KdniaoStandIn
 ) -> None:
     path = tmp_path / "floor.db"
@@ -304,12 +349,63 @@ def test_batch_labels_skip_a_carrier_with_an_api_rather_than_call_it_under_the_l
     floor = SqliteFloor(store, waybill_apis=lambda api: Watched(api, path, seen))
     packer = floor.login("chen.jie", PIN, "bench-1")
     wave = store.scalar("SELECT min(id) FROM waves")
-    floor.print_wave(packer, wave)
-    assert seen == [] and server.requests == []
-    skipped = store.query("SELECT * FROM audit WHERE action = 'print.batch_skip'")
-    assert any("waybill API" in row["detail"] for row in skipped)
+    # The API answers 503: its orders are reported with the reason and keep no label.
+    server.http_status = 503
+    first = floor.print_wave(packer, wave)
+    refused = {subject for subject, why in first.skipped if "JD" in why and "503" in why}
+    assert refused and all(seen)
     assert store.scalar("SELECT count(*) FROM shipments WHERE carrier = 'JD'") == 0
     assert store.scalar("SELECT count(*) FROM shipments") >= 1  # the others were labelled
+    assert carriers.free_numbers(store, "JD") == 20  # no pool number taken instead
+    # It answers again: printing the wave again takes their numbers from it.
+    server.http_status = None
+    seen.clear()
+    again = floor.print_wave(packer, wave)
+    assert again.skipped == () and seen == [True] * len(refused)
+    for order_no in refused:
+        shipment = show_shipment(store, order_no)
+        assert shipment["carrier"] == "JD" and shipment["status"] == "labelled"
+        package = shipment["packages"][0]
+        assert package["waybill_no"].startswith("JDE") and package["waybill_source"] == "kdniao"
+        assert package["routing"]["mark_destination"]
+        job = store.query(
+            "SELECT batch_id, station FROM print_jobs WHERE subject = ? AND kind = 'outbound'",
+            (order_no,),
+        )
+        assert job == [{"batch_id": again.batch_id, "station": "bench-1"}]
+    assert len([r for r in server.requests if r["type"] == "1007"]) == len(refused)
+
+
+def test_a_batch_number_whose_transaction_fails_is_cancelled_at_the_carrier(
+    tmp_path: Path, server: KdniaoStandIn
+) -> None:
+    path = tmp_path / "floor.db"
+    store = _setup(path, server)
+    floor = SqliteFloor(store, waybill_apis=source_for)
+    packer = floor.login("chen.jie", PIN, "bench-1")
+    wave = store.scalar("SELECT min(id) FROM waves")
+    # The number is issued, then the station's printer is gone: the transaction refuses.
+    with store.write(ADMIN) as write:
+        write.execute("UPDATE stations SET printer_url = '' WHERE name = 'bench-1'")
+        write.audit("test.printer_gone", "bench-1")
+    with pytest.raises(Rejected, match="no printer"):
+        floor.print_wave(packer, wave)
+    assert server.cancelled() == set() and server.requests == []
+    # A printer, but the order's transaction fails after the number came: cancelled there.
+    with store.write(ADMIN) as write:
+        write.execute("UPDATE stations SET printer_url = 'dummy://' WHERE name = 'bench-1'")
+        write.audit("test.printer_back", "bench-1")
+    with store.write(ADMIN) as write:
+        write.execute(
+            "CREATE TRIGGER no_jd BEFORE INSERT ON shipments WHEN NEW.carrier = 'JD'"
+            " BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+        )
+        write.audit("test.trigger", "shipments")
+    with pytest.raises(sqlite3.IntegrityError):
+        floor.print_wave(packer, wave)
+    issued = {n for n in server.issued}
+    assert issued and server.cancelled() == issued
+    assert store.scalar("SELECT count(*) FROM shipments WHERE carrier = 'JD'") == 0
 
 
 def test_a_site_can_print_the_full_phone_and_name(tmp_path: Path, server: KdniaoStandIn) -> None:

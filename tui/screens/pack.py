@@ -66,6 +66,10 @@ class PackScreen(FloorScreen):
         self.weight_text = ""
         self.parcels = 1
         self._first_scan = first_scan
+        #: Orders seen waiting for their number, to say so when it has come.
+        self._waiting_seen: set[str] = set()
+        #: An ask for the waiting orders' numbers is under way (one at a time).
+        self._asking = False
 
     def compose(self) -> ComposeResult:
         yield DeviceBar()
@@ -78,6 +82,7 @@ class PackScreen(FloorScreen):
             yield Static(_("Scan a pick list, a tote, an order or a unit."), id="banner")
             yield Static("", id="pack-close")
             yield Static("", id="pack-carrier")
+            yield Static("", id="pack-wait")
             yield DataTable(id="pack-lines", cursor_type="none", show_cursor=False)
             yield Static("", id="pack-ship")
         yield Footer()
@@ -88,6 +93,7 @@ class PackScreen(FloorScreen):
         self.set_focus(None)
         table.add_columns(_("Order"), _("SKU"), _("Name"), _("Qty"), _("Checked"))
         self.query_one("#pack-close").display = False
+        self.query_one("#pack-wait").display = False
         self.set_interval(1.0, self._tick)
         if self._first_scan is not None:
             raw, source = self._first_scan
@@ -110,9 +116,9 @@ class PackScreen(FloorScreen):
         if view.ready is not None:
             return view.ready
         chosen = view.order(self.focus_order) if self.focus_order else None
-        if chosen is not None and chosen in view.checking:
+        if chosen is not None and chosen in view.checking and chosen.waiting is None:
             return chosen
-        return view.checking[0] if view.checking else None
+        return next((o for o in view.checking if o.waiting is None), None)
 
     def show(self, view: PackView) -> None:
         """Draw the bench as it now stands."""
@@ -122,7 +128,9 @@ class PackScreen(FloorScreen):
         self.query_one("#pack-source", Static).update(
             shown(
                 _("{source} · {n} to check · {station}").format(
-                    source=source or _("bench"), n=len(view.checking), station=view.station
+                    source=source or _("bench"),
+                    n=len(view.checking) - len(view.waiting),
+                    station=view.station,
                 )
             )
         )
@@ -146,6 +154,7 @@ class PackScreen(FloorScreen):
         self._fill_table(view, order)
         self._show_to_ship(view)
         self._show_close(view.ready)
+        self._show_waiting(view)
         self._tick()
 
     def _fill_table(self, view: PackView, focus: PackOrderView | None) -> None:
@@ -153,6 +162,8 @@ class PackScreen(FloorScreen):
         table.clear()
         for order in view.checking:
             marker = "▶ " if focus is not None and order.order_no == focus.order_no else "  "
+            if order.waiting is not None:
+                marker = "⏳"
             for number, line in enumerate(order.lines):
                 table.add_row(
                     *cells(
@@ -186,6 +197,94 @@ class PackScreen(FloorScreen):
         text = _("To ship — scan the label: ") + "; ".join(parts) if parts else ""
         self.query_one("#pack-ship", Static).update(shown(text))
 
+    def _show_waiting(self, view: PackView) -> None:
+        """Orders closed here that wait in the queue for their number from the carrier's API:
+        which, why, when the next try is; and, once one has its number, that its label is
+        printing."""
+        row = self.query_one("#pack-wait", Static)
+        waiting = view.waiting
+        row.display = bool(waiting)
+        lines = []
+        for order in waiting:
+            wait = order.waiting
+            assert wait is not None
+            when = (
+                timefmt.local(wait.next_attempt_at).strftime("%H:%M:%S")
+                if wait.next_attempt_at
+                else "—"
+            )
+            lines.append(
+                _(
+                    "⏳ {order} waits for its {carrier} number: API down, asked {attempts}×, "
+                    "next try {time}. Its label prints here by itself."
+                ).format(
+                    order=order.order_no,
+                    carrier=wait.carrier,
+                    attempts=wait.attempts,
+                    time=when,
+                )
+            )
+        row.update(shown("\n".join(lines)))
+        now_waiting = {order.order_no for order in waiting}
+        arrived = [
+            order
+            for order in view.to_ship
+            if order.order_no in self._waiting_seen - now_waiting and order.shipment is not None
+        ]
+        self._waiting_seen = now_waiting
+        for order in arrived:
+            assert order.shipment is not None
+            self.wapp.wake_printer()
+            self.banner(
+                _("✔ {order} has its number: {carrier} {waybills}. Its label is printing.").format(
+                    order=order.order_no,
+                    carrier=order.shipment.carrier,
+                    waybills=" ".join(order.shipment.waybills),
+                ),
+                "ok",
+            )
+
+    def _ask_numbers_again(self) -> None:
+        """When a waiting order's next try is due, the bench asks the API again itself, aside
+        from its scans (the API may take seconds), and draws what came back."""
+        now = self.floor.now()
+        due = [
+            o
+            for o in self.view.waiting
+            if o.waiting is not None
+            and (o.waiting.next_attempt_at is None or o.waiting.next_attempt_at <= now)
+        ]
+        if not due or self._asking:
+            return
+        self._asking = True
+        future = self.wapp.backend.submit_aside(self.floor.ask_numbers_again, self.operator)
+
+        async def finish() -> None:
+            outcome: dict[str, str] = {}
+            try:
+                outcome = await future
+            except WaretermError as error:
+                if self.is_attached:
+                    self.on_floor_error(error)
+            finally:
+                self._asking = False
+            if not self.is_attached:
+                return
+            self.wapp.wake_printer()
+            refused = [order for order, status in outcome.items() if status == "failed"]
+            if refused:
+                self.app.bell()
+                self.banner(
+                    _(
+                        "✘ The carrier's API refused the number of {orders} (wareterm carriers "
+                        "waits says why): close it again or choose another carrier."
+                    ).format(orders=" ".join(refused)),
+                    "error",
+                )
+            self._refresh()
+
+        self.run_worker(finish(), group="numbers", exit_on_error=True)
+
     def _show_close(self, ready: PackOrderView | None) -> None:
         row = self.query_one("#pack-close", Static)
         was_shown = bool(row.display)
@@ -217,6 +316,7 @@ class PackScreen(FloorScreen):
         )
 
     def _tick(self) -> None:
+        self._ask_numbers_again()
         order = self._focused(self.view)
         due = self.query_one("#pack-due", Static)
         if order is None:
@@ -344,6 +444,10 @@ class PackScreen(FloorScreen):
         self.weight_text = ""
         self.wapp.wake_printer()
         self._scanned(outcome)
+        closed = outcome.view.order(outcome.order_no or "")
+        if closed is not None and closed.waiting is not None:
+            # Not an error and not done: it waits in the queue, the packer goes on.
+            self.banner("⏳ " + outcome.message, "info")
 
     # -- exceptions, labels ---------------------------------------------------------------------
 
