@@ -68,6 +68,7 @@ def _problems() -> dict[str, str]:
     return {
         "unknown_sku": N_("unknown SKU"),
         "incomplete_address": N_("address incomplete"),
+        "masked_recipient": N_("recipient masked"),
         "bad_phone": N_("phone wrong"),
         "unpaid": N_("unpaid"),
         "payment_failed": N_("payment failed"),

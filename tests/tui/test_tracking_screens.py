@@ -101,7 +101,9 @@ async def test_problem_parcels_have_a_tab_in_the_exceptions_that_opens_the_order
     async with app.run_test(size=size) as pilot:
         screen = await open_section(pilot, "exceptions")
         tabs = screen.query_one("#ex-tabs", TabbedContent)
-        await pilot.press("left")  # the last tab
+        await pilot.press("left")  # the last tab: Returns
+        await wait_until(pilot, lambda: tabs.active == "ex-returns")
+        await pilot.press("left")  # the one before it: Parcels
         await wait_until(pilot, lambda: tabs.active == "ex-parcels")
         await pilot.pause()
         table = screen.query_one("#ex-parcels-table", DataTable)

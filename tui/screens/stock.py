@@ -144,7 +144,7 @@ class StockScreen(SupervisorScreen):
                 _("Max"),
                 _("From"),
                 _("Lot"),
-                _("Move"),
+                _("To move"),
             ),
             "st-expiry-table": (
                 _("State"),
@@ -157,7 +157,7 @@ class StockScreen(SupervisorScreen):
                 _("Reserved"),
             ),
             "st-counts-table": (
-                _("Count"),
+                _("Count task"),
                 _("Scope"),
                 _("Status"),
                 _("Bins"),
@@ -167,7 +167,7 @@ class StockScreen(SupervisorScreen):
                 _("Created"),
             ),
             "st-diffs-table": (
-                _("Count"),
+                _("Count task"),
                 _("Bin"),
                 _("Counted by"),
                 _("At"),
