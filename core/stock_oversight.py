@@ -1,7 +1,8 @@
 """The supervisor's view of stock (the Stock section's tabs): one port (an ABC) and the views
 it returns — stock per SKU × bin × lot, pick faces below their minimum, replenishments waiting,
 lots near expiry or expired, count tasks and the counted bins whose differences await a
-decision — with the two decisions a supervisor takes on a count: approve, or count again.
+decision — with what a supervisor does about counts: make a count task, approve a counted
+bin's difference, or have it counted again.
 
 The screens know only this module; ``data.stock_oversight`` implements it with the services the
 ``stock`` and ``counts`` commands call, so the screen and the command line do the same thing.
@@ -12,6 +13,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 
 from core.ports import Operator
 from core.stock import BinKind
@@ -142,6 +144,29 @@ class StockTabs:
     differences: tuple[CountDifference, ...]
 
 
+class CountScope(StrEnum):
+    """How a new count task chooses its bins, as ``counts create`` does: a bin range
+    (``--bins``), every bin holding a SKU (``--sku``), bins moved in the last N days
+    (``--moved-days``, 动碰), bins holding SKUs of an ABC class (``--abc``), or bins flagged by
+    short picks (``--flagged``, no value)."""
+
+    BINS = "bins"
+    SKU = "sku"
+    MOVED = "moved"
+    ABC = "abc"
+    FLAGGED = "flagged"
+
+
+@dataclass(frozen=True)
+class CreatedCount:
+    """A count task just made: its id, scope as the list shows it, and its bins in walk order."""
+
+    id: int
+    scope: str
+    bins: tuple[str, ...]
+    open_count: bool
+
+
 def split_key(key: str) -> tuple[int, str]:
     """``3:A-01-01`` back into count 3 and bin A-01-01 (bins hold no ``:`` before the first)."""
     count, _sep, code = key.partition(":")
@@ -159,6 +184,15 @@ class StockOversight(ABC):
         """Stock per bin (in walk order, capped), pick faces below their minimum,
         replenishments waiting, lots near expiry (within ``expiry_days``) or expired, count
         tasks (newest first) and counted bins awaiting a decision."""
+
+    @abstractmethod
+    def create_count(
+        self, operator: Operator, scope: CountScope, value: str, open_count: bool = False
+    ) -> CreatedCount:
+        """A count task over the bins ``scope`` and ``value`` choose (``value`` is ignored for
+        flagged bins), blind unless ``open_count``. The ``counts create`` service; refuses
+        (Rejected / NotFound, nothing made) an empty value, a value of the wrong form, an
+        unknown SKU, or a choice no bin matches."""
 
     @abstractmethod
     def approve_count(self, operator: Operator, count_id: int, bin_code: str, reason: str) -> int:

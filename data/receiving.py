@@ -485,7 +485,8 @@ def create_count(
 ) -> dict[str, Any]:
     """A count task over bins chosen one way: a range ``A-01-01:A-01-09``, every bin holding a
     SKU, bins moved in the last N days (动碰), every bin holding a SKU of an ABC class (by units
-    shipped in the last ``abc_days`` days), or bins flagged by short picks."""
+    shipped in the last ``abc_days`` days), or bins flagged by short picks. An unknown SKU is
+    NotFound; a choice no bin matches is Rejected (nothing made either way)."""
     chosen = [bool(bins), bool(sku), moved_days is not None, flagged, abc is not None]
     if sum(chosen) != 1:
         raise Rejected(
@@ -515,6 +516,8 @@ def create_count(
             scope = f"bins {start}:{end}"
             codes = rules.bin_range(start, end, known)
         elif sku:
+            if write.execute("SELECT 1 FROM products WHERE sku = ?", (sku,)).fetchone() is None:
+                raise NotFound(_("no product {sku} in the catalog").format(sku=sku))
             scope = f"sku {sku}"
             codes = [
                 r[0]

@@ -1,6 +1,6 @@
 """The supervisor's stock port (core.stock_oversight.StockOversight) on the SQLite store: the
-reads of the Stock section's tabs, and count decisions through the services the ``counts
-approve|recount`` commands call."""
+reads of the Stock section's tabs, and count tasks and decisions through the services the
+``counts create|approve|recount`` commands call."""
 
 from __future__ import annotations
 
@@ -8,7 +8,10 @@ import sqlite3
 from datetime import date
 
 from core.clock import from_iso
+from core.errors import Rejected
+from core.i18n import _
 from core.ports import Operator
+from core.receiving import ABC_CLASSES
 from core.roles import Permission
 from core.stock import BinKind
 from core.stock_oversight import (
@@ -16,7 +19,9 @@ from core.stock_oversight import (
     BinStock,
     CountDifference,
     CountLine,
+    CountScope,
     CountTask,
+    CreatedCount,
     ExpiringLot,
     FaceBelowMin,
     StockOversight,
@@ -90,6 +95,41 @@ class SqliteStockOversight(StockOversight):
         )
         return StockTabs(bins, total, faces, replenishments, expiring, counts, differences)
 
+    def create_count(
+        self, operator: Operator, scope: CountScope, value: str, open_count: bool = False
+    ) -> CreatedCount:
+        """``counts create (--bins | --sku | --moved-days | --abc | --flagged) [--open]``; the
+        value is read here as the command line's option would be, with the screen's words for
+        an empty or malformed one."""
+        actor = self._actor(operator)
+        self.store.require(actor, Permission.OVERSEE)
+        value = " ".join(value.split())
+        if scope is not CountScope.FLAGGED and not value:
+            raise Rejected(_missing()[scope])
+        if scope is CountScope.BINS:
+            made = receiving.create_count(self.store, actor, bins=value, open_count=open_count)
+        elif scope is CountScope.SKU:
+            made = receiving.create_count(self.store, actor, sku=value, open_count=open_count)
+        elif scope is CountScope.MOVED:
+            days = int(value) if value.isascii() and value.isdigit() else 0
+            if days <= 0:
+                raise Rejected(_("The days are a whole number above 0, such as 7."))
+            made = receiving.create_count(self.store, actor, moved_days=days, open_count=open_count)
+        elif scope is CountScope.ABC:
+            if value.upper() not in ABC_CLASSES:
+                raise Rejected(
+                    _("The ABC class is one of {classes}.").format(classes=", ".join(ABC_CLASSES))
+                )
+            made = receiving.create_count(self.store, actor, abc=value, open_count=open_count)
+        else:
+            made = receiving.create_count(self.store, actor, flagged=True, open_count=open_count)
+        return CreatedCount(
+            id=int(made["count"]),
+            scope=str(made["scope"]),
+            bins=tuple(made["bins"]),
+            open_count=bool(made["open"]),
+        )
+
     def approve_count(self, operator: Operator, count_id: int, bin_code: str, reason: str) -> int:
         """``counts approve ID --bin BIN --reason TEXT``."""
         actor = self._actor(operator)
@@ -102,6 +142,16 @@ class SqliteStockOversight(StockOversight):
         actor = self._actor(operator)
         self.store.require(actor, Permission.OVERSEE)
         receiving.recount(self.store, actor, count_id, reason, bin_code)
+
+
+def _missing() -> dict[CountScope, str]:
+    """What to type, when the value of a count task's scope is empty."""
+    return {
+        CountScope.BINS: _("Type a bin range FIRST:LAST, such as A-01-01:A-01-09."),
+        CountScope.SKU: _("Type the SKU whose bins to count."),
+        CountScope.MOVED: _("Type the number of days, such as 7."),
+        CountScope.ABC: _("Type the ABC class: A, B or C."),
+    }
 
 
 def _bins(conn: sqlite3.Connection) -> tuple[tuple[BinStock, ...], int]:

@@ -1,11 +1,11 @@
 """The supervisor's Stock section, one tab each: low stock (free below safety stock, pick faces
 below their minimum) with the orders waiting for stock, stock per bin, replenishments waiting,
-lots near expiry and expired, count tasks, and counted bins whose differences await a decision
-(approve with a reason, or send back for a recount)."""
+lots near expiry and expired, count tasks (a new one made from the tab), and counted bins whose
+differences await a decision (approve with a reason, or send back for a recount)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -15,11 +15,12 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
 from core import words
-from core.i18n import N_, _
+from core.i18n import N_, _, ngettext
 from core.oversight import Oversight, StockView
 from core.ports import Operator
-from core.stock_oversight import StockOversight, StockTabs, split_key
+from core.stock_oversight import CountScope, CreatedCount, StockOversight, StockTabs, split_key
 from core.stock_reports import Freshness
+from tui.screens.count_dialog import CountTaskDialog
 from tui.screens.dialogs import ReasonDialog
 from tui.screens.supervise import SupervisorScreen
 from tui.text import clean, plain, shown
@@ -32,6 +33,7 @@ _ACTIONS = {
     "open": ("st-low",),
     "approve": ("st-diffs",),
     "recount": ("st-diffs",),
+    "new_count": ("st-counts",),
 }
 
 
@@ -77,6 +79,7 @@ class StockScreen(SupervisorScreen):
         Binding("o", "open", N_("Open order")),
         Binding("a", "approve", N_("Approve")),
         Binding("r", "recount", N_("Recount")),
+        Binding("n", "new_count", N_("New count")),
         Binding("left", "tab(-1)", N_("Tabs"), priority=True, key_display="←→"),
         Binding("right", "tab(1)", N_("Tab"), priority=True, show=False),
     ]
@@ -201,6 +204,8 @@ class StockScreen(SupervisorScreen):
             if action == "open":
                 table = next(self.query("#stock-back").results(DataTable), None)
                 return table is not None and cursor_key(table) is not None
+            if action == "new_count":
+                return self.stock_port is not None
             return self._difference_key() is not None and self.stock_port is not None
         return True
 
@@ -538,3 +543,29 @@ class StockScreen(SupervisorScreen):
     def action_recount(self) -> None:
         """Send the counted bin under the cursor back for a recount, saying why."""
         self._decide(approve=False)
+
+    def action_new_count(self) -> None:
+        """Make a count task: the dialog asks how its bins are chosen, and blind or open."""
+        port = self.stock_port
+        if port is None or self.pane != "st-counts":
+            return
+        operator, backend = self.operator, self.wapp.backend
+
+        def create(scope: CountScope, value: str, open_count: bool) -> Awaitable[CreatedCount]:
+            return backend.submit(port.create_count, operator, scope, value, open_count)
+
+        def made(task: CreatedCount | None) -> None:
+            if task is None:
+                return
+            self.notify(
+                ngettext(
+                    "count {count}: {n} bin to count",
+                    "count {count}: {n} bins to count",
+                    len(task.bins),
+                ).format(count=task.id, n=len(task.bins)),
+                timeout=5,
+                markup=False,
+            )
+            self.reload()
+
+        self.app.push_screen(CountTaskDialog(create), made)
