@@ -130,8 +130,10 @@ async def _to_tab(pilot, screen: StockScreen, pane: str) -> None:  # type: ignor
     for _step in range(len(PANES)):
         if screen.pane == pane:
             break
+        before = screen.pane
         await pilot.press("right")
-        await pilot.pause()
+        # one step at a time: the next key only once this one has brought its tab in front
+        await wait_until(pilot, lambda before=before: screen.pane != before)
     assert screen.query_one("#st-tabs", TabbedContent).active == pane
     await wait_until(pilot, lambda: _table(screen, pane).region.height > 0)
 
