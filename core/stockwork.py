@@ -39,7 +39,7 @@ class UnitRead:
 class CodeRead:
     """What one scan on a stock screen is: a unit, a bin, a receipt, or nothing known."""
 
-    kind: str  # "unit", "bin", "receipt", "unknown"
+    kind: str  # "unit", "bin", "receipt", "tote", "unknown"
     code: str
     unit: UnitRead | None = None
     value: str = ""
@@ -121,6 +121,16 @@ class PutawayProposal:
     at_dock: int
     dock: str
     proposed: str | None
+
+
+@dataclass(frozen=True)
+class ToteLoad:
+    """A tote scanned at put-away: what it holds at the dock per SKU × lot (``lines``:
+    SKU, name, lot, units) and the proposal for its first SKU (None: the tote is empty)."""
+
+    tote: str
+    lines: tuple[tuple[str, str, str, int], ...]
+    proposal: PutawayProposal | None
 
 
 @dataclass(frozen=True)
@@ -223,8 +233,19 @@ class StockWork(ABC):
         qty: int = 1,
         lot: str = "",
         expiry: date | None = None,
+        tote: str = "",
     ) -> ReceiveOutcome:
-        """Receive units scanned as ``code``; a refusal is recorded and returned, not raised."""
+        """Receive units scanned as ``code`` (into ``tote``, a tote's value, when given); a
+        refusal is recorded and returned, not raised."""
+
+    @abstractmethod
+    def receiving_tote(self, operator: Operator, tote: str) -> str:
+        """A tote scanned at receiving, as printed on it; refused when in use for picking."""
+
+    @abstractmethod
+    def load_tote(self, operator: Operator, tote: str, refuse_empty: bool = True) -> ToteLoad:
+        """What a tote scanned at put-away holds at the dock, and the bin proposed for its
+        first SKU; refused when in use for picking, or empty (``refuse_empty``)."""
 
     @abstractmethod
     def close_receipt(self, operator: Operator, receipt_no: str) -> ClosedReceipt:
@@ -247,9 +268,10 @@ class StockWork(ABC):
         to_bin: str,
         lot: str | None,
         from_bin: str | None = None,
+        tote: str = "",
     ) -> StockDone:
         """Put units away from the dock (or the returns bin ``from_bin``) into ``to_bin``
-        (another bin than proposed is recorded)."""
+        (another bin than proposed is recorded); from the tote ``tote`` when given."""
 
     @abstractmethod
     def bin_units(self, operator: Operator, bin_code: str) -> list[BinUnits]:

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from core import receiving as rules
-from core.codes import CodeKind, parse_scan
+from core import totes
+from core.codes import CodeKind, CodePrefixes, parse_scan
 from core.errors import NotFound, Rejected
 from core.i18n import _
 from core.locations import walk_key
@@ -156,10 +157,14 @@ def receive_unit(
     qty: int = 1,
     lot: str = "",
     expiry: date | None = None,
+    tote: str = "",
 ) -> dict[str, Any]:
     """Receive ``qty`` units scanned as ``code`` (a barcode, SKU label or SKU; a GS1 code's
-    lot (AI 10) and expiry (AI 17) fill ``lot`` and ``expiry``). A refused unit is recorded
-    with its reason, then refused loudly (Rejected)."""
+    lot (AI 10) and expiry (AI 17) fill ``lot`` and ``expiry``), into ``tote`` when one is
+    given (a tote's value, without its prefix). A refused unit is recorded with its reason,
+    then refused loudly (Rejected)."""
+    tote = tote_value(tote)
+    prefixes = settings.prefixes(store)
     scanned = parse_scan(code.strip(), settings.prefixes(store))
     lot = (scanned.batch or lot).strip()
     expiry = scanned.expiry or expiry
@@ -170,6 +175,12 @@ def receive_unit(
         receipt = _receipt(write.conn, receipt_no)
         if receipt["status"] != "open":
             raise Rejected(_("receipt {receipt} is closed").format(receipt=receipt_no))
+        if tote:
+            refusal = totes.receiving_refusal(
+                prefixes.tote + tote, picking_list(write.conn, prefixes, tote)
+            )
+            if refusal:
+                raise Rejected(refusal)
         sku = sku_for_code(write.conn, scanned) if scanned.kind is CodeKind.PRODUCT else None
         product = (
             write.execute("SELECT lot_tracked FROM products WHERE sku = ?", (sku,)).fetchone()
@@ -189,7 +200,7 @@ def receive_unit(
         )
         write.execute(
             "INSERT INTO receipt_units (receipt_no, at, user, station, code, sku, lot, expiry,"
-            " qty, verdict, reason) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            " qty, verdict, reason, tote) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 receipt_no,
                 write.now,
@@ -202,6 +213,7 @@ def receive_unit(
                 qty,
                 "accepted" if verdict.accepted else "refused",
                 verdict.code,
+                tote if verdict.accepted else "",
             ),
         )
         write.audit(
@@ -211,6 +223,7 @@ def receive_unit(
             qty=qty,
             lot=lot,
             verdict="accepted" if verdict.accepted else verdict.code,
+            tote=tote or None,
         )
     if not verdict.accepted:
         raise Rejected(verdict.reason)
@@ -302,7 +315,7 @@ def show_receipt(store: Store, receipt_no: str) -> dict[str, Any]:
         receipt["units"] = [
             dict(r)
             for r in conn.execute(
-                "SELECT id, at, user, station, code, sku, lot, expiry, qty, verdict, reason"
+                "SELECT id, at, user, station, code, sku, lot, expiry, qty, verdict, reason, tote"
                 " FROM receipt_units WHERE receipt_no = ? ORDER BY id",
                 (receipt_no,),
             )
@@ -406,6 +419,7 @@ def put_away(
     to_bin: str,
     lot: str | None = None,
     from_bin: str | None = None,
+    tote: str = "",
 ) -> dict[str, Any]:
     """Put units away from the dock (or a returns bin: ``from_bin``, else the dock first, then
     the returns bins) to ``to_bin`` (put_away entries, document ``putaway``); a bin other than
@@ -415,10 +429,19 @@ def put_away(
 
     to_bin = bin_code(to_bin)
     dock = settings.get(store, "receiving.dock").strip().upper() or "DOCK"
+    prefixes = settings.prefixes(store)
     with store.write(actor) as write:
         write.require(Permission.RECEIVE)
         source = _source_row(write.conn, dock, sku, lot, from_bin)
         proposal = rules.propose_bin(sku, sku_rows(write.conn, sku), _bins(write.conn, sku), qty)
+        tote = tote_value(tote)
+        if tote:
+            held = _tote_lines(write.conn, dock, tote)
+            refusal = totes.putaway_refusal(
+                prefixes.tote + tote, picking_list(write.conn, prefixes, tote), held
+            ) or totes.putaway_take(held, sku, source.lot, qty)
+            if refusal:
+                raise Rejected(refusal)
         write.execute(
             "INSERT INTO locations (code) VALUES (?) ON CONFLICT (code) DO NOTHING", (to_bin,)
         )
@@ -428,6 +451,11 @@ def put_away(
         ]
         reason = "" if to_bin == proposal else f"proposed {proposal or '—'}"
         save_movements(write, movements, Document("putaway", str(putaway_id), reason))
+        if tote:
+            write.execute(
+                "INSERT INTO tote_putaways (tote, sku, lot, qty, putaway, at) VALUES (?,?,?,?,?,?)",
+                (tote, sku, source.lot, qty, str(putaway_id), write.now),
+            )
         write.audit(
             "stock.put_away",
             sku,
@@ -436,6 +464,7 @@ def put_away(
             proposed=proposal,
             qty=qty,
             lot=source.lot,
+            tote=tote or None,
         )
         allocated = retry_backorders(write)
     return {
@@ -447,6 +476,96 @@ def put_away(
         "proposed": proposal,
         "allocated": allocated,
         "putaway": putaway_id,
+    }
+
+
+def tote_value(tote: str) -> str:
+    """A tote as stored: its value without the prefix, upper case."""
+    return " ".join(tote.split()).upper()
+
+
+def picking_list(conn: sqlite3.Connection, prefixes: CodePrefixes, tote: str) -> str | None:
+    """The pick list whose units ``tote`` holds (a list not yet packed), as its code."""
+    found = conn.execute(
+        "SELECT p.id FROM picklists p WHERE upper(p.tote) = ?"
+        " AND p.status IN ('picking', 'picked') AND EXISTS (SELECT 1 FROM orders o"
+        "   WHERE o.picklist_id = p.id AND o.status IN ('picking', 'picked', 'packing'))"
+        " ORDER BY p.id LIMIT 1",
+        (tote,),
+    ).fetchone()
+    if found is None:
+        return None
+    return f"{prefixes.picklist}{found['id']:06d}"
+
+
+def _tote_lines(conn: sqlite3.Connection, dock: str, tote: str) -> tuple[totes.ToteLine, ...]:
+    received = [
+        (r["sku"], r["lot"], int(r["n"]))
+        for r in conn.execute(
+            "SELECT u.sku, u.lot, sum(u.qty) AS n FROM receipt_units u JOIN receipts r"
+            " ON r.receipt_no = u.receipt_no WHERE u.tote = ? AND u.verdict = 'accepted'"
+            " AND r.status = 'closed' GROUP BY u.sku, u.lot",
+            (tote,),
+        )
+    ]
+    put = [
+        (r["sku"], r["lot"], int(r["n"]))
+        for r in conn.execute(
+            "SELECT sku, lot, sum(qty) AS n FROM tote_putaways WHERE tote = ? GROUP BY sku, lot",
+            (tote,),
+        )
+    ]
+    at_dock = {
+        (r["sku"], r["lot"]): int(r["free"])
+        for r in conn.execute(
+            "SELECT sku, lot, on_hand - reserved AS free FROM stock WHERE bin = ?", (dock,)
+        )
+    }
+    return totes.tote_lines(received, put, at_dock)
+
+
+def check_receiving_tote(store: Store, actor: Actor, tote: str) -> str:
+    """A tote scanned at receiving: refused when it holds a pick list's units; else its
+    value as stored."""
+    tote = tote_value(tote)
+    prefixes = settings.prefixes(store)
+    store.require(actor, Permission.RECEIVE)
+    with store.read() as conn:
+        refusal = totes.receiving_refusal(prefixes.tote + tote, picking_list(conn, prefixes, tote))
+    if refusal:
+        raise Rejected(refusal)
+    return tote
+
+
+def tote_contents(
+    store: Store, actor: Actor, tote: str, refuse_empty: bool = True
+) -> dict[str, Any]:
+    """What a tote scanned at put-away holds at the dock, per SKU × lot, and the bin proposed
+    for its first SKU. Refused when the tote is in use for picking, or (``refuse_empty``)
+    holds nothing at the dock."""
+    tote = tote_value(tote)
+    dock = settings.get(store, "receiving.dock").strip().upper() or "DOCK"
+    prefixes = settings.prefixes(store)
+    store.require(actor, Permission.RECEIVE)
+    with store.read() as conn:
+        lines = _tote_lines(conn, dock, tote)
+        in_picking = picking_list(conn, prefixes, tote)
+        refusal = totes.putaway_refusal(prefixes.tote + tote, in_picking, lines)
+        if refusal and (in_picking is not None or refuse_empty):
+            raise Rejected(refusal)
+        proposed = (
+            rules.propose_bin(
+                lines[0].sku, sku_rows(conn, lines[0].sku), _bins(conn, lines[0].sku), lines[0].qty
+            )
+            if lines
+            else None
+        )
+    return {
+        "tote": tote,
+        "shown": prefixes.tote + tote,
+        "dock": dock,
+        "lines": [{"sku": line.sku, "lot": line.lot, "qty": line.qty} for line in lines],
+        "proposed": proposed,
     }
 
 

@@ -744,6 +744,22 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE expected_returns ADD COLUMN exchange_sku TEXT NOT NULL DEFAULT '';
     """,
+    # Units received into a tote ('' : none), and the units put away by scanning that tote,
+    # so that a tote scanned at put-away knows what it still holds.
+    """
+    ALTER TABLE receipt_units ADD COLUMN tote TEXT NOT NULL DEFAULT '';
+    CREATE INDEX receipt_units_tote ON receipt_units (tote) WHERE tote != '';
+    CREATE TABLE tote_putaways (
+        id INTEGER PRIMARY KEY,
+        tote TEXT NOT NULL,
+        sku TEXT NOT NULL,
+        lot TEXT NOT NULL DEFAULT '',
+        qty INTEGER NOT NULL CHECK (qty > 0),
+        putaway TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX tote_putaways_tote ON tote_putaways (tote);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -27,6 +27,7 @@ from core.stockwork import (
     ReplenishTask,
     StockDone,
     StockWork,
+    ToteLoad,
     UnitRead,
     receipt_number,
 )
@@ -66,6 +67,8 @@ class SqliteStockWork(StockWork):
         shown = scanned.display
         if scanned.kind is CodeKind.LOCATION:
             return CodeRead("bin", shown, value=scanned.value.strip().upper())
+        if scanned.kind is CodeKind.TOTE and scanned.value.strip():
+            return CodeRead("tote", shown, value=receiving.tote_value(scanned.value))
         if scanned.kind is not CodeKind.PRODUCT:
             return CodeRead(
                 "unknown", shown, problem=scanned.problem or _("not a unit, bin or receipt")
@@ -143,6 +146,7 @@ class SqliteStockWork(StockWork):
         qty: int = 1,
         lot: str = "",
         expiry: date | None = None,
+        tote: str = "",
     ) -> ReceiveOutcome:
         """Receive units; a lot-tracked unit whose code carries no lot is held back (asked
         for), a refusal is recorded by the service and returned with its reason."""
@@ -159,7 +163,7 @@ class SqliteStockWork(StockWork):
             )
         try:
             receiving.receive_unit(
-                self.store, self._actor(operator), receipt_no, code, qty, lot, expiry
+                self.store, self._actor(operator), receipt_no, code, qty, lot, expiry, tote
             )
         except Rejected as refusal:
             return ReceiveOutcome(False, str(refusal), self.receipt(operator, receipt_no), unit)
@@ -168,6 +172,37 @@ class SqliteStockWork(StockWork):
             _("{sku} +{qty}").format(sku=unit.sku if unit else read.code, qty=qty),
             self.receipt(operator, receipt_no),
             unit,
+        )
+
+    def receiving_tote(self, operator: Operator, tote: str) -> str:
+        """The tote the next units go into, unless picking uses it."""
+        value = receiving.check_receiving_tote(self.store, self._actor(operator), tote)
+        return settings.prefixes(self.store).tote + value
+
+    def load_tote(self, operator: Operator, tote: str, refuse_empty: bool = True) -> ToteLoad:
+        """A tote's units at the dock and the bin proposed for its first SKU."""
+        found = receiving.tote_contents(self.store, self._actor(operator), tote, refuse_empty)
+        lines = found["lines"]
+        names = self._names({line["sku"] for line in lines})
+        proposal = (
+            PutawayProposal(
+                lines[0]["sku"],
+                names.get(lines[0]["sku"], ""),
+                lines[0]["lot"],
+                lines[0]["qty"],
+                found["dock"],
+                found["proposed"],
+            )
+            if lines
+            else None
+        )
+        return ToteLoad(
+            found["shown"],
+            tuple(
+                (line["sku"], names.get(line["sku"], ""), line["lot"], line["qty"])
+                for line in lines
+            ),
+            proposal,
         )
 
     def close_receipt(self, operator: Operator, receipt_no: str) -> ClosedReceipt:
@@ -210,10 +245,11 @@ class SqliteStockWork(StockWork):
         to_bin: str,
         lot: str | None,
         from_bin: str | None = None,
+        tote: str = "",
     ) -> StockDone:
         """Units from the dock (or the returns bin ``from_bin``) into ``to_bin``."""
         done = receiving.put_away(
-            self.store, self._actor(operator), sku, qty, to_bin, lot, from_bin
+            self.store, self._actor(operator), sku, qty, to_bin, lot, from_bin, tote
         )
         return StockDone(
             sku,

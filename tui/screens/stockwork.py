@@ -29,6 +29,7 @@ from core.stockwork import (
     ReplenishTask,
     StockDone,
     StockWork,
+    ToteLoad,
     UnitRead,
     receipt_number,
 )
@@ -334,6 +335,9 @@ class ReceivingScreen(StockScreen):
         self.next_qty = 1
         #: X was pressed once: the next X closes the receipt.
         self.closing = False
+        #: The tote the units go into (its value; '' : none) and as printed on it.
+        self.tote = ""
+        self.tote_shown = ""
 
     def on_key(self, event: object) -> None:
         """Any key but X after the first X: the receipt stays open."""
@@ -361,7 +365,13 @@ class ReceivingScreen(StockScreen):
         self.refresh_bindings()
         kind = _("blind") if view.blind else view.supplier
         self.show_title()
-        self.step(_("Scan the units of {receipt}").format(receipt=view.receipt_no))
+        self.step(
+            _("Scan the units of {receipt} into {tote}").format(
+                receipt=view.receipt_no, tote=self.tote_shown
+            )
+            if self.tote
+            else _("Scan the units of {receipt}").format(receipt=view.receipt_no)
+        )
         self.detail(
             _("{kind} · received {received}/{expected} · refused {refused}").format(
                 kind=kind, received=view.received, expected=view.expected, refused=view.refused
@@ -389,6 +399,15 @@ class ReceivingScreen(StockScreen):
         if read.kind == "bin":
             self.refuse(read.code, _("a bin: scan the units of the receipt"))
             return
+        if read.kind == "tote":
+            value = read.value
+            self.scan_floor(
+                self.stock.receiving_tote,
+                self.operator,
+                value,
+                then=lambda shown: self._into_tote(value, shown),
+            )
+            return
         # a unit, or a code no product has: the receipt keeps either, refused or not
         assert self._scan is not None
         self._receive(self._scan[0], "", None)
@@ -404,11 +423,19 @@ class ReceivingScreen(StockScreen):
             qty,
             lot,
             expiry,
+            self.tote,
             then=lambda outcome: self._received(outcome, code, qty),
         )
 
+    def _into_tote(self, value: str, shown: str) -> None:
+        self.tote, self.tote_shown = value, shown
+        if self.view is not None:
+            self.show(self.view)
+        self.banner(_("Units now go into tote {tote}").format(tote=shown), "info")
+
     def _opened(self, view: ReceiptView) -> None:
         self.closed = None
+        self.tote = self.tote_shown = ""
         self.show(view)
         self.banner(_("Receipt {receipt} open").format(receipt=view.receipt_no), "info")
 
@@ -492,6 +519,7 @@ class ReceivingScreen(StockScreen):
     def _receipt_closed(self, closed: ClosedReceipt) -> None:
         self.closed = closed
         self.view = None
+        self.tote = self.tote_shown = ""
         self.refresh_bindings()
         short = sum(line.short for line in closed.lines)
         over = sum(line.over for line in closed.lines)
@@ -518,8 +546,9 @@ class ReceivingScreen(StockScreen):
 
 
 class PutawayScreen(StockScreen):
-    """Scan a unit at the dock (or in a returns bin): the proposed bin shows; scan it (or
-    another bin) to put away. A bin scanned with nothing in hand names where the units come
+    """Scan a unit at the dock (or in a returns bin), or a tote filled at receiving: the
+    proposed bin shows; scan it (or another bin) to put away. A tote's SKUs come one after
+    the other until it is empty. A bin scanned with nothing in hand names where the units come
     from: the returns bin whose good returned units go back to their pick faces (销退上架)."""
 
     TITLE_TEXT = N_("Put-away")
@@ -537,6 +566,9 @@ class PutawayScreen(StockScreen):
         #: The bin units are taken from, when one was scanned first (None: the dock, then
         #: the returns bins).
         self.source: str | None = None
+        #: The tote being put away (what it still holds), None without one.
+        self.tote: ToteLoad | None = None
+        self.tote_value = ""
 
     def on_mount(self) -> None:
         self.show_title()
@@ -544,9 +576,10 @@ class PutawayScreen(StockScreen):
 
     def _ready(self) -> None:
         self.proposal, self.qty = None, 0
+        self.tote, self.tote_value = None, ""
         self.refresh_bindings()
         if self.source is None:
-            self.step(_("Scan a unit at the receiving dock (or a returns bin first)"))
+            self.step(_("Scan a unit or a tote at the dock (or a returns bin first)"))
         else:
             self.step(_("Scan a unit from {bin}").format(bin=self.source))
         self.detail("")
@@ -567,6 +600,19 @@ class PutawayScreen(StockScreen):
             else _("No bin proposed: scan the bin you put them in")
         )
         lot = _(" lot {lot}").format(lot=p.lot) if p.lot else ""
+        if self.tote is not None:
+            self.detail(
+                _("{tote}: {sku}{lot} · {qty} of {held} · {skus} SKUs\n{name}").format(
+                    tote=self.tote.tote,
+                    sku=p.sku,
+                    lot=lot,
+                    qty=self.qty,
+                    held=p.at_dock,
+                    skus=len(self.tote.lines),
+                    name=p.name,
+                )
+            )
+            return
         self.detail(
             _("{sku}{lot} · {qty} of {dock} at {dock_code}\n{name}").format(
                 sku=p.sku, lot=lot, qty=self.qty, dock=p.at_dock, dock_code=p.dock, name=p.name
@@ -574,6 +620,26 @@ class PutawayScreen(StockScreen):
         )
 
     def scanned(self, read: CodeRead) -> None:
+        if read.kind == "tote":
+            if self.proposal is not None:
+                self.refuse(
+                    read.code,
+                    _("{sku} is in hand: put it away (scan a bin) before another item").format(
+                        sku=self.proposal.sku
+                    ),
+                )
+                return
+            value = read.value
+            self.scan_floor(
+                self.stock.load_tote,
+                self.operator,
+                value,
+                then=lambda load: self._tote_loaded(value, load),
+            )
+            return
+        if read.kind == "unit" and read.unit is not None and self.tote is not None:
+            self.refuse(read.code, _("a tote is in hand: scan the bin proposed, or another bin"))
+            return
         if read.kind == "unit" and read.unit is not None:
             unit = read.unit
             p = self.proposal
@@ -621,6 +687,7 @@ class PutawayScreen(StockScreen):
                 read.value,
                 p.lot,
                 p.dock,
+                self.tote_value,
                 then=self._put,
             )
             return
@@ -631,13 +698,38 @@ class PutawayScreen(StockScreen):
         self._draw()
         self.banner("✔ " + _("{sku} · {n}").format(sku=proposal.sku, n=1), "ok")
 
+    def _tote_loaded(self, value: str, load: ToteLoad) -> None:
+        if load.proposal is None:
+            self._ready()
+            self.banner(_("✔ Tote {tote} is empty").format(tote=load.tote), "ok")
+            return
+        self.tote, self.tote_value = load, value
+        self.proposal, self.qty = load.proposal, load.proposal.at_dock
+        self._draw()
+
     def _put(self, done: StockDone) -> None:
         self.done = done
+        tote = self.tote_value
         self._ready()
         text = _("✔ {qty} × {sku} → {bin}").format(qty=done.qty, sku=done.sku, bin=done.target)
         if done.proposed and done.proposed != done.target:
             text += "\n" + _("(proposed {bin}; recorded)").format(bin=done.proposed)
         self.banner(text, "ok")
+        if tote:
+            # the tote's next SKU, until it is empty
+            self.run_floor(
+                self.stock.load_tote,
+                self.operator,
+                tote,
+                False,
+                then=lambda load: self._next_in_tote(tote, load, text),
+            )
+
+    def _next_in_tote(self, value: str, load: ToteLoad, text: str) -> None:
+        if load.proposal is None:
+            self.banner(text + "\n" + _("Tote {tote} is empty").format(tote=load.tote), "ok")
+            return
+        self._tote_loaded(value, load)
 
     def action_quantity(self) -> None:
         """A typed count of the units in hand (one scanned)."""
