@@ -6,6 +6,7 @@ write."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -127,13 +128,15 @@ def _table(screen: StockScreen, pane: str) -> DataTable:
 
 async def _to_tab(pilot, screen: StockScreen, pane: str) -> None:  # type: ignore[no-untyped-def]
     """Walk the tabs with → until ``pane`` is in front (as an operator does)."""
-    for _step in range(len(PANES)):
-        if screen.pane == pane:
-            break
+    deadline = time.monotonic() + 10
+    while screen.pane != pane and time.monotonic() < deadline:
         before = screen.pane
         await pilot.press("right")
-        # one step at a time: the next key only once this one has brought its tab in front
-        await wait_until(pilot, lambda before=before: screen.pane != before)
+        # one step at a time: the next key once this one has brought its tab in front (or
+        # after a second, when a table had the key)
+        step_deadline = time.monotonic() + 1
+        while screen.pane == before and time.monotonic() < step_deadline:
+            await pilot.pause(0.01)
     assert screen.query_one("#st-tabs", TabbedContent).active == pane
     await wait_until(pilot, lambda: _table(screen, pane).region.height > 0)
 
