@@ -157,9 +157,14 @@ class StockScreen(FloorScreen):
         """Fill the table (every cell drawn as text)."""
         table = self.query_one("#sw-lines", DataTable)
         table.clear(columns=True)
-        table.add_columns(*columns)
-        for row in rows:
-            table.add_row(*(plain(cell, limit=20) for cell in row))
+        drawn = [[plain(cell, limit=20) for cell in row] for row in rows]
+        # each column as wide as its widest cell, set here: the table's own sizing runs later,
+        # and a table filled again before it ran kept its header's widths
+        for index, label in enumerate(columns):
+            widths = [plain(label).cell_len] + [row[index].cell_len for row in drawn]
+            table.add_column(label, width=max(widths))
+        for row in drawn:
+            table.add_row(*row)
 
     def refuse(self, code: str, message: str, record: bool = True) -> None:
         """A refused scan, loud: the bell and the red banner. The scan is stored (verdict
