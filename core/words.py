@@ -216,3 +216,22 @@ printer_state = _word(_printer_states)
 scanner_state = _word(_scanner_states)
 task = _word(_tasks)
 code_kind = _word(_code_kinds)
+
+
+def count_scope(scope: object) -> str:
+    """A count task's stored scope (``bins A-01:A-09``, ``sku S``, ``moved 7d``, ``abc A 90d``,
+    ``flagged``) in the reader's language; a scope of another shape is shown as stored."""
+    text = "" if scope is None else str(scope)
+    kind, _sep, rest = text.partition(" ")
+    parts = rest.split()
+    if kind == "bins" and rest:
+        return _("bins {range}").format(range=rest)
+    if kind == "sku" and rest:
+        return _("SKU {sku}").format(sku=rest)
+    if kind == "moved" and rest.endswith("d") and rest[:-1].isdigit():
+        return _("moved in {days} days").format(days=rest[:-1])
+    if kind == "abc" and len(parts) == 2 and parts[1].endswith("d"):
+        return _("class {klass} ({days} days shipped)").format(klass=parts[0], days=parts[1][:-1])
+    if text == "flagged":
+        return _("bins flagged by short picks")
+    return text

@@ -427,7 +427,7 @@ class StockScreen(SupervisorScreen):
                 str(task.id),
                 [
                     str(task.id),
-                    plain(task.scope, limit=self.cap(14)),
+                    plain(words.count_scope(task.scope), limit=self.cap(14)),
                     _("open") if task.status == "open" else _("closed"),
                     str(task.bins),
                     str(task.to_count) if task.to_count else "",

@@ -14,6 +14,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Input, Static
 
+from core import words
 from core.errors import WaretermError
 from core.i18n import N_, _
 from core.roles import Permission, may
@@ -1117,7 +1118,7 @@ class CountScreen(StockScreen):
             self.step(_("Scan a bin of count {id}").format(id=task.id))
             self.detail(
                 _("{kind} · {scope} · {n} bins to count").format(
-                    kind=kind, scope=task.scope, n=len(task.to_count)
+                    kind=kind, scope=words.count_scope(task.scope), n=len(task.to_count)
                 )
             )
         else:
