@@ -143,15 +143,8 @@ class ExceptionsScreen(SupervisorScreen):
         pane = event.pane.id or ""
         table = next(self.query(f"#{pane}-table").results(DataTable), None)
         if table is not None and pane == self.pane:
-            # focused later, and only if its tab is still in front by then: a focus landing
-            # after the operator moved on would bring the old tab back (a pane with focus
-            # inside becomes the active one)
-            self.app.call_later(self._focus_if_in_front, pane, table)
+            self.focus_in_front(pane, table)
         self.refresh_bindings()
-
-    def _focus_if_in_front(self, pane: str, table: DataTable) -> None:
-        if self.is_attached and self.pane == pane:
-            self.set_focus(table)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self.refresh_bindings()

@@ -220,14 +220,8 @@ class StockScreen(SupervisorScreen):
         table_id = "stock-back" if pane == "st-low" else f"{pane}-table"
         table = next(self.query(f"#{table_id}").results(DataTable), None)
         if table is not None:
-            # focused later, and only if its tab is still in front by then: a focus landing
-            # after the operator moved on would bring the old tab back
-            self.app.call_later(self._focus_if_in_front, pane, table)
+            self.focus_in_front(pane, table)
         self.refresh_bindings()
-
-    def _focus_if_in_front(self, pane: str, table: DataTable) -> None:
-        if self.is_attached and self.pane == pane:
-            self.set_focus(table)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self.refresh_bindings()

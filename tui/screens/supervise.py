@@ -61,6 +61,22 @@ class SupervisorScreen(FloorScreen):
         Binding("escape", "leave", N_("Home")),
     ]
 
+    @property
+    def pane(self) -> str:
+        """The tab in front, on a section with tabs ('' on one without)."""
+        return ""
+
+    def focus_in_front(self, pane: str, table: DataTable) -> None:
+        """Focus ``pane``'s table once the messages in flight are handled, and only if its tab
+        is still in front by then: a focus landing after the operator moved on would bring the
+        old tab back (a pane with focus inside becomes the active one)."""
+
+        def focus() -> None:
+            if self.is_attached and self.pane == pane:
+                self.set_focus(table)
+
+        self.app.call_later(focus)
+
     def __init__(self) -> None:
         super().__init__()
         self._reading = False
