@@ -461,6 +461,64 @@ def _sender_line(s: Sender) -> str:
     return _("寄 {name}  {phone}").format(name=s.name, phone=s.phone)
 
 
+def _parties(
+    sheet: _Sheet, label: OutboundLabel, name_size: float, address_size: float, sender_size: float
+) -> None:
+    """The recipient and sender block of both e-waybill layouts, each closed by a rule: 收
+    with name and phone in bold, the full address; 寄 with name and phone, the address. The
+    layouts differ only in the sizes."""
+    r = label.recipient
+    sheet.text(_recipient_line(r), name_size, bold=True)
+    sheet.text(r.full_address, address_size)
+    sheet.rule(thickness=2)
+    s = label.sender
+    sheet.text(_sender_line(s), sender_size)
+    sheet.text(s.address, sender_size)
+    sheet.rule(thickness=2)
+
+
+def _order_block(
+    sheet: _Sheet,
+    label: OutboundLabel,
+    qr: float,
+    gap: float,
+    order_size: float,
+    details_size: float,
+    parcel_size: float,
+) -> None:
+    """The foot of both e-waybill layouts: the QR code, and beside it (after a quiet zone of
+    ``gap``) the order number, weight and date, and parcel n/m. The layouts differ only in
+    the sizes."""
+    top = sheet.y
+    qr_side = sheet.qr(label.qr_payload, sheet.margin, top, round(qr * sheet.scale))
+    column = qr_side + round(gap * sheet.scale)
+    width = sheet.inner - column
+    sheet.text(
+        _("订单 {order}").format(order=label.order_no),
+        order_size,
+        bold=True,
+        indent=column,
+        width=width,
+    )
+    details = "  ".join(
+        part
+        for part in (
+            _("重量 {weight}").format(weight=label.weight_text) if label.weight_text else "",
+            label.printed_on.isoformat(),
+        )
+        if part
+    )
+    sheet.text(details, details_size, indent=column, width=width)
+    sheet.text(
+        _("件数 {packages}").format(packages=label.package_text),
+        parcel_size,
+        bold=True,
+        indent=column,
+        width=width,
+    )
+    sheet.y = max(sheet.y, top + qr_side)
+
+
 def _render_one_part(label: OutboundLabel, width_dots: int) -> Image.Image:
     """The e-waybill layout (一联单, sized for 76 × 130 mm): 大头笔 first and largest — the
     depot sorts by it before reading anything else — then 集包地 and sorting code, carrier and
@@ -480,38 +538,8 @@ def _render_one_part(label: OutboundLabel, width_dots: int) -> Image.Image:
     if label.waybill_no:
         sheet.code128(label.waybill_no, height=96, text_size=26)
     sheet.rule(thickness=2)
-    r = label.recipient
-    sheet.text(_recipient_line(r), 34, bold=True)
-    sheet.text(r.full_address, 24)
-    sheet.rule(thickness=2)
-    s = label.sender
-    sheet.text(_sender_line(s), 20)
-    sheet.text(s.address, 20)
-    sheet.rule(thickness=2)
-    top = sheet.y
-    qr_side = sheet.qr(label.qr_payload, sheet.margin, top, round(150 * sheet.scale))
-    column = qr_side + round(24 * sheet.scale)
-    width = sheet.inner - column
-    sheet.text(
-        _("订单 {order}").format(order=label.order_no), 22, bold=True, indent=column, width=width
-    )
-    details = "  ".join(
-        part
-        for part in (
-            _("重量 {weight}").format(weight=label.weight_text) if label.weight_text else "",
-            label.printed_on.isoformat(),
-        )
-        if part
-    )
-    sheet.text(details, 20, indent=column, width=width)
-    sheet.text(
-        _("件数 {packages}").format(packages=label.package_text),
-        34,
-        bold=True,
-        indent=column,
-        width=width,
-    )
-    sheet.y = max(sheet.y, top + qr_side)
+    _parties(sheet, label, name_size=34, address_size=24, sender_size=20)
+    _order_block(sheet, label, qr=150, gap=24, order_size=22, details_size=20, parcel_size=34)
     return sheet.finish()
 
 
@@ -535,14 +563,7 @@ def _render_two_part(label: OutboundLabel, width_dots: int) -> Image.Image:
     if label.waybill_no:
         sheet.code128(label.waybill_no, height=80, text_size=22)
     sheet.rule(thickness=2)
-    r = label.recipient
-    sheet.text(_recipient_line(r), 28, bold=True)
-    sheet.text(r.full_address, 20)
-    sheet.rule(thickness=2)
-    s = label.sender
-    sheet.text(_sender_line(s), 17)
-    sheet.text(s.address, 17)
-    sheet.rule(thickness=2)
+    _parties(sheet, label, name_size=28, address_size=20, sender_size=17)
     sign = sheet.font(17)
     # e-waybill: the box the receiver signs (签收人) and the time they signed
     sheet.put(sheet.margin, sheet.y, _("签收人:"), sign)
@@ -559,33 +580,10 @@ def _render_two_part(label: OutboundLabel, width_dots: int) -> Image.Image:
     if label.waybill_no:
         sheet.code128(label.waybill_no, height=56, text_size=18)
     sheet.gap(2)
-    sheet.text(_recipient_line(r, with_address=True), 17)
-    sheet.text(_sender_line(s), 15)
+    sheet.text(_recipient_line(label.recipient, with_address=True), 17)
+    sheet.text(_sender_line(label.sender), 15)
     sheet.gap(4)
-    top = sheet.y
-    qr_side = sheet.qr(label.qr_payload, sheet.margin, top, round(104 * sheet.scale))
-    column = qr_side + round(20 * sheet.scale)
-    width = sheet.inner - column
-    sheet.text(
-        _("订单 {order}").format(order=label.order_no), 18, bold=True, indent=column, width=width
-    )
-    details = "  ".join(
-        part
-        for part in (
-            _("重量 {weight}").format(weight=label.weight_text) if label.weight_text else "",
-            label.printed_on.isoformat(),
-        )
-        if part
-    )
-    sheet.text(details, 16, indent=column, width=width)
-    sheet.text(
-        _("件数 {packages}").format(packages=label.package_text),
-        26,
-        bold=True,
-        indent=column,
-        width=width,
-    )
-    sheet.y = max(sheet.y, top + qr_side)
+    _order_block(sheet, label, qr=104, gap=20, order_size=18, details_size=16, parcel_size=26)
     return sheet.finish()
 
 
