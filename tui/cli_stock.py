@@ -294,23 +294,21 @@ def register(main: click.Group) -> None:
 
         if task_id is None:
             rows = replenish_list(ctx.store)
-            if as_json:
-                _emit_json(rows)
-            else:
-                _table(
-                    rows,
-                    [
-                        "id",
-                        "face",
-                        "sku",
-                        "units",
-                        "min_units",
-                        "max_units",
-                        "source",
-                        "lot",
-                        "qty",
-                    ],
-                )
+            listing(
+                rows,
+                [
+                    "id",
+                    "face",
+                    "sku",
+                    "units",
+                    "min_units",
+                    "max_units",
+                    "source",
+                    "lot",
+                    "qty",
+                ],
+                as_json,
+            )
             return
         with _rejections():
             done = do_replenish(ctx.store, ctx.actor, task_id)
