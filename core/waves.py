@@ -112,7 +112,8 @@ def draw_order(
     another shippable lot or bin of the same SKU. When free shippable stock cannot cover
     every line, nothing is placed and the order's shortages say why (it is never picked from a
     lot inside the window, nor left allocated for waves to skip)."""
-    after = {sku: list(held) for sku, held in rows.items()}
+    # each SKU a line draws on gets a new list; the caller's rows are never changed
+    after: dict[str, Sequence[StockRow]] = dict(rows)
     placed: list[WaveLine] = []
     movements: list[Movement] = []
     missing: dict[str, int] = {}

@@ -42,6 +42,7 @@ def test_a_lot_inside_the_window_is_passed_over_for_another_bin() -> None:
     assert [(m.bin, m.lot, m.reserved) for m in drawn.movements] == [("R-01", "L-FAR", 4)]
     after = {row.lot: row.reserved for row in drawn.rows["SKU-T"]}
     assert after == {"L-SOON": 0, "L-FAR": 4}
+    assert [row.reserved for row in rows["SKU-T"]] == [0, 0]  # the caller's rows stay
 
 
 def test_an_order_no_shippable_lot_covers_says_what_it_lacks_and_places_nothing() -> None:
