@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -60,6 +61,8 @@ def compare(
 ) -> str:
     """Measure ``ref`` and the working tree in alternating rounds; the comparison as text."""
     names = metric_names(only)
+    # A terminated comparison still removes its worktree (the finally below).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     scratch = Path(tempfile.mkdtemp(prefix="wareterm-compare-"))
     before = scratch / "before"
     subprocess.run(

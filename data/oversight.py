@@ -56,6 +56,7 @@ from core.ports import Operator
 from core.report import day_bounds, local_day
 from core.roles import Permission
 from data import leases, merging, orders, printing, settings, waves
+from data.schema import AUDIT_INDEXED
 from data.store import Actor, Store
 
 #: At most this many rows in a list that is not paged (holds, exceptions, due soon …).
@@ -840,7 +841,8 @@ def _order_detail(
         )
         for row in reversed(
             conn.execute(
-                "SELECT * FROM audit WHERE subject = ? ORDER BY id DESC LIMIT ?",
+                f"SELECT * FROM audit WHERE subject = ? AND {AUDIT_INDEXED}"
+                " ORDER BY id DESC LIMIT ?",
                 (order_no, HISTORY_CAP),
             ).fetchall()
         )
