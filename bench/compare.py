@@ -29,6 +29,8 @@ ALIASES = {
     "concurrent": ["concurrent_scans_per_s", "lost_scans", "double_claims"],
 }
 COST = Path(__file__).resolve().parent / "scan_cost.py"
+#: Runs of scan_cost.py per tree and round, alternating with the other tree's.
+COST_PAIRS = 3
 #: What scan_cost reports, in the order shown.
 COST_KEYS = (
     "cpu_ms_per_scan",
@@ -86,9 +88,13 @@ def compare(
                 side = "before" if tree == before else "after"
                 for name, value in _bench(tree, names, runs, scratch / f"{side}-{number}"):
                     results[label].setdefault(name, []).append(value)
-                cost = _scan_cost(tree, scratch / f"cost-{side}")
-                for key in COST_KEYS:
-                    results[label].setdefault(key, []).append(cost[key])
+            # The counted costs are short: several back-to-back pairs per round.
+            for _pair in range(COST_PAIRS):
+                for label, tree in order:
+                    side = "before" if tree == before else "after"
+                    cost = _scan_cost(tree, scratch / f"cost-{side}")
+                    for key in COST_KEYS:
+                        results[label].setdefault(key, []).append(cost[key])
     finally:
         subprocess.run(
             ["git", "worktree", "remove", "--force", str(before)],
@@ -139,23 +145,26 @@ def _scan_cost(tree: Path, folder: Path) -> dict[str, Any]:
 
 
 def table(results: dict[str, dict[str, list[float]]], names: list[str], loads: list[float]) -> str:
-    """Median of the rounds per tree, the change, and every round's value."""
+    """Per tree the median of its runs; the change is the median of the runs' pairwise
+    changes (each run against the other tree's run next to it, under the same load)."""
     labels = list(results)
-    rows = [("metric", *labels, "change", "rounds")]
+    rows = [("metric", *labels, "change", "runs")]
     for name in names:
         values = [results[label].get(name, []) for label in labels]
         if not all(values):
             continue
         medians = [statistics.median(v) for v in values]
-        change = f"{(medians[1] - medians[0]) / medians[0]:+.0%}" if medians[0] else "—"
-        rounds = " | ".join(" ".join(f"{x:.3g}" for x in v) for v in values)
-        rows.append((name, *(f"{m:.4g}" for m in medians), change, rounds))
+        pairs = [(a, b) for a, b in zip(*values, strict=False) if a]
+        change = f"{statistics.median((b - a) / a for a, b in pairs):+.0%}" if pairs else "—"
+        runs = " | ".join(" ".join(f"{x:.3g}" for x in v) for v in values)
+        rows.append((name, *(f"{m:.4g}" for m in medians), change, runs))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     lines.append("")
     lines.append(
-        f"median of {len(loads) // 2} alternating rounds each; load average (1 min) at the"
-        f" rounds' starts {min(loads):.1f}–{max(loads):.1f} on {os.cpu_count()} cores"
+        f"{len(loads) // 2} alternating rounds per tree ({COST_PAIRS} scan_cost runs each per"
+        f" round); load average (1 min) at the rounds' starts {min(loads):.1f}–{max(loads):.1f}"
+        f" on {os.cpu_count()} cores"
     )
     return "\n".join(lines)

@@ -28,8 +28,9 @@ from typing import Any
 SIZES = {"products": 20_000, "pick_orders": 2_000}
 
 
-def measure(workdir: Path, scans: int) -> dict[str, Any]:
-    """Build (once per folder) a floor and scan ``scans`` times on a fresh copy of it."""
+def measure(workdir: Path, scans: int, sizes: dict[str, int] | None = None) -> dict[str, Any]:
+    """Build (once per folder) a floor of ``sizes`` (default :data:`SIZES`) and scan ``scans``
+    times on a fresh copy of it."""
     from bench import picker, warehouse
     from core.model import Role
     from core.ports import Operator
@@ -39,7 +40,7 @@ def measure(workdir: Path, scans: int) -> dict[str, Any]:
     workdir.mkdir(parents=True, exist_ok=True)
     floor_db = workdir / "floor.db"
     if not floor_db.exists():
-        warehouse.build_floor(floor_db, warehouse.Sizes(**SIZES))
+        warehouse.build_floor(floor_db, warehouse.Sizes(**(sizes or SIZES)))
     db = workdir / "scan-cost.db"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
