@@ -57,6 +57,7 @@ from core.report import day_bounds, local_day
 from core.roles import Permission
 from core.stock import out_of_date
 from data import leases, merging, orders, printing, settings, waves
+from data.schema import AUDIT_INDEXED
 from data.stock import rows_of
 from data.store import Actor, Store
 
@@ -855,7 +856,8 @@ def _order_detail(
         )
         for row in reversed(
             conn.execute(
-                "SELECT * FROM audit WHERE subject = ? ORDER BY id DESC LIMIT ?",
+                f"SELECT * FROM audit WHERE subject = ? AND {AUDIT_INDEXED}"
+                " ORDER BY id DESC LIMIT ?",
                 (order_no, HISTORY_CAP),
             ).fetchall()
         )
