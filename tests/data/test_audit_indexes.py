@@ -124,3 +124,24 @@ def test_a_file_before_the_change_migrates_with_its_audit_whole(
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
     conn.close()
+
+
+def test_the_people_screen_reads_the_hour_and_the_day_by_the_scans_time_index(
+    tmp_path: Path,
+) -> None:
+    """The hour's and the day's scans per person are a range of scans_at; walking the whole of
+    scans_user_at for the GROUP BY would read 90 days of scans on every refresh."""
+    store = supervised_floor(tmp_path / "floor.db")
+    port = SqliteOversight(store)
+    assert port.workers(BOSS)
+    seen: list[str] = []
+    store.conn.set_trace_callback(seen.append)
+    try:
+        port.workers(BOSS)
+    finally:
+        store.conn.set_trace_callback(None)
+    grouped = [sql for sql in seen if "FROM scans" in sql and "GROUP BY user" in sql]
+    assert len(grouped) == 2  # the last hour, today
+    for sql in grouped:
+        plan = _plan(store, sql)
+        assert "SEARCH scans USING INDEX scans_at" in plan, plan
