@@ -482,18 +482,30 @@ class FileMapping:
     profile: Profile
     positions: dict[str, tuple[int, ...]]
     filename: str
+    #: (field, its positions) to read, for all fields (None) or the fields a pass names.
+    _plans: dict[tuple[str, ...] | None, list[tuple[str, tuple[int, ...]]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
-    def fields(self, cells: list[str], only: Iterable[str] | None = None) -> dict[str, str]:
+    def fields(self, cells: list[str], only: tuple[str, ...] | None = None) -> dict[str, str]:
         """Our fields of one row (or the fields ``only`` names), cleaned of the platform's
         quirks."""
+        plan = self._plans.get(only)
+        if plan is None:
+            names = self.positions if only is None else [n for n in only if n in self.positions]
+            plan = self._plans[only] = [(ours, self.positions[ours]) for ours in names]
         quirks = self.profile.quirks
         count = len(cells)
         values = {}
-        names = self.positions if only is None else [n for n in only if n in self.positions]
-        for ours in names:
+        for ours, indexes in plan:
             value = ""
-            for index in self.positions[ours]:
-                value = clean_cell(cells[index], quirks) if index < count else ""
+            for index in indexes:
+                if index < count:
+                    value = cells[index].strip()
+                    if value and value[0] in "='":
+                        value = clean_cell(cells[index], quirks)
+                else:
+                    value = ""
                 if value:
                     break
             values[ours] = value
@@ -617,14 +629,15 @@ def export_records(
             values = orders_file.fields(cells, only)
             order_no = values.get("order_no", "")
             if order_no:
-                orders.setdefault(order_no, (line, values, has_surrogates(cells)))
+                dirty = not keys_only and has_surrogates(cells)
+                orders.setdefault(order_no, (line, values, dirty))
     # A record is checked field by field only when text it was made of holds surrogates.
     dirty_anyway = has_surrogates((shop, profile.channel))
     skipped: set[str] = set()
     seen: set[str] = set()
     for line, cells in lines_rows():
         values = lines_file.fields(cells, only)
-        dirty = dirty_anyway or has_surrogates(cells)
+        dirty = not keys_only and (dirty_anyway or has_surrogates(cells))
         order_no = values.get("order_no", "")
         if order_no in skipped:
             continue

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from core.i18n import _
+from core.i18n import N_, _
 from core.model import OrderDraft, PaymentStatus, Problem
 
 #: Problems a supervisor may waive by releasing the hold; the others are facts to fix first.
@@ -69,13 +69,14 @@ def review(
                 _("SKU not in the catalog: {skus}").format(skus=", ".join(unknown)),
             )
         )
+    # Labels are translated only for the fields named (most orders name none).
     missing = [
-        label
+        _(label)
         for label, value in (
-            (_("recipient name"), order.customer_name),
-            (_("phone"), order.phone),
-            (_("city"), order.city),
-            (_("street address"), order.address),
+            (N_("recipient name"), order.customer_name),
+            (N_("phone"), order.phone),
+            (N_("city"), order.city),
+            (N_("street address"), order.address),
         )
         if not value.strip()
     ]
@@ -90,11 +91,11 @@ def review(
             )
         problems.append(Problem("incomplete_address", detail))
     hidden = [
-        label
+        _(label)
         for label, value in (
-            (_("recipient name"), order.customer_name),
-            (_("phone"), order.phone),
-            (_("street address"), order.address),
+            (N_("recipient name"), order.customer_name),
+            (N_("phone"), order.phone),
+            (N_("street address"), order.address),
         )
         if masked(value)
     ]

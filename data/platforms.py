@@ -212,7 +212,7 @@ class ExportFile:
         reading = self._read()
         next(reading, None)
         for line, cells in reading:
-            if any(cell.strip() for cell in cells):
+            if "".join(cells).strip():  # a cell that is not blank
                 yield line, cells
 
     def _read(self) -> Generator[Row, None, None]:
