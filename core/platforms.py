@@ -588,6 +588,10 @@ def _our_record(
     return Record(line, fields, dirty)
 
 
+#: An order file's rows by order number: the line, the fields, whether its cells hold
+#: surrogates.
+OrderHeaders = dict[str, tuple[int, dict[str, str], bool]]
+
 #: What the first pass over an export looks at (see ``keys_only``).
 _KEY_FIELDS = ("order_no", "status")
 
@@ -613,6 +617,7 @@ def export_records(
     orders_file: FileMapping | None = None,
     orders_rows: Callable[[], Iterator[Row]] | None = None,
     keys_only: bool = False,
+    orders_read: OrderHeaders | None = None,
 ) -> Iterator[Record]:
     """The records of an export in our column names, one per line row. With an order file
     (Taobao's ExportOrderList), its rows give each order's header and the lines file's rows
@@ -620,17 +625,24 @@ def export_records(
     is reported. A skipped order (closed, refunded, shipped) yields one record only.
     ``divisions`` None: addresses are left as one string. ``keys_only``: the same records
     (the same lines, problems and skips) holding only their order numbers, for the import's
-    first pass."""
+    first pass. ``orders_read``: the order file's headers as a pass read them (filled by
+    the first pass to read the file; the next ones take them from there)."""
     only = _KEY_FIELDS if keys_only else None
     splits: dict[str, SplitAddress | None] = {}  # the last address split
-    orders: dict[str, tuple[int, dict[str, str], bool]] = {}
-    if orders_file is not None and orders_rows is not None:
+    orders: OrderHeaders = {}
+    if orders_read:
+        orders = orders_read
+    elif orders_file is not None and orders_rows is not None:
+        # Every field when a later pass takes them from here, else what this pass needs.
+        wanted = None if orders_read is not None else only
         for line, cells in orders_rows():
-            values = orders_file.fields(cells, only)
+            values = orders_file.fields(cells, wanted)
             order_no = values.get("order_no", "")
             if order_no:
-                dirty = not keys_only and has_surrogates(cells)
+                dirty = wanted is None and has_surrogates(cells)
                 orders.setdefault(order_no, (line, values, dirty))
+        if orders_read is not None:
+            orders_read.update(orders)
     # A record is checked field by field only when text it was made of holds surrogates.
     dirty_anyway = has_surrogates((shop, profile.channel))
     skipped: set[str] = set()
@@ -658,8 +670,15 @@ def export_records(
                 )
                 continue
             seen.add(order_no)
-            values = {**header[1], **{k: v for k, v in values.items() if v or k not in header[1]}}
-            dirty = dirty or header[2]
+            if keys_only:  # the status word as the merge below would give it
+                status = values.get("status", "") or header[1].get("status", "")
+                values = {"order_no": order_no, "status": status}
+            else:
+                values = {
+                    **header[1],
+                    **{k: v for k, v in values.items() if v or k not in header[1]},
+                }
+                dirty = dirty or header[2]
         if keys_only:
             record = _key_record(line, values, profile)
         else:

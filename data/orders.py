@@ -267,17 +267,16 @@ class _Batch:
 
     def products_of(self, skus: Iterable[str]) -> dict[str, dict[str, Any]]:
         """The stock rows of the catalog products among ``skus`` (read once per chunk)."""
-        wanted = set(skus)
-        new = wanted - self.looked_up
+        products = self.products
+        new = {sku for sku in skus if sku not in products and sku not in self.looked_up}
         if new:
             for part, marks in _in_parts(new):
                 for row in self.write.execute(
                     f"SELECT {_PRODUCT_COLUMNS} FROM products WHERE sku IN ({marks})", part
                 ):
-                    self.products[row["sku"]] = dict(row)
+                    products[row["sku"]] = dict(row)
             self.looked_up |= new
-        products = self.products
-        return {sku: products[sku] for sku in wanted if sku in products}
+        return {sku: products[sku] for sku in skus if sku in products}
 
     def reserve(self, sku: str, qty: int) -> None:
         self.products[sku]["reserved"] += qty
