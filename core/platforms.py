@@ -524,9 +524,46 @@ def _our_record(
     divisions: Divisions | None,
     dirty: bool = True,
     splits: dict[str, SplitAddress | None] | None = None,
+    last: dict[str, Any] | None = None,
 ) -> Record:
     """A row's record in our column names (see ``core.importing.ORDER_COLUMNS``); ``dirty``:
-    False when the cells it was made of hold no surrogates."""
+    False when the cells it was made of hold no surrogates. ``last``: the previous row's
+    order fields and outcome, taken again for a row of the same order (the rows of an
+    order follow each other) instead of being worked out again."""
+    key = None
+    if last is not None:
+        key = [item for item in values.items() if item[0] not in _ROW_FIELDS]
+        if last.get("key") == key:
+            fields = dict(last["fields"])
+            fields["sku"] = values.get("sku", "")
+            fields["qty"] = values.get("qty", "")
+            fields["note"] = values.get("note", "")[:MAX_FIELD]
+            return Record(line, fields, dirty, **last["outcome"])
+    record = _new_record(line, values, profile, shop, divisions, dirty, splits)
+    if last is not None:
+        last["key"] = key
+        last["fields"] = dict(record.fields)
+        last["outcome"] = {
+            "problem": record.problem,
+            "skip": record.skip,
+            "withdrawn": record.withdrawn,
+        }
+    return record
+
+
+#: The fields that differ between the rows of one order.
+_ROW_FIELDS = frozenset(("sku", "qty", "note"))
+
+
+def _new_record(
+    line: int,
+    values: dict[str, str],
+    profile: Profile,
+    shop: str,
+    divisions: Divisions | None,
+    dirty: bool,
+    splits: dict[str, SplitAddress | None] | None,
+) -> Record:
     fields: dict[str, Any] = {
         "order_no": values.get("order_no", ""),
         "channel": profile.channel,
@@ -629,6 +666,7 @@ def export_records(
     the first pass to read the file; the next ones take them from there)."""
     only = _KEY_FIELDS if keys_only else None
     splits: dict[str, SplitAddress | None] = {}  # the last address split
+    last: dict[str, Any] = {}  # the last row's order (see _our_record)
     orders: OrderHeaders = {}
     if orders_read:
         orders = orders_read
@@ -682,7 +720,7 @@ def export_records(
         if keys_only:
             record = _key_record(line, values, profile)
         else:
-            record = _our_record(line, values, profile, shop, divisions, dirty, splits)
+            record = _our_record(line, values, profile, shop, divisions, dirty, splits, last)
         if record.skip is not None:
             skipped.add(order_no)
         yield record
