@@ -24,8 +24,10 @@ ORDER_TRANSITIONS: Mapping[OrderStatus, frozenset[OrderStatus]] = {
     _O.ON_HOLD: frozenset({_O.RELEASED, _O.ALLOCATED, _O.BACKORDERED, _O.CANCELLED}),
     _O.RELEASED: frozenset({_O.ON_HOLD, _O.ALLOCATED, _O.BACKORDERED, _O.CANCELLED}),
     _O.BACKORDERED: frozenset({_O.ALLOCATED, _O.CANCELLED}),
-    # merged (合单) at wave release: its lines now belong to the order it merged into
-    _O.ALLOCATED: frozenset({_O.PICKING, _O.CANCELLED, _O.MERGED}),
+    # merged (合单) at wave release: its lines now belong to the order it merged into;
+    # backordered at wave release when no shippable lot can fill it any longer (its lots
+    # entered the do-not-ship window after it was allocated)
+    _O.ALLOCATED: frozenset({_O.PICKING, _O.CANCELLED, _O.MERGED, _O.BACKORDERED}),
     _O.PICKING: frozenset({_O.PICKED, _O.EXCEPTION, _O.CANCELLED}),
     _O.PICKED: frozenset({_O.PACKING, _O.CANCELLED}),
     _O.PACKING: frozenset({_O.PICKED, _O.PACKED, _O.EXCEPTION, _O.CANCELLED}),

@@ -493,11 +493,14 @@ class LowStock:
 
 @dataclass(frozen=True)
 class Shortfall:
-    """What a backordered order lacks of one SKU."""
+    """What a backordered order lacks of one SKU: ``free`` counts no unit of a lot that may
+    not ship (expired, or inside the product's do-not-ship window); ``too_close`` is how many
+    such free units there are."""
 
     sku: str
     needed: int
     free: int
+    too_close: int = 0
 
 
 @dataclass(frozen=True)

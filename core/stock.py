@@ -221,9 +221,21 @@ def move(
     ]
 
 
+#: The most units a pick face's minimum or maximum may say (what the locations file takes).
+MAX_BIN_UNITS = 10_000_000
+
+
 def bin_limits(bin_code: str, kind: BinKind, min_units: int | None, max_units: int | None) -> None:
-    """Refuse (StockRefused) a minimum or maximum on a bin that is not a pick face (nothing
-    replenishes it), and a minimum above the maximum."""
+    """Refuse (StockRefused) a negative or implausibly large minimum or maximum, one on a bin
+    that is not a pick face (nothing replenishes it), and a minimum above the maximum. The one
+    rule for the locations file and for ``stock bin-min`` / ``stock bin-max``."""
+    for limit in (min_units, max_units):
+        if limit is not None and not 0 <= limit <= MAX_BIN_UNITS:
+            raise StockRefused(
+                _("bin {bin}: a minimum or maximum is a number of units from 0 to {most}").format(
+                    bin=bin_code, most=MAX_BIN_UNITS
+                )
+            )
     if kind is not BinKind.PICK_FACE and (min_units is not None or max_units is not None):
         raise StockRefused(
             _("bin {bin} is {kind}: only a pick face has a minimum and a maximum").format(

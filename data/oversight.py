@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from core.clock import from_iso, to_iso
@@ -55,7 +55,9 @@ from core.oversight import (
 from core.ports import Operator
 from core.report import day_bounds, local_day
 from core.roles import Permission
+from core.stock import out_of_date
 from data import leases, merging, orders, printing, settings, waves
+from data.stock import rows_of
 from data.store import Actor, Store
 
 #: At most this many rows in a list that is not paged (holds, exceptions, due soon …).
@@ -504,7 +506,7 @@ class SqliteOversight(Oversight):
 
     def stock(self, operator: Operator) -> StockView:
         """Products below safety stock and orders waiting for stock."""
-        self._viewer(operator)
+        now = self._viewer(operator)
         with self.store.read() as conn:
             waiting = {
                 row["sku"]: row["units"]
@@ -538,20 +540,33 @@ class SqliteOversight(Oversight):
                 " ORDER BY due_at, order_no LIMIT ?",
                 (OrderStatus.BACKORDERED.value, LIST_CAP),
             ).fetchall()
-            missing: dict[str, list[Shortfall]] = {}
+            needs = []
             for chunk in _chunks([row["order_no"] for row in ordered]):
-                for row in conn.execute(
+                needs += conn.execute(
                     "SELECT l.order_no, l.sku, sum(l.qty) AS needed,"
-                    " coalesce(p.on_hand - p.unpickable - p.reserved, 0) AS free FROM order_lines l"
+                    " coalesce(p.on_hand - p.unpickable - p.reserved, 0) AS free,"
+                    " coalesce(p.lot_tracked OR p.shelf_days > 0, 0) AS dated,"
+                    " coalesce(p.shelf_days, 0) AS shelf_days FROM order_lines l"
                     " LEFT JOIN products p ON p.sku = l.sku"
                     f" WHERE l.order_no IN ({','.join('?' * len(chunk))})"
                     " GROUP BY l.order_no, l.sku ORDER BY l.order_no, l.sku",
                     chunk,
-                ):
-                    if row["needed"] > row["free"]:
-                        missing.setdefault(row["order_no"], []).append(
-                            Shortfall(row["sku"], row["needed"], row["free"])
-                        )
+                ).fetchall()
+            # free units in lots expired or inside the do-not-ship window are no free stock
+            # for an order: a backorder says how many of them there are
+            shelf = {row["sku"]: row["shelf_days"] for row in needs if row["dated"]}
+            today = date.fromisoformat(to_iso(now)[:10])  # the day the waves judge by
+            too_close = {
+                sku: out_of_date(rows, today, shelf[sku])
+                for sku, rows in rows_of(conn, shelf).items()
+            }
+            missing: dict[str, list[Shortfall]] = {}
+            for row in needs:
+                held = too_close.get(row["sku"], 0)
+                if row["needed"] > row["free"] - held:
+                    missing.setdefault(row["order_no"], []).append(
+                        Shortfall(row["sku"], row["needed"], row["free"] - held, held)
+                    )
         backorders = tuple(
             Backorder(
                 row["order_no"],

@@ -19,11 +19,19 @@ from core.locations import walk_key
 from core.model import ImportReport
 from core.receiving import BinInfo, CountKey
 from core.roles import Permission
-from core.stock import BinKind, StockRow
+from core.stock import BinKind, StockRow, bin_code, bin_limits
 from data import settings
 from data.catalog import sku_for_code
 from data.orders import retry_backorders
-from data.stock import Document, _walk, bin_kind, rows_of, save_movements, sku_rows
+from data.stock import (
+    Document,
+    _walk,
+    bin_kind,
+    bin_limits_of,
+    rows_of,
+    save_movements,
+    sku_rows,
+)
 from data.store import Actor, Store, Write
 
 # -- receipts ----------------------------------------------------------------------------------
@@ -571,13 +579,11 @@ def tote_contents(
 
 def set_bin_max(store: Store, actor: Actor, code: str, max_units: int | None) -> dict[str, Any]:
     """A pick face's maximum (units put-away may fill it to); None: no maximum."""
-    from core.stock import bin_code
-
     code = bin_code(code)
-    if max_units is not None and max_units < 0:
-        raise Rejected(_("a maximum cannot be negative"))
     with store.write(actor) as write:
         write.require(Permission.MOVE_STOCK)
+        kind, min_units, _max = bin_limits_of(write.conn, code)
+        bin_limits(code, kind, min_units, max_units)
         write.execute(
             "INSERT INTO locations (code, max_units) VALUES (?, ?)"
             " ON CONFLICT (code) DO UPDATE SET max_units = excluded.max_units",

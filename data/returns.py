@@ -164,11 +164,22 @@ def remove_reason(store: Store, actor: Actor, text: str) -> list[str]:
 # -- receiving -----------------------------------------------------------------------------------
 
 
+def existing_bin(conn: sqlite3.Connection, named: str) -> str:
+    """The code of a bin named at the returns bench or by ``returns receive --bin``; a bin the
+    warehouse does not know is refused (NotFound) rather than made: a typo would otherwise
+    become a bin, holding units nobody looks for."""
+    code = bin_code(named)
+    if conn.execute("SELECT 1 FROM locations WHERE code = ?", (code,)).fetchone() is None:
+        raise NotFound(_("no bin {bin}; scan a bin that exists").format(bin=code))
+    return code
+
+
 def _bin_for(write: Write, condition: Condition, named: str | None) -> str:
-    """The bin returned units go to, described as a returns or damaged bin when new; a
-    damaged unit never goes to a bin orders are allocated from."""
+    """The bin returned units go to: one named must exist (see :func:`existing_bin`); the
+    default returns or damaged bin is described as such when new. A damaged unit never goes
+    to a bin orders are allocated from."""
     default = rules.DAMAGED_BIN if condition is Condition.DAMAGED else rules.RETURNS_BIN
-    code = bin_code(named) if named else default
+    code = existing_bin(write.conn, named) if named else default
     kind = BinKind.DAMAGED if condition is Condition.DAMAGED else BinKind.RETURNS
     write.execute(
         "INSERT INTO locations (code, kind) VALUES (?, ?) ON CONFLICT (code) DO NOTHING",

@@ -32,7 +32,6 @@ from core.returns_desk import (
     ReturnsDesk,
 )
 from core.roles import Permission
-from core.stock import bin_code
 from core.timefmt import local
 from data import intercepts, returns, settings
 from data.catalog import sku_for_code
@@ -149,10 +148,8 @@ class SqliteReturnsDesk(ReturnsDesk):
         code = parse_scan(raw, settings.prefixes(self.store))
         if code.kind is not CodeKind.LOCATION:
             return None
-        name = bin_code(code.value)
-        if not self.store.query("SELECT 1 FROM locations WHERE code = ?", (name,)):
-            raise NotFound(_("no bin {bin}; scan a bin that exists").format(bin=name))
-        return name
+        with self.store.read() as conn:
+            return returns.existing_bin(conn, code.value)
 
     # -- receiving ------------------------------------------------------------------------------
 

@@ -69,6 +69,16 @@ def bin_kind(conn: sqlite3.Connection, code: str) -> BinKind:
     return BinKind(row["kind"]) if row else BinKind.PICK_FACE
 
 
+def bin_limits_of(conn: sqlite3.Connection, code: str) -> tuple[BinKind, int | None, int | None]:
+    """A bin's kind, minimum and maximum (a bin never described: a pick face without limits)."""
+    row = conn.execute(
+        "SELECT kind, min_units, max_units FROM locations WHERE code = ?", (code,)
+    ).fetchone()
+    if row is None:
+        return BinKind.PICK_FACE, None, None
+    return BinKind(row["kind"]), row["min_units"], row["max_units"]
+
+
 #: Up to this many rows a movement touches are read one by one (cached statements); more
 #: (an import's chunk) are read by SKU, 500 at a time.
 _FEW = 8

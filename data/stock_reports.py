@@ -17,7 +17,7 @@ from core.report import local_day
 from core.roles import Permission
 from core.stock import BinKind, LedgerKind
 from core.stock_reports import Freshness, Replenishment, freshness, reorder, replenishment
-from data.stock import Document, _walk, rows_of, save_movements, sku_rows
+from data.stock import Document, _walk, bin_limits_of, rows_of, save_movements, sku_rows
 from data.store import Actor, Store
 
 
@@ -204,10 +204,10 @@ def replenish(store: Store, actor: Actor, task_id: str, qty: int | None = None) 
 def set_bin_min(store: Store, actor: Actor, code: str, min_units: int | None) -> dict[str, Any]:
     """A pick face's minimum (below it a replenishment is proposed); None: no minimum."""
     code = stock_rules.bin_code(code)
-    if min_units is not None and min_units < 0:
-        raise Rejected(_("a minimum cannot be negative"))
     with store.write(actor) as write:
         write.require(Permission.MOVE_STOCK)
+        kind, _min, max_units = bin_limits_of(write.conn, code)
+        stock_rules.bin_limits(code, kind, min_units, max_units)
         write.execute(
             "INSERT INTO locations (code, min_units) VALUES (?, ?)"
             " ON CONFLICT (code) DO UPDATE SET min_units = excluded.min_units",

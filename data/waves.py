@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import replace
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
 from typing import Any
 
 from core import words
@@ -12,13 +12,13 @@ from core.errors import NotFound, Rejected
 from core.i18n import _
 from core.model import OrderStatus, PickListStatus, Priority, Role
 from core.roles import Permission, may
-from core.stock import Movement
-from core.waves import WaveLine, WaveOrder, plan_wave, urgency
+from core.stock import Movement, StockRow
+from core.waves import Unshippable, WaveLine, WaveOrder, draw_order, plan_wave, urgency
 from data import settings
 from data.catalog import few_bins_walk_key
 from data.merging import merge_at_release, split_ships_alone
-from data.status import set_list_status, set_order_statuses
-from data.stock import Document, draw_for_line, rows_of, save_movements
+from data.status import set_list_status, set_order_status, set_order_statuses
+from data.stock import Document, rows_of, save_movements
 from data.store import Actor, Store, Write
 
 
@@ -76,8 +76,8 @@ def release_wave(
         walk = few_bins_walk_key(write.conn)  # a wave's bins, not the warehouse's
         chosen, reservations, unfilled = _draw_bins(write, orders.values(), walk, max_orders)
         plans = plan_wave(chosen, walk, max_orders, orders_per_list)
-        for order_no in unfilled:
-            write.audit("wave.skip", order_no, reason="no bin holds its units")
+        for order_no, short in unfilled:
+            _back_to_backordered(write, order_no, short)
         if not plans:
             write.audit("wave.release", "wave", orders=0)
             return {"wave_id": None, "picklists": [], "orders": 0}
@@ -129,32 +129,73 @@ def release_wave(
 
 def _draw_bins(
     write: Write, orders: Iterable[WaveOrder], walk: Any, max_orders: int
-) -> tuple[list[WaveOrder], list[Movement], list[str]]:
-    """The bins each line of the most urgent orders draws on (core's pick order; a line one bin
-    cannot fill continues at the next). Returns the orders with their lines placed in bins,
-    the reservations to save, and the orders no bins could fill (left allocated)."""
+) -> tuple[list[WaveOrder], list[Movement], list[tuple[str, tuple[Unshippable, ...]]]]:
+    """The bins each line of the most urgent orders draws on (core.waves.draw_order). Returns
+    the orders with their lines placed in bins, the reservations to save, and the orders no
+    shippable stock could fill, with what each lacks."""
     wanted = sorted(orders, key=urgency)[:max_orders]
-    rows = rows_of(write.conn, {line.sku for order in wanted for line in order.lines})
-    chosen, reservations, unfilled = [], [], []
+    skus = sorted({line.sku for order in wanted for line in order.lines})
+    rows: Mapping[str, Sequence[StockRow]] = rows_of(write.conn, skus)
+    shelf_days = _shelf_days(write, skus)
+    today = date.fromisoformat(write.now[:10])
+    chosen: list[WaveOrder] = []
+    reservations: list[Movement] = []
+    unfilled: list[tuple[str, tuple[Unshippable, ...]]] = []
     for order in wanted:
-        before = {line.sku: list(rows[line.sku]) for line in order.lines}
-        placed: list[WaveLine] = []
-        drawn: list[Movement] = []
-        for line in order.lines:
-            movements, left = draw_for_line(write, rows, line.sku, line.qty, walk)
-            if left:
-                break
-            drawn += movements
-            placed += [
-                WaveLine(line.order_line_id, line.sku, m.reserved, m.bin, m.lot) for m in movements
-            ]
+        drawn = draw_order(order, rows, walk, today, shelf_days)
+        if drawn.drawn:
+            chosen.append(drawn.order)
+            reservations += drawn.movements
+            rows = drawn.rows
         else:
-            chosen.append(replace(order, lines=tuple(placed)))
-            reservations += drawn
-            continue
-        rows.update(before)
-        unfilled.append(order.order_no)
+            unfilled.append((order.order_no, drawn.short))
     return chosen, reservations, unfilled
+
+
+def _shelf_days(write: Write, skus: Sequence[str]) -> dict[str, int]:
+    """Each product's do-not-ship window (days before expiry), where it has one."""
+    found: dict[str, int] = {}
+    for start in range(0, len(skus), 500):
+        chunk = skus[start : start + 500]
+        found.update(
+            (row["sku"], row["shelf_days"])
+            for row in write.execute(
+                "SELECT sku, shelf_days FROM products WHERE shelf_days > 0"
+                f" AND sku IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+        )
+    return found
+
+
+def _back_to_backordered(write: Write, order_no: str, short: tuple[Unshippable, ...]) -> None:
+    """An allocated order whose lines no shippable stock can fill any longer (its lots entered
+    the do-not-ship window, or units left its bins) gives its reservation back and waits for
+    stock as a backordered order, with what it lacks in the audit; the supervisor's Stock
+    section shows it among the backorders with the units held back by expiry."""
+    for line in write.execute(
+        "SELECT sku, reserved FROM order_lines WHERE order_no = ? AND reserved > 0", (order_no,)
+    ).fetchall():
+        write.execute(
+            "UPDATE products SET reserved = reserved - ? WHERE sku = ?",
+            (line["reserved"], line["sku"]),
+        )
+    write.execute("UPDATE order_lines SET reserved = 0 WHERE order_no = ?", (order_no,))
+    set_order_status(write, order_no, OrderStatus.BACKORDERED, current=OrderStatus.ALLOCATED)
+    write.audit(
+        "wave.backorder",
+        order_no,
+        reason="no shippable stock for its lines",
+        short=[
+            {
+                "sku": item.sku,
+                "needed": item.needed,
+                "shippable": item.shippable,
+                "too_close_to_expiry": item.too_close,
+            }
+            for item in short
+        ],
+    )
 
 
 def picklist_code(store: Store, picklist_id: int) -> str:

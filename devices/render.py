@@ -27,7 +27,7 @@ from typing import Any, Literal
 from PIL import Image, ImageDraw, ImageFont
 
 from core.i18n import _
-from core.labels import CodeLabel, OutboundLabel, PickSheet, needs_cjk
+from core.labels import CodeLabel, OutboundLabel, PickSheet, Recipient, Sender, needs_cjk
 from devices.printer import CjkMode, load_escpos
 
 #: Printable width of an 80 mm thermal printer at 203 dpi.
@@ -364,9 +364,15 @@ TWO_PART_HEIGHT_DOTS = 180 * PRINTER_DPI * 10 // 254
 
 
 def _hub_line(label: OutboundLabel, gb18030: bool) -> str:
-    """集包地 and sorting code on one line (``集包地 深圳集包  分拣 755``)."""
-    hub = ("集包地 " if gb18030 else "Hub ") + label.package_name if label.package_name else ""
-    sort = ("分拣 " if gb18030 else "Sort ") + label.sorting_code if label.sorting_code else ""
+    """集包地 and sorting code on one line (``集包地 深圳集包  分拣 755``); in plain ASCII for a
+    printer without Chinese."""
+    hub = sort = ""
+    if label.package_name:
+        # e-waybill caption: the hub the parcel is bagged for (集包地)
+        hub = (_("集包地 {hub}") if gb18030 else "Hub {hub}").format(hub=label.package_name)
+    if label.sorting_code:
+        # e-waybill caption: the depot's sorting code (分拣码)
+        sort = (_("分拣 {code}") if gb18030 else "Sort {code}").format(code=label.sorting_code)
     return "  ".join(part for part in (hub, sort) if part)
 
 
@@ -440,6 +446,79 @@ def render_outbound_image(
     return sheet.finish()
 
 
+def _recipient_line(r: Recipient, with_address: bool = False) -> str:
+    """An e-waybill's recipient on one line: 收 (the recipient, 收件人), name and phone, and on
+    the stub of a two-part waybill the full address too."""
+    if with_address:
+        return _("收 {name}  {phone}  {address}").format(
+            name=r.name, phone=r.phone, address=r.full_address
+        )
+    return _("收 {name}  {phone}").format(name=r.name, phone=r.phone)
+
+
+def _sender_line(s: Sender) -> str:
+    """An e-waybill's sender on one line: 寄 (the sender, 寄件人), name and phone."""
+    return _("寄 {name}  {phone}").format(name=s.name, phone=s.phone)
+
+
+def _parties(
+    sheet: _Sheet, label: OutboundLabel, name_size: float, address_size: float, sender_size: float
+) -> None:
+    """The recipient and sender block of both e-waybill layouts, each closed by a rule: 收
+    with name and phone in bold, the full address; 寄 with name and phone, the address. The
+    layouts differ only in the sizes."""
+    r = label.recipient
+    sheet.text(_recipient_line(r), name_size, bold=True)
+    sheet.text(r.full_address, address_size)
+    sheet.rule(thickness=2)
+    s = label.sender
+    sheet.text(_sender_line(s), sender_size)
+    sheet.text(s.address, sender_size)
+    sheet.rule(thickness=2)
+
+
+def _order_block(
+    sheet: _Sheet,
+    label: OutboundLabel,
+    qr: float,
+    gap: float,
+    order_size: float,
+    details_size: float,
+    parcel_size: float,
+) -> None:
+    """The foot of both e-waybill layouts: the QR code, and beside it (after a quiet zone of
+    ``gap``) the order number, weight and date, and parcel n/m. The layouts differ only in
+    the sizes."""
+    top = sheet.y
+    qr_side = sheet.qr(label.qr_payload, sheet.margin, top, round(qr * sheet.scale))
+    column = qr_side + round(gap * sheet.scale)
+    width = sheet.inner - column
+    sheet.text(
+        _("订单 {order}").format(order=label.order_no),
+        order_size,
+        bold=True,
+        indent=column,
+        width=width,
+    )
+    details = "  ".join(
+        part
+        for part in (
+            _("重量 {weight}").format(weight=label.weight_text) if label.weight_text else "",
+            label.printed_on.isoformat(),
+        )
+        if part
+    )
+    sheet.text(details, details_size, indent=column, width=width)
+    sheet.text(
+        _("件数 {packages}").format(packages=label.package_text),
+        parcel_size,
+        bold=True,
+        indent=column,
+        width=width,
+    )
+    sheet.y = max(sheet.y, top + qr_side)
+
+
 def _render_one_part(label: OutboundLabel, width_dots: int) -> Image.Image:
     """The e-waybill layout (一联单, sized for 76 × 130 mm): 大头笔 first and largest — the
     depot sorts by it before reading anything else — then 集包地 and sorting code, carrier and
@@ -454,35 +533,13 @@ def _render_one_part(label: OutboundLabel, width_dots: int) -> Image.Image:
     sheet.columns(label.carrier, label.service, 28, 24)
     if label.is_rush:
         sheet.gap(4)
-        sheet.band("急 RUSH", 36)
+        sheet.band(_("急 RUSH"), 36)
     sheet.gap(6)
     if label.waybill_no:
         sheet.code128(label.waybill_no, height=96, text_size=26)
     sheet.rule(thickness=2)
-    r = label.recipient
-    sheet.text(f"收 {r.name}  {r.phone}", 34, bold=True)
-    sheet.text(r.full_address, 24)
-    sheet.rule(thickness=2)
-    s = label.sender
-    sheet.text(f"寄 {s.name}  {s.phone}", 20)
-    sheet.text(s.address, 20)
-    sheet.rule(thickness=2)
-    top = sheet.y
-    qr_side = sheet.qr(label.qr_payload, sheet.margin, top, round(150 * sheet.scale))
-    column = qr_side + round(24 * sheet.scale)
-    width = sheet.inner - column
-    sheet.text(f"订单 {label.order_no}", 22, bold=True, indent=column, width=width)
-    details = "  ".join(
-        part
-        for part in (
-            f"重量 {label.weight_text}" if label.weight_text else "",
-            label.printed_on.isoformat(),
-        )
-        if part
-    )
-    sheet.text(details, 20, indent=column, width=width)
-    sheet.text(f"件数 {label.package_text}", 34, bold=True, indent=column, width=width)
-    sheet.y = max(sheet.y, top + qr_side)
+    _parties(sheet, label, name_size=34, address_size=24, sender_size=20)
+    _order_block(sheet, label, qr=150, gap=24, order_size=22, details_size=20, parcel_size=34)
     return sheet.finish()
 
 
@@ -501,22 +558,16 @@ def _render_two_part(label: OutboundLabel, width_dots: int) -> Image.Image:
     sheet.columns(label.carrier, label.service, 24, 20)
     if label.is_rush:
         sheet.gap(2)
-        sheet.band("急 RUSH", 26)
+        sheet.band(_("急 RUSH"), 26)
     sheet.gap(4)
     if label.waybill_no:
         sheet.code128(label.waybill_no, height=80, text_size=22)
     sheet.rule(thickness=2)
-    r = label.recipient
-    sheet.text(f"收 {r.name}  {r.phone}", 28, bold=True)
-    sheet.text(r.full_address, 20)
-    sheet.rule(thickness=2)
-    s = label.sender
-    sheet.text(f"寄 {s.name}  {s.phone}", 17)
-    sheet.text(s.address, 17)
-    sheet.rule(thickness=2)
+    _parties(sheet, label, name_size=28, address_size=20, sender_size=17)
     sign = sheet.font(17)
-    sheet.put(sheet.margin, sheet.y, "签收人:", sign)
-    sheet.put(sheet.margin + sheet.inner // 2, sheet.y, "时间:", sign)
+    # e-waybill: the box the receiver signs (签收人) and the time they signed
+    sheet.put(sheet.margin, sheet.y, _("签收人:"), sign)
+    sheet.put(sheet.margin + sheet.inner // 2, sheet.y, _("时间:"), sign)
     sheet.y += sheet.line_height(sign)
     sheet.gap(30)
     # The perforation: a dashed line the full width, the stub below it.
@@ -524,29 +575,15 @@ def _render_two_part(label: OutboundLabel, width_dots: int) -> Image.Image:
     for x in range(0, sheet.width, 2 * dash):
         sheet.draw.rectangle((x, sheet.y, x + dash - 1, sheet.y + 1), fill=0)
     sheet.gap(16)
-    sheet.columns(label.carrier, "收件联", 20, 17)
+    # e-waybill: the recipient's stub of a two-part waybill (收件联)
+    sheet.columns(label.carrier, _("收件联"), 20, 17)
     if label.waybill_no:
         sheet.code128(label.waybill_no, height=56, text_size=18)
     sheet.gap(2)
-    sheet.text(f"收 {r.name}  {r.phone}  {r.full_address}", 17)
-    sheet.text(f"寄 {s.name}  {s.phone}", 15)
+    sheet.text(_recipient_line(label.recipient, with_address=True), 17)
+    sheet.text(_sender_line(label.sender), 15)
     sheet.gap(4)
-    top = sheet.y
-    qr_side = sheet.qr(label.qr_payload, sheet.margin, top, round(104 * sheet.scale))
-    column = qr_side + round(20 * sheet.scale)
-    width = sheet.inner - column
-    sheet.text(f"订单 {label.order_no}", 18, bold=True, indent=column, width=width)
-    details = "  ".join(
-        part
-        for part in (
-            f"重量 {label.weight_text}" if label.weight_text else "",
-            label.printed_on.isoformat(),
-        )
-        if part
-    )
-    sheet.text(details, 16, indent=column, width=width)
-    sheet.text(f"件数 {label.package_text}", 26, bold=True, indent=column, width=width)
-    sheet.y = max(sheet.y, top + qr_side)
+    _order_block(sheet, label, qr=104, gap=20, order_size=18, details_size=16, parcel_size=26)
     return sheet.finish()
 
 
@@ -715,14 +752,14 @@ def _native_outbound(printer: Any, label: OutboundLabel, width_dots: int, gb1803
         out.rule()
     if label.is_rush:
         out.line(
-            " 急 RUSH " if gb18030 else " RUSH ",
+            f" {_('急 RUSH')} " if gb18030 else " RUSH ",
             double=True,
             bold=True,
             invert=True,
             align="center",
         )
     elif label.priority == "deferred":
-        out.line("缓发 DEFERRED" if gb18030 else "DEFERRED", bold=True, align="right")
+        out.line(_("缓发 DEFERRED") if gb18030 else "DEFERRED", bold=True, align="right")
     out.line(label.carrier, double=True, bold=True)
     out.line(label.service)
     out.rule()
@@ -731,21 +768,23 @@ def _native_outbound(printer: Any, label: OutboundLabel, width_dots: int, gb1803
         out.line()
     else:
         out.line(
-            "运单号待分配 WAYBILL PENDING" if gb18030 else "WAYBILL PENDING",
+            _("运单号待分配 WAYBILL PENDING") if gb18030 else "WAYBILL PENDING",
             bold=True,
             align="center",
         )
     out.rule()
     r = label.recipient
-    out.line("收 TO" if gb18030 else "TO", bold=True)
+    out.line(_("收 TO") if gb18030 else "TO", bold=True)
     out.line(r.name, double=True, bold=True)
     out.line(r.phone, bold=True)
     out.line(r.full_address)
     if r.postcode:
-        out.line(f"{'邮编' if gb18030 else 'Postcode'} {r.postcode}")
+        out.line(
+            (_("邮编 {postcode}") if gb18030 else "Postcode {postcode}").format(postcode=r.postcode)
+        )
     out.rule()
     s = label.sender
-    out.line("寄 FROM" if gb18030 else "FROM", bold=True)
+    out.line(_("寄 FROM") if gb18030 else "FROM", bold=True)
     out.line(f"{s.name}  {s.phone}")
     out.line(s.address)
     out.rule()

@@ -6,10 +6,24 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from click.testing import Result
 
+from core.errors import NotFound
+from core.model import Role
+from core.ports import Operator
+from data.returns_desk import SqliteReturnsDesk
 from data.store import open_store
-from tests.data.builders import NOW, ean13, order_rows, orders_csv, product, products_csv
+from tests.data.builders import (
+    NOW,
+    add_floor_users,
+    ean13,
+    order_rows,
+    orders_csv,
+    product,
+    products_csv,
+    table_contents,
+)
 from tests.data.floor_rows import ship_order
 
 Run = Callable[..., Result]
@@ -141,3 +155,37 @@ def test_an_after_sales_export_makes_expected_returns_matched_by_return_waybill(
     expected = json.loads(wareterm("returns", "expected", "--json").stdout)
     assert [(e["after_sales_no"], e["qty"], e["received"]) for e in expected] == [("AS-1", 1, 1)]
     assert wareterm("stock", "check").exit_code == 0
+
+
+def test_receive_into_a_bin_nobody_knows_is_refused_as_at_the_bench(
+    wareterm: Run, write_file: Write, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _shipped(wareterm, write_file, db_path)
+    store = open_store(db_path)
+    try:
+        # the returns bench refuses a scanned bin it does not know
+        add_floor_users(store, "packer", "wang.fang")
+        desk = SqliteReturnsDesk(store)
+        bench = Operator("wang.fang", Role.PACKER, "bench-1")
+        with pytest.raises(NotFound) as at_the_bench:
+            desk.receive_unit(bench, "TB-1", "L:R-99", "k1")
+        before = table_contents(store, ("locations", "returns", "stock"))
+    finally:
+        store.close()
+    args = ["returns", "receive", "--order", "TB-1", "--sku", "SKU-A"]
+    for condition in ("good", "damaged"):
+        refused = wareterm(*args, "--condition", condition, "--reason", "破损", "--bin", "r-99")
+        assert refused.exit_code == 1, refused.output
+        assert refused.stderr.strip() == f"error: {at_the_bench.value}"
+        assert "Traceback" not in refused.output
+    assert table_contents(db_path, ("locations", "returns", "stock")) == before
+    # in Chinese, in the same words as the bench's
+    monkeypatch.setenv("WARETERM_LANG", "zh_CN")
+    refused = wareterm(*args, "--bin", "R-99")
+    assert refused.stderr.strip() == "错误：没有货位 R-99；请扫描已有的货位"
+    monkeypatch.delenv("WARETERM_LANG")
+    # a bin the warehouse knows is taken
+    wareterm("stock", "bin-kind", "R-99", "returns")
+    taken = wareterm(*args, "--bin", "R-99", "--json")
+    assert taken.exit_code == 0, taken.output
+    assert json.loads(taken.stdout)["bin"] == "R-99"

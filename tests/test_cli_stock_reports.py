@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from click.testing import Result
 
 from core.clock import FixedClock
@@ -215,3 +216,54 @@ def test_replenish_lists_pick_faces_below_minimum_and_moves_from_reserve(
     assert wareterm("stock", "check").exit_code == 0
     run("stock", "bin-min", "A-01")  # no minimum
     assert "—" in run("stock", "bin-min", "A-02").stdout
+
+
+def test_bin_min_and_bin_max_refuse_the_limits_the_locations_file_refuses(
+    wareterm: Run, write_file: Write, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    refused = wareterm(
+        "import",
+        "locations",
+        "--json",
+        write_file(
+            "bins.csv",
+            "code,sequence,kind,min_units,max_units\n"
+            "A-01,1,pick_face,,5\nR-01,2,reserve,,\nA-01,1,pick_face,9,5\nR-01,2,reserve,3,\n",
+        ),
+    )
+    assert refused.exit_code == 1
+    reasons = [r["reason"] for r in json.loads(refused.stdout)["rejected"]]
+    assert len(reasons) == 2
+    # the same refusals, word for word, from the command line: exit 1, nothing changed
+    for args, reason in (
+        (("stock", "bin-min", "A-01", "9"), reasons[0]),
+        (("stock", "bin-min", "R-01", "3"), reasons[1]),
+        (("stock", "bin-max", "R-01", "3"), reasons[1]),
+    ):
+        result = wareterm(*args)
+        assert (result.exit_code, result.stderr.strip()) == (1, f"error: {reason}"), args
+    assert wareterm("stock", "bin-min", "A-01", "4").exit_code == 0
+    lower = wareterm("stock", "bin-max", "a-01", "3")
+    assert (lower.exit_code, lower.stderr.strip()) == (
+        1,
+        "error: bin A-01: the minimum 4 is above the maximum 3",
+    )
+    for command in ("bin-min", "bin-max"):
+        for number in ("-1", "10000001"):
+            result = wareterm("stock", command, "A-01", number)
+            assert result.exit_code == 1, result.output
+            assert "from 0 to 10000000" in result.stderr and "Traceback" not in result.output
+        assert wareterm("stock", command, "A-01", "many").exit_code == 2  # a usage error
+    store = open_store(db_path)
+    try:
+        limits = store.query("SELECT code, kind, min_units, max_units FROM locations ORDER BY code")
+    finally:
+        store.close()
+    assert [tuple(row.values()) for row in limits] == [
+        ("A-01", "pick_face", 4, 5),
+        ("R-01", "reserve", None, None),
+    ]
+    # in Chinese too
+    monkeypatch.setenv("WARETERM_LANG", "zh_CN")
+    result = wareterm("stock", "bin-max", "A-01", "3")
+    assert (result.exit_code, result.stderr.strip()) == (1, "错误：货位 A-01：下限 4 高于上限 3")

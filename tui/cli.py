@@ -18,7 +18,7 @@ from core.errors import WaretermError
 from core.i18n import N_, _
 from core.model import ImportReport
 from tui.cli_output import cell as _cell
-from tui.cli_output import echo, readable
+from tui.cli_output import echo, listing, readable
 from tui.cli_output import emit_json as _emit_json
 from tui.cli_output import heading as _word
 from tui.cli_output import table as _table
@@ -430,12 +430,11 @@ def orders_list(ctx: Context, status: str | None, limit: int, as_json: bool) -> 
 
     with _rejections():
         rows = orders.list_orders(ctx.store, status, limit)
-    if as_json:
-        _emit_json(rows)
-    else:
-        _table(
-            rows, ["order_no", "status", "priority", "due_at", "customer_name", "units", "problems"]
-        )
+    listing(
+        rows,
+        ["order_no", "status", "priority", "due_at", "customer_name", "units", "problems"],
+        as_json,
+    )
 
 
 @orders_group.command("show", help=N_("One order with its lines and problems."))
@@ -567,23 +566,21 @@ def picklists_list(ctx: Context, status: str | None, as_json: bool) -> None:
     from data import waves
 
     rows = waves.list_picklists(ctx.store, status)
-    if as_json:
-        _emit_json(rows)
-    else:
-        _table(
-            rows,
-            [
-                "code",
-                "status",
-                "priority",
-                "due_at",
-                "orders",
-                "lines",
-                "units",
-                "picked",
-                "picker",
-            ],
-        )
+    listing(
+        rows,
+        [
+            "code",
+            "status",
+            "priority",
+            "due_at",
+            "orders",
+            "lines",
+            "units",
+            "picked",
+            "picker",
+        ],
+        as_json,
+    )
 
 
 @picklists_group.command("show", help=N_("One pick list (by number or code such as P:000012)."))
@@ -681,10 +678,7 @@ def users_list(ctx: Context, as_json: bool) -> None:
     from data import users
 
     rows = users.list_users(ctx.store)
-    if as_json:
-        _emit_json(rows)
-    else:
-        _table(rows, ["name", "role", "station", "language", "active", "created_at"])
+    listing(rows, ["name", "role", "station", "language", "active", "created_at"], as_json)
 
 
 @main.group("scans", help=N_("The scan log: every scan with its verdict."))
@@ -704,10 +698,7 @@ def scans_list(
     from data import picking
 
     rows = picking.list_scans(ctx.store, user, verdict, limit)
-    if as_json:
-        _emit_json(rows)
-    else:
-        _table(rows, ["id", "at", "user", "station", "source", "raw", "verdict", "order_no"])
+    listing(rows, ["id", "at", "user", "station", "source", "raw", "verdict", "order_no"], as_json)
 
 
 @main.group("products", help=N_("The catalog."))
@@ -723,13 +714,11 @@ def products_list(ctx: Context, low: bool, as_json: bool) -> None:
     from data import catalog
 
     rows = catalog.list_products(ctx.store, low)
-    if as_json:
-        _emit_json(rows)
-    else:
-        _table(
-            rows,
-            ["sku", "name", "location", "on_hand", "reserved", "free", "safety_stock", "low"],
-        )
+    listing(
+        rows,
+        ["sku", "name", "location", "on_hand", "reserved", "free", "safety_stock", "low"],
+        as_json,
+    )
 
 
 @main.group("config", help=N_("Site settings (SLA hours, scanning rules, code prefixes)."))

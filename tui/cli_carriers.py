@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from core.i18n import N_, _
-from tui.cli_output import cell, echo
+from tui.cli_output import cell, echo, listing
 
 PRIORITIES = ("rush", "standard", "deferred")
 
@@ -316,10 +316,9 @@ def carriers_cancels(ctx: Any, retry: bool, as_json: bool) -> None:
         if retry:
             ewaybills.cancel_pending(ctx.store, ctx.actor, source_for)
         rows = ewaybills.pending_cancels(ctx.store)
-    if as_json:
-        cli._emit_json(rows)
-        return
-    cli._table(rows, ["number", "carrier", "status", "attempts", "next_attempt_at", "last_error"])
+    listing(
+        rows, ["number", "carrier", "status", "attempts", "next_attempt_at", "last_error"], as_json
+    )
 
 
 @carriers_group.command(
@@ -337,12 +336,10 @@ def carriers_waits(ctx: Any, retry: bool, as_json: bool) -> None:
         if retry:
             packing.retry_waits(ctx.store, source_for)
         rows = packing.waiting_orders(ctx.store)
-    if as_json:
-        cli._emit_json(rows)
-        return
-    cli._table(
+    listing(
         rows,
         ["order_no", "station", "carrier", "status", "attempts", "next_attempt_at", "last_error"],
+        as_json,
     )
 
 

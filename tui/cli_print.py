@@ -18,7 +18,7 @@ import click
 from core import timefmt
 from core.errors import WaretermError
 from core.i18n import N_, _, ngettext
-from tui.cli_output import cell, echo
+from tui.cli_output import cell, echo, listing
 
 #: The statuses of a print job (``data.printing.STATUSES``; kept here so that ``--help`` needs
 #: no database code).
@@ -85,10 +85,7 @@ def print_jobs(
     from data import printing
 
     rows = [job.as_dict() for job in printing.list_jobs(ctx.store, station, status, limit)]
-    if as_json:
-        _shell()._emit_json(rows)
-    else:
-        _shell()._table(rows, _JOB_COLUMNS)
+    listing(rows, _JOB_COLUMNS, as_json)
 
 
 @print_group.command("show", help=N_("One print job with what it prints."))

@@ -247,10 +247,13 @@ def register(main: click.Group) -> None:
             )
 
     @stock_group.command(
-        "bin-max", help=N_("A pick face's maximum: put-away proposes it while it has room.")
+        "bin-max",
+        help=N_("A pick face's maximum: put-away proposes it while it has room."),
+        # a negative number is a limit the bin rule refuses, not an option
+        context_settings={"ignore_unknown_options": True},
     )
     @click.argument("bin_code", metavar="BIN")
-    @click.argument("max_units", type=click.IntRange(0), required=False)
+    @click.argument("max_units", type=int, required=False)
     @pass_context
     def bin_max(ctx: Context, bin_code: str, max_units: int | None) -> None:
         from data.receiving import set_bin_max

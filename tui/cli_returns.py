@@ -348,13 +348,11 @@ def register(main: click.Group) -> None:
         from data import returns
 
         rows = returns.list_expected(ctx.store)
-        if as_json:
-            _emit_json(rows)
-            return
-        _table(
+        listing(
             rows,
             ["after_sales_no", "order_no", "return_waybill", "kind", "reason", "sku", "qty",
              "exchange_sku", "received"],
+            as_json,
         )  # fmt: skip
 
     @returns_group.group("reasons", help=N_("The site's return reasons."))
@@ -437,11 +435,9 @@ def register(main: click.Group) -> None:
         from data import intercepts
 
         rows = intercepts.list_intercepts(ctx.store, everything)
-        if as_json:
-            _emit_json(rows)
-            return
-        _table(
+        listing(
             rows,
             ["order_no", "status_before", "reason", "waybills", "created_by", "created_at",
              "confirmed_by"],
+            as_json,
         )  # fmt: skip

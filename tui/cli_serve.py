@@ -11,7 +11,7 @@ import click
 
 from core.errors import Rejected, WaretermError
 from core.i18n import N_, _
-from tui.cli_output import PlainLogFormatter, cell, echo
+from tui.cli_output import PlainLogFormatter, cell, echo, listing
 
 
 def _read_key_file(path: str) -> bytes:
@@ -42,7 +42,7 @@ def _log_to_stderr() -> None:
 
 def register(main: click.Group) -> None:
     """Add this module's commands to the ``wareterm`` group."""
-    from tui.cli import Context, _emit_json, _rejections, _table, pass_context
+    from tui.cli import Context, _emit_json, _rejections, pass_context
 
     @main.command(
         "serve",
@@ -252,21 +252,19 @@ def register(main: click.Group) -> None:
         from data import keys
 
         rows = keys.list_keys(ctx.store, name)
-        if as_json:
-            _emit_json(rows)
-        else:
-            _table(
-                rows,
-                [
-                    "user",
-                    "fingerprint",
-                    "algorithm",
-                    "comment",
-                    "station",
-                    "created_at",
-                    "last_used_at",
-                ],
-            )
+        listing(
+            rows,
+            [
+                "user",
+                "fingerprint",
+                "algorithm",
+                "comment",
+                "station",
+                "created_at",
+                "last_used_at",
+            ],
+            as_json,
+        )
 
     @users_group.command(
         "remove-key",

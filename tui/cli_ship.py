@@ -12,7 +12,7 @@ import click
 
 from core.errors import WaretermError
 from core.i18n import N_, _
-from tui.cli_output import cell, echo
+from tui.cli_output import cell, echo, listing
 
 
 def register(main: click.Group) -> None:
@@ -67,10 +67,7 @@ def shipments_list(
     from data.shipments import list_shipments
 
     rows = list_shipments(ctx.store, status, order_no, limit)
-    if as_json:
-        _shell()._emit_json(rows)
-    else:
-        _shell()._table(rows, _COLUMNS)
+    listing(rows, _COLUMNS, as_json)
 
 
 @shipments_group.command(
@@ -348,12 +345,9 @@ def shipments_problems(ctx: Any, as_json: bool) -> None:
     from data import tracking
 
     rows = tracking.problem_parcels(ctx.store)
-    if as_json:
-        _shell()._emit_json(rows)
-    else:
-        _shell()._table(
-            rows, ["order_no", "waybill_no", "carrier", "track_status", "track_at", "problem"]
-        )
+    listing(
+        rows, ["order_no", "waybill_no", "carrier", "track_status", "track_at", "problem"], as_json
+    )
 
 
 @click.command(

@@ -9,7 +9,7 @@ import click
 
 from core.errors import Rejected
 from core.i18n import N_, _
-from tui.cli_output import echo
+from tui.cli_output import echo, listing
 
 
 def check_device_urls(
@@ -40,7 +40,7 @@ def check_device_urls(
 
 def register(main: click.Group) -> None:
     """Add this module's commands to the ``wareterm`` group."""
-    from tui.cli import Context, _emit_json, _rejections, _table, pass_context
+    from tui.cli import Context, _emit_json, _rejections, pass_context
 
     @main.group("stations", help=N_("Benches and handhelds: their scanner and printer URLs."))
     def stations_group() -> None:
@@ -134,14 +134,12 @@ def register(main: click.Group) -> None:
         from data import stations
 
         rows = stations.list_stations(ctx.store)
-        if as_json:
-            _emit_json(rows)
-        else:
-            _table(
-                rows,
-                ["name", "scanner_url", "printer_url", "profile", "label_width", "label_layout"]
-                + ["users"],
-            )
+        listing(
+            rows,
+            ["name", "scanner_url", "printer_url", "profile", "label_width", "label_layout"]
+            + ["users"],
+            as_json,
+        )
 
     @stations_group.command(
         "remove", help=N_("Remove a station; users bound to it choose a station at login again.")

@@ -257,15 +257,16 @@ def register(main: click.Group) -> None:
         help=N_(
             "A pick face's minimum: below it, stock replenish proposes a move from reserve (no number: no minimum)."
         ),
+        # a negative number is a limit the bin rule refuses, not an option
+        context_settings={"ignore_unknown_options": True},
     )
     @click.argument("bin_code", metavar="BIN")
-    @click.argument("min_units", type=click.IntRange(0), required=False)
+    @click.argument("min_units", type=int, required=False)
     @pass_context
     def bin_min(ctx: Context, bin_code: str, min_units: int | None) -> None:
         from data.stock_reports import set_bin_min
 
-        with _rejections():
-            done = set_bin_min(ctx.store, ctx.actor, bin_code, min_units)
+        done = set_bin_min(ctx.store, ctx.actor, bin_code, min_units)
         echo(
             _("bin {bin}: minimum {min}").format(
                 bin=cell(done["bin"]),
@@ -293,23 +294,21 @@ def register(main: click.Group) -> None:
 
         if task_id is None:
             rows = replenish_list(ctx.store)
-            if as_json:
-                _emit_json(rows)
-            else:
-                _table(
-                    rows,
-                    [
-                        "id",
-                        "face",
-                        "sku",
-                        "units",
-                        "min_units",
-                        "max_units",
-                        "source",
-                        "lot",
-                        "qty",
-                    ],
-                )
+            listing(
+                rows,
+                [
+                    "id",
+                    "face",
+                    "sku",
+                    "units",
+                    "min_units",
+                    "max_units",
+                    "source",
+                    "lot",
+                    "qty",
+                ],
+                as_json,
+            )
             return
         with _rejections():
             done = do_replenish(ctx.store, ctx.actor, task_id)

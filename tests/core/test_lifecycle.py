@@ -37,6 +37,7 @@ FLOW = {
     (S.BACKORDERED, S.ALLOCATED),
     (S.ALLOCATED, S.PICKING),
     (S.ALLOCATED, S.MERGED),  # merged (合单) into another order at wave release
+    (S.ALLOCATED, S.BACKORDERED),  # its lots entered the do-not-ship window before the wave
     (S.PICKING, S.PICKED),
     (S.PICKING, S.EXCEPTION),
     (S.PICKED, S.PACKING),

@@ -200,3 +200,149 @@ def add_floor_users(store: Store, role: str, *names: str) -> None:
                 (name, role, write.now),
             )
         write.audit("test.users", ",".join(names))
+
+
+def set_setting(store: Store, key: str, value: str) -> None:
+    """Set one site setting, as an admin."""
+    from data import settings
+
+    with store.write(ADMIN) as write:
+        settings.put(write, key, value)
+
+
+# -- a small floor of cups and tea (short picks, re-picks) ----------------------------------------
+
+#: Barcodes of the cup and the tea of :func:`cup_and_tea_store`.
+CUP_BARCODE = ean13(1)
+TEA_BARCODE = ean13(2)
+
+
+def cup_and_tea_store(path: Path, cups: int, teas: int = 5) -> Store:
+    """A fresh file stocking cups (SKU-CUP, pick face A-01) and tea (SKU-TEA, pick face B-01)."""
+    from data import catalog
+
+    store = new_store(path)
+    report = catalog.import_products(
+        store,
+        ADMIN,
+        products_csv(
+            [
+                product("SKU-CUP", cups, barcodes=[CUP_BARCODE], location="A-01"),
+                product("SKU-TEA", teas, barcodes=[TEA_BARCODE], location="B-01"),
+            ]
+        ),
+        "p.csv",
+    )
+    assert not report.rejected
+    return store
+
+
+# -- a site that prints e-waybills with numbers from 快递鸟 --------------------------------------
+
+#: The sender the e-waybill tests print (the Hangzhou warehouse).
+SENDER_SETTINGS = {
+    "sender.city": "杭州市",
+    "sender.district": "余杭区",
+    "sender.address": "仓前街道 1 号",
+    "sender.phone": "0571-88886666",
+}
+
+
+def ewaybill_site(store: Store, api_url: str, key: str, fallback: str = "wait") -> None:
+    """The sender's address, and carrier JD taking its numbers from the 快递鸟 API at
+    ``api_url`` (account E1, month code M1) with ``fallback`` when it does not answer."""
+    from data import carriers, settings
+
+    with store.write(ADMIN) as write:
+        for name, value in SENDER_SETTINGS.items():
+            settings.put(write, name, value)
+    carriers.set_api(
+        store, ADMIN, "JD", "kdniao", api_url, "E1", key, {"month_code": "M1"}, fallback
+    )
+
+
+# -- shops' orders: a catalog with categories and a product that ships alone --------------------
+
+SHOP_CUP, SHOP_PLATE, SHOP_BOWL, SHOP_SOFA = ean13(11), ean13(12), ean13(13), ean13(14)
+#: Barcode of each SKU of :func:`shop_store`.
+SHOP_BARCODES = {
+    "SKU-CUP": SHOP_CUP,
+    "SKU-PLATE": SHOP_PLATE,
+    "SKU-BOWL": SHOP_BOWL,
+    "SKU-SOFA": SHOP_SOFA,
+}
+#: The PIN of the picker and the packer of :func:`shop_floor`.
+SHOP_PIN = "4821"
+
+
+def shop_product(sku: str, on_hand: int, bin_code: str, category: str, alone: str = "0") -> dict:
+    """A products-file row of :func:`shop_store`'s catalog (category and ships_alone columns)."""
+    return {
+        "sku": sku,
+        "name": sku.lower(),
+        "barcodes": SHOP_BARCODES[sku],
+        "location": bin_code,
+        "on_hand": on_hand,
+        "weight_g": 200,
+        "category": category,
+        "ships_alone": alone,
+    }
+
+
+def shop_catalog_csv(rows: list[dict[str, object]]) -> bytes:
+    """A products file with the category and ships_alone columns."""
+    columns = ("sku", "name", "barcodes", "location", "on_hand", "weight_g", "category")
+    return _csv((*columns, "ships_alone"), rows)
+
+
+def shop_store(tmp_path: Path) -> Store:
+    """Cups and plates in stock, one bowl, sofas that ship alone; categories for each."""
+    from data import catalog
+
+    store = new_store(tmp_path / "w.db")
+    report = catalog.import_products(
+        store,
+        ADMIN,
+        shop_catalog_csv(
+            [
+                shop_product("SKU-CUP", 10, "A-01", "日用品"),
+                shop_product("SKU-PLATE", 10, "A-02", "日用品"),
+                shop_product("SKU-BOWL", 1, "B-01", "日用品"),
+                shop_product("SKU-SOFA", 5, "C-01", "家具", alone="1"),
+            ]
+        ),
+        "products.csv",
+    )
+    assert not report.rejected
+    return store
+
+
+def shop_floor(store: Store) -> Any:
+    """The floor of :func:`shop_store`: bench-1 with a dummy printer, picker li.na and packer
+    chen.jie (PIN :data:`SHOP_PIN`), and a few waybill numbers of every carrier."""
+    from data import carriers, stations, users
+    from data.floor import SqliteFloor
+
+    stations.add_station(store, ADMIN, "bench-1", "", "dummy://")
+    users.add_user(store, ADMIN, "li.na", "picker", SHOP_PIN)
+    users.add_user(store, ADMIN, "chen.jie", "packer", SHOP_PIN)
+    for index, code in enumerate(["SF", "ZTO", "YTO", "STO", "YUNDA", "EMS", "JD"], start=1):
+        carriers.add_numbers(
+            store, ADMIN, code, [f"{code}{n:010d}" for n in range(index * 1000, index * 1000 + 9)]
+        )
+    return SqliteFloor(store)
+
+
+def pick_everything(floor: Any) -> None:
+    """Li Na picks every released list of :func:`shop_floor`, each into its own tote."""
+    picker = floor.login("li.na", SHOP_PIN, "hh-1")
+    tote = 40
+    while (view := floor.claim_next_pick(picker)) is not None:
+        tote += 1
+        floor.pick_scan(picker, view.picklist_id, f"T:{tote:04d}", "wedge")
+        while view.current is not None:
+            code = SHOP_BARCODES[view.current.sku]
+            outcome = floor.pick_scan(picker, view.picklist_id, code, "wedge")
+            assert outcome.accepted, outcome.message
+            assert outcome.view is not None
+            view = outcome.view

@@ -12,27 +12,25 @@ from core.report import local_day
 from data import customers, merging, orders, platforms, waves
 from data.report import daily_report
 from data.store import Store
-from tests.data.builders import ADMIN, NOW, problems_of, status_of
-from tests.data.floor_rows import ship_order
-from tests.data.test_merge_split import (
-    CHEN_1,
-    CHEN_2,
-    WANG,
-    floor_for,
-    header,
-    item,
+from tests.data.builders import (
+    ADMIN,
+    NOW,
     pick_everything,
+    problems_of,
     set_setting,
-    stocked_store,
-    taobao,
+    shop_floor,
+    shop_store,
+    status_of,
 )
+from tests.data.floor_rows import ship_order
+from tests.data.test_merge_split import CHEN_1, CHEN_2, WANG, header, item, taobao
 
 SHOP = "杯子旗舰店"
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
-    return stocked_store(tmp_path)
+    return shop_store(tmp_path)
 
 
 def chen(order_no: str, status: str = "买家已付款，等待卖家发货") -> dict:
@@ -133,7 +131,7 @@ def test_an_order_closed_on_the_platform_is_cancelled_or_intercepted_once_picked
     waves.release_wave(store, ADMIN, max_orders=1, orders_per_list=1)  # the first one only
     picked = store.scalar("SELECT order_no FROM orders WHERE picklist_id IS NOT NULL")
     waiting = WANG if picked == CHEN_1 else CHEN_1
-    pick_everything(floor_for(store))
+    pick_everything(shop_floor(store))
     assert status_of(store, picked) == "picked"
 
     later = tmp_path / "later"

@@ -23,7 +23,7 @@ from data.shipments import show_shipment
 from data.store import Store, open_store
 from devices.render import ONE_PART_WIDTH_DOTS, render_outbound_image
 from devices.waybill_apis import source_for
-from tests.data.builders import ADMIN, NOW
+from tests.data.builders import ADMIN, NOW, ewaybill_site
 from tests.data.test_packing import CABLE, CUP, PIN, build_bench, check_all, first_list
 from tests.kdniao_server import KdniaoStandIn, kdniao_stand_in
 
@@ -41,14 +41,7 @@ def _setup(
 ) -> Store:
     build_bench(path, printer)
     store = open_store(path, FixedClock(NOW))
-    with store.write(ADMIN) as write:
-        settings.put(write, "sender.city", "杭州市")
-        settings.put(write, "sender.district", "余杭区")
-        settings.put(write, "sender.address", "仓前街道 1 号")
-        settings.put(write, "sender.phone", "0571-88886666")
-    carriers.set_api(
-        store, ADMIN, "JD", "kdniao", server.url, "E1", KEY, {"month_code": "M1"}, fallback
-    )
+    ewaybill_site(store, server.url, KEY, fallback)
     return store
 
 

@@ -15,49 +15,30 @@ from core.errors import Rejected
 from core.importing import ORDER_COLUMNS
 from data import (
     bulk_ship,
-    carriers,
-    catalog,
     merging,
     orders,
     platforms,
-    settings,
-    stations,
-    users,
     waves,
 )
 from data.floor import SqliteFloor
 from data.stock import stock_check
 from data.store import Store
-from tests.data.builders import ADMIN, ean13, new_store, order_rows, orders_csv, status_of
+from tests.data.builders import (
+    ADMIN,
+    SHOP_BARCODES,
+    SHOP_PIN,
+    order_rows,
+    orders_csv,
+    pick_everything,
+    set_setting,
+    shop_floor,
+    shop_store,
+    status_of,
+)
 from tests.data.test_platform_import import TAOBAO_DETAILS, TAOBAO_ORDERS, csv_bytes
 
-CUP, PLATE, BOWL, SOFA = ean13(11), ean13(12), ean13(13), ean13(14)
-BARCODES = {"SKU-CUP": CUP, "SKU-PLATE": PLATE, "SKU-BOWL": BOWL, "SKU-SOFA": SOFA}
-PIN = "4821"
+BARCODES, PIN = SHOP_BARCODES, SHOP_PIN
 CHEN_1, CHEN_2, WANG = "3012345600000001", "3012345600000002", "3012345600000003"
-
-
-def catalog_csv(rows: list[dict[str, object]]) -> bytes:
-    header = ["sku", "name", "barcodes", "location", "on_hand", "weight_g", "category"]
-    header.append("ships_alone")
-    out = io.StringIO()
-    writer = csv.DictWriter(out, header, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue().encode()
-
-
-def product(sku: str, on_hand: int, bin_code: str, category: str, alone: str = "0") -> dict:
-    return {
-        "sku": sku,
-        "name": sku.lower(),
-        "barcodes": BARCODES[sku],
-        "location": bin_code,
-        "on_hand": on_hand,
-        "weight_g": 200,
-        "category": category,
-        "ships_alone": alone,
-    }
 
 
 def taobao(tmp_path: Path, orders: list[dict], details: list[dict]) -> list[Path]:
@@ -86,27 +67,7 @@ def item(order_no: str, sku: str, qty: int) -> dict:
 
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
-    return stocked_store(tmp_path)
-
-
-def stocked_store(tmp_path: Path) -> Store:
-    """Cups and plates in stock, one bowl, sofas that ship alone; categories for each."""
-    store = new_store(tmp_path / "w.db")
-    report = catalog.import_products(
-        store,
-        ADMIN,
-        catalog_csv(
-            [
-                product("SKU-CUP", 10, "A-01", "日用品"),
-                product("SKU-PLATE", 10, "A-02", "日用品"),
-                product("SKU-BOWL", 1, "B-01", "日用品"),
-                product("SKU-SOFA", 5, "C-01", "家具", alone="1"),
-            ]
-        ),
-        "products.csv",
-    )
-    assert not report.rejected
-    return store
+    return shop_store(tmp_path)
 
 
 def wide_csv(*orders: list[dict]) -> bytes:
@@ -119,11 +80,6 @@ def wide_csv(*orders: list[dict]) -> bytes:
     return out.getvalue().encode()
 
 
-def set_setting(store: Store, key: str, value: str) -> None:
-    with store.write(ADMIN) as write:
-        settings.put(write, key, value)
-
-
 def lines_of(store: Store, order_no: str) -> list[tuple[str, int, int]]:
     return [
         (row["sku"], row["qty"], row["reserved"])
@@ -132,30 +88,6 @@ def lines_of(store: Store, order_no: str) -> list[tuple[str, int, int]]:
             (order_no,),
         )
     ]
-
-
-def floor_for(store: Store) -> SqliteFloor:
-    stations.add_station(store, ADMIN, "bench-1", "", "dummy://")
-    users.add_user(store, ADMIN, "li.na", "picker", PIN)
-    users.add_user(store, ADMIN, "chen.jie", "packer", PIN)
-    for index, code in enumerate(["SF", "ZTO", "YTO", "STO", "YUNDA", "EMS", "JD"], start=1):
-        carriers.add_numbers(
-            store, ADMIN, code, [f"{code}{n:010d}" for n in range(index * 1000, index * 1000 + 9)]
-        )
-    return SqliteFloor(store)
-
-
-def pick_everything(floor: SqliteFloor) -> None:
-    picker = floor.login("li.na", PIN, "hh-1")
-    tote = 40
-    while (view := floor.claim_next_pick(picker)) is not None:
-        tote += 1
-        floor.pick_scan(picker, view.picklist_id, f"T:{tote:04d}", "wedge")
-        while view.current is not None:
-            outcome = floor.pick_scan(picker, view.picklist_id, BARCODES[view.current.sku], "wedge")
-            assert outcome.accepted, outcome.message
-            assert outcome.view is not None
-            view = outcome.view
 
 
 def pack_and_ship(store: Store, floor: SqliteFloor, order_no: str) -> list[str]:
@@ -234,7 +166,7 @@ def test_a_buyers_two_orders_ship_as_one_parcel_and_an_order_half_in_stock_ships
         },
     ]
 
-    floor = floor_for(store)
+    floor = shop_floor(store)
     pick_everything(floor)
     (chen_waybill,) = pack_and_ship(store, floor, CHEN_1)
     (wang_waybill,) = pack_and_ship(store, floor, WANG)
@@ -291,7 +223,7 @@ def test_an_oversize_product_gets_its_own_parcel_and_waybill(store: Store) -> No
     assert placed == {"T-5", "T-5-2", "T-5-3"}
     assert store.scalar("SELECT reserved FROM products WHERE sku = 'SKU-SOFA'") == 2
 
-    floor = floor_for(store)
+    floor = shop_floor(store)
     pick_everything(floor)
     waybills = [pack_and_ship(store, floor, no)[0] for no in ("T-5", "T-5-2", "T-5-3")]
     assert len(set(waybills)) == 3

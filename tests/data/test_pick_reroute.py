@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from core.clock import FixedClock
 from core.errors import Rejected
 from core.model import Role, ShortReason, Verdict
 from core.ports import Operator, PickView
-from data import catalog, orders, waves
+from data import orders, waves
 from data.floor import SqliteFloor
 from data.picking import close_short
 from data.receiving import create_count
@@ -19,19 +18,16 @@ from data.stock import list_bins, move_stock, set_bin_kind, stock_check
 from data.store import Actor, Store
 from tests.data.builders import (
     ADMIN,
-    NOW,
+    CUP_BARCODE,
+    TEA_BARCODE,
     add_floor_users,
-    ean13,
-    new_store,
+    cup_and_tea_store,
     order_rows,
     orders_csv,
-    product,
-    products_csv,
     status_of,
 )
 
-CUP = ean13(1)
-TEA = ean13(2)
+CUP, TEA = CUP_BARCODE, TEA_BARCODE
 PICKER = Operator("li.na", Role.PICKER, "hh-1")
 PICKER_ACTOR = Actor("li.na", "hh-1")
 
@@ -39,20 +35,8 @@ PICKER_ACTOR = Actor("li.na", "hh-1")
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
     """Cups: 4 in pick face A-01, 3 in reserve R-01; tea: 5 in pick face B-01."""
-    store = new_store(tmp_path / "w.db")
-    store.clock = FixedClock(NOW)
+    store = cup_and_tea_store(tmp_path / "w.db", cups=7)
     add_floor_users(store, "picker", PICKER.name, "wang.fang")
-    catalog.import_products(
-        store,
-        ADMIN,
-        products_csv(
-            [
-                product("SKU-CUP", 7, barcodes=[CUP], location="A-01"),
-                product("SKU-TEA", 5, barcodes=[TEA], location="B-01"),
-            ]
-        ),
-        "p.csv",
-    )
     set_bin_kind(store, ADMIN, "R-01", "reserve")
     move_stock(store, ADMIN, "SKU-CUP", "A-01", "R-01", 3, "overflow")
     return store

@@ -8,11 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from core.clock import FixedClock
 from core.errors import NotAllowed, Rejected
 from core.model import Role, ShortReason
 from core.ports import Operator
-from data import catalog, orders, settings, waves
+from data import orders, settings, waves
 from data.floor import SqliteFloor
 from data.receiving import approve_count, count_bin, create_count
 from data.resolve import resolve_order
@@ -20,41 +19,27 @@ from data.stock import list_bins, stock_check
 from data.store import Actor, Store
 from tests.data.builders import (
     ADMIN,
+    CUP_BARCODE,
     NOW,
+    TEA_BARCODE,
     add_floor_users,
-    ean13,
-    new_store,
+    cup_and_tea_store,
     order_rows,
     orders_csv,
-    product,
-    products_csv,
     status_of,
 )
 from tests.data.floor_rows import ship_order
 
-CUP = ean13(1)
-TEA = ean13(2)
+CUP, TEA = CUP_BARCODE, TEA_BARCODE
 PICKER = Operator("li.na", Role.PICKER, "hh-1")
 BOSS = Actor("boss", "office")
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
-    store = new_store(tmp_path / "w.db")
-    store.clock = FixedClock(NOW)
+    store = cup_and_tea_store(tmp_path / "w.db", cups=10)
     add_floor_users(store, "picker", PICKER.name, "wang.wei", "zhao.li")
     add_floor_users(store, "supervisor", BOSS.user)
-    catalog.import_products(
-        store,
-        ADMIN,
-        products_csv(
-            [
-                product("SKU-CUP", 10, barcodes=[CUP], location="A-01"),
-                product("SKU-TEA", 5, barcodes=[TEA], location="B-01"),
-            ]
-        ),
-        "p.csv",
-    )
     return store
 
 

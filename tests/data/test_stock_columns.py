@@ -5,15 +5,18 @@ reserve holds the SKU."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from core.clock import FixedClock
 from core.model import Role
 from core.ports import Operator
 from data import catalog, orders, receiving, waves
 from data.floor import SqliteFloor
+from data.oversight import SqliteOversight
 from data.stock import list_bins, move_stock, stock_check
 from data.stock_reports import replenish_list
 from data.store import Actor, Store
@@ -207,4 +210,66 @@ def test_a_picker_is_never_sent_to_an_empty_pick_face_while_reserve_holds_the_sk
             outcome = floor.pick_scan(OPERATOR, view.picklist_id, code, "wedge")
             assert outcome.accepted, outcome.message
     assert status_of(store, "O-2") == "picked"
+    assert stock_check(store) == []
+
+
+def _receive_lots(store: Store, receipt: str, *lots: tuple[str, int, int]) -> None:
+    """Receive and put away at A-01 lots of SKU-T: (lot, units, days to expiry from now)."""
+    today = store.clock.now().date()
+    receiving.open_blind(store, ADMIN, receipt)
+    for lot, units, days in lots:
+        receiving.receive_unit(
+            store, ADMIN, receipt, ean13(1), units, lot=lot, expiry=today + timedelta(days=days)
+        )
+    receiving.close_receipt(store, ADMIN, receipt)
+    for lot, units, _days in lots:
+        receiving.put_away(store, ADMIN, "SKU-T", units, "A-01", lot)
+
+
+def test_an_order_whose_lot_entered_the_window_after_allocation_is_moved_or_backordered(
+    store: Store,
+) -> None:
+    _import_products(
+        store, HEAD + ",lot_tracked,shelf_days", f"SKU-T,Tea,{ean13(1)},A-01,0,0,100,1,30"
+    )
+    # both lots may ship today: the earlier one (expiring in 40 days) would go first
+    _receive_lots(store, "R-1", ("L-SOON", 3, 40), ("L-FAR", 3, 100))
+    orders.import_orders(
+        store,
+        ADMIN,
+        orders_csv(order_rows("O-1", [("SKU-T", 3)]), order_rows("O-2", [("SKU-T", 3)])),
+        "o.csv",
+    )
+    assert [status_of(store, o) for o in ("O-1", "O-2")] == ["allocated", "allocated"]
+    # the wave is released 15 days later: L-SOON is inside the 30-day window by then
+    clock = store.clock
+    assert isinstance(clock, FixedClock)
+    clock.advance(timedelta(days=15))
+    released = waves.release_wave(store, ADMIN)
+    # the most urgent order is moved to the lot that may still ship; the other cannot be
+    # filled, so it gives its reservation back and waits for stock (never picked from L-SOON,
+    # never left allocated for every wave to skip)
+    assert released["orders"] == 1
+    assert _pick_lines(store, released["picklists"][0]) == [("A-01", "L-FAR", 3)]
+    assert status_of(store, "O-2") == "backordered"
+    assert store.scalar("SELECT reserved FROM products WHERE sku = 'SKU-T'") == 3
+    assert store.scalar("SELECT sum(reserved) FROM order_lines WHERE order_no = 'O-2'") == 0
+    (detail,) = [
+        json.loads(r["detail"])
+        for r in store.query("SELECT detail FROM audit WHERE action = 'wave.backorder'")
+    ]
+    assert detail["short"] == [
+        {"sku": "SKU-T", "needed": 3, "shippable": 0, "too_close_to_expiry": 3}
+    ]
+    # the supervisor sees why it waits: no free unit, three too close to expiry
+    add_floor_users(store, "supervisor", "zhao.min")
+    boss = Operator("zhao.min", Role.SUPERVISOR, "office")
+    (waiting,) = SqliteOversight(store).stock(boss).backorders
+    assert waiting.order_no == "O-2"
+    assert [(m.sku, m.needed, m.free, m.too_close) for m in waiting.missing] == [("SKU-T", 3, 0, 3)]
+    # a new lot put away allocates it again, and its wave draws on the new lot
+    _receive_lots(store, "R-2", ("L-NEW", 5, 200))
+    assert status_of(store, "O-2") == "allocated"
+    again = waves.release_wave(store, ADMIN)
+    assert _pick_lines(store, again["picklists"][0]) == [("A-01", "L-NEW", 3)]
     assert stock_check(store) == []

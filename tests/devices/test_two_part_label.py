@@ -4,6 +4,8 @@ recipient masked as on the one-part label."""
 
 from __future__ import annotations
 
+import hashlib
+import os
 from datetime import date
 from pathlib import Path
 
@@ -101,3 +103,44 @@ def test_an_unknown_layout_is_refused() -> None:
         compose_outbound_label(
             ORDER, LabelShipment("JD", "标准快递", "JDE1"), SENDER, date(2026, 11, 21), layout="A4"
         )
+
+
+GOLDEN = Path(__file__).parent / "golden" / "ewaybill_sha256.txt"
+
+
+def _golden_labels() -> dict[str, Image.Image]:
+    one = compose_outbound_label(
+        ORDER,
+        LabelShipment(
+            "京东物流 JD", "标准快递", "JDE0000000001", weight_g=1250, mark_destination="粤-深圳"
+        ),
+        SENDER,
+        date(2026, 11, 21),
+    )
+    return {
+        "76x130": render_outbound_image(one, ONE_PART_WIDTH_DOTS),
+        "100x180": render_outbound_image(two_part(), TWO_PART_WIDTH_DOTS),
+        "100x180 unmasked": render_outbound_image(two_part(privacy=False), TWO_PART_WIDTH_DOTS),
+    }
+
+
+def test_both_layouts_print_the_golden_pixels() -> None:
+    """Both e-waybill layouts draw the recipient, sender and order blocks with shared code;
+    the pixels stay what they were when the blocks were written out in each layout."""
+    found = {
+        name: hashlib.sha256(image.tobytes()).hexdigest()
+        for name, image in _golden_labels().items()
+    }
+    if os.environ.get("WARETERM_REGEN_GOLDEN"):
+        GOLDEN.write_text(
+            "# sha256 of the 1-bit pixels of tests/devices/test_two_part_label.py's labels.\n"
+            "# Regenerate: WARETERM_REGEN_GOLDEN=1 .venv/bin/pytest"
+            " tests/devices/test_two_part_label.py -k golden\n"
+            + "".join(f"{name}\t{digest}\n" for name, digest in found.items())
+        )
+    expected = dict(
+        line.split("\t")
+        for line in GOLDEN.read_text().splitlines()
+        if line and not line.startswith("#")
+    )
+    assert found == expected

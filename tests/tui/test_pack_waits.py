@@ -15,11 +15,11 @@ from textual.widgets import Static
 
 from core import i18n
 from core.clock import FixedClock, to_iso
-from data import carriers, packing, settings
+from data import packing
 from data.floor import SqliteFloor
 from data.store import Store, open_store
 from devices.waybill_apis import source_for
-from tests.data.builders import ADMIN, NOW
+from tests.data.builders import ADMIN, NOW, ewaybill_site
 from tests.data.test_packing import CABLE, CUP, TEA, build_bench
 from tests.kdniao_server import KdniaoStandIn, kdniao_stand_in
 from tests.tui.conftest import badge_login, scan, wait_until
@@ -46,12 +46,7 @@ def _store(path: Path) -> Store:
 def _setup(path: Path, server: KdniaoStandIn) -> None:
     build_bench(path)
     store = _store(path)
-    with store.write(ADMIN) as write:
-        settings.put(write, "sender.city", "杭州市")
-        settings.put(write, "sender.district", "余杭区")
-        settings.put(write, "sender.address", "仓前街道 1 号")
-        settings.put(write, "sender.phone", "0571-88886666")
-    carriers.set_api(store, ADMIN, "JD", "kdniao", server.url, "E1", KEY, {"month_code": "M1"})
+    ewaybill_site(store, server.url, KEY)
     store.close()
     speak_chinese(path)
 

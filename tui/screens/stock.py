@@ -320,7 +320,11 @@ class StockScreen(SupervisorScreen):
         back: list[Row] = []
         for order in data.backorders:
             missing = ", ".join(
-                _("{sku} ×{needed} ({free} free)").format(
+                _("{sku} ×{needed} ({free} free, {n} too close to expiry)").format(
+                    sku=item.sku, needed=item.needed, free=item.free, n=item.too_close
+                )
+                if item.too_close
+                else _("{sku} ×{needed} ({free} free)").format(
                     sku=item.sku, needed=item.needed, free=item.free
                 )
                 for item in order.missing
