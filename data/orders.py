@@ -230,7 +230,15 @@ _INSERT_ORDER = (
     " customer_class, vip_carrier)"
     " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 )
-_PRODUCT_COLUMNS = "sku, on_hand, reserved, unpickable, safety_stock, lot_tracked, shelf_days"
+_PRODUCT_KEYS = (
+    "sku",
+    "on_hand",
+    "reserved",
+    "unpickable",
+    "safety_stock",
+    "lot_tracked",
+    "shelf_days",
+)
 
 
 @dataclass
@@ -276,11 +284,14 @@ class _Batch:
         products = self.products
         new = {sku for sku in skus if sku not in products and sku not in self.looked_up}
         if new:
+            cursor = self.write.conn.cursor()
+            cursor.row_factory = None  # plain tuples, made into dicts by name below
             for part, marks in _in_parts(new):
-                for row in self.write.execute(
-                    f"SELECT {_PRODUCT_COLUMNS} FROM products WHERE sku IN ({marks})", part
+                for values in cursor.execute(
+                    f"SELECT {', '.join(_PRODUCT_KEYS)} FROM products WHERE sku IN ({marks})",
+                    part,
                 ):
-                    products[row["sku"]] = dict(row)
+                    products[values[0]] = dict(zip(_PRODUCT_KEYS, values, strict=True))
             self.looked_up |= new
         return {sku: products[sku] for sku in skus if sku in products}
 
