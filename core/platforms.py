@@ -424,13 +424,32 @@ class SplitAddress:
 
 
 def _take(text: str, names: Mapping[str, str]) -> tuple[str, str] | None:
-    """The longest name of ``names`` that ``text`` starts with, and what follows it."""
+    """The longest name of ``names`` that ``text`` starts with (2 to 12 characters), and
+    what follows it."""
     text = text.lstrip(" \u3000,，")
-    for size in range(min(len(text), 12), 1, -1):
-        value = names.get(text[:size])
-        if value is not None:
-            return value, text[size:]
+    for size in _lengths(names):
+        if size <= len(text):
+            value = names.get(text[:size])
+            if value is not None:
+                return value, text[size:]
     return None
+
+
+#: The lengths of the names in a table, longest first, by the table's id (with the table,
+#: so that an id is never taken for another table's).
+_LENGTHS: dict[int, tuple[Mapping[str, str], tuple[int, ...]]] = {}
+
+
+def _lengths(names: Mapping[str, str]) -> tuple[int, ...]:
+    if not names:
+        return ()
+    known = _LENGTHS.get(id(names))
+    if known is None or known[0] is not names:
+        sizes = tuple(sorted({len(name) for name in names if 2 <= len(name) <= 12}, reverse=True))
+        if len(_LENGTHS) > 10_000:  # tables of many division lists (tests): start again
+            _LENGTHS.clear()
+        known = _LENGTHS[id(names)] = (names, sizes)
+    return known[1]
 
 
 def split_address(text: str, divisions: Divisions) -> SplitAddress | None:
