@@ -4,6 +4,7 @@ python -m bench                         # everything, results in bench/results.j
 python -m bench --only scan_commit_ms_p50,scan_commit_ms_p99 --runs 5
 python -m bench --quick --output /tmp/r.json   # a small warehouse: checks the harness only
 python -m bench --profile import_order_lines_per_s   # one run under pyinstrument
+python -m bench --compare 06417a5 --only scan_commit,concurrent --runs 1 --rounds 2
 """
 
 from __future__ import annotations
@@ -26,6 +27,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--profile", metavar="METRIC", help="run the measurement of METRIC once under pyinstrument"
     )
+    parser.add_argument(
+        "--compare",
+        metavar="REF",
+        help="measure --only on a worktree of commit REF and on this tree, in alternating rounds",
+    )
+    parser.add_argument("--rounds", type=int, default=2, help="rounds per tree with --compare")
     args = parser.parse_args(argv)
     settings = harness.Settings.quick() if args.quick else harness.Settings()
     if args.runs:
@@ -33,6 +40,11 @@ def main(argv: list[str] | None = None) -> int:
     only = [name.strip() for name in args.only.split(",")] if args.only else None
     if args.profile:
         return _profile(settings, args.profile, args.workdir)
+    if args.compare:
+        from bench.compare import compare
+
+        print(compare(args.compare, only, args.runs or 1, args.rounds))
+        return 0
     print("measuring (this takes a few minutes)…", file=sys.stderr)
     report = harness.run(settings, only, args.workdir)
     harness.write(report, args.output)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from core import words
@@ -141,13 +141,21 @@ def record_pick_scan(
     settings: PickSettings,
 ) -> ScanOutcome:
     """Judge one scan on a list and store it with its verdict; an accepted unit counts on its
-    pick line and on the most urgent order still missing it, all in one transaction."""
+    pick line and on the most urgent order still missing it, all in one transaction.
+
+    Every picker's scan waits for the write lock this one holds, so what the verdict does not
+    depend on is read before ``BEGIN IMMEDIATE``: the SKU the code names, and what the screen
+    only shows (names, barcodes, the orders' due time and count). A scan judged against that
+    catalog read is the same scan made a moment earlier. Inside the lock: the picker's
+    permission, the list and its lines, the changes."""
     code = parse_scan(raw, prefixes)
     list_code = f"{prefixes.picklist}{picklist_id:06d}"
+    with store.read() as conn:
+        sku = sku_for_code(conn, code)
+        shown = _shown(conn, picklist_id)
     with store.write(actor) as write:
         write.require(Permission.PICK)
-        view, picker = _pick_view(write.conn, picklist_id, settings, list_code)
-        sku = sku_for_code(write.conn, code)
+        view, picker = _locked_view(write.conn, picklist_id, settings, list_code, shown)
         refusal = _not_pickable(view, picker, actor.user)
         if refusal is not None:
             verdict, message, line_id = Verdict.NOT_EXPECTED, refusal, None
@@ -167,7 +175,13 @@ def record_pick_scan(
         if verdict is Verdict.OK and line_id is not None:
             order_no = _count_unit(write, line_id)
             counted = line_id
-            status = settle_list(write, picklist_id)
+            if not any(
+                line.picked + line.short + (line.line_id == line_id) < line.qty
+                for line in view.lines
+            ):
+                # The last open unit of a list being picked (so it has units): the list is
+                # picked, as settle_list would find with one more read of the same lines.
+                status = _finish_list(write, picklist_id, PickListStatus.PICKED, view.status)
         elif decision_location is not None:
             write.execute(
                 "UPDATE picklists SET confirmed_location = ? WHERE id = ?",
@@ -203,6 +217,83 @@ def record_pick_scan(
         view=after,
         accepted=verdict in ACCEPTED,
     )
+
+
+@dataclass(frozen=True)
+class _Shown:
+    """What the pick screen shows of a list that no scan changes, read before the write lock:
+    each line's product name and barcode (by line id), and the list's orders' earliest due
+    time and count."""
+
+    products: dict[int, tuple[str, str]]
+    due: str | None
+    orders: int
+
+
+def _shown(conn: Any, picklist_id: int) -> _Shown:
+    # One statement: the orders' due time and count are constant subqueries, read once.
+    rows = conn.execute(
+        "SELECT l.id, p.name, (SELECT min(code) FROM barcodes b WHERE b.sku = l.sku),"
+        " (SELECT min(due_at) FROM orders WHERE picklist_id = ?1),"
+        " (SELECT count(*) FROM orders WHERE picklist_id = ?1)"
+        " FROM pick_lines l LEFT JOIN products p ON p.sku = l.sku"
+        " WHERE l.picklist_id = ?1 AND l.qty > 0",
+        (picklist_id,),
+    ).fetchall()
+    if not rows:  # no line left to show: the orders alone
+        due, orders = conn.execute(
+            "SELECT min(due_at), count(*) FROM orders WHERE picklist_id = ?", (picklist_id,)
+        ).fetchone()
+        return _Shown({}, due, orders)
+    return _Shown({row[0]: (row[1] or "", row[2] or "") for row in rows}, rows[0][3], rows[0][4])
+
+
+def _locked_view(
+    conn: Any, picklist_id: int, settings: PickSettings, code: str, shown: _Shown
+) -> tuple[PickView, str | None]:
+    """The view of a list as :func:`_pick_view` reads it, inside the write lock with one
+    statement: the list and its lines' state, joined with what ``shown`` read before the lock
+    (a line added since, by a short pick moved to another bin, has its product read here)."""
+    rows = conn.execute(
+        "SELECT p.status, p.picker, p.priority, p.due_at, p.confirmed_location,"
+        " l.id, l.seq, l.sku, l.location, l.qty, l.picked, l.short"
+        " FROM picklists p LEFT JOIN pick_lines l ON l.picklist_id = p.id AND l.qty > 0"
+        " WHERE p.id = ? ORDER BY l.seq, l.id",
+        (picklist_id,),
+    ).fetchall()
+    if not rows:
+        raise NotFound(_("no pick list {id}").format(id=picklist_id))
+    products = shown.products
+    if any(row[5] is not None and row[5] not in products for row in rows):
+        products = {**products, **_shown(conn, picklist_id).products}
+    head = rows[0]
+    lines = tuple(
+        PickLineView(
+            line_id=row[5],
+            seq=row[6],
+            sku=row[7],
+            name=products[row[5]][0],
+            location=row[8],
+            qty=row[9],
+            picked=row[10],
+            short=row[11],
+            barcode=products[row[5]][1],
+        )
+        for row in rows
+        if row[5] is not None
+    )
+    view = PickView(
+        picklist_id=picklist_id,
+        code=code,
+        status=PickListStatus(head[0]),
+        priority=Priority(head[2]),
+        due_at=from_iso(shown.due or head[3]),
+        order_count=shown.orders,
+        lines=lines,
+        confirmed_location=head[4],
+        location_first=settings.location_first,
+    )
+    return view, head[1]
 
 
 def _bind_tote(write: Write, picklist_id: int, tote: str, prefixes: CodePrefixes) -> str | None:
@@ -253,36 +344,47 @@ def _shares(write: Write, line_id: int) -> list[ShareState]:
 
 
 def _count_unit(write: Write, line_id: int) -> str | None:
-    """Count one picked unit on the line and on the order that needs it most."""
+    """Count one picked unit on the line and on the order that needs it most; an order whose
+    every line is then picked in full is ``picked``."""
     updated = write.execute(
         "UPDATE pick_lines SET picked = picked + 1 WHERE id = ? AND picked + short < qty",
         (line_id,),
     ).rowcount
     if updated != 1:
         raise Rejected(_("that line is already complete"))
-    share = share_for_unit(_shares(write, line_id))
+    # The shares with what settling their order needs (its status, its units not yet picked),
+    # read with them instead of again after the count.
+    rows = write.execute(
+        "SELECT s.id, s.order_no, s.order_line_id, s.qty, s.picked, o.due_at, o.priority,"
+        " o.status, (SELECT sum(ol.qty - ol.picked) FROM order_lines ol"
+        "  WHERE ol.order_no = s.order_no) AS missing"
+        " FROM pick_shares s JOIN orders o ON o.order_no = s.order_no WHERE s.pick_line_id = ?",
+        (line_id,),
+    ).fetchall()
+    share = share_for_unit(
+        [
+            ShareState(
+                share_id=row["id"],
+                order_no=row["order_no"],
+                urgency=(row["due_at"], PRIORITY_RANK[Priority(row["priority"])], row["order_no"]),
+                qty=row["qty"],
+                picked=row["picked"],
+            )
+            for row in rows
+        ]
+    )
     if share is None:
         raise Rejected(_("no order on this line is missing a unit"))
+    row = next(row for row in rows if row["id"] == share.share_id)
     write.execute("UPDATE pick_shares SET picked = picked + 1 WHERE id = ?", (share.share_id,))
     write.execute(
-        "UPDATE order_lines SET picked = picked + 1"
-        " WHERE id = (SELECT order_line_id FROM pick_shares WHERE id = ?)",
-        (share.share_id,),
+        "UPDATE order_lines SET picked = picked + 1 WHERE id = ?", (row["order_line_id"],)
     )
-    _settle_order(write, share.order_no)
+    # This unit was one of the order's missing ones.
+    if row["status"] == OrderStatus.PICKING.value and row["missing"] == 1:
+        set_order_status(write, share.order_no, OrderStatus.PICKED, current=OrderStatus.PICKING)
+        write.audit("order.picked", share.order_no)
     return share.order_no
-
-
-def _settle_order(write: Write, order_no: str) -> None:
-    """A picking order whose every line is picked in full is ``picked``."""
-    row = write.execute(
-        "SELECT o.status, sum(l.qty - l.picked) AS missing FROM orders o"
-        " JOIN order_lines l ON l.order_no = o.order_no WHERE o.order_no = ?",
-        (order_no,),
-    ).fetchone()
-    if row["status"] == OrderStatus.PICKING.value and row["missing"] == 0:
-        set_order_status(write, order_no, OrderStatus.PICKED, current=OrderStatus.PICKING)
-        write.audit("order.picked", order_no)
 
 
 def settle_list(write: Write, picklist_id: int) -> PickListStatus | None:
@@ -302,13 +404,15 @@ def settle_list(write: Write, picklist_id: int) -> PickListStatus | None:
     status = PickListStatus.PICKED if row["units"] else PickListStatus.CANCELLED
     if status is PickListStatus.PICKED and row["status"] == PickListStatus.RELEASED.value:
         return None  # nothing picked yet: an unclaimed list whose orders remain keeps waiting
-    set_list_status(
-        write,
-        picklist_id,
-        status,
-        current=PickListStatus(row["status"]),
-        finished_at=write.now,
-    )
+    return _finish_list(write, picklist_id, status, PickListStatus(row["status"]))
+
+
+def _finish_list(
+    write: Write, picklist_id: int, status: PickListStatus, current: PickListStatus
+) -> PickListStatus:
+    """Save a list as finished (``picked`` or ``cancelled``), ``current`` being the status read
+    in this transaction."""
+    set_list_status(write, picklist_id, status, current=current, finished_at=write.now)
     write.audit(f"picklist.{status.value}", f"list {picklist_id}")
     return status
 

@@ -28,6 +28,7 @@ from core.report import (
     window_bounds,
 )
 from core.roles import Permission
+from data.schema import AUDIT_INDEXED
 from data.store import Actor, Store
 
 
@@ -66,7 +67,8 @@ def daily_report(
             (first, after),
         ).fetchall()
         cancelled = conn.execute(
-            "SELECT count(*) FROM audit WHERE action = 'order.cancel' AND at >= ? AND at < ?",
+            "SELECT count(*) FROM audit WHERE action = 'order.cancel' AND at >= ? AND at < ?"
+            f" AND {AUDIT_INDEXED}",
             (first, after),
         ).fetchone()[0]
         sla_rows = {
@@ -80,7 +82,8 @@ def daily_report(
             )
         }
         shorts = conn.execute(
-            "SELECT detail FROM audit WHERE action = 'pick.short' AND at >= ? AND at < ?",
+            "SELECT detail FROM audit WHERE action = 'pick.short' AND at >= ? AND at < ?"
+            f" AND {AUDIT_INDEXED}",
             (first, after),
         ).fetchall()
         scans = conn.execute(

@@ -760,6 +760,15 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX tote_putaways_tote ON tote_putaways (tote);
     """,
+    # Every scan writes a scans row and an audit row. No query looks a scan's audit row up by
+    # subject or time (the scans table and its indexes answer those), so the audit's two
+    # indexes leave scans out (AUDIT_INDEXED): two index pages fewer written at every scan.
+    """
+    DROP INDEX audit_subject;
+    DROP INDEX audit_at;
+    CREATE INDEX audit_subject ON audit (subject) WHERE action NOT GLOB 'scan.*';
+    CREATE INDEX audit_at ON audit (at) WHERE action NOT GLOB 'scan.*';
+    """,
     # An order's pick list, ship time and merge or split parent are empty until it gets
     # them, and nothing looks orders up by an empty one: their indexes hold only the orders
     # that have them, so importing an order no longer writes four index entries for nothing.
@@ -776,3 +785,7 @@ MIGRATIONS: list[str] = [
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
+
+#: The audit rows the audit's indexes hold (all but scans'): a query reading the audit by
+#: subject or by time says it too, or SQLite cannot use the index and reads the whole table.
+AUDIT_INDEXED = "action NOT GLOB 'scan.*'"

@@ -73,3 +73,31 @@ def test_ratio_is_at_most_one_when_the_goal_is_met() -> None:
     assert zero.ratio(0) == 1 and zero.met(0)
     assert zero.ratio(1) == 2 and not zero.met(1)
     assert set(GOALS) == set(NAMES)
+
+
+def test_scan_cost_counts_what_a_pick_scan_costs(tmp_path: Path) -> None:
+    from bench import scan_cost
+
+    cost = scan_cost.measure(tmp_path, 40, {"products": 300, "pick_orders": 60, "pickers": 2})
+    assert cost["scans"] == 40
+    assert cost["cpu_ms_per_scan"] > cost["cpu_ms_in_lock"] > 0
+    # Some statements run before the write lock (settings, the catalog read), the rest inside.
+    assert cost["statements_per_scan"] > cost["statements_in_lock"] > 3
+    assert cost["wal_frames_per_scan"] >= 3  # the scans row, the audit row, the pick line
+    assert cost["commit_ms_p50"] > 0 and cost["lock_work_ms_p50"] > 0
+
+
+def test_compare_reads_short_names_and_pairs_the_runs() -> None:
+    from bench.compare import metric_names, table
+
+    assert metric_names(["scan_commit", "concurrent"]) == [
+        "scan_commit_ms_p50",
+        "scan_commit_ms_p99",
+        "concurrent_scans_per_s",
+        "lost_scans",
+        "double_claims",
+    ]
+    assert metric_names(["wave_release_ms"]) == ["wave_release_ms"]
+    text = table({"abc1234": {"x": [1.0, 4.0]}, "working tree": {"x": [2.0, 2.0]}}, ["x"], [1, 2])
+    # Paired changes +100% and -50%: their median, not the change of the medians (-20%).
+    assert "+25%" in text.splitlines()[2]
