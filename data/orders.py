@@ -257,6 +257,8 @@ class _Batch:
     products: dict[str, dict[str, Any]]
     #: SKUs looked up (found or not).
     looked_up: set[str] = field(default_factory=set)
+    #: The products' rowids, by SKU.
+    rowids: dict[str, int] = field(default_factory=dict)
     orders: list[tuple[Any, ...]] = field(default_factory=list)
     lines: list[tuple[Any, ...]] = field(default_factory=list)
     problems: list[tuple[str, str, str]] = field(default_factory=list)
@@ -287,11 +289,13 @@ class _Batch:
             cursor = self.write.conn.cursor()
             cursor.row_factory = None  # plain tuples, made into dicts by name below
             for part, marks in _in_parts(new):
-                for values in cursor.execute(
-                    f"SELECT {', '.join(_PRODUCT_KEYS)} FROM products WHERE sku IN ({marks})",
+                for rowid, *values in cursor.execute(
+                    f"SELECT rowid, {', '.join(_PRODUCT_KEYS)} FROM products"
+                    f" WHERE sku IN ({marks})",
                     part,
                 ):
                     products[values[0]] = dict(zip(_PRODUCT_KEYS, values, strict=True))
+                    self.rowids[values[0]] = rowid
             self.looked_up |= new
         return {sku: products[sku] for sku in skus if sku in products}
 
@@ -322,9 +326,10 @@ class _Batch:
                 self.problems,
             )
         if self.reserved:
+            rowids = self.rowids  # as read in this transaction: one lookup less per row
             conn.executemany(
-                "UPDATE products SET reserved = reserved + ? WHERE sku = ?",
-                [(qty, sku) for sku, qty in self.reserved.items()],
+                "UPDATE products SET reserved = reserved + ? WHERE rowid = ?",
+                [(qty, rowids[sku]) for sku, qty in self.reserved.items()],
             )
         if self.audits:
             self.write.audit_many(self.audits)
