@@ -222,7 +222,7 @@ def _csv_records(
         return
     try:
         for row in reader:
-            cells = [cell.strip() for cell in row]
+            cells = list(map(str.strip, row))
             if any(cells):
                 values: dict[str, Any] = dict(zip(header, cells, strict=False))
                 if len(row) > len(header):
@@ -242,7 +242,7 @@ def _csv_keys(reader: Any, filename: str, name: str, index: int) -> Iterator[Rec
     start = 2
     try:
         for row in reader:
-            if any(cell.strip() for cell in row):
+            if "".join(row).strip():  # a cell that is not blank
                 key = row[index].strip() if 0 <= index < len(row) else ""
                 yield Record(start, {name: key} if key else {})
             start = reader.line_num + 1
@@ -518,6 +518,23 @@ def _text(values: dict[str, Any], name: str, limit: int = MAX_FIELD) -> str:
     return text
 
 
+def _texts(values: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    """``{name: _text(values, name)}`` for ``names``, the common case (text cells) inline."""
+    texts: dict[str, Any] = {}
+    for name in names:
+        value = values.get(name)
+        if type(value) is str:
+            text = value.strip()
+            if len(text) <= MAX_FIELD:
+                texts[name] = text
+                continue
+        texts[name] = _text(values, name)
+    return texts
+
+
+_WHOLE = re.compile(r"-?[0-9]+")
+
+
 def _whole_number(values: dict[str, Any], name: str, *, positive: bool, default: int | None) -> int:
     value = values.get(name)
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -529,7 +546,7 @@ def _whole_number(values: dict[str, Any], name: str, *, positive: bool, default:
             _("{field} must be a whole number, not {value}").format(field=name, value=_shown(value))
         )
     text = str(value).strip()
-    if not re.fullmatch(r"-?[0-9]+", text):
+    if not _WHOLE.fullmatch(text):
         raise ValueError(
             _("{field} must be a whole number, not {value}").format(field=name, value=_shown(text))
         )
@@ -749,7 +766,7 @@ def _header(
     window: tuple[datetime, datetime],
 ) -> dict[str, Any]:
     _check_text(record, values)
-    header: dict[str, Any] = {name: _text(values, name) for name in ORDER_HEADER_FIELDS}
+    header = _texts(values, ORDER_HEADER_FIELDS)
     header["placed_at"] = check_order_time(parse_instant(header["placed_at"], default_tz), window)
     header["priority"] = _choice(Priority, values, "priority", Priority.STANDARD)
     header["payment_status"] = _choice(

@@ -81,9 +81,15 @@ def normalised(text: str) -> str:
     return _PUNCT.sub("", _SPACE.sub("", folded))
 
 
+_NOT_DIGIT = re.compile(r"[^0-9]")
+
+
 def normalised_phone(phone: str) -> str:
     """A phone number's digits, without a leading +86 / 0086 country code."""
-    digits = "".join(ch for ch in unicodedata.normalize("NFKC", phone) if ch.isdigit())
+    if phone.isascii():  # NFKC leaves ASCII as it is, and its digits are 0-9
+        digits = _NOT_DIGIT.sub("", phone)
+    else:
+        digits = "".join(ch for ch in unicodedata.normalize("NFKC", phone) if ch.isdigit())
     for prefix in ("0086", "86"):
         if digits.startswith(prefix) and len(digits) - len(prefix) == 11:
             return digits[len(prefix) :]

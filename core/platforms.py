@@ -424,13 +424,32 @@ class SplitAddress:
 
 
 def _take(text: str, names: Mapping[str, str]) -> tuple[str, str] | None:
-    """The longest name of ``names`` that ``text`` starts with, and what follows it."""
+    """The longest name of ``names`` that ``text`` starts with (2 to 12 characters), and
+    what follows it."""
     text = text.lstrip(" \u3000,，")
-    for size in range(min(len(text), 12), 1, -1):
-        value = names.get(text[:size])
-        if value is not None:
-            return value, text[size:]
+    for size in _lengths(names):
+        if size <= len(text):
+            value = names.get(text[:size])
+            if value is not None:
+                return value, text[size:]
     return None
+
+
+#: The lengths of the names in a table, longest first, by the table's id (with the table,
+#: so that an id is never taken for another table's).
+_LENGTHS: dict[int, tuple[Mapping[str, str], tuple[int, ...]]] = {}
+
+
+def _lengths(names: Mapping[str, str]) -> tuple[int, ...]:
+    if not names:
+        return ()
+    known = _LENGTHS.get(id(names))
+    if known is None or known[0] is not names:
+        sizes = tuple(sorted({len(name) for name in names if 2 <= len(name) <= 12}, reverse=True))
+        if len(_LENGTHS) > 10_000:  # tables of many division lists (tests): start again
+            _LENGTHS.clear()
+        known = _LENGTHS[id(names)] = (names, sizes)
+    return known[1]
 
 
 def split_address(text: str, divisions: Divisions) -> SplitAddress | None:
@@ -482,18 +501,30 @@ class FileMapping:
     profile: Profile
     positions: dict[str, tuple[int, ...]]
     filename: str
+    #: (field, its positions) to read, for all fields (None) or the fields a pass names.
+    _plans: dict[tuple[str, ...] | None, list[tuple[str, tuple[int, ...]]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
-    def fields(self, cells: list[str], only: Iterable[str] | None = None) -> dict[str, str]:
+    def fields(self, cells: list[str], only: tuple[str, ...] | None = None) -> dict[str, str]:
         """Our fields of one row (or the fields ``only`` names), cleaned of the platform's
         quirks."""
+        plan = self._plans.get(only)
+        if plan is None:
+            names = self.positions if only is None else [n for n in only if n in self.positions]
+            plan = self._plans[only] = [(ours, self.positions[ours]) for ours in names]
         quirks = self.profile.quirks
         count = len(cells)
         values = {}
-        names = self.positions if only is None else [n for n in only if n in self.positions]
-        for ours in names:
+        for ours, indexes in plan:
             value = ""
-            for index in self.positions[ours]:
-                value = clean_cell(cells[index], quirks) if index < count else ""
+            for index in indexes:
+                if index < count:
+                    value = cells[index].strip()
+                    if value and value[0] in "='":
+                        value = clean_cell(cells[index], quirks)
+                else:
+                    value = ""
                 if value:
                     break
             values[ours] = value
@@ -512,9 +543,46 @@ def _our_record(
     divisions: Divisions | None,
     dirty: bool = True,
     splits: dict[str, SplitAddress | None] | None = None,
+    last: dict[str, Any] | None = None,
 ) -> Record:
     """A row's record in our column names (see ``core.importing.ORDER_COLUMNS``); ``dirty``:
-    False when the cells it was made of hold no surrogates."""
+    False when the cells it was made of hold no surrogates. ``last``: the previous row's
+    order fields and outcome, taken again for a row of the same order (the rows of an
+    order follow each other) instead of being worked out again."""
+    key = None
+    if last is not None:
+        key = [item for item in values.items() if item[0] not in _ROW_FIELDS]
+        if last.get("key") == key:
+            fields = dict(last["fields"])
+            fields["sku"] = values.get("sku", "")
+            fields["qty"] = values.get("qty", "")
+            fields["note"] = values.get("note", "")[:MAX_FIELD]
+            return Record(line, fields, dirty, **last["outcome"])
+    record = _new_record(line, values, profile, shop, divisions, dirty, splits)
+    if last is not None:
+        last["key"] = key
+        last["fields"] = dict(record.fields)
+        last["outcome"] = {
+            "problem": record.problem,
+            "skip": record.skip,
+            "withdrawn": record.withdrawn,
+        }
+    return record
+
+
+#: The fields that differ between the rows of one order.
+_ROW_FIELDS = frozenset(("sku", "qty", "note"))
+
+
+def _new_record(
+    line: int,
+    values: dict[str, str],
+    profile: Profile,
+    shop: str,
+    divisions: Divisions | None,
+    dirty: bool,
+    splits: dict[str, SplitAddress | None] | None,
+) -> Record:
     fields: dict[str, Any] = {
         "order_no": values.get("order_no", ""),
         "channel": profile.channel,
@@ -576,6 +644,10 @@ def _our_record(
     return Record(line, fields, dirty)
 
 
+#: An order file's rows by order number: the line, the fields, whether its cells hold
+#: surrogates.
+OrderHeaders = dict[str, tuple[int, dict[str, str], bool]]
+
 #: What the first pass over an export looks at (see ``keys_only``).
 _KEY_FIELDS = ("order_no", "status")
 
@@ -601,6 +673,7 @@ def export_records(
     orders_file: FileMapping | None = None,
     orders_rows: Callable[[], Iterator[Row]] | None = None,
     keys_only: bool = False,
+    orders_read: OrderHeaders | None = None,
 ) -> Iterator[Record]:
     """The records of an export in our column names, one per line row. With an order file
     (Taobao's ExportOrderList), its rows give each order's header and the lines file's rows
@@ -608,23 +681,32 @@ def export_records(
     is reported. A skipped order (closed, refunded, shipped) yields one record only.
     ``divisions`` None: addresses are left as one string. ``keys_only``: the same records
     (the same lines, problems and skips) holding only their order numbers, for the import's
-    first pass."""
+    first pass. ``orders_read``: the order file's headers as a pass read them (filled by
+    the first pass to read the file; the next ones take them from there)."""
     only = _KEY_FIELDS if keys_only else None
     splits: dict[str, SplitAddress | None] = {}  # the last address split
-    orders: dict[str, tuple[int, dict[str, str], bool]] = {}
-    if orders_file is not None and orders_rows is not None:
+    last: dict[str, Any] = {}  # the last row's order (see _our_record)
+    orders: OrderHeaders = {}
+    if orders_read:
+        orders = orders_read
+    elif orders_file is not None and orders_rows is not None:
+        # Every field when a later pass takes them from here, else what this pass needs.
+        wanted = None if orders_read is not None else only
         for line, cells in orders_rows():
-            values = orders_file.fields(cells, only)
+            values = orders_file.fields(cells, wanted)
             order_no = values.get("order_no", "")
             if order_no:
-                orders.setdefault(order_no, (line, values, has_surrogates(cells)))
+                dirty = wanted is None and has_surrogates(cells)
+                orders.setdefault(order_no, (line, values, dirty))
+        if orders_read is not None:
+            orders_read.update(orders)
     # A record is checked field by field only when text it was made of holds surrogates.
     dirty_anyway = has_surrogates((shop, profile.channel))
     skipped: set[str] = set()
     seen: set[str] = set()
     for line, cells in lines_rows():
         values = lines_file.fields(cells, only)
-        dirty = dirty_anyway or has_surrogates(cells)
+        dirty = not keys_only and (dirty_anyway or has_surrogates(cells))
         order_no = values.get("order_no", "")
         if order_no in skipped:
             continue
@@ -645,12 +727,19 @@ def export_records(
                 )
                 continue
             seen.add(order_no)
-            values = {**header[1], **{k: v for k, v in values.items() if v or k not in header[1]}}
-            dirty = dirty or header[2]
+            if keys_only:  # the status word as the merge below would give it
+                status = values.get("status", "") or header[1].get("status", "")
+                values = {"order_no": order_no, "status": status}
+            else:
+                values = {
+                    **header[1],
+                    **{k: v for k, v in values.items() if v or k not in header[1]},
+                }
+                dirty = dirty or header[2]
         if keys_only:
             record = _key_record(line, values, profile)
         else:
-            record = _our_record(line, values, profile, shop, divisions, dirty, splits)
+            record = _our_record(line, values, profile, shop, divisions, dirty, splits, last)
         if record.skip is not None:
             skipped.add(order_no)
         yield record

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from core.i18n import _
+from core.i18n import N_, _
 from core.model import OrderDraft, PaymentStatus, Problem
 
 #: Problems a supervisor may waive by releasing the hold; the others are facts to fix first.
@@ -20,6 +20,8 @@ _MASK = re.compile(r"\*|^##|^\$\$|^([#$])[A-Za-z0-9+/=_-]{12,}\1", re.ASCII)
 
 def masked(text: str) -> bool:
     """Whether a recipient field is masked or encrypted by the platform, not a real value."""
+    if "*" not in text and "#" not in text and "$" not in text:
+        return False  # what every mask has (most fields have none of them)
     return _MASK.search(text.strip()) is not None
 
 
@@ -69,13 +71,14 @@ def review(
                 _("SKU not in the catalog: {skus}").format(skus=", ".join(unknown)),
             )
         )
+    # Labels are translated only for the fields named (most orders name none).
     missing = [
-        label
+        _(label)
         for label, value in (
-            (_("recipient name"), order.customer_name),
-            (_("phone"), order.phone),
-            (_("city"), order.city),
-            (_("street address"), order.address),
+            (N_("recipient name"), order.customer_name),
+            (N_("phone"), order.phone),
+            (N_("city"), order.city),
+            (N_("street address"), order.address),
         )
         if not value.strip()
     ]
@@ -90,11 +93,11 @@ def review(
             )
         problems.append(Problem("incomplete_address", detail))
     hidden = [
-        label
+        _(label)
         for label, value in (
-            (_("recipient name"), order.customer_name),
-            (_("phone"), order.phone),
-            (_("street address"), order.address),
+            (N_("recipient name"), order.customer_name),
+            (N_("phone"), order.phone),
+            (N_("street address"), order.address),
         )
         if masked(value)
     ]

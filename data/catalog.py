@@ -36,16 +36,19 @@ def source_of(content: bytes | Path) -> Source:
     return open_file
 
 
-def chunks(items: Iterable[D | Rejection], rejected: list[Rejection]) -> Iterator[list[D]]:
-    """Drafts in lists of :data:`CHUNK` as a parser yields them; rejections go to ``rejected``.
-    The parser runs between the chunks' transactions, never inside one."""
+def chunks(
+    items: Iterable[D | Rejection], rejected: list[Rejection], size: int | None = None
+) -> Iterator[list[D]]:
+    """Drafts in lists of ``size`` (:data:`CHUNK`) as a parser yields them; rejections go to
+    ``rejected``. The parser runs between the chunks' transactions, never inside one."""
+    size = size or CHUNK
     chunk: list[D] = []
     for item in items:
         if isinstance(item, Rejection):
             rejected.append(item)
             continue
         chunk.append(item)
-        if len(chunk) >= CHUNK:
+        if len(chunk) >= size:
             yield chunk
             chunk = []
     if chunk:

@@ -27,6 +27,7 @@ from core.platforms import (
     Divisions,
     FileMapping,
     Guess,
+    OrderHeaders,
     Profile,
     Row,
     choose,
@@ -212,7 +213,7 @@ class ExportFile:
         reading = self._read()
         next(reading, None)
         for line, cells in reading:
-            if any(cell.strip() for cell in cells):
+            if "".join(cells).strip():  # a cell that is not blank
                 yield line, cells
 
     def _read(self) -> Generator[Row, None, None]:
@@ -345,6 +346,8 @@ def _import_export(
     lines_file, lines_map = by_role["lines"]
     orders_file, orders_map = by_role.get("orders", (None, None))
     table = divisions() if profile.address_one_string else None
+    # the first pass reads the order file whole, the second takes its headers from there
+    headers: OrderHeaders = {}
 
     def records(keys_only: bool = False) -> Iterator[Any]:
         return export_records(
@@ -356,6 +359,7 @@ def _import_export(
             orders_file=orders_map,
             orders_rows=orders_file.rows if orders_file else None,
             keys_only=keys_only,
+            orders_read=headers,
         )
 
     name = lines_file.name

@@ -8,7 +8,7 @@ import sqlite3
 import stat
 import threading
 import urllib.parse
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,17 +84,26 @@ class Write:
     def audit(self, action: str, subject: str, **detail: Any) -> None:
         """Record who did what to which thing, in this transaction."""
         self.conn.execute(
-            "INSERT INTO audit (at, user, station, action, subject, detail) VALUES (?,?,?,?,?,?)",
-            (
-                self.now,
-                self.actor.user,
-                self.actor.station,
-                action,
-                subject,
-                json.dumps(detail, ensure_ascii=False, default=str),
-            ),
+            _AUDIT_SQL,
+            (self.now, self.actor.user, self.actor.station, action, subject, _detail(detail)),
         )
         self.audited += 1
+
+    def audit_many(self, entries: Iterable[tuple[str, str, dict[str, Any]]]) -> None:
+        """Record several (action, subject, detail) entries in one statement, in their order
+        (an import's chunk: one entry per order)."""
+        user, station = self.actor.user, self.actor.station
+        rows = [
+            (self.now, user, station, action, subject, _detail(detail))
+            for action, subject, detail in entries
+        ]
+        self.conn.executemany(_AUDIT_SQL, rows)
+        self.audited += len(rows)
+
+
+_AUDIT_SQL = "INSERT INTO audit (at, user, station, action, subject, detail) VALUES (?,?,?,?,?,?)"
+#: ``json.dumps(detail, ensure_ascii=False, default=str)`` without making an encoder per entry.
+_detail = json.JSONEncoder(ensure_ascii=False, default=str).encode
 
 
 class Store:

@@ -183,3 +183,98 @@ def test_unknown_layout_names_the_guess_and_what_it_expected() -> None:
 def test_malformed_profiles_are_refused(data: object) -> None:
     with pytest.raises(Rejected, match="not a platform profile"):
         profile_from_dict(data, "p.json")
+
+
+def test_the_rows_of_one_order_read_as_each_row_alone_would() -> None:
+    header = ["订单号", "商家编码", "数量", "订单状态", "收货地址", "付款时间", "创建时间"]
+    mapping = FileMapping(PROFILE, choose([PROFILE], [("x.csv", header)]).assigned[0][1], "x.csv")
+    address = "浙江省杭州市西湖区文三路(310012)"
+    rows = [
+        ['="5"', "A", "2", "待发货", address, "2026/11/20 10:00", ""],
+        ['="5"', "B", "1", "待发货", address, "2026/11/20 10:00", ""],  # the same order fields
+        ['="5"', "C", "3", "待付款", address, "2026/11/20 10:00", ""],  # another status
+        ['="5"', "D", "1", "待付款", "北京市朝阳区建国路88号", "2026/11/20 10:00", ""],
+        ['="6"', "A", "1", "待发货", address, "2026/11/20 10:00", ""],
+    ]
+    together = list(export_records(PROFILE, mapping, _rows(*rows), divisions=DIVISIONS))
+    alone = [
+        next(export_records(PROFILE, mapping, _rows(row), divisions=DIVISIONS)) for row in rows
+    ]
+    assert [r.fields for r in together] == [r.fields for r in alone]
+    assert [(r.fields["sku"], r.fields["qty"]) for r in together] == [
+        ("A", "2"),
+        ("B", "1"),
+        ("C", "3"),
+        ("D", "1"),
+        ("A", "1"),
+    ]
+    statuses = [r.fields["payment_status"] for r in together]
+    assert statuses == ["paid", "paid", "pending", "pending", "paid"]
+    assert together[3].fields["city"] == "北京市" and together[2].fields["city"] == "杭州市"
+
+
+TWO_FILES = profile_from_dict(
+    {
+        "name": "two",
+        "quirks": ["excel_text"],
+        "files": [
+            {
+                "role": "orders",
+                "required": ["order_no", "status"],
+                "columns": {
+                    "order_no": "订单编号",
+                    "status": "订单状态",
+                    "customer_name": "收货人",
+                },
+            },
+            {
+                "role": "lines",
+                "required": ["order_no", "sku", "qty"],
+                "columns": {"order_no": "订单编号", "sku": "商家编码", "qty": "数量"},
+            },
+        ],
+        "statuses": {"待发货": "import", "已关闭": "skip"},
+    },
+    "test",
+)
+
+
+def test_an_order_file_read_by_the_first_pass_is_not_read_again() -> None:
+    files = [
+        ("o.csv", ["订单编号", "订单状态", "收货人"]),
+        ("d.csv", ["订单编号", "商家编码", "数量"]),
+    ]
+    best = choose([TWO_FILES], files)
+    assert best.complete
+    maps = {role: FileMapping(TWO_FILES, found, "f") for role, found in best.assigned.values()}
+    reads: list[int] = []
+
+    def order_rows():
+        reads.append(1)
+        return _rows(['="1"', "待发货", "陈"], ['="2"', "已关闭", "王"], ['="3"', "待发货", "李"])()
+
+    lines = _rows(['="1"', "A", "1"], ['="2"', "B", "1"], ['="1"', "C", "2"], ['="9"', "A", "1"])
+
+    def records(keys_only: bool, read: dict | None) -> list:
+        return list(
+            export_records(
+                TWO_FILES,
+                maps["lines"],
+                lines,
+                orders_file=maps["orders"],
+                orders_rows=order_rows,
+                keys_only=keys_only,
+                orders_read=read,
+            )
+        )
+
+    plain = (records(True, None), records(False, None))
+    assert len(reads) == 2
+    read: dict = {}
+    shared = (records(True, read), records(False, read))
+    assert len(reads) == 3  # the second pass took the headers the first one read
+    for mine, theirs in zip(shared, plain, strict=True):
+        assert [(r.line, r.fields, r.problem, r.skip) for r in mine] == [
+            (r.line, r.fields, r.problem, r.skip) for r in theirs
+        ]
+    assert [r.fields.get("customer_name") for r in shared[1]] == ["陈", "王", "陈", None, None]
