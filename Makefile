@@ -58,14 +58,20 @@ demo-ewaybill: $(STAMP) mo
 	test -f $(DEMO_DIR)/demo.db || $(BIN)/wareterm demo --dir $(DEMO_DIR)
 	$(BIN)/python -m tests.kdniao_server --port $(EWAYBILL_PORT) --configure $(DEMO_DIR)/demo.db
 
+# The suite on every core (pytest-xdist, one worker a core). The tests marked `slow` (load, kill
+# and bench tests) all go to one worker, one after another, first: two of them at once would
+# time each other. A plain `pytest` runs it all in one process.
+PYTEST_WORKERS ?= auto
+PYTEST_PARALLEL := -n $(PYTEST_WORKERS) --dist loadgroup
+
 test: $(STAMP) mo
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q $(PYTEST_PARALLEL)
 
 check: $(STAMP) mo
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy core data devices
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q $(PYTEST_PARALLEL)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -9,6 +9,16 @@ import pytest
 from click.testing import CliRunner, Result
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (``make test``), the ``slow`` tests (load, kill -9, bench) are one
+    group: ``--dist loadgroup`` runs them on one worker, one at a time, so none of them times
+    itself while another floods the machine (the other worker runs the rest meanwhile)."""
+    for item in items:
+        if item.get_closest_marker("slow") is not None:
+            item.add_marker(pytest.mark.xdist_group("slow"))
+
+
 @pytest.fixture(autouse=True)
 def _english_unless_asked(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Every test starts in English whatever the shell's locale (the command line follows

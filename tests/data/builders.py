@@ -151,8 +151,17 @@ def _csv(columns: tuple[str, ...], rows: Iterable[Mapping[str, Any]]) -> bytes:
 
 
 def new_store(path: Path) -> Store:
-    """A fresh database file on a clock standing at NOW."""
+    """A fresh database file on a clock standing at NOW (when ``path`` is no file yet, a copy
+    of one migrated once in this process: see tests/templates.py); an existing file is opened."""
+    if not path.exists():
+        from tests.templates import copy_built
+
+        copy_built(_migrated, path)
     return open_store(path, FixedClock(NOW))
+
+
+def _migrated(path: Path) -> None:
+    open_store(path, FixedClock(NOW)).close()
 
 
 def table_contents(path_or_store: Path | Store, tables: Iterable[str] = DATA_TABLES) -> dict:

@@ -16,6 +16,7 @@ from data import catalog, orders, stations, stock, users, waves
 from data.floor import SqliteFloor
 from data.store import Actor, Store, open_store
 from tests.data.builders import ADMIN, ean13, order_rows, orders_csv, product, products_csv
+from tests.templates import copy_built
 
 SHIPPER = Actor("test-shipping", "bench-1")
 
@@ -210,7 +211,14 @@ def supervised_floor(path: Path) -> Store:
     - DD-S shipped at 12:10 by chen.jie; DD-P on chen.jie's bench (packing) with two pack
       scans; DD-X short-picked by wang.fang (exception); a failed label job for DD-S;
     - stations hh-1 (serial scanner held by li.na), bench-1 (printer out of paper), office.
+
+    A copy of the one built first in this process (see tests/templates.py).
     """
+    copy_built(_build_supervised_floor, path)
+    return open_store(path, FixedClock(NOW))
+
+
+def _build_supervised_floor(path: Path) -> None:
     store = open_store(path, FixedClock(NOW))
     clock = store.clock
     assert isinstance(clock, FixedClock)
@@ -355,7 +363,7 @@ def supervised_floor(path: Path) -> Store:
     clock.at = NOW
     floor.claim_scanner(li)
     floor.report_scanner(li, ScannerLink("connected"))
-    return store
+    store.close()
 
 
 # --------------------------------------------------------------------------- a constructed day

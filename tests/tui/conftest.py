@@ -17,6 +17,7 @@ from core.model import Role
 from data import catalog, orders, users, waves
 from data.floor import SqliteFloor
 from data.store import Actor, Store, open_store
+from tests.templates import copy_built
 from tui.app import WaretermApp
 from tui.screens.pick import PickScreen
 from tui.widgets.bigtext import BigText
@@ -54,7 +55,13 @@ WALK = ["036000291452", "6901234567892", "6901234567892", "4006381333931"]
 
 
 def build_floor(path: Path, location_first: bool = False) -> Store:
-    """Catalog, two orders on one released list, and a picker."""
+    """Catalog, two orders on one released list, and a picker (a copy of the one built first
+    in this process, see tests/templates.py)."""
+    copy_built(_build_floor, path, location_first)
+    return open_store(path, FixedClock(NOW))
+
+
+def _build_floor(path: Path, location_first: bool = False) -> None:
     store = open_store(path, FixedClock(NOW))
     catalog.import_products(store, ADMIN, PRODUCTS.encode(), "products.csv")
     orders.import_orders(store, ADMIN, ORDERS.encode(), "orders.csv")
@@ -66,7 +73,7 @@ def build_floor(path: Path, location_first: bool = False) -> Store:
 
         with store.write(ADMIN) as write:
             settings.put(write, "pick.location_first", "true")
-    return store
+    store.close()
 
 
 @pytest.fixture

@@ -92,8 +92,14 @@ class BatchPrintScreen(FloorScreen):
                 self.floor.batch_progress,
                 self.operator,
                 self.current.batch_id,
-                then=self._show_batch,
+                then=self._show_progress,
             )
+
+    def _show_progress(self, batch: BatchView) -> None:
+        """A poll's answer, unless another batch was started while it was asked (an answer
+        about the old batch would put it back in front, and it would stay there)."""
+        if self.current is not None and self.current.batch_id == batch.batch_id:
+            self._show_batch(batch)
 
     def _show_batch(self, batch: BatchView) -> None:
         self.current = batch
