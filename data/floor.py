@@ -246,10 +246,7 @@ class SqliteFloor(Floor):
 
     def pick_scan(self, operator: Operator, picklist_id: int, raw: str, source: str) -> ScanOutcome:
         """Record one scan on the operator's list."""
-        prefixes, pick = settings.scan_settings(self.store)
-        return record_pick_scan(
-            self.store, self._actor(operator), picklist_id, raw, source, prefixes, pick
-        )
+        return record_pick_scan(self.store, self._actor(operator), picklist_id, raw, source)
 
     def short_pick(
         self, operator: Operator, picklist_id: int, line_id: int, reason: ShortReason

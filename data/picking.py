@@ -27,6 +27,7 @@ from core.roles import Permission
 from core.sla import PRIORITY_RANK
 from data.catalog import sku_for_code
 from data.orders import set_exception
+from data.settings import scan_settings_on
 from data.status import set_list_status, set_order_status
 from data.stock import (
     Document,
@@ -137,22 +138,25 @@ def record_pick_scan(
     picklist_id: int,
     raw: str,
     source: str,
-    prefixes: CodePrefixes,
-    settings: PickSettings,
+    prefixes: CodePrefixes | None = None,
+    settings: PickSettings | None = None,
 ) -> ScanOutcome:
     """Judge one scan on a list and store it with its verdict; an accepted unit counts on its
-    pick line and on the most urgent order still missing it, all in one transaction.
+    pick line and on the most urgent order still missing it, all in one transaction. The
+    code prefixes and pick settings are read with the code's SKU when not given.
 
     Every picker's scan waits for the write lock this one holds, so what the verdict does not
     depend on is read before ``BEGIN IMMEDIATE``: the SKU the code names, and what the screen
     only shows (names, barcodes, the orders' due time and count). A scan judged against that
     catalog read is the same scan made a moment earlier. Inside the lock: the picker's
     permission, the list and its lines, the changes."""
-    code = parse_scan(raw, prefixes)
-    list_code = f"{prefixes.picklist}{picklist_id:06d}"
     with store.read() as conn:
+        if prefixes is None or settings is None:
+            prefixes, settings = scan_settings_on(conn)
+        code = parse_scan(raw, prefixes)
         sku = sku_for_code(conn, code)
-        shown = _shown(conn, picklist_id)
+        shown = _shown(conn, store, picklist_id)
+    list_code = f"{prefixes.picklist}{picklist_id:06d}"
     with store.write(actor) as write:
         write.require(Permission.PICK)
         view, picker = _locked_view(write.conn, picklist_id, settings, list_code, shown)
@@ -230,7 +234,32 @@ class _Shown:
     orders: int
 
 
-def _shown(conn: Any, picklist_id: int) -> _Shown:
+#: Lists whose product names and barcodes a store keeps (a picker works one list at a time).
+_SHOWN_LISTS = 32
+
+
+def _shown(conn: Any, store: Store | None, picklist_id: int) -> _Shown:
+    """What the screen shows of a list. A list's lines keep their SKU, so their names and
+    barcodes are read once per list and kept on the store (``store.shown``); every scan reads
+    only the orders' due time and count, which a cancelled order changes."""
+    kept: dict[int, dict[int, tuple[str, str]]] | None = (
+        None if store is None else store.shown.setdefault("pick_lines", {})
+    )
+    products = None if kept is None else kept.get(picklist_id)
+    if products is not None:
+        due, orders = conn.execute(
+            "SELECT min(due_at), count(*) FROM orders WHERE picklist_id = ?", (picklist_id,)
+        ).fetchone()
+        return _Shown(products, due, orders)
+    shown = _read_shown(conn, picklist_id)
+    if kept is not None and shown.products:
+        if len(kept) >= _SHOWN_LISTS:
+            kept.pop(next(iter(kept)))
+        kept[picklist_id] = shown.products
+    return shown
+
+
+def _read_shown(conn: Any, picklist_id: int) -> _Shown:
     # One statement: the orders' due time and count are constant subqueries, read once.
     rows = conn.execute(
         "SELECT l.id, p.name, (SELECT min(code) FROM barcodes b WHERE b.sku = l.sku),"
@@ -265,7 +294,7 @@ def _locked_view(
         raise NotFound(_("no pick list {id}").format(id=picklist_id))
     products = shown.products
     if any(row[5] is not None and row[5] not in products for row in rows):
-        products = {**products, **_shown(conn, picklist_id).products}
+        products.update(_read_shown(conn, picklist_id).products)  # kept for the next scans
     head = rows[0]
     lines = tuple(
         PickLineView(

@@ -6,6 +6,7 @@ import sqlite3
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from core.carriers import PRESET_CODES, carrier_code, check_code, mainland_province, province_list
 from core.codes import CodePrefixes
@@ -262,6 +263,15 @@ def get_many(store: Store, keys: tuple[str, ...]) -> dict[str, str]:
     return {key: found.get(key, SETTINGS[key].default) for key in keys}
 
 
+def _get_many_on(conn: Any, keys: tuple[str, ...]) -> dict[str, str]:
+    """:func:`get_many` inside a transaction the caller holds."""
+    rows = conn.execute(
+        f"SELECT key, value FROM settings WHERE key IN ({','.join('?' * len(keys))})", keys
+    )
+    found = {key: str(value) for key, value in rows}
+    return {key: found.get(key, SETTINGS[key].default) for key in keys}
+
+
 _PREFIX_KEYS = (
     "prefix.location",
     "prefix.tote",
@@ -275,6 +285,13 @@ _PREFIX_KEYS = (
 def scan_settings(store: Store) -> tuple[CodePrefixes, PickSettings]:
     """The code prefixes and how picking is checked, in one query (read before every scan)."""
     values = get_many(store, (*_PREFIX_KEYS, "pick.location_first"))
+    return _prefixes(values), PickSettings(location_first=values["pick.location_first"] == "true")
+
+
+def scan_settings_on(conn: Any) -> tuple[CodePrefixes, PickSettings]:
+    """:func:`scan_settings` inside a read the caller holds (a pick scan reads them with the
+    code's SKU, in one transaction)."""
+    values = _get_many_on(conn, (*_PREFIX_KEYS, "pick.location_first"))
     return _prefixes(values), PickSettings(location_first=values["pick.location_first"] == "true")
 
 

@@ -131,6 +131,9 @@ class Store:
             raise DatabaseGone(_missing_message(self.path))
         self.conn = self._connect(create)
         self._identity = self._file_identity()
+        #: What a session shows and may keep between transactions (a list's product names and
+        #: barcodes): never read for a decision, only to draw a screen.
+        self.shown: dict[str, Any] = {}
 
     def _connect(self, create: bool) -> sqlite3.Connection:
         """A connection with the floor's settings; ``create``: make the file if missing."""
