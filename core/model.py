@@ -102,6 +102,10 @@ class ShortReason(StrEnum):
     NOT_FOUND = "not_found"
     DAMAGED = "damaged"
     SHORT_STOCK = "short_stock"
+    #: the line's lot entered the product's do-not-ship window after the list was released
+    TOO_CLOSE_TO_EXPIRY = "too_close_to_expiry"
+    #: the line's lot expired after the list was released
+    EXPIRED = "expired"
 
 
 class CodeKind(StrEnum):

@@ -120,6 +120,9 @@ class PickView:
     lines: tuple[PickLineView, ...]
     confirmed_location: str | None = None
     location_first: bool = False
+    #: what the list's lots being checked again did when it was taken (a line moved off, or
+    #: closed short from, a lot that may no longer ship); empty most days
+    notice: str = ""
 
     @property
     def current(self) -> PickLineView | None:
@@ -451,6 +454,11 @@ class Floor(ABC):
     def claim_next_pick(self, operator: Operator) -> PickView | None:
         """Claim the most urgent released list (None when there is none). Two sessions never
         get the same list."""
+
+    def recheck_pick(self, operator: Operator, picklist_id: int) -> PickView | None:
+        """Check the lots of the operator's list again (the pick screen asks when the day
+        turns): the list afterwards, its ``notice`` saying what moved; None when nothing did."""
+        return None
 
     @abstractmethod
     def pick_scan(self, operator: Operator, picklist_id: int, raw: str, source: str) -> ScanOutcome:

@@ -125,6 +125,8 @@ def _reasons() -> dict[str, str]:
         "not_found": N_("not found"),
         "damaged": N_("damaged"),
         "short_stock": N_("short stock"),
+        "too_close_to_expiry": N_("lot too close to expiry"),
+        "expired": N_("expired"),
         "not_in_tote": N_("not in tote"),
         "mismatch": N_("mismatch"),
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
 from core import timefmt, words
@@ -12,6 +13,7 @@ from core.clock import from_iso
 from core.codes import parse_scan
 from core.errors import NotAllowed, WaretermError
 from core.i18n import _
+from core.lot_recheck import redraw_notice
 from core.model import CodeKind, PickListStatus, Role, ShortReason
 from core.oversight import OPEN_STATUSES
 from core.packing import MissingReason, weight_warning
@@ -38,7 +40,7 @@ from data.ewaybills import WaybillApis
 from data.picking import close_short, read_pick_view, record_pick_scan, skip_bin
 from data.scans import record_loose_scan
 from data.store import Actor, Store
-from data.waves import claim_next, current_list
+from data.waves import current_list, recheck_list, take_next
 
 
 class SqliteFloor(Floor):
@@ -235,14 +237,26 @@ class SqliteFloor(Floor):
         return read_pick_view(self.store, picklist_id, settings.pick_settings(self.store))
 
     def current_pick(self, operator: Operator) -> PickView | None:
-        """The list this operator was picking."""
+        """The list this operator was picking, its lots checked again."""
         picklist_id = current_list(self.store, operator.name)
-        return self._view(picklist_id) if picklist_id is not None else None
+        if picklist_id is None:
+            return None
+        redraws = recheck_list(self.store, self._actor(operator), picklist_id)
+        return replace(self._view(picklist_id), notice=redraw_notice(redraws))
 
     def claim_next_pick(self, operator: Operator) -> PickView | None:
-        """Claim (or resume) a list."""
-        picklist_id = claim_next(self.store, self._actor(operator))
-        return self._view(picklist_id) if picklist_id is not None else None
+        """Claim (or resume) a list, its lots checked again."""
+        picklist_id, redraws = take_next(self.store, self._actor(operator))
+        if picklist_id is None:
+            return None
+        return replace(self._view(picklist_id), notice=redraw_notice(redraws))
+
+    def recheck_pick(self, operator: Operator, picklist_id: int) -> PickView | None:
+        """Check the lots of the operator's list again; the list when a line moved."""
+        redraws = recheck_list(self.store, self._actor(operator), picklist_id)
+        if not redraws:
+            return None
+        return replace(self._view(picklist_id), notice=redraw_notice(redraws))
 
     def pick_scan(self, operator: Operator, picklist_id: int, raw: str, source: str) -> ScanOutcome:
         """Record one scan on the operator's list."""

@@ -10,6 +10,7 @@ from core import words
 from core.clock import from_iso, to_iso
 from core.errors import NotFound, Rejected
 from core.i18n import _
+from core.lot_recheck import LotRedraw
 from core.model import OrderStatus, PickListStatus, Priority, Role
 from core.roles import Permission, may
 from core.stock import Movement, StockRow
@@ -208,6 +209,15 @@ def claim_next(store: Store, actor: Actor) -> int | None:
 
     The check and the claim happen in one ``BEGIN IMMEDIATE`` transaction, so two pickers in
     two processes never get the same list."""
+    return take_next(store, actor)[0]
+
+
+def take_next(store: Store, actor: Actor) -> tuple[int | None, tuple[LotRedraw, ...]]:
+    """:func:`claim_next`, with the list's lots checked again in the same transaction
+    (data.lot_recheck): the lines moved off, or closed short from, a lot that expired or
+    entered its product's do-not-ship window since the list was released."""
+    from data.lot_recheck import redraw_stale_lots  # it imports data.picking, which imports us
+
     with store.write(actor) as write:
         write.require(Permission.PICK)
         mine = write.execute(
@@ -215,15 +225,16 @@ def claim_next(store: Store, actor: Actor) -> int | None:
             (actor.user, PickListStatus.PICKING.value),
         ).fetchone()
         if mine:
-            write.audit("picklist.resume", picklist_code(store, mine["id"]))
-            return int(mine["id"])
+            code = picklist_code(store, mine["id"])
+            write.audit("picklist.resume", code)
+            return int(mine["id"]), redraw_stale_lots(write, mine["id"], code)
         row = write.execute(
             "SELECT id FROM picklists WHERE status = ? ORDER BY due_at, id LIMIT 1",
             (PickListStatus.RELEASED.value,),
         ).fetchone()
         if row is None:
             write.audit("picklist.claim_none", "picklists")
-            return None
+            return None, ()
         code = picklist_code(store, row["id"])
         set_list_status(
             write,
@@ -237,7 +248,35 @@ def claim_next(store: Store, actor: Actor) -> int | None:
         )
         _start_orders(write, row["id"])
         write.audit("picklist.claim", code)
-        return int(row["id"])
+        return int(row["id"]), redraw_stale_lots(write, row["id"], code)
+
+
+def recheck_list(store: Store, actor: Actor, picklist_id: int) -> tuple[LotRedraw, ...]:
+    """Check again the lots of the list the picker is picking (resumed, or on the pick screen
+    when the day turns): see :func:`take_next`. Nothing happens on a list that is not theirs
+    to pick. Most days nothing moves, and a read says so without taking the write lock."""
+    from data.lot_recheck import redraw_stale_lots, stale_lines
+
+    def theirs(conn: Any) -> bool:
+        row = conn.execute(
+            "SELECT picker, status FROM picklists WHERE id = ?", (picklist_id,)
+        ).fetchone()
+        return (
+            row is not None
+            and row["picker"] == actor.user
+            and row["status"] == PickListStatus.PICKING.value
+        )
+
+    with store.read() as conn:
+        if not theirs(conn) or not stale_lines(conn, picklist_id, to_iso(store.clock.now()))[1]:
+            return ()
+    with store.write(actor) as write:
+        write.require(Permission.PICK)
+        code = picklist_code(store, picklist_id)
+        write.audit("picklist.lot_check", code)
+        if not theirs(write.conn):
+            return ()
+        return redraw_stale_lots(write, picklist_id, code)
 
 
 def reassign_picklist(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from functools import partial
 
 from textual.app import ComposeResult
@@ -64,7 +65,12 @@ class PickScreen(FloorScreen):
     def on_mount(self) -> None:
         table = self.query_one("#pick-lines", DataTable)
         table.add_columns(_("Bin"), _("SKU"), _("Name"), _("Qty"), _("Done"))
+        # the day the list's lots were last checked (at its claim or resume): when the day
+        # turns while the list is on screen, the floor checks them again
+        self._lots_checked_on = self.floor.now().astimezone(UTC).date()
         self.show(self.view)
+        if self.view.notice:
+            self._lots_moved(self.view)
         self.set_interval(1.0, self._tick)
         if self.wapp.simulated_scanner:
             self.notify(_("Demo: F5 scans the right item, F6 a wrong one."), timeout=6)
@@ -131,6 +137,25 @@ class PickScreen(FloorScreen):
         due = self.query_one("#pick-due", Static)
         due.update(timefmt.remaining(self.view.due_at, now))
         due.set_class(timefmt.overdue(self.view.due_at, now), "overdue")
+        today = now.astimezone(UTC).date()
+        if today != self._lots_checked_on and self.view.current is not None:
+            self._lots_checked_on = today
+            self.run_floor(
+                self.floor.recheck_pick,
+                self.operator,
+                self.view.picklist_id,
+                then=self._rechecked,
+            )
+
+    def _rechecked(self, view: PickView | None) -> None:
+        if view is not None:
+            self.show(view)
+            self._lots_moved(view)
+
+    def _lots_moved(self, view: PickView) -> None:
+        """A line moved off, or closed short from, a lot that may no longer ship: say so."""
+        self.app.bell()
+        self.banner(view.notice, "info")
 
     # -- scans ----------------------------------------------------------------------------------
 
