@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable, Input
+from textual.widgets import DataTable, Input, TabbedContent
 
 from core import i18n
 from data import orders
@@ -92,3 +92,25 @@ async def test_a_partial_release_the_channel_does_not_take_is_refused_loudly(
         await wait_until(pilot, lambda: any("DD-X" in str(n.message) for n in app._notifications))
         assert screen.query_one("#ex-exceptions-table", DataTable).row_count == 1
     assert orders.show_order(open_store(super_db), "DD-X")["status"] == "exception"
+
+
+async def test_a_focus_given_before_the_key_does_not_bring_the_old_tab_back(
+    super_db: Path,
+) -> None:
+    """The Holds table gets the focus (as the screen gives it while it comes up) and → comes
+    before that news has gone round the tabs, as on a busy terminal: the Exceptions tab the key
+    chose stays in front and its table gets the focus."""
+    app = supervisor_app(super_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_section(pilot, "exceptions")
+        tabs = screen.query_one("#ex-tabs", TabbedContent)
+        holds = screen.query_one("#ex-holds-table", DataTable)
+        exceptions = screen.query_one("#ex-exceptions-table", DataTable)
+        screen.set_focus(None)
+        await pilot.pause()
+        screen.set_focus(holds)
+        screen.action_tab(1)  # what → runs, before the Holds table's Focus is handled
+        await wait_until(pilot, lambda: screen.focused is exceptions)
+        await pilot.pause()
+        assert tabs.active == "ex-exceptions"
+        assert screen.focused is exceptions

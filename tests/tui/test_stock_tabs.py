@@ -6,7 +6,6 @@ write."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -127,16 +126,20 @@ def _table(screen: StockScreen, pane: str) -> DataTable:
 
 
 async def _to_tab(pilot, screen: StockScreen, pane: str) -> None:  # type: ignore[no-untyped-def]
-    """Walk the tabs with → until ``pane`` is in front (as an operator does)."""
-    deadline = time.monotonic() + 10
-    while screen.pane != pane and time.monotonic() < deadline:
+    """Walk the tabs with → until ``pane`` is in front (as an operator does): one key per tab,
+    the next once this one's tab is in front with the focus in it (a tab that came back, or a
+    key that was lost, fails here)."""
+
+    def focus_in_front() -> bool:
+        focused = screen.focused
+        return focused is not None and any(node.id == screen.pane for node in focused.ancestors)
+
+    for _step in PANES:
+        if screen.pane == pane:
+            break
         before = screen.pane
         await pilot.press("right")
-        # one step at a time: the next key once this one has brought its tab in front (or
-        # after a second, when a table had the key)
-        step_deadline = time.monotonic() + 1
-        while screen.pane == before and time.monotonic() < step_deadline:
-            await pilot.pause(0.01)
+        await wait_until(pilot, lambda before=before: screen.pane != before and focus_in_front())
     assert screen.query_one("#st-tabs", TabbedContent).active == pane
     await wait_until(pilot, lambda: _table(screen, pane).region.height > 0)
 

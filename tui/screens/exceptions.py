@@ -27,6 +27,7 @@ from tui.screens.returns_tab import ReturnsPane
 from tui.screens.supervise import SupervisorScreen
 from tui.text import plain, shown
 from tui.widgets.cells import Row, cursor_key, duration, left, short_clock, sync_rows
+from tui.widgets.tabs import SteadyTabs
 
 _PANES = ("ex-holds", "ex-exceptions", "ex-labels", "ex-lists", "ex-parcels", "ex-returns")
 
@@ -66,7 +67,7 @@ class ExceptionsScreen(SupervisorScreen):
 
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
-        with Vertical(id="exceptions"), TabbedContent(id="ex-tabs"):
+        with Vertical(id="exceptions"), SteadyTabs(id="ex-tabs"):
             for pane, title in (
                 ("ex-holds", _("Holds")),
                 ("ex-exceptions", _("Exceptions")),
@@ -123,7 +124,7 @@ class ExceptionsScreen(SupervisorScreen):
             for label in labels:
                 table.add_column(label)
         tracking.add_parcel_columns(self.query_one("#ex-parcels-table", DataTable))
-        self.query_one("#ex-holds-table", DataTable).focus()
+        self.focus_in_front("ex-holds", self.query_one("#ex-holds-table", DataTable))
 
     @property
     def pane(self) -> str:

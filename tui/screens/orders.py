@@ -33,6 +33,7 @@ from tui.screens.supervise import SupervisorScreen
 from tui.text import plain, shown
 from tui.widgets.cells import Row, cursor_key, left, short_clock, sync_rows
 from tui.widgets.devicebar import DeviceBar
+from tui.widgets.tabs import SteadyTabs
 
 #: Orders on one page (the table never holds more).
 PAGE_SIZE = 50
@@ -338,7 +339,7 @@ class OrderDetailScreen(SupervisorScreen):
         with Vertical(id="order-detail"):
             yield Static("", id="od-head")
             yield Static("", id="od-info")
-            with TabbedContent(id="od-tabs"):
+            with SteadyTabs(id="od-tabs"):
                 with TabPane(_("Lines"), id="od-lines"):
                     yield Static("", id="od-lines-pager")
                     yield DataTable(id="od-lines-table", cursor_type="row", zebra_stripes=True)

@@ -25,6 +25,7 @@ from tui.screens.dialogs import ReasonDialog
 from tui.screens.supervise import SupervisorScreen
 from tui.text import clean, plain, shown
 from tui.widgets.cells import Row, cursor_key, left, short_clock, sync_rows
+from tui.widgets.tabs import SteadyTabs
 
 _PANES = ("st-low", "st-bins", "st-replen", "st-expiry", "st-counts", "st-diffs")
 
@@ -90,7 +91,7 @@ class StockScreen(SupervisorScreen):
 
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
-        with Vertical(id="stock"), TabbedContent(id="st-tabs"):
+        with Vertical(id="stock"), SteadyTabs(id="st-tabs"):
             with TabPane(_("Low stock"), id="st-low"):
                 yield Static("", id="stock-low-title", classes="section-title")
                 yield DataTable(id="stock-low", cursor_type="row", zebra_stripes=True)
@@ -183,7 +184,7 @@ class StockScreen(SupervisorScreen):
             table = self.query_one(f"#{table_id}", DataTable)
             for label in labels:
                 table.add_column(label)
-        self.query_one("#stock-back", DataTable).focus()
+        self.focus_in_front("st-low", self.query_one("#stock-back", DataTable))
 
     @property
     def stock_port(self) -> StockOversight | None:
