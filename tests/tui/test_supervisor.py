@@ -695,3 +695,26 @@ async def test_a_table_is_updated_cell_by_cell_when_its_rows_stay() -> None:
         sync_rows(table, [("Z", ["Z", "new"]), ("C", ["C", "x"])])
         await pilot.pause()
         assert cleared and column(table) == ["Z", "C"] and table.cursor_row == 1
+
+
+async def test_a_refilled_table_is_as_wide_as_its_cells_before_it_measures_them() -> None:
+    """The columns take their cells' widths as the rows go in, not when the table is next idle:
+    a busy screen refilling a table could otherwise draw it at its headers' widths."""
+    from textual.app import App, ComposeResult
+
+    from tui.widgets.cells import sync_rows
+
+    class One(App[None]):
+        def compose(self) -> ComposeResult:
+            yield DataTable(cursor_type="row")
+
+    app = One()
+    async with app.run_test():
+        table = app.query_one(DataTable)
+        table.add_columns("订单", "截止")
+        sync_rows(table, [("A", ["DD-20261122-0001", "11-22 11:30"])])
+        # No pause: the table has not been idle since the rows went in.
+        widths = [column.content_width for column in table.ordered_columns]
+        assert widths == [len("DD-20261122-0001"), len("11-22 11:30")]
+        sync_rows(table, [("B", ["DD-1", "—"]), ("C", ["超长的订单号码", "11:30"])])
+        assert table.ordered_columns[0].content_width >= 14  # 超长的订单号码: 7 wide characters

@@ -63,10 +63,22 @@ def sync_rows(table: DataTable, rows: Sequence[Row]) -> None:
     table.clear()
     for key, cells in shown:
         table.add_row(*cells, key=key)
+    _fit_columns(table, shown)
     if not shown:
         return
     target = keys.index(on_key) if on_key in keys else min(cursor, len(rows) - 1)
     table.move_cursor(row=max(target, 0), animate=False)
+
+
+def _fit_columns(table: DataTable, shown: Sequence[tuple[str, list[Text]]]) -> None:
+    """Each auto-sized column at least as wide as its widest new cell, set as the rows go in.
+    The table measures new rows later, when idle; a table refilled on a busy screen was seen
+    to keep its headers' widths and cut every cell (the Exceptions tab, the stock screens)."""
+    for index, column in enumerate(table.ordered_columns):
+        if not column.auto_width:
+            continue
+        widest = max((cells[index].cell_len for _, cells in shown if index < len(cells)), default=0)
+        column.content_width = max(column.content_width, widest)
 
 
 def _same(old: object, new: Text) -> bool:
