@@ -23,9 +23,11 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import importlib.util
 import logging
 import os
+import pickle
 import select
 import socket
 import sys
@@ -417,6 +419,23 @@ def _escpos_cache_dir() -> str:
     return tempfile.gettempdir()
 
 
+@contextlib.contextmanager
+def _cache_turn(cache: str) -> Iterator[None]:
+    """One process at a time imports python-escpos with this cache: it creates its pickle
+    empty, then fills it, so another process starting at that moment would read an empty file
+    (seen with two terminals started together)."""
+    try:
+        fd = os.open(os.path.join(cache, "import.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
 def load_escpos() -> None:
     """Import python-escpos once, without its import-time side effects.
 
@@ -441,8 +460,16 @@ def load_escpos() -> None:
             os.makedirs(scratch, exist_ok=True)
             tempfile.tempdir = scratch
         try:
-            with quiet_root_logging():
-                import escpos.escpos  # noqa: F401
+            with quiet_root_logging(), _cache_turn(cache):
+                try:
+                    import escpos.escpos  # noqa: F401
+                except (EOFError, pickle.UnpicklingError):
+                    # A cache left half written (a process killed while writing it): read the
+                    # printer database again, which writes the cache anew.
+                    for stale in Path(cache).glob("*.capabilities.pickle"):
+                        with contextlib.suppress(OSError):
+                            stale.unlink()
+                    import escpos.escpos  # noqa: F401
                 import escpos.printer  # noqa: F401
         finally:
             tempfile.tempdir = saved_tempdir

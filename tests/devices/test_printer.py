@@ -179,6 +179,24 @@ def test_importing_printer_module_has_no_side_effects(tmp_path: Path) -> None:
     assert list((tmp_path / "cache" / "wareterm" / "escpos").glob("*.capabilities.pickle"))
 
 
+def test_a_half_written_capabilities_cache_is_read_again(tmp_path: Path) -> None:
+    # A process killed while python-escpos wrote its cache (or one reading it while another
+    # writes) leaves an empty pickle newer than the printer database: loading still works,
+    # and the cache is written anew.
+    import platform
+
+    cache = tmp_path / "cache" / "wareterm" / "escpos"
+    cache.mkdir(parents=True)
+    pickled = cache / f"{platform.python_version()}.capabilities.pickle"
+    pickled.write_bytes(b"")
+    script = "import devices.printer as p\np.load_escpos()\nimport escpos.printer\n"
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    env.pop("ESCPOS_CAPABILITIES_PICKLE_DIR", None)
+    root = Path(__file__).resolve().parents[2]
+    subprocess.run([sys.executable, "-c", script], cwd=root, env=env, check=True, timeout=60)
+    assert pickled.stat().st_size > 0
+
+
 # --------------------------------------------------------------------------- status bytes
 
 
