@@ -11,12 +11,11 @@ from core.codes import CodePrefixes, display_code, parse_scan
 from core.errors import NotFound, Rejected
 from core.i18n import _
 from core.model import ACCEPTED, OrderStatus, PickListStatus, Priority, ShortReason, Verdict
-from core.notices import notice, stored_parts
+from core.notices import stored_parts
 from core.picking import (
     PickLineState,
     PickSettings,
     ShareState,
-    fill_lines,
     judge_pick_scan,
     lines_to_skip,
     reroute_short,
@@ -26,7 +25,7 @@ from core.ports import PickLineView, PickView, ScanOutcome
 from core.roles import Permission
 from core.sla import PRIORITY_RANK
 from data.catalog import sku_for_code
-from data.orders import set_exception
+from data.pick_lines import line_shares, move_to_new_lines, short_shares
 from data.settings import scan_settings_on
 from data.status import set_list_status, set_order_status
 from data.stock import (
@@ -355,23 +354,6 @@ def _not_pickable(view: PickView, picker: str | None, user: str) -> str | None:
     return None
 
 
-def _shares(write: Write, line_id: int) -> list[ShareState]:
-    return [
-        ShareState(
-            share_id=row["id"],
-            order_no=row["order_no"],
-            urgency=(row["due_at"], PRIORITY_RANK[Priority(row["priority"])], row["order_no"]),
-            qty=row["qty"],
-            picked=row["picked"],
-        )
-        for row in write.execute(
-            "SELECT s.id, s.order_no, s.qty, s.picked, o.due_at, o.priority FROM pick_shares s"
-            " JOIN orders o ON o.order_no = s.order_no WHERE s.pick_line_id = ?",
-            (line_id,),
-        )
-    ]
-
-
 def _count_unit(write: Write, line_id: int) -> str | None:
     """Count one picked unit on the line and on the order that needs it most; an order whose
     every line is then picked in full is ``picked``."""
@@ -479,36 +461,8 @@ def close_short(
                 (missing - sum(rerouted.values()), reason.value, line_id),
             )
         affected = []
-        for share, moved in plan:
-            left = share.open - moved
-            if left <= 0:
-                continue
-            write.execute(
-                "UPDATE pick_shares SET qty = qty - ? WHERE id = ?", (left, share.share_id)
-            )
-            order_line = write.execute(
-                "SELECT ol.id, ol.sku FROM order_lines ol JOIN pick_shares s"
-                " ON s.order_line_id = ol.id WHERE s.id = ?",
-                (share.share_id,),
-            ).fetchone()
-            write.execute(
-                "UPDATE order_lines SET short = short + ?, reserved = reserved - ? WHERE id = ?",
-                (left, left, order_line["id"]),
-            )
-            write.execute(
-                "UPDATE products SET reserved = reserved - ? WHERE sku = ?",
-                (left, order_line["sku"]),
-            )
+        for share, left in short_shares(write, plan, line["sku"], line["location"], reason.value):
             release_line(write, line["sku"], line["location"], line["lot"], left, share.order_no)
-            detail = notice(
-                "exception.short_pick",
-                sku=line["sku"],
-                n=left,
-                reason=reason.value,
-                bin=line["location"] or "?",
-            )
-            set_exception(write, share.order_no, detail)
-            write.audit("order.exception", share.order_no, reason=detail.english())
             affected.append(share.order_no)
         if line["location"]:
             write.execute(
@@ -541,30 +495,15 @@ def _reroute(
     others = {sku: [row for row in sku_rows(write.conn, sku) if row.bin != here]}
     movements, left = draw_for_line(write, others, sku, missing, stock_walk(write.conn))
     units = missing - left
-    plan = reroute_short(_shares(write, line["id"]), units)
+    plan = reroute_short(line_shares(write, line["id"]), units)
     if not units:
         return plan, {}
     first = plan[0][0].order_no
     release_line(write, sku, here, line["lot"], units, first)
     save_movements(write, movements, Document("order", first))
-    write.execute("UPDATE pick_lines SET qty = qty - ? WHERE id = ?", (units, line["id"]))
-    portions = [(share.share_id, moved) for share, moved in plan if moved]
+    move_to_new_lines(write, picklist_id, line, sku, units, plan, movements)
     rerouted: dict[str, int] = {}
-    for movement, carried in zip(
-        movements, fill_lines(portions, [m.reserved for m in movements]), strict=True
-    ):
-        new_line = write.execute(
-            "INSERT INTO pick_lines (picklist_id, seq, sku, location, lot, qty)"
-            " VALUES (?,?,?,?,?,?)",
-            (picklist_id, line["seq"], sku, movement.bin, movement.lot, movement.reserved),
-        ).lastrowid
-        for share_id, n in carried:
-            write.execute(
-                "INSERT INTO pick_shares (pick_line_id, order_line_id, order_no, qty)"
-                " SELECT ?, order_line_id, order_no, ? FROM pick_shares WHERE id = ?",
-                (new_line, n, share_id),
-            )
-            write.execute("UPDATE pick_shares SET qty = qty - ? WHERE id = ?", (n, share_id))
+    for movement in movements:
         rerouted[movement.bin] = rerouted.get(movement.bin, 0) + movement.reserved
     return plan, rerouted
 

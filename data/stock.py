@@ -63,6 +63,22 @@ def rows_of(conn: sqlite3.Connection, skus: Iterable[str]) -> dict[str, list[Sto
     return found
 
 
+def shelf_days(conn: Any, skus: Sequence[str]) -> dict[str, int]:
+    """Each product's do-not-ship window (days before expiry), where it has one."""
+    found: dict[str, int] = {}
+    for start in range(0, len(skus), 500):
+        chunk = skus[start : start + 500]
+        found.update(
+            (row["sku"], row["shelf_days"])
+            for row in conn.execute(
+                "SELECT sku, shelf_days FROM products WHERE shelf_days > 0"
+                f" AND sku IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+        )
+    return found
+
+
 def bin_kind(conn: sqlite3.Connection, code: str) -> BinKind:
     """The kind of a bin (a bin never described is a pick face)."""
     row = conn.execute("SELECT kind FROM locations WHERE code = ?", (code,)).fetchone()

@@ -19,7 +19,7 @@ from data import settings
 from data.catalog import few_bins_walk_key
 from data.merging import merge_at_release, split_ships_alone
 from data.status import set_list_status, set_order_status, set_order_statuses
-from data.stock import Document, rows_of, save_movements
+from data.stock import Document, rows_of, save_movements, shelf_days
 from data.store import Actor, Store, Write
 
 
@@ -137,13 +137,13 @@ def _draw_bins(
     wanted = sorted(orders, key=urgency)[:max_orders]
     skus = sorted({line.sku for order in wanted for line in order.lines})
     rows: Mapping[str, Sequence[StockRow]] = rows_of(write.conn, skus)
-    shelf_days = _shelf_days(write, skus)
+    windows = shelf_days(write, skus)
     today = date.fromisoformat(write.now[:10])
     chosen: list[WaveOrder] = []
     reservations: list[Movement] = []
     unfilled: list[tuple[str, tuple[Unshippable, ...]]] = []
     for order in wanted:
-        drawn = draw_order(order, rows, walk, today, shelf_days)
+        drawn = draw_order(order, rows, walk, today, windows)
         if drawn.drawn:
             chosen.append(drawn.order)
             reservations += drawn.movements
@@ -151,22 +151,6 @@ def _draw_bins(
         else:
             unfilled.append((order.order_no, drawn.short))
     return chosen, reservations, unfilled
-
-
-def _shelf_days(write: Write, skus: Sequence[str]) -> dict[str, int]:
-    """Each product's do-not-ship window (days before expiry), where it has one."""
-    found: dict[str, int] = {}
-    for start in range(0, len(skus), 500):
-        chunk = skus[start : start + 500]
-        found.update(
-            (row["sku"], row["shelf_days"])
-            for row in write.execute(
-                "SELECT sku, shelf_days FROM products WHERE shelf_days > 0"
-                f" AND sku IN ({','.join('?' * len(chunk))})",
-                chunk,
-            )
-        )
-    return found
 
 
 def _back_to_backordered(write: Write, order_no: str, short: tuple[Unshippable, ...]) -> None:
