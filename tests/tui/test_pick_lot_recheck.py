@@ -4,35 +4,25 @@ and says so, when the list is taken and when the day turns with the list on scre
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from textual.widgets import Footer, Static
 
-from core import i18n
 from core.clock import FixedClock
 from core.stock import LedgerKind, Movement
 from data.floor import SqliteFloor
 from data.stock import Document, save_movements, set_bin_kind, stock_check
 from data.store import open_store
 from tests.tui.conftest import ADMIN, NOW, WALK, badge_login, scan, take_list, wait_until
-from tests.tui.test_zh_snapshots import _fully_on_screen, speak_chinese
+from tests.tui.pick_screen import (  # in_chinese: every test here runs in Chinese
+    SIZES,
+    assert_fits,
+    banner,
+    in_chinese,  # noqa: F401
+    shown_bin,
+)
 from tui.app import WaretermApp
-from tui.widgets.bigtext import BigText
-
-SIZES = [pytest.param((40, 16), id="handheld"), pytest.param((80, 24), id="bench")]
-
-
-@pytest.fixture(autouse=True)
-def chinese(floor_db: Path) -> Iterator[None]:
-    speak_chinese(floor_db)
-    i18n.set_language("zh_CN")
-    try:
-        yield
-    finally:
-        i18n.set_language(None)
 
 
 def _lots(path: Path, days_left: int) -> None:
@@ -64,21 +54,6 @@ def _lots(path: Path, days_left: int) -> None:
     store.close()
 
 
-def _bin(app) -> str:  # type: ignore[no-untyped-def]
-    bins = app.screen.query("#bin").results(BigText)
-    return next((widget.text for widget in bins), "")
-
-
-def _banner(app) -> str:  # type: ignore[no-untyped-def]
-    return str(app.screen.query_one("#banner", Static).render())
-
-
-def _on_screen(app, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
-    for selector in ("#bin", "#pick-count", "#banner"):
-        assert _fully_on_screen(app.screen.query_one(selector), size), selector
-    assert _fully_on_screen(app.screen.query_one(Footer), size)
-
-
 async def _pick_rest(pilot, screen) -> None:  # type: ignore[no-untyped-def]
     for number, code in enumerate(WALK, start=1):
         await scan(pilot, code)
@@ -96,9 +71,9 @@ async def test_a_list_taken_after_its_lot_entered_the_window_sends_the_picker_el
     async with app.run_test(size=size) as pilot:
         await badge_login(pilot)
         screen = await take_list(pilot)
-        await wait_until(pilot, lambda: "R-09" in _banner(app))
+        await wait_until(pilot, lambda: "R-09" in banner(app))
         assert [ln.location for ln in screen.view.lines] == ["A-2", "R-09", "B-01"]
-        _on_screen(app, size)
+        assert_fits(app, size)
         await _pick_rest(pilot, screen)
     store = open_store(floor_db)
     assert stock_check(store) == []
@@ -116,12 +91,12 @@ async def test_when_the_day_turns_on_the_pick_screen_the_line_moves(
         await badge_login(pilot)
         screen = await take_list(pilot)
         assert [ln.location for ln in screen.view.lines] == ["A-2", "A-10", "B-01"]
-        assert "R-09" not in _banner(app)
+        assert "R-09" not in banner(app)
         clock.advance(timedelta(days=15))  # past midnight: 25 days left, inside the window
-        await wait_until(pilot, lambda: "R-09" in _banner(app))
+        await wait_until(pilot, lambda: "R-09" in banner(app))
         assert [ln.location for ln in screen.view.lines] == ["A-2", "R-09", "B-01"]
-        assert _bin(app) == "A-2"
-        _on_screen(app, size)
+        assert shown_bin(app) == "A-2"
+        assert_fits(app, size)
         await _pick_rest(pilot, screen)
     store = open_store(floor_db)
     assert stock_check(store) == []

@@ -4,47 +4,22 @@ is sent on to another bin holding the SKU."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from textual.widgets import Footer, Static
 
-from core import i18n
 from core.model import Verdict
 from data.stock import move_stock, set_bin_kind
 from data.store import open_store
 from tests.tui.conftest import ADMIN, WALK, badge_login, make_app, scan, take_list, wait_until
-from tests.tui.test_zh_snapshots import _fully_on_screen, speak_chinese
+from tests.tui.pick_screen import (  # in_chinese: every test here runs in Chinese
+    SIZES,
+    assert_fits,
+    banner,
+    in_chinese,  # noqa: F401
+    shown_bin,
+)
 from tui.screens.modals import ShortPickDialog
-from tui.widgets.bigtext import BigText
-
-SIZES = [pytest.param((40, 16), id="handheld"), pytest.param((80, 24), id="bench")]
-
-
-@pytest.fixture(autouse=True)
-def chinese(floor_db: Path) -> Iterator[None]:
-    speak_chinese(floor_db)
-    i18n.set_language("zh_CN")
-    try:
-        yield
-    finally:
-        i18n.set_language(None)
-
-
-def _bin(app) -> str:  # type: ignore[no-untyped-def]
-    bins = app.screen.query("#bin").results(BigText)
-    return next((widget.text for widget in bins), "")
-
-
-def _banner(app) -> str:  # type: ignore[no-untyped-def]
-    return str(app.screen.query_one("#banner", Static).render())
-
-
-def _on_screen(app, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
-    for selector in ("#bin", "#pick-count", "#banner"):
-        assert _fully_on_screen(app.screen.query_one(selector), size), selector
-    assert _fully_on_screen(app.screen.query_one(Footer), size)
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -55,11 +30,11 @@ async def test_a_blocked_bin_is_skipped_and_comes_back(
     async with app.run_test(size=size) as pilot:
         await badge_login(pilot)
         screen = await take_list(pilot)
-        assert _bin(app) == "A-2"
+        assert shown_bin(app) == "A-2"
         await pilot.press("b")
-        await wait_until(pilot, lambda: _bin(app) == "A-10")
-        assert "A-2" in _banner(app)
-        _on_screen(app, size)
+        await wait_until(pilot, lambda: shown_bin(app) == "A-10")
+        assert "A-2" in banner(app)
+        assert_fits(app, size)
         # the tea of the last line, picked ahead of the list, counts on its line
         await scan(pilot, WALK[3])
         await wait_until(pilot, lambda: screen.view.units_done == 1)
@@ -67,11 +42,11 @@ async def test_a_blocked_bin_is_skipped_and_comes_back(
         for number, code in enumerate((WALK[1], WALK[2]), start=2):
             await scan(pilot, code)
             await wait_until(pilot, lambda n=number: screen.view.units_done == n)
-        assert _bin(app) == "A-2"  # the skipped bin is back, last
+        assert shown_bin(app) == "A-2"  # the skipped bin is back, last
         await pilot.press("b")  # the last stop cannot be skipped: said, nothing changes
         await wait_until(pilot, lambda: any("A-2" in n.message for n in app._notifications))
-        assert _bin(app) == "A-2"
-        _on_screen(app, size)
+        assert shown_bin(app) == "A-2"
+        assert_fits(app, size)
         await scan(pilot, WALK[0])
         await wait_until(pilot, lambda: screen.view.current is None)
 
@@ -89,13 +64,13 @@ async def test_a_short_pick_is_sent_on_to_another_bin(
         await badge_login(pilot)
         screen = await take_list(pilot)
         await scan(pilot, WALK[0])
-        await wait_until(pilot, lambda: _bin(app) == "A-10")
+        await wait_until(pilot, lambda: shown_bin(app) == "A-10")
         await pilot.press("s")
         await wait_until(pilot, lambda: isinstance(app.screen, ShortPickDialog))
         await pilot.press("1")  # not found
-        await wait_until(pilot, lambda: _bin(app) == "R-09")
-        assert "R-09" in _banner(app) and "A-10" in _banner(app)
-        _on_screen(app, size)
+        await wait_until(pilot, lambda: shown_bin(app) == "R-09")
+        assert "R-09" in banner(app) and "A-10" in banner(app)
+        assert_fits(app, size)
         for number, code in enumerate(WALK[1:], start=2):
             await scan(pilot, code)
             await wait_until(pilot, lambda n=number: screen.view.units_done == n)
