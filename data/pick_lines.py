@@ -17,16 +17,22 @@ from data.orders import set_exception
 from data.store import Write
 
 
+def share_state(row: Any) -> ShareState:
+    """A share as the picking rules see it, from a row with the share's ``id``, ``order_no``,
+    ``qty`` and ``picked`` and its order's ``due_at`` and ``priority``."""
+    return ShareState(
+        share_id=row["id"],
+        order_no=row["order_no"],
+        urgency=(row["due_at"], PRIORITY_RANK[Priority(row["priority"])], row["order_no"]),
+        qty=row["qty"],
+        picked=row["picked"],
+    )
+
+
 def line_shares(write: Write, line_id: int) -> list[ShareState]:
     """The orders' shares of a pick line, each with its order's urgency."""
     return [
-        ShareState(
-            share_id=row["id"],
-            order_no=row["order_no"],
-            urgency=(row["due_at"], PRIORITY_RANK[Priority(row["priority"])], row["order_no"]),
-            qty=row["qty"],
-            picked=row["picked"],
-        )
+        share_state(row)
         for row in write.execute(
             "SELECT s.id, s.order_no, s.qty, s.picked, o.due_at, o.priority FROM pick_shares s"
             " JOIN orders o ON o.order_no = s.order_no WHERE s.pick_line_id = ?",

@@ -23,9 +23,8 @@ from core.picking import (
 )
 from core.ports import PickLineView, PickView, ScanOutcome
 from core.roles import Permission
-from core.sla import PRIORITY_RANK
 from data.catalog import sku_for_code
-from data.pick_lines import line_shares, move_to_new_lines, short_shares
+from data.pick_lines import line_shares, move_to_new_lines, share_state, short_shares
 from data.settings import scan_settings_on
 from data.status import set_list_status, set_order_status
 from data.stock import (
@@ -372,18 +371,7 @@ def _count_unit(write: Write, line_id: int) -> str | None:
         " FROM pick_shares s JOIN orders o ON o.order_no = s.order_no WHERE s.pick_line_id = ?",
         (line_id,),
     ).fetchall()
-    share = share_for_unit(
-        [
-            ShareState(
-                share_id=row["id"],
-                order_no=row["order_no"],
-                urgency=(row["due_at"], PRIORITY_RANK[Priority(row["priority"])], row["order_no"]),
-                qty=row["qty"],
-                picked=row["picked"],
-            )
-            for row in rows
-        ]
-    )
+    share = share_for_unit([share_state(row) for row in rows])
     if share is None:
         raise Rejected(_("no order on this line is missing a unit"))
     row = next(row for row in rows if row["id"] == share.share_id)
