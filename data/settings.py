@@ -256,8 +256,11 @@ def pick_settings(store: Store) -> PickSettings:
 
 def get_many(store: Store, keys: tuple[str, ...]) -> dict[str, str]:
     """Several settings' current text in one query (a scan reads the prefixes every time)."""
-    with store.read() as conn:
-        return _get_many_on(conn, keys)
+    rows = store.query(
+        f"SELECT key, value FROM settings WHERE key IN ({','.join('?' * len(keys))})", keys
+    )
+    found = {row["key"]: str(row["value"]) for row in rows}
+    return {key: found.get(key, SETTINGS[key].default) for key in keys}
 
 
 def _get_many_on(conn: Any, keys: tuple[str, ...]) -> dict[str, str]:
@@ -281,8 +284,8 @@ _PREFIX_KEYS = (
 
 def scan_settings(store: Store) -> tuple[CodePrefixes, PickSettings]:
     """The code prefixes and how picking is checked, in one query (read before every scan)."""
-    with store.read() as conn:
-        return scan_settings_on(conn)
+    values = get_many(store, (*_PREFIX_KEYS, "pick.location_first"))
+    return _prefixes(values), PickSettings(location_first=values["pick.location_first"] == "true")
 
 
 def scan_settings_on(conn: Any) -> tuple[CodePrefixes, PickSettings]:
