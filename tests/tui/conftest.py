@@ -6,11 +6,14 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual import events
 from textual.keys import _character_to_key
 from textual.pilot import Pilot
+from textual.screen import Screen
+from textual.widgets import Input
 
 from core.clock import FixedClock
 from core.model import Role
@@ -96,6 +99,33 @@ async def wait_until(pilot: Pilot, predicate: Callable[[], bool], timeout: float
         if time.monotonic() > deadline:
             raise AssertionError("condition not reached in time")
         await pilot.pause(0.01)
+
+
+async def dialog_in_front(
+    pilot: Pilot, kind: type[Screen[Any]], selector: str = "Input"
+) -> Screen[Any]:
+    """Wait until a ``kind`` dialog is in front with ``selector`` composed, and return it: a
+    dialog just pushed is the screen before its widgets are mounted."""
+    await wait_until(
+        pilot,
+        lambda: (
+            isinstance(pilot.app.screen, kind)
+            and pilot.app.screen.is_mounted
+            and bool(pilot.app.screen.query(selector))
+        ),
+    )
+    return pilot.app.screen
+
+
+async def answer_dialog(
+    pilot: Pilot, kind: type[Screen[Any]], text: str, selector: str = "Input"
+) -> None:
+    """Type ``text`` into the ``kind`` dialog in front, press Enter and wait until it is gone
+    (a second dialog of the same kind is a new screen)."""
+    dialog = await dialog_in_front(pilot, kind, selector)
+    dialog.query_one(selector, Input).value = text
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: pilot.app.screen is not dialog)
 
 
 async def scan(pilot: Pilot, code: str, terminator: str = "enter") -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Footer, Static
 
 from core import i18n
 from core.clock import FixedClock
@@ -26,7 +26,7 @@ from data.stock import list_bins, stock_check
 from data.store import Actor, Store, open_store
 from tests.data.builders import ADMIN, NOW, add_floor_users, status_of
 from tests.data.test_packing import CABLE, CUP, PIN, TEA, build_bench, first_list
-from tests.tui.conftest import scan, wait_until
+from tests.tui.conftest import answer_dialog, dialog_in_front, scan, wait_until
 from tests.tui.test_zh_snapshots import import_every_screen, speak_chinese
 from tui.app import WaretermApp
 from tui.screens.home import HomeScreen
@@ -205,10 +205,8 @@ async def test_several_orders_of_one_buyer_are_listed_to_choose_from(
     async with app.run_test(size=(40, 16)) as pilot:
         screen = await open_returns(pilot)
         await pilot.press("c")
-        await wait_until(pilot, lambda: isinstance(pilot.app.screen, TextEntry))
-        pilot.app.screen.query_one(Input).value = "13800138000"
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(pilot.app.screen, ChoiceDialog))
+        await answer_dialog(pilot, TextEntry, "13800138000")
+        await dialog_in_front(pilot, ChoiceDialog, "Static")
         choices = [str(w.render()) for w in pilot.app.screen.query(Static)]
         assert any("O-RUSH" in c for c in choices) and any("O-STD" in c for c in choices)
         await pilot.press("2")
@@ -239,12 +237,8 @@ async def test_done_when_by_scans(shipped_db: tuple[Path, dict[str, str]]) -> No
         nothing = await scan_and_wait(pilot, screen, "YT9999999999")
         assert screen.query_one("#banner").has_class("banner-error"), nothing
         await pilot.press("u")
-        await wait_until(pilot, lambda: isinstance(pilot.app.screen, TextEntry))
-        pilot.app.screen.query_one(Input).value = "YTO"
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(pilot.app.screen, TextEntry))
-        pilot.app.screen.query_one(Input).value = "no slip inside"
-        await pilot.press("enter")
+        await answer_dialog(pilot, TextEntry, "YTO")
+        await answer_dialog(pilot, TextEntry, "no slip inside")
         await wait_until(pilot, lambda: screen.parcel is not None)
         kept = await scan_and_wait(pilot, screen, CABLE)
         assert "RET-01" in kept and screen.parcel_units == 1, kept
@@ -303,7 +297,7 @@ async def test_done_when_by_scans(shipped_db: tuple[Path, dict[str, str]]) -> No
         table.focus()
         table.move_cursor(row=0)  # the parcel comes first
         await pilot.press("k")
-        await wait_until(pilot, lambda: isinstance(pilot.app.screen, TextEntry))
+        await dialog_in_front(pilot, TextEntry)
         await scan(pilot, "O:O-RUSH")  # the order code on the slip found later
         await wait_until(pilot, lambda: pane.board is not None and not pane.board.parcels)
         await wait_until(
@@ -313,7 +307,7 @@ async def test_done_when_by_scans(shipped_db: tuple[Path, dict[str, str]]) -> No
         row = next(i for i in range(table.row_count) if str(table.get_row_at(i)[1]) == "O-FAR")
         table.move_cursor(row=row)
         await pilot.press("y")
-        await wait_until(pilot, lambda: isinstance(pilot.app.screen, TextEntry))
+        await dialog_in_front(pilot, TextEntry)
         await scan(pilot, far_label)  # 拦截验核: the pulled parcel's label
         await wait_until(pilot, lambda: pane.board is not None and not pane.board.intercepts)
 

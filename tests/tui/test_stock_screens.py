@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input
 
 from core import i18n
 from core.clock import FixedClock
@@ -19,7 +18,16 @@ from data.oversight import SqliteOversight
 from data.stock import stock_check
 from data.stockwork import SqliteStockWork
 from data.store import open_store
-from tests.tui.conftest import ADMIN, NOW, badge_login, build_floor, pin_login, scan, wait_until
+from tests.tui.conftest import (
+    ADMIN,
+    NOW,
+    answer_dialog,
+    badge_login,
+    build_floor,
+    pin_login,
+    scan,
+    wait_until,
+)
 from tests.tui.test_zh_snapshots import speak_chinese
 from tui.app import WaretermApp
 from tui.screens.stockwork import (
@@ -123,18 +131,7 @@ async def open_work(pilot: Pilot, key: str, kind: type[StockScreen]) -> StockScr
 
 async def answer(pilot: Pilot, text: str) -> None:
     """Type into the dialog in front and press Enter."""
-    await wait_until(
-        pilot,
-        lambda: (
-            isinstance(pilot.app.screen, TextEntry)
-            and pilot.app.screen.is_mounted
-            and bool(pilot.app.screen.query("#entry"))
-        ),
-    )
-    dialog = pilot.app.screen
-    dialog.query_one("#entry", Input).value = text
-    await pilot.press("enter")
-    await wait_until(pilot, lambda: pilot.app.screen is not dialog)
+    await answer_dialog(pilot, TextEntry, text, "#entry")
 
 
 async def scanned(pilot: Pilot, screen: StockScreen, code: str, attr: str) -> None:

@@ -9,7 +9,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from tests.data.floor_rows import supervised_floor
-from tests.tui.conftest import wait_until
+from tests.tui.conftest import dialog_in_front, wait_until
 from tests.tui.supervision import open_section, read_done, supervisor_app
 from tui.screens.dialogs import ReasonDialog, ReassignDialog
 from tui.screens.orders import OrderDetailScreen
@@ -66,9 +66,8 @@ def test_cancel_asks_for_a_reason(snap_compare, super_db: Path) -> None:
     async def run_before(pilot: Pilot) -> None:
         await open_section(pilot, "exceptions")
         await pilot.press("c")
-        await wait_until(pilot, lambda: isinstance(pilot.app.screen, ReasonDialog))
-        await pilot.pause()
-        pilot.app.screen.query_one("#reason", Input).value = "customer asked by phone"
+        dialog = await dialog_in_front(pilot, ReasonDialog, "#reason")
+        dialog.query_one("#reason", Input).value = "customer asked by phone"
         await pilot.pause()
 
     assert snap_compare(supervisor_app(super_db), terminal_size=(80, 24), run_before=run_before)
