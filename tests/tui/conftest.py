@@ -101,7 +101,7 @@ async def wait_until(pilot: Pilot, predicate: Callable[[], bool], timeout: float
         await pilot.pause(0.01)
 
 
-async def dialog_in_front(
+async def screen_in_front(
     pilot: Pilot, kind: type[Screen[Any]], selector: str = "Input"
 ) -> Screen[Any]:
     """Wait until a ``kind`` dialog is in front with ``selector`` composed, and return it: a
@@ -122,7 +122,7 @@ async def answer_dialog(
 ) -> None:
     """Type ``text`` into the ``kind`` dialog in front, press Enter and wait until it is gone
     (a second dialog of the same kind is a new screen)."""
-    dialog = await dialog_in_front(pilot, kind, selector)
+    dialog = await screen_in_front(pilot, kind, selector)
     dialog.query_one(selector, Input).value = text
     await pilot.press("enter")
     await wait_until(pilot, lambda: pilot.app.screen is not dialog)

@@ -26,7 +26,7 @@ from data.stock import list_bins, stock_check
 from data.store import Actor, Store, open_store
 from tests.data.builders import ADMIN, NOW, add_floor_users, status_of
 from tests.data.test_packing import CABLE, CUP, PIN, TEA, build_bench, first_list
-from tests.tui.conftest import answer_dialog, dialog_in_front, scan, wait_until
+from tests.tui.conftest import answer_dialog, scan, screen_in_front, wait_until
 from tests.tui.test_zh_snapshots import import_every_screen, speak_chinese
 from tui.app import WaretermApp
 from tui.screens.home import HomeScreen
@@ -206,7 +206,7 @@ async def test_several_orders_of_one_buyer_are_listed_to_choose_from(
         screen = await open_returns(pilot)
         await pilot.press("c")
         await answer_dialog(pilot, TextEntry, "13800138000")
-        await dialog_in_front(pilot, ChoiceDialog, "Static")
+        await screen_in_front(pilot, ChoiceDialog, "Static")
         choices = [str(w.render()) for w in pilot.app.screen.query(Static)]
         assert any("O-RUSH" in c for c in choices) and any("O-STD" in c for c in choices)
         await pilot.press("2")
@@ -297,7 +297,7 @@ async def test_done_when_by_scans(shipped_db: tuple[Path, dict[str, str]]) -> No
         table.focus()
         table.move_cursor(row=0)  # the parcel comes first
         await pilot.press("k")
-        await dialog_in_front(pilot, TextEntry)
+        await screen_in_front(pilot, TextEntry)
         await scan(pilot, "O:O-RUSH")  # the order code on the slip found later
         await wait_until(pilot, lambda: pane.board is not None and not pane.board.parcels)
         await wait_until(
@@ -307,7 +307,7 @@ async def test_done_when_by_scans(shipped_db: tuple[Path, dict[str, str]]) -> No
         row = next(i for i in range(table.row_count) if str(table.get_row_at(i)[1]) == "O-FAR")
         table.move_cursor(row=row)
         await pilot.press("y")
-        await dialog_in_front(pilot, TextEntry)
+        await screen_in_front(pilot, TextEntry)
         await scan(pilot, far_label)  # 拦截验核: the pulled parcel's label
         await wait_until(pilot, lambda: pane.board is not None and not pane.board.intercepts)
 

@@ -30,6 +30,7 @@ from tests.tui.conftest import (
     build_floor,
     make_app,
     scan,
+    screen_in_front,
     take_list,
     wait_until,
 )
@@ -37,6 +38,7 @@ from tui.app import WaretermApp
 from tui.cli import build_app
 from tui.messages import ScanRead
 from tui.screens.home import HomeScreen
+from tui.screens.login import LoginScreen
 from tui.screens.pick import PickScreen
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -245,6 +247,8 @@ async def test_logout_gives_the_scanner_back(floor_db: Path, pty: SerialPty) -> 
             pilot, lambda: leases.holder(_open(floor_db), "bench-1", "scanner") is None
         )
         assert app.scanner_link.status == "none"
+        # the login screen is up before the app is taken down
+        await screen_in_front(pilot, LoginScreen, "#user")
     actions = [row["action"] for row in _open(floor_db).query("SELECT action FROM audit")]
     assert actions[-2:] == ["scanner.acquire", "scanner.release"]
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from core.clock import FixedClock
 from data.floor import SqliteFloor
 from data.store import open_store
-from tests.tui.conftest import NOW, wait_until
+from tests.tui.conftest import NOW, screen_in_front, wait_until
 from tui.app import WaretermApp
 from tui.screens.home import HomeScreen
 from tui.screens.login import LoginScreen
@@ -49,5 +49,5 @@ async def test_without_an_operator_logging_out_shows_the_login(floor_db: Path) -
         app.begin_session(floor.login("li.na", "1234", "hh-1"))
         await app.switch_screen(HomeScreen())
         await pilot.press("l")
-        await wait_until(pilot, lambda: isinstance(app.screen, LoginScreen))
+        await screen_in_front(pilot, LoginScreen, "#user")
         assert app.is_running and app.operator is None

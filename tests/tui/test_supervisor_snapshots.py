@@ -9,7 +9,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from tests.data.floor_rows import supervised_floor
-from tests.tui.conftest import dialog_in_front, wait_until
+from tests.tui.conftest import screen_in_front, wait_until
 from tests.tui.supervision import open_section, read_done, supervisor_app
 from tui.screens.dialogs import ReasonDialog, ReassignDialog
 from tui.screens.orders import OrderDetailScreen
@@ -66,7 +66,7 @@ def test_cancel_asks_for_a_reason(snap_compare, super_db: Path) -> None:
     async def run_before(pilot: Pilot) -> None:
         await open_section(pilot, "exceptions")
         await pilot.press("c")
-        dialog = await dialog_in_front(pilot, ReasonDialog, "#reason")
+        dialog = await screen_in_front(pilot, ReasonDialog, "#reason")
         dialog.query_one("#reason", Input).value = "customer asked by phone"
         await pilot.pause()
 
