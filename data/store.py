@@ -7,6 +7,7 @@ import os
 import sqlite3
 import stat
 import threading
+import time
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -31,6 +32,8 @@ from core.roles import Permission, require
 from data.schema import MIGRATIONS, SCHEMA_VERSION
 
 BUSY_TIMEOUT_MS = 5000
+#: How often a group commit tries for the write lock while another connection holds it.
+GROUP_POLL_S = 0.0002
 #: Page cache of a connection during a bulk import, in KiB (negative: SQLite's unit is KiB).
 BULK_CACHE_KIB = -65536
 #: WAL pages between automatic checkpoints during a bulk import (SQLite's default is 1000).
@@ -106,6 +109,21 @@ _AUDIT_SQL = "INSERT INTO audit (at, user, station, action, subject, detail) VAL
 _detail = json.JSONEncoder(ensure_ascii=False, default=str).encode
 
 
+class LockTaken(Exception):
+    """Another connection holds the write lock this moment (``write(wait=False)``); nothing
+    was done. Not an error a person sees: the caller hands the work to the scan writer."""
+
+
+@dataclass
+class Group:
+    """An open group commit (:meth:`Store.group`)."""
+
+    #: Writes begun in it so far (each one's savepoint is named after its number).
+    writes: int = 0
+    #: The fault that ended the transaction under the group: nothing in it will be stored.
+    broken: WaretermError | None = None
+
+
 class Store:
     """One wareterm database file. Open one Store per process (or per thread that writes).
 
@@ -134,6 +152,8 @@ class Store:
         #: What a session shows and may keep between transactions (a list's product names and
         #: barcodes): never read for a decision, only to draw a screen.
         self.shown: dict[str, Any] = {}
+        #: The open group commit (:meth:`group`), if any.
+        self._group: Group | None = None
 
     def _connect(self, create: bool) -> sqlite3.Connection:
         """A connection with the floor's settings; ``create``: make the file if missing."""
@@ -288,13 +308,20 @@ class Store:
             yield
 
     @contextmanager
-    def _immediate(self) -> Iterator[None]:
+    def _immediate(self, wait: bool = True) -> Iterator[None]:
+        if self._group is not None:
+            with self._savepoint(self._group):
+                yield
+            return
         with self._lock:
             self._ready()
-            try:
-                self.conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as error:
-                raise self._fault(error) from None
+            if wait:
+                try:
+                    self.conn.execute("BEGIN IMMEDIATE")
+                except sqlite3.Error as error:
+                    raise self._fault(error) from None
+            else:
+                self._begin_now()
             try:
                 yield
             except sqlite3.Error as error:
@@ -317,10 +344,127 @@ class Store:
                 raise
 
     @contextmanager
-    def write(self, actor: Actor) -> Iterator[Write]:
+    def group(self, poll: float = GROUP_POLL_S) -> Iterator[Group]:
+        """One transaction for several writes, committed with one sync: the scan writer's
+        group commit (``data.scan_writer``). Inside it, :meth:`write` and :meth:`read` work as
+        usual but neither begins nor commits: each write is a savepoint, and one that fails is
+        rolled back alone while the others stay. None of them is stored until the group's
+        COMMIT, which acknowledges them all; when that fails, or a fault ended the
+        transaction under them (SQLite rolls back by itself after a full disk or an I/O
+        error), the group raises the fault and none was stored. One thread only. While another
+        connection holds the write lock, the group tries again every ``poll`` seconds."""
+        with self._lock:
+            self._ready()
+            self._begin_polling(poll)
+            group = Group()
+            self._group = group
+            try:
+                yield group
+            except BaseException:
+                self._group = None
+                self._abort()
+                raise
+            self._group = None
+            if group.broken is not None:
+                self._abort()
+                raise group.broken
+            try:
+                self.check_file()
+                self.conn.execute("COMMIT")
+            except sqlite3.Error as error:
+                self._abort()
+                raise self._fault(error) from None
+            except WaretermError:
+                self._abort()
+                raise
+
+    @contextmanager
+    def _savepoint(self, group: Group) -> Iterator[None]:
+        """One write inside the open group: a savepoint, released when it succeeds, rolled
+        back to when it fails. A fault that ended the whole transaction breaks the group."""
+        if group.broken is not None:
+            raise group.broken
+        group.writes += 1
+        name = f"w{group.writes}"
+        try:
+            self.conn.execute(f"SAVEPOINT {name}")
+        except sqlite3.Error as error:
+            raise self._broken(group, self._fault(error)) from None
+        try:
+            yield
+        except sqlite3.Error as error:
+            fault = self._fault(error)
+            self._undo(group, name, fault)
+            if isinstance(fault, StoreFault | StoreBusy):
+                raise fault from None
+            raise
+        except BaseException as error:
+            self._undo(group, name, error)
+            raise
+        try:
+            self.conn.execute(f"RELEASE {name}")
+        except sqlite3.Error as error:
+            raise self._broken(group, self._fault(error)) from None
+
+    def _undo(self, group: Group, name: str, error: BaseException) -> None:
+        """Roll one failed write of ``group`` back to its savepoint; when SQLite already rolled
+        the whole transaction back (or cannot roll back), the group is broken."""
+        if not self.conn.in_transaction:
+            self._broken(group, error)
+            return
+        try:
+            self.conn.execute(f"ROLLBACK TO {name}")
+            self.conn.execute(f"RELEASE {name}")
+        except sqlite3.Error as failed:
+            self._broken(group, self._fault(failed))
+
+    def _broken(self, group: Group, error: BaseException) -> WaretermError:
+        """Mark ``group`` as lost with the fault that ended it (a storage fault as it is,
+        anything else as a storage failure), and return that fault."""
+        if group.broken is None:
+            group.broken = (
+                error
+                if isinstance(error, StoreFault | StoreBusy)
+                else StorageFailed(_io_message(self.path, str(error)))
+            )
+        return group.broken
+
+    def _begin_now(self) -> None:
+        """``BEGIN IMMEDIATE`` without waiting: :class:`LockTaken` when another connection
+        holds the write lock this moment."""
+        try:
+            self.conn.execute("PRAGMA busy_timeout = 0")
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+            finally:
+                self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        except sqlite3.OperationalError as error:
+            if _is_busy(error):
+                raise LockTaken() from None
+            raise self._fault(error) from None
+        except sqlite3.Error as error:
+            raise self._fault(error) from None
+
+    def _begin_polling(self, interval: float) -> None:
+        """``BEGIN IMMEDIATE``, trying again every ``interval`` seconds while the lock is taken
+        (instead of SQLite's busy handler, whose sleeps grow to 100 ms), for at most the busy
+        timeout; then :class:`StoreBusy`."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        while True:
+            try:
+                self._begin_now()
+                return
+            except LockTaken:
+                if time.monotonic() > deadline:
+                    raise busy_error() from None
+                time.sleep(interval)
+
+    @contextmanager
+    def write(self, actor: Actor, wait: bool = True) -> Iterator[Write]:
         """One ``BEGIN IMMEDIATE`` transaction; rolls back on any error and refuses to commit
-        a change that wrote no audit entry."""
-        with self._immediate():
+        a change that wrote no audit entry. ``wait=False``: :class:`LockTaken` at once when
+        another connection holds the write lock (nothing was done)."""
+        with self._immediate(wait):
             write = Write(self, actor)
             yield write
             if write.audited == 0:
@@ -346,7 +490,21 @@ class Store:
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
-        """A consistent snapshot for several queries."""
+        """A consistent snapshot for several queries (inside a group: its transaction)."""
+        if self._group is not None:
+            group = self._group
+            if group.broken is not None:
+                raise group.broken
+            try:
+                yield self.conn
+            except sqlite3.Error as error:
+                fault = self._fault(error)
+                if not self.conn.in_transaction:
+                    self._broken(group, fault)
+                if isinstance(fault, StoreFault | StoreBusy):
+                    raise fault from None
+                raise
+            return
         with self._lock:
             self._ready()
             try:
@@ -468,11 +626,23 @@ def storage_fault(error: sqlite3.Error, path: Path) -> WaretermError:
         if not path.exists():
             return DatabaseGone(_missing_message(path))
         return StorageFailed(_io_message(path, str(error)))
-    if primary in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or (
-        "locked" in str(error) or "busy" in str(error)
-    ):
-        return StoreBusy(_("the database is busy (another session holds a long write); try again"))
+    if _is_busy(error):
+        return busy_error()
     return WaretermError(str(error))
+
+
+def _is_busy(error: sqlite3.Error) -> bool:
+    """Whether SQLite refused because another connection holds the lock."""
+    code = getattr(error, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+    return primary in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or (
+        "locked" in str(error) or "busy" in str(error)
+    )
+
+
+def busy_error() -> StoreBusy:
+    """The lock stayed taken for the whole busy timeout."""
+    return StoreBusy(_("the database is busy (another session holds a long write); try again"))
 
 
 def _writable(path: Path) -> bool:
