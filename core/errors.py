@@ -27,6 +27,11 @@ class StoreBusy(WaretermError):
     """The database stayed locked by another session longer than the busy timeout."""
 
 
+class ScanUnconfirmed(WaretermError):
+    """A scan was sent to the server's scan writer, which stopped before it said whether the
+    scan was stored: the screen shows the list as stored."""
+
+
 class StoreFault(WaretermError):
     """The database file cannot do its work (disk full, read-only, an I/O error, gone or
     damaged): nothing of the refused change was stored. The message says what to do."""

@@ -37,19 +37,36 @@ from core.ports import (
 from core.roles import badge_may_open
 from data import batches, carriers, keys, leases, logins, packing, settings, stations, users
 from data.ewaybills import WaybillApis
-from data.picking import close_short, read_pick_view, record_pick_scan, skip_bin
+from data.picking import (
+    close_short,
+    prepare_pick_scan,
+    read_pick_view,
+    record_pick_scan,
+    skip_bin,
+    store_pick_scan,
+)
+from data.scan_writer import WriterLink
 from data.scans import record_loose_scan
-from data.store import Actor, Store
+from data.store import Actor, LockTaken, Store
 from data.waves import current_list, recheck_list, take_next
 
 
 class SqliteFloor(Floor):
     """One session's view of the floor, on its own connection to the shared database."""
 
-    def __init__(self, store: Store, waybill_apis: WaybillApis | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        waybill_apis: WaybillApis | None = None,
+        writer: WriterLink | None = None,
+    ) -> None:
         self.store = store
         #: Builds the source for a carrier's e-waybill API (the composition root gives it).
         self.waybill_apis = waybill_apis
+        #: The server's scan writer, which stores pick scans in group commits (under
+        #: ``wareterm serve``); without one, or while it cannot be reached, scans are stored
+        #: on this session's own connection.
+        self.writer = writer
 
     def now(self) -> datetime:
         """The store's clock."""
@@ -245,8 +262,20 @@ class SqliteFloor(Floor):
         return replace(self._view(picklist_id), notice=redraw_notice(redraws))
 
     def claim_next_pick(self, operator: Operator) -> PickView | None:
-        """Claim (or resume) a list, its lots checked again."""
-        picklist_id, redraws = take_next(self.store, self._actor(operator))
+        """Claim (or resume) a list, its lots checked again (by the scan writer when another
+        session holds the write lock; see :meth:`pick_scan`)."""
+        actor = self._actor(operator)
+        claimed = None
+        if self.writer is not None:
+            if self.writer.crowded():
+                claimed = self.writer.claim(actor)
+            else:
+                try:
+                    claimed = take_next(self.store, actor, wait=False)
+                except LockTaken:
+                    self.writer.found_lock_taken()
+                    claimed = self.writer.claim(actor)
+        picklist_id, redraws = take_next(self.store, actor) if claimed is None else claimed
         if picklist_id is None:
             return None
         return replace(self._view(picklist_id), notice=redraw_notice(redraws))
@@ -259,8 +288,28 @@ class SqliteFloor(Floor):
         return replace(self._view(picklist_id), notice=redraw_notice(redraws))
 
     def pick_scan(self, operator: Operator, picklist_id: int, raw: str, source: str) -> ScanOutcome:
-        """Record one scan on the operator's list."""
-        return record_pick_scan(self.store, self._actor(operator), picklist_id, raw, source)
+        """Record one scan on the operator's list.
+
+        With the server's scan writer (``data.scan_writer``): the scan is stored on this
+        session's connection when the write lock is free this moment, and handed to the
+        writer, which stores the scans waiting in one group commit, when another session holds
+        it; after that, the session's scans go to the writer for a while without trying
+        (:meth:`WriterLink.crowded`). So a lone picker pays no hand-over, and a crowd shares
+        syncs and never sleeps in SQLite's busy handler. Without a writer (or while it cannot
+        be reached) the session waits for the lock itself."""
+        actor = self._actor(operator)
+        if self.writer is None:
+            return record_pick_scan(self.store, actor, picklist_id, raw, source)
+        prepared = prepare_pick_scan(self.store, picklist_id, raw, source)
+        if not self.writer.crowded():
+            try:
+                return store_pick_scan(self.store, actor, picklist_id, prepared, wait=False)
+            except LockTaken:
+                self.writer.found_lock_taken()
+        outcome = self.writer.pick_scan(actor, picklist_id, prepared)
+        if outcome is not None:
+            return outcome
+        return store_pick_scan(self.store, actor, picklist_id, prepared)
 
     def short_pick(
         self, operator: Operator, picklist_id: int, line_id: int, reason: ShortReason

@@ -7,7 +7,7 @@ from typing import Any
 
 from core import words
 from core.clock import from_iso
-from core.codes import CodePrefixes, display_code, parse_scan
+from core.codes import CodePrefixes, ScannedCode, display_code, parse_scan
 from core.errors import NotFound, Rejected
 from core.i18n import _
 from core.model import ACCEPTED, OrderStatus, PickListStatus, Priority, ShortReason, Verdict
@@ -130,6 +130,42 @@ def _line_states(view: PickView) -> list[PickLineState]:
     ]
 
 
+@dataclass(frozen=True)
+class PreparedScan:
+    """A pick scan with what its verdict is judged against that is read before the write
+    lock (:func:`prepare_pick_scan`): a session reads it on its own connection, and the
+    scan writer (``data.scan_writer``) stores it in a group commit."""
+
+    raw: str
+    source: str
+    prefixes: CodePrefixes
+    settings: PickSettings
+    code: ScannedCode
+    sku: str | None
+    shown: _Shown
+
+
+def prepare_pick_scan(
+    store: Store,
+    picklist_id: int,
+    raw: str,
+    source: str,
+    prefixes: CodePrefixes | None = None,
+    settings: PickSettings | None = None,
+) -> PreparedScan:
+    """Read what a pick scan's verdict does not hang on, before the write lock: the code
+    prefixes and pick settings (with the code's SKU, when not given), the SKU the code names,
+    and what the screen only shows (names, barcodes, the orders' due time and count). A scan
+    judged against that catalog read is the same scan made a moment earlier."""
+    with store.read() as conn:
+        if prefixes is None or settings is None:
+            prefixes, settings = scan_settings_on(conn)
+        code = parse_scan(raw, prefixes)
+        sku = sku_for_code(conn, code)
+        shown = _shown(conn, store, picklist_id)
+    return PreparedScan(raw, source, prefixes, settings, code, sku, shown)
+
+
 def record_pick_scan(
     store: Store,
     actor: Actor,
@@ -141,21 +177,30 @@ def record_pick_scan(
 ) -> ScanOutcome:
     """Judge one scan on a list and store it with its verdict; an accepted unit counts on its
     pick line and on the most urgent order still missing it, all in one transaction. The
-    code prefixes and pick settings are read with the code's SKU when not given.
+    code prefixes and pick settings are read with the code's SKU when not given."""
+    prepared = prepare_pick_scan(store, picklist_id, raw, source, prefixes, settings)
+    return store_pick_scan(store, actor, picklist_id, prepared)
 
-    Every picker's scan waits for the write lock this one holds, so what the verdict does not
-    depend on is read before ``BEGIN IMMEDIATE``: the SKU the code names, and what the screen
-    only shows (names, barcodes, the orders' due time and count). A scan judged against that
-    catalog read is the same scan made a moment earlier. Inside the lock: the picker's
-    permission, the list and its lines, the changes."""
-    with store.read() as conn:
-        if prefixes is None or settings is None:
-            prefixes, settings = scan_settings_on(conn)
-        code = parse_scan(raw, prefixes)
-        sku = sku_for_code(conn, code)
-        shown = _shown(conn, store, picklist_id)
+
+def store_pick_scan(
+    store: Store, actor: Actor, picklist_id: int, prepared: PreparedScan, wait: bool = True
+) -> ScanOutcome:
+    """Store a prepared pick scan with its verdict, in one write transaction (``wait=False``:
+    :class:`data.store.LockTaken` at once, nothing done, when another connection holds the
+    write lock).
+
+    Every picker's scan waits for the write lock this one holds, so only what the verdict
+    depends on is read inside it: the picker's permission, the list and its lines; then the
+    changes."""
+    raw, source, prefixes, settings = (
+        prepared.raw,
+        prepared.source,
+        prepared.prefixes,
+        prepared.settings,
+    )
+    code, sku, shown = prepared.code, prepared.sku, prepared.shown
     list_code = f"{prefixes.picklist}{picklist_id:06d}"
-    with store.write(actor) as write:
+    with store.write(actor, wait=wait) as write:
         write.require(Permission.PICK)
         view, picker = _locked_view(write.conn, picklist_id, settings, list_code, shown)
         refusal = _not_pickable(view, picker, actor.user)
@@ -233,7 +278,7 @@ class _Shown:
 
 
 #: Lists whose product names and barcodes a store keeps (a picker works one list at a time).
-_SHOWN_LISTS = 32
+_SHOWN_LISTS = 256
 
 
 def _shown(conn: Any, store: Store | None, picklist_id: int) -> _Shown:

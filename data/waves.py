@@ -196,13 +196,16 @@ def claim_next(store: Store, actor: Actor) -> int | None:
     return take_next(store, actor)[0]
 
 
-def take_next(store: Store, actor: Actor) -> tuple[int | None, tuple[LotRedraw, ...]]:
+def take_next(
+    store: Store, actor: Actor, wait: bool = True
+) -> tuple[int | None, tuple[LotRedraw, ...]]:
     """:func:`claim_next`, with the list's lots checked again in the same transaction
     (data.lot_recheck): the lines moved off, or closed short from, a lot that expired or
-    entered its product's do-not-ship window since the list was released."""
+    entered its product's do-not-ship window since the list was released. ``wait=False``:
+    :class:`data.store.LockTaken` at once when another connection holds the write lock."""
     from data.lot_recheck import redraw_stale_lots  # it imports data.picking, which imports us
 
-    with store.write(actor) as write:
+    with store.write(actor, wait=wait) as write:
         write.require(Permission.PICK)
         mine = write.execute(
             "SELECT id FROM picklists WHERE picker = ? AND status = ? ORDER BY claimed_at LIMIT 1",

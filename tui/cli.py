@@ -822,13 +822,15 @@ def build_app(
     from data.floor import SqliteFloor
     from data.oversight import SqliteOversight
     from data.returns_desk import SqliteReturnsDesk
+    from data.scan_writer import link_from_env
     from data.stock_oversight import SqliteStockOversight
     from data.stockwork import SqliteStockWork
     from devices.station import SerialStationDevices
     from devices.waybill_apis import source_for
     from tui.app import WaretermApp
 
-    floor = SqliteFloor(store, waybill_apis=source_for)
+    # Under `wareterm serve`, pick scans go to its scan writer (group commit).
+    floor = SqliteFloor(store, waybill_apis=source_for, writer=link_from_env())
     operator = (
         floor.session_login(login.user, station, login.method, peer=login.peer, key=login.key)
         if login is not None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import sys
 from pathlib import Path
@@ -32,6 +33,7 @@ def _log_to_stderr() -> None:
     for name, level in (
         ("wareterm.serve", logging.INFO),
         ("wareterm.print", logging.INFO),
+        ("wareterm.scan_writer", logging.INFO),
         ("asyncssh", logging.WARNING),
     ):
         logger = logging.getLogger(name)
@@ -156,6 +158,9 @@ def register(main: click.Group) -> None:
         )
 
         def ready(bound_host: str, bound_port: int, key_fingerprint: str) -> None:
+            # The scan writer starts once the server listens (a refused start starts none);
+            # until its socket is there, terminals store their own scans.
+            writer.start()
             echo(
                 _("wareterm serve: listening on {host}:{port}, host key {fp} ({path})").format(
                     host=bound_host, port=bound_port, fp=key_fingerprint, path=config.host_key_path
@@ -187,6 +192,8 @@ def register(main: click.Group) -> None:
                     )
                 ) from None
             service = None
+            writer = serve_workers.ScanWriterProcess(config.db)
+            config = dataclasses.replace(config, scan_writer=writer.socket)
             try:
                 if printing:
                     from devices.outbox import PrintService
@@ -197,7 +204,34 @@ def register(main: click.Group) -> None:
             finally:
                 if service is not None:
                     service.stop()
+                writer.stop()
                 serve_workers.stop_all(workers)
+
+    @main.command(
+        "scan-writer",
+        hidden=True,
+        help=N_("Store the terminals' pick scans in group commits (serve runs it)."),
+    )
+    @click.option(
+        "--socket",
+        "socket_path",
+        required=True,
+        type=click.Path(path_type=Path),
+        help=N_("The Unix socket the terminals send their scans to."),
+    )
+    @click.option("--parent", type=int, help=N_("Stop when the process with this id is gone."))
+    @pass_context
+    def scan_writer_command(ctx: Context, socket_path: Path, parent: int | None) -> None:
+        import signal
+
+        from data.scan_writer import ScanWriter
+
+        _log_to_stderr()
+        with _rejections():
+            writer = ScanWriter(ctx.store, socket_path, parent=parent)
+            for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+                signal.signal(signum, lambda *_: writer.stop())
+            writer.run()
 
     users_group = main.commands["users"]
     assert isinstance(users_group, click.Group)

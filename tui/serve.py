@@ -42,6 +42,7 @@ from core.i18n import N_, _
 from core.labels import neutralise
 from core.model import Role
 from data import keys, logins, users
+from data.scan_writer import SOCKET_ENV
 from data.sshlib import asyncssh
 from data.store import Store, open_existing
 
@@ -133,6 +134,8 @@ class ServeConfig:
     login_timeout_s: float = LOGIN_TIMEOUT_S
     #: How a terminal is started (the session's options follow); None: :func:`terminal_command`.
     terminal: tuple[str, ...] | None = None
+    #: The scan writer's socket, given to every terminal (None: terminals store their own).
+    scan_writer: Path | None = None
 
     @property
     def host_key_path(self) -> Path:
@@ -542,7 +545,7 @@ class _Terminal(asyncssh.SSHServerSession[bytes]):
                 stdin=slave,
                 stdout=slave,
                 stderr=slave,
-                env=_child_env(self.term_type, connection.language),
+                env=_child_env(self.term_type, connection.language, self.server.config.scan_writer),
                 start_new_session=True,
                 close_fds=True,
                 pass_fds=(crash_end,),
@@ -838,12 +841,16 @@ async def _exited(proc: subprocess.Popen[bytes]) -> None:
         os.close(pidfd)
 
 
-def _child_env(term: str, language: str) -> dict[str, str]:
+def _child_env(term: str, language: str, scan_writer: Path | None = None) -> dict[str, str]:
     """The terminal's environment: the server's, less what belongs to the client, with the
-    client's terminal type and the user's language (their own, else the site's)."""
+    client's terminal type, the user's language (their own, else the site's) and the scan
+    writer's socket."""
     env = {key: value for key, value in os.environ.items() if key not in _NOT_INHERITED}
     env["TERM"] = term
     env["WARETERM_LANG"] = language
+    env.pop(SOCKET_ENV, None)
+    if scan_writer is not None:
+        env[SOCKET_ENV] = str(scan_writer)
     return env
 
 

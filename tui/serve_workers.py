@@ -6,7 +6,13 @@ and stops cleanly when serve stops."""
 from __future__ import annotations
 
 import logging
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
 import threading
+import time
 from collections.abc import Callable
 from http.server import HTTPServer
 from pathlib import Path
@@ -173,3 +179,95 @@ def stop_all(started: list[WaybillWorker | PushReceiver]) -> None:
     """Stop what :func:`start_all` started, the last first."""
     for part in reversed(started):
         part.stop()
+
+
+class ScanWriterProcess:
+    """The scan writer (``data.scan_writer``) as a child process of ``serve``: its own
+    interpreter, so storing scans never waits for the server's terminal traffic (one Python
+    thread at a time). Started again when it dies; the socket lives in a folder of its own
+    that only this user can open."""
+
+    def __init__(self, db_path: str | Path, restart_after: float = 1.0) -> None:
+        self.db_path = Path(db_path)
+        self.restart_after = restart_after
+        self.folder = Path(tempfile.mkdtemp(prefix="wareterm-writer-"))
+        self.socket = self.folder / "scans.sock"
+        self.proc: subprocess.Popen[bytes] | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        #: Times the writer was started (tests wait on it).
+        self.starts = 0
+
+    def command(self) -> list[str]:
+        """How the writer is run: ``wareterm scan-writer`` as a terminal is run."""
+        from tui.serve import terminal_command
+
+        return [
+            *terminal_command(),
+            "--db",
+            str(self.db_path),
+            "scan-writer",
+            "--socket",
+            str(self.socket),
+            "--parent",
+            str(os.getpid()),
+        ]
+
+    def start(self, ready_timeout: float = 15.0) -> None:
+        """Start the writer and wait (at most ``ready_timeout``) until it listens; until it
+        does, terminals store their own scans, so a slow start loses nothing."""
+        self._spawn()
+        deadline = time.monotonic() + ready_timeout
+        while not self.socket.exists() and time.monotonic() < deadline:
+            if self.proc is not None and self.proc.poll() is not None:
+                break
+            time.sleep(0.02)
+        if not self.socket.exists():
+            log.error("the scan writer did not start; terminals store their own scans")
+        self._thread = threading.Thread(target=self._watch, name="scan-writer", daemon=True)
+        self._thread.start()
+
+    def _spawn(self) -> None:
+        self.proc = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL, close_fds=True)
+        self.starts += 1
+
+    def _watch(self) -> None:
+        while not self._stop.is_set():
+            proc = self.proc
+            if proc is None:
+                return
+            try:
+                code = proc.wait(timeout=0.5)
+            except subprocess.TimeoutExpired:
+                continue
+            if self._stop.is_set():
+                return
+            log.error(
+                "the scan writer stopped (exit %s); terminals store their own scans until it is "
+                "started again",
+                code,
+            )
+            if self._stop.wait(self.restart_after):
+                return
+            try:
+                self._spawn()
+            except OSError as error:
+                log.error("cannot start the scan writer again: %s", error)
+
+    def stop(self, timeout: float = 15.0) -> bool:
+        """Stop the writer once the group it is storing is answered; remove its folder."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        proc = self.proc
+        stopped = True
+        if proc is not None and proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+                stopped = False
+        shutil.rmtree(self.folder, ignore_errors=True)
+        return stopped

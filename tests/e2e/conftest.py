@@ -79,6 +79,25 @@ def children_of(pid: int) -> list[int]:
     return found
 
 
+def command_line(pid: int) -> str:
+    """A process's command line, words joined by spaces ("" when it is gone)."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def scan_writers_of(pid: int) -> list[int]:
+    """The server's scan writer (``wareterm scan-writer``, a child of ``serve``)."""
+    return [child for child in children_of(pid) if " scan-writer " in command_line(child)]
+
+
+def terminals_of(pid: int) -> list[int]:
+    """The server's children that are not its scan writer: the sessions' terminals."""
+    writers = scan_writers_of(pid)
+    return [child for child in children_of(pid) if child not in writers]
+
+
 class Server:
     """``wareterm serve`` on 127.0.0.1, a free port, the test's database and host key."""
 

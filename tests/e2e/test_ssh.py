@@ -20,8 +20,10 @@ from tests.e2e.conftest import (
     Floor,
     alive,
     audit,
-    children_of,
+    command_line,
     poll,
+    scan_writers_of,
+    terminals_of,
 )
 from tests.tui.conftest import WALK
 
@@ -106,7 +108,7 @@ def test_commands_subsystems_and_forwarding_are_refused(floor: Floor) -> None:
         )
     )
     assert forward.returncode == 255 and "forwarding failed" in forward.stderr
-    assert children_of(server.proc.pid) == []  # no terminal was started for any of them
+    assert terminals_of(server.proc.pid) == []  # no terminal was started for any of them
     assert audit(floor.db, "login") == []
 
 
@@ -134,6 +136,17 @@ def test_a_picker_scans_a_list_through_the_ssh_session(floor: Floor) -> None:
     assert [(row["verdict"], row["source"], row["station"]) for row in scans] == [
         ("ok", "wedge", "hh-07")
     ] * 4
+    # The terminal was given the server's scan writer, which is running and listening.
+    (writer,) = scan_writers_of(server.proc.pid)
+    (terminal,) = terminals_of(server.proc.pid)
+    socket_path = _environ(terminal)["WARETERM_SCAN_WRITER"]
+    assert Path(socket_path).is_socket()
+    assert f"--socket {socket_path} " in command_line(writer)
+
+
+def _environ(pid: int) -> dict[str, str]:
+    pairs = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    return dict(pair.decode().split("=", 1) for pair in pairs if b"=" in pair)
 
 
 def test_killing_the_client_leaves_no_terminal_behind(floor: Floor) -> None:
@@ -141,12 +154,12 @@ def test_killing_the_client_leaves_no_terminal_behind(floor: Floor) -> None:
     pane = floor.pane(floor.ssh_argv(server, "li.na"))
     pane.wait_for(HOME)
     terminal = server.terminal_pid("li.na")
-    assert alive(terminal) and children_of(server.proc.pid) == [terminal]
+    assert alive(terminal) and terminals_of(server.proc.pid) == [terminal]
     assert b"--session-user\x00li.na" in Path(f"/proc/{terminal}/cmdline").read_bytes()
     os.kill(pane.pid, signal.SIGKILL)
     poll("the terminal process to be gone and reaped", lambda: not alive(terminal))
     server.wait_for_line(rf"terminal pid {terminal} exit .*client gone")
-    assert children_of(server.proc.pid) == []
+    assert terminals_of(server.proc.pid) == []
     assert server.proc.poll() is None  # the server carries on
     again = floor.pane(floor.ssh_argv(server, "li.na"))
     again.wait_for(HOME)
@@ -157,10 +170,13 @@ def test_a_killed_server_leaves_no_terminal_behind(floor: Floor) -> None:
     pane = floor.pane(floor.ssh_argv(server, "li.na"))
     pane.wait_for(HOME)
     terminal = server.terminal_pid("li.na")
+    (writer,) = scan_writers_of(server.proc.pid)
     server.proc.kill()  # no chance to clean up: the pty's hangup ends the terminal
     server.proc.wait()
     poll("the terminal to end by itself", lambda: not alive(terminal))
     assert pane.exit_status() == 255
+    # the scan writer sees its server gone and stops (within its second of waiting)
+    poll("the scan writer to stop by itself", lambda: not alive(writer))
 
 
 def test_resizing_the_window_redraws_the_terminal(floor: Floor) -> None:
@@ -256,7 +272,7 @@ def test_the_server_survives_garbage_floods_and_huge_windows(floor: Floor) -> No
 
     assert asyncio.run(huge_window()) == "done"
     server.wait_for_line(r"session of li\.na .*\(1000x500 xterm\)")
-    poll("the session's terminal to be gone", lambda: children_of(server.proc.pid) == [])
+    poll("the session's terminal to be gone", lambda: terminals_of(server.proc.pid) == [])
     assert server.proc.poll() is None
     still = floor.run_ssh(floor.ssh_argv(server, "li.na", command=("true",)))
     assert still.returncode == 1 and "not commands" in still.stderr

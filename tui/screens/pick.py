@@ -11,6 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, ProgressBar, Static
 
 from core import timefmt, words
+from core.errors import ScanUnconfirmed, WaretermError
 from core.i18n import N_, _
 from core.model import ShortReason, Verdict
 from core.ports import PickView, ScanOutcome
@@ -181,6 +182,18 @@ class PickScreen(FloorScreen):
             self.banner("✔ " + (_("List complete!") if done else outcome.message), "ok")
         else:
             self.refusal(outcome.verdict.value, outcome.code, outcome.message)
+
+    def on_floor_error(self, error: WaretermError) -> None:
+        """Say what went wrong; when the server's writer stopped before confirming a scan,
+        also draw the list as stored, so the picker sees whether the unit counted."""
+        super().on_floor_error(error)
+        if isinstance(error, ScanUnconfirmed):
+            self.banner(_("? NOT CONFIRMED\n{message}").format(message=str(error)), "error")
+            self.run_floor(self.floor.current_pick, self.operator, then=self._as_stored)
+
+    def _as_stored(self, view: PickView | None) -> None:
+        if view is not None:
+            self.show(view)
 
     def bad_scan_list(self) -> int | None:
         """A bad scan during picking is stored with the list on screen."""
