@@ -25,8 +25,18 @@ from bench.harness import ROOT
 
 #: Short names accepted by --only with --compare (each stands for the metrics it measures).
 ALIASES = {
-    "scan_commit": ["scan_commit_ms_p50", "scan_commit_ms_p99"],
-    "concurrent": ["concurrent_scans_per_s", "lost_scans", "double_claims"],
+    "scan_commit": [
+        "scan_commit_ms_p50",
+        "scan_commit_ms_p99",
+        "scan_commit_writer_ms_p50",
+        "scan_commit_writer_ms_p99",
+    ],
+    "concurrent": [
+        "concurrent_scans_per_s",
+        "concurrent_direct_scans_per_s",
+        "lost_scans",
+        "double_claims",
+    ],
 }
 COST = Path(__file__).resolve().parent / "scan_cost.py"
 #: Runs of scan_cost.py per tree and round, alternating with the other tree's.

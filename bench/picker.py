@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.warehouse import UNKNOWN_CODE, WRONG_SKU
-from core.errors import StoreBusy
+from core.errors import ScanUnconfirmed, StoreBusy
 from core.model import Role
 from core.ports import Operator, PickView
 from data.floor import SqliteFloor
@@ -57,6 +57,11 @@ class PickerRun:
     #: Scans and claims refused because the write lock stayed taken for the whole busy
     #: timeout (not acknowledged, tried again).
     busy: int = 0
+    #: CPU seconds the picker's process spent from start to finish (its start-up excluded).
+    cpu: float = 0.0
+    #: Scans the scan writer stored, and scans it did not confirm (it stopped first).
+    via_writer: int = 0
+    unconfirmed: int = 0
 
 
 def printed_code(barcode: str) -> str:
@@ -82,18 +87,26 @@ def run_picker(
     report: Callable[[Ack], None] | None = None,
     start: Callable[[], None] | None = None,
     on_list: Callable[[PickView], None] | None = None,
+    writer: str | None = None,
 ) -> PickerRun:
     """Scan ``scans`` times (fewer when no list is left): the unit the list needs next, except
     every ``wrong_every``-th scan, which is a wrong item or an unknown code. ``start`` is
     called once the database is open (a barrier for a synchronised start); ``on_list`` with
-    each list as it is claimed or resumed."""
-    floor = SqliteFloor(open_store(db))
+    each list as it is claimed or resumed. ``writer``: the scan writer's socket, which the
+    scans go through as a session's under ``wareterm serve`` do."""
+    link = None
+    if writer is not None:
+        from data.scan_writer import WriterLink
+
+        link = WriterLink(writer)
+    floor = SqliteFloor(open_store(db), writer=link)
     operator = Operator(user, Role.PICKER, station or f"hh-{user}")
     wrong_item, unknown = wrong_codes(floor.store)
     run = PickerRun(user)
     if start is not None:
         start()
     run.started = time.monotonic()
+    cpu_began = time.process_time()
     view: PickView | None = None
     try:
         while len(run.acks) < scans:
@@ -121,6 +134,12 @@ def run_picker(
                 # Refused, not acknowledged: the screen says "busy" and the picker scans again.
                 run.busy += 1
                 continue
+            except ScanUnconfirmed:
+                # The writer stopped before answering: not acknowledged; the screen shows the
+                # list as stored and the picker goes on from there.
+                run.unconfirmed += 1
+                view = floor.current_pick(operator)
+                continue
             ack = Ack(
                 user,
                 number,
@@ -135,6 +154,8 @@ def run_picker(
             view = outcome.view or view
     finally:
         run.finished = time.monotonic()
+        run.cpu = time.process_time() - cpu_began
+        run.via_writer = 0 if link is None else link.sent
         floor.store.close()
     return run
 
@@ -271,10 +292,15 @@ class CrowdRun:
 
 
 def _picker_process(
-    db: str, user: str, scans: int, wrong_every: int, barrier: Any, out: str
+    db: str, user: str, scans: int, wrong_every: int, barrier: Any, out: str, writer: str | None
 ) -> None:
     run = run_picker(
-        db, user, scans, wrong_every=wrong_every, start=lambda: barrier.wait(timeout=300)
+        db,
+        user,
+        scans,
+        wrong_every=wrong_every,
+        start=lambda: barrier.wait(timeout=300),
+        writer=writer,
     )
     Path(out).write_text(
         json.dumps(
@@ -285,23 +311,40 @@ def _picker_process(
                 "started": run.started,
                 "finished": run.finished,
                 "busy": run.busy,
+                "cpu": run.cpu,
+                "via_writer": run.via_writer,
+                "unconfirmed": run.unconfirmed,
             }
         )
     )
 
 
 def run_crowd(
-    db: str | Path, users: list[str], scans: int, workdir: Path, wrong_every: int = 10
+    db: str | Path,
+    users: list[str],
+    scans: int,
+    workdir: Path,
+    wrong_every: int = 10,
+    writer: str | Path | None = None,
 ) -> CrowdRun:
     """One process per user, all starting together once every one has opened the database;
-    each scans ``scans`` times. Processes are started fresh (``spawn``), as sessions are."""
+    each scans ``scans`` times. Processes are started fresh (``spawn``), as sessions are;
+    with ``writer`` (a scan writer's socket) their scans go through it, as under serve."""
     context = multiprocessing.get_context("spawn")
     barrier = context.Barrier(len(users))
     outs = [workdir / f"picker-{user}.json" for user in users]
     processes = [
         context.Process(
             target=_picker_process,
-            args=(str(db), user, scans, wrong_every, barrier, str(out)),
+            args=(
+                str(db),
+                user,
+                scans,
+                wrong_every,
+                barrier,
+                str(out),
+                None if writer is None else str(writer),
+            ),
             name=f"picker-{user}",
         )
         for user, out in zip(users, outs, strict=True)
@@ -324,6 +367,8 @@ def run_crowd(
         data = json.loads(out.read_text())
         run = PickerRun(data["user"], [Ack(**ack) for ack in data["acks"]], data["lists"])
         run.started, run.finished, run.busy = data["started"], data["finished"], data["busy"]
+        run.cpu, run.via_writer = data["cpu"], data["via_writer"]
+        run.unconfirmed = data["unconfirmed"]
         runs.append(run)
     return CrowdRun(runs)
 
@@ -338,6 +383,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--user", required=True)
     parser.add_argument("--scans", type=int, default=1000)
     parser.add_argument("--wrong-every", type=int, default=10)
+    parser.add_argument("--writer", help="the scan writer's socket (as under wareterm serve)")
     args = parser.parse_args(argv)
 
     def say(record: dict[str, Any]) -> None:
@@ -351,6 +397,7 @@ def main(argv: list[str] | None = None) -> int:
         wrong_every=args.wrong_every,
         report=lambda ack: say(asdict(ack)),
         on_list=lambda view: say({"list": view.picklist_id, "units_done": view.units_done}),
+        writer=args.writer,
     )
     return 0
 

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import statistics
 import time
+from pathlib import Path
 
 from bench import picker, warehouse
 from bench.harness import Bench
 from bench.metrics import measurement
-from core.ports import PickView
+from core.model import Role
+from core.ports import Operator, PickView
 from data import settings
+from data.floor import SqliteFloor
 from data.picking import read_pick_view, record_pick_scan
+from data.scan_writer import WriterLink
 from data.store import Actor, open_store
 from data.waves import claim_next
+from tui.serve_workers import ScanWriterProcess
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -62,26 +67,95 @@ def scan_commit(bench: Bench) -> dict[str, float]:
     }
 
 
+@measurement("scan_commit_writer_ms_p50", "scan_commit_writer_ms_p99")
+def scan_commit_writer(bench: Bench) -> dict[str, float]:
+    """One picker's scans through the floor port and the scan writer, as a session's under
+    ``wareterm serve``: the reads before the lock on the session's connection, then the
+    request, the writer's transaction (alone: a group of one), its commit and the answer."""
+    count = bench.settings.commit_scans
+    db = bench.fresh(bench.floor_db)
+    writer = ScanWriterProcess(db)
+    writer.start()
+    floor = SqliteFloor(open_store(db), writer=WriterLink(writer.socket))
+    operator = Operator("p01", Role.PICKER, "hh-p01")
+    floor_codes = picker.wrong_codes(floor.store)
+    timings: list[float] = []
+    view: PickView | None = None
+    try:
+        while len(timings) < count:
+            if view is None or view.current is None:
+                view = floor.claim_next_pick(operator)
+                if view is None:
+                    raise RuntimeError("the generated floor ran out of pick lists")
+                continue
+            number = len(timings) + 1
+            if number % 10 == 0:
+                raw = floor_codes[number % 20 == 0]
+            else:
+                raw = picker.printed_code(view.current.barcode)
+            began = time.perf_counter()
+            outcome = floor.pick_scan(operator, view.picklist_id, raw, "wedge")
+            timings.append((time.perf_counter() - began) * 1000)
+            view = outcome.view or view
+        assert floor.writer is not None and floor.writer.stored_here == 0, "writer not used"
+    finally:
+        floor.store.close()
+        writer.stop()
+    bench.note(
+        "scan_commit_writer_ms_p50",
+        f"{count} scans per run through the scan writer, 90% right item, 10% wrong or unknown",
+    )
+    return {
+        "scan_commit_writer_ms_p50": statistics.median(timings),
+        "scan_commit_writer_ms_p99": _percentile(timings, 0.99),
+    }
+
+
 @measurement("concurrent_scans_per_s", "lost_scans", "double_claims")
 def concurrent_scans(bench: Bench) -> dict[str, float]:
     """16 picker processes (fresh interpreters) scan flat out on one file through the floor
-    port, as sessions do; timed from the moment all have opened the database to the last
-    scan. Then every acknowledged scan is looked up and the claims audited."""
+    port and the scan writer, as sessions under ``wareterm serve`` do; timed from the moment
+    all have opened the database to the last scan. Then every acknowledged scan is looked up
+    and the claims audited."""
     db = bench.fresh(bench.floor_db)
+    writer = ScanWriterProcess(db)
+    writer.start()
+    try:
+        values = _crowd(bench, db, "concurrent_scans_per_s", writer.socket)
+    finally:
+        writer.stop()
+    return values
+
+
+@measurement("concurrent_direct_scans_per_s", "lost_scans", "double_claims")
+def concurrent_direct_scans(bench: Bench) -> dict[str, float]:
+    """The same 16 pickers, each storing its own scans (``wareterm tui`` without a server's
+    scan writer): every scan its own transaction and sync, and a picker that finds the lock
+    taken waits in SQLite's busy handler."""
+    db = bench.fresh(bench.floor_db)
+    return _crowd(bench, db, "concurrent_direct_scans_per_s", None)
+
+
+def _crowd(bench: Bench, db: Path, metric: str, writer: Path | None) -> dict[str, float]:
     users = warehouse.picker_names(bench.sizes.pickers)
-    crowd = picker.run_crowd(db, users, bench.settings.crowd_scans, bench.scratch("crowd"))
+    crowd = picker.run_crowd(
+        db, users, bench.settings.crowd_scans, bench.scratch("crowd"), writer=writer
+    )
     check = picker.check_floor(db, crowd.acks())
     if check.problems:
         bench.note("lost_scans", "; ".join(check.problems[:5]))
     latencies = [ack.seconds * 1000 for run in crowd.runs for ack in run.acks]
+    scans = sum(len(run.acks) for run in crowd.runs)
     bench.note(
-        "concurrent_scans_per_s",
+        metric,
         f"{len(users)} processes × {bench.settings.crowd_scans} scans; floor call p50"
         f" {statistics.median(latencies):.2f} ms, p99 {_percentile(latencies, 0.99):.1f} ms,"
-        f" max {max(latencies):.0f} ms; {crowd.busy} refused as busy (last run)",
+        f" max {max(latencies):.0f} ms; {crowd.busy} refused as busy; the pickers' CPU"
+        f" {sum(run.cpu for run in crowd.runs) * 1000 / max(scans, 1):.2f} ms per scan"
+        " (last run)",
     )
     return {
-        "concurrent_scans_per_s": crowd.scans_per_s,
+        metric: crowd.scans_per_s,
         "lost_scans": check.lost_scans,
         "double_claims": check.double_claims,
     }
