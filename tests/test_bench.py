@@ -16,8 +16,11 @@ ROOT = Path(__file__).resolve().parent.parent
 NAMES = [
     "scan_commit_ms_p50",
     "scan_commit_ms_p99",
+    "scan_commit_writer_ms_p50",
+    "scan_commit_writer_ms_p99",
     "scan_to_screen_ms_p95",
     "concurrent_scans_per_s",
+    "concurrent_direct_scans_per_s",
     "lost_scans",
     "double_claims",
     "dashboard_first_paint_s",
@@ -93,7 +96,10 @@ def test_compare_reads_short_names_and_pairs_the_runs() -> None:
     assert metric_names(["scan_commit", "concurrent"]) == [
         "scan_commit_ms_p50",
         "scan_commit_ms_p99",
+        "scan_commit_writer_ms_p50",
+        "scan_commit_writer_ms_p99",
         "concurrent_scans_per_s",
+        "concurrent_direct_scans_per_s",
         "lost_scans",
         "double_claims",
     ]
