@@ -120,11 +120,14 @@ def _environment(tree: Path) -> dict[str, str]:
 
 
 def _bench(tree: Path, names: list[str], runs: int, folder: Path) -> list[tuple[str, float]]:
-    """One ``python -m bench --only`` in ``tree``: each metric's value."""
+    """One ``python -m bench --only`` in ``tree``: each metric's value (of the metrics that
+    tree's bench knows: an older one lacks the newer)."""
     folder.mkdir(parents=True)
     output = folder / "results.json"
+    goals = (tree / "bench" / "metrics.py").read_text(encoding="utf-8")
+    known = [name for name in names if f'"{name}"' in goals]
     subprocess.run(
-        [sys.executable, "-m", "bench", "--only", ",".join(names), "--runs", str(runs)]
+        [sys.executable, "-m", "bench", "--only", ",".join(known), "--runs", str(runs)]
         + ["--output", str(output), "--workdir", str(folder / "work")],
         cwd=tree,
         env=_environment(tree),
@@ -161,13 +164,14 @@ def table(results: dict[str, dict[str, list[float]]], names: list[str], loads: l
     rows = [("metric", *labels, "change", "runs")]
     for name in names:
         values = [results[label].get(name, []) for label in labels]
-        if not all(values):
+        if not any(values):
             continue
-        medians = [statistics.median(v) for v in values]
+        # A metric only one tree has (a newer one) is shown with "—" for the other.
+        medians = [f"{statistics.median(v):.4g}" if v else "—" for v in values]
         pairs = [(a, b) for a, b in zip(*values, strict=False) if a]
         change = f"{statistics.median((b - a) / a for a, b in pairs):+.0%}" if pairs else "—"
         runs = " | ".join(" ".join(f"{x:.3g}" for x in v) for v in values)
-        rows.append((name, *(f"{m:.4g}" for m in medians), change, runs))
+        rows.append((name, *medians, change, runs))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))

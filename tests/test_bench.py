@@ -107,3 +107,6 @@ def test_compare_reads_short_names_and_pairs_the_runs() -> None:
     text = table({"abc1234": {"x": [1.0, 4.0]}, "working tree": {"x": [2.0, 2.0]}}, ["x"], [1, 2])
     # Paired changes +100% and -50%: their median, not the change of the medians (-20%).
     assert "+25%" in text.splitlines()[2]
+    # A metric only the newer tree measures is shown, with "—" for the older one.
+    text = table({"abc1234": {}, "working tree": {"y": [3.0]}}, ["y"], [1, 2])
+    assert text.splitlines()[2].split()[:4] == ["y", "—", "3", "—"]
