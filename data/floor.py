@@ -293,20 +293,25 @@ class SqliteFloor(Floor):
         With the server's scan writer (``data.scan_writer``): the scan is stored on this
         session's connection when the write lock is free this moment, and handed to the
         writer, which stores the scans waiting in one group commit, when another session holds
-        it; after that, the session's scans go to the writer for a while without trying
-        (:meth:`WriterLink.crowded`). So a lone picker pays no hand-over, and a crowd shares
-        syncs and never sleeps in SQLite's busy handler. Without a writer (or while it cannot
-        be reached) the session waits for the lock itself."""
+        it; after that, the session's scans go straight to the writer for a while
+        (:meth:`WriterLink.crowded`), which also reads what they are judged against (on its
+        connection, whose cache the other sessions' commits do not empty). So a lone picker
+        pays no hand-over, and a crowd shares syncs and never sleeps in SQLite's busy handler.
+        Without a writer (or while it cannot be reached) the session waits for the lock
+        itself."""
         actor = self._actor(operator)
         if self.writer is None:
             return record_pick_scan(self.store, actor, picklist_id, raw, source)
+        if self.writer.crowded():
+            outcome = self.writer.pick_scan(actor, picklist_id, raw, source)
+            if outcome is not None:
+                return outcome
         prepared = prepare_pick_scan(self.store, picklist_id, raw, source)
-        if not self.writer.crowded():
-            try:
-                return store_pick_scan(self.store, actor, picklist_id, prepared, wait=False)
-            except LockTaken:
-                self.writer.found_lock_taken()
-        outcome = self.writer.pick_scan(actor, picklist_id, prepared)
+        try:
+            return store_pick_scan(self.store, actor, picklist_id, prepared, wait=False)
+        except LockTaken:
+            self.writer.found_lock_taken()
+        outcome = self.writer.prepared_scan(actor, picklist_id, prepared)
         if outcome is not None:
             return outcome
         return store_pick_scan(self.store, actor, picklist_id, prepared)

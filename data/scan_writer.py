@@ -4,12 +4,16 @@ Every scan is a write transaction that ends in an fsync of the WAL, and SQLite l
 writer in at a time: with many pickers scanning at once, each session waits its turn in
 SQLite's busy handler, which sleeps (1, 2, 5 … 100 ms) instead of waking when the lock is
 free, and every scan pays a sync of its own. ``wareterm serve`` therefore runs one
-:class:`ScanWriter` beside its terminals. A session sends it each pick scan over a Unix socket
-(:class:`WriterLink`); the writer takes every scan waiting, stores each in a savepoint of one
-transaction (:meth:`data.store.Store.group`), the very same ``record_pick_scan`` a session
-would run, commits once and answers each session. A scan is acknowledged only after that
-commit; a scan refused inside the group (not allowed, a bug) is rolled back alone; a commit
-that fails fails every scan of the group, and none was stored.
+:class:`ScanWriter` beside its terminals. A session that finds the write lock taken sends its
+pick scans (and list claims) over a Unix socket (:class:`WriterLink`), for a second without
+trying the lock first (``SqliteFloor.pick_scan``). The writer takes every request waiting,
+stores each in a savepoint of one transaction (:meth:`data.store.Store.group`) with the very
+same ``record_pick_scan`` a session would run, commits once and answers each session. Its
+own connection's page cache stays warm (every commit of another connection empties a
+session's), so the reads a scan is judged against cost it less than they cost a session. A
+scan is acknowledged only after that commit; a scan refused inside the group (not allowed, a
+bug) is rolled back alone; a commit that fails fails every scan of the group, and none was
+stored.
 
 A session without a writer (``wareterm tui`` alone, the CLI, a writer that cannot be reached
 when the scan is to be sent) stores the scan itself, as before. A writer that stops after a
@@ -40,7 +44,7 @@ from core.errors import ScanUnconfirmed, WaretermError
 from core.i18n import _
 from core.lot_recheck import LotRedraw
 from core.ports import ScanOutcome
-from data.picking import PreparedScan, store_pick_scan
+from data.picking import PreparedScan, record_pick_scan, store_pick_scan
 from data.store import Actor, Store
 from data.waves import take_next
 
@@ -62,8 +66,10 @@ RETRY_AFTER_S = 2.0
 #: it tries the lock itself again.
 CROWDED_S = 1.0
 _HEADER = struct.Struct("!I")
-#: What a session asks the writer: store a prepared pick scan, or claim the next list.
-SCAN, CLAIM = "scan", "claim"
+#: What a session asks the writer: store a pick scan as read (the writer reads what it is
+#: judged against, on its own connection, whose cache is warm), store a scan the session
+#: prepared already (it found the lock taken when it tried itself), or claim the next list.
+SCAN, PREPARED, CLAIM = "scan", "prepared", "claim"
 #: What a claim answers: the list (None: nothing left) and the lot redraws it made.
 Claimed = tuple[int | None, tuple[LotRedraw, ...]]
 
@@ -131,13 +137,21 @@ class WriterLink:
         self._crowded_until = time.monotonic() + CROWDED_S
 
     def pick_scan(
+        self, actor: Actor, picklist_id: int, raw: str, source: str
+    ) -> ScanOutcome | None:
+        """The writer's outcome of the scan; None when no writer took it (it was not sent:
+        the caller stores it itself). Raises what storing it raised, or
+        :class:`ScanUnconfirmed` when the writer stopped before it answered."""
+        outcome = self._call(SCAN, actor, (picklist_id, raw, source))
+        assert outcome is None or isinstance(outcome, ScanOutcome)
+        return outcome
+
+    def prepared_scan(
         self, actor: Actor, picklist_id: int, prepared: PreparedScan
     ) -> ScanOutcome | None:
-        """The writer's outcome of a scan prepared on the session's own connection (the reads
-        before the write lock are the session's work, not the writer's); None when no writer
-        took it (it was not sent: the caller stores it itself). Raises what storing it
-        raised, or :class:`ScanUnconfirmed` when the writer stopped before it answered."""
-        outcome = self._call(SCAN, actor, (picklist_id, prepared))
+        """:meth:`pick_scan` of a scan the session has read what it is judged against for
+        already (``data.picking.prepare_pick_scan``)."""
+        outcome = self._call(PREPARED, actor, (picklist_id, prepared))
         assert outcome is None or isinstance(outcome, ScanOutcome)
         return outcome
 
@@ -361,7 +375,9 @@ class ScanWriter:
                 for _session, (kind, actor, args) in group:
                     try:
                         if kind == SCAN:
-                            result: Any = store_pick_scan(self.store, actor, *args)
+                            result: Any = record_pick_scan(self.store, actor, *args)
+                        elif kind == PREPARED:
+                            result = store_pick_scan(self.store, actor, *args)
                         else:
                             result = take_next(self.store, actor)
                     except Exception as error:
@@ -411,14 +427,21 @@ class ScanWriter:
 
 
 def _is_request(request: Any) -> bool:
-    """Whether ``request`` is one the writer serves: ``(SCAN, actor, (list id, prepared
-    scan))`` or ``(CLAIM, actor, ())``."""
+    """Whether ``request`` is one the writer serves: ``(SCAN, actor, (list id, raw,
+    source))``, ``(PREPARED, actor, (list id, prepared scan))`` or ``(CLAIM, actor, ())``."""
     if not (isinstance(request, tuple) and len(request) == 3):
         return False
     kind, actor, args = request
     if not (isinstance(actor, Actor) and isinstance(args, tuple)):
         return False
     if kind == SCAN:
+        return (
+            len(args) == 3
+            and isinstance(args[0], int)
+            and isinstance(args[1], str)
+            and isinstance(args[2], str)
+        )
+    if kind == PREPARED:
         return len(args) == 2 and isinstance(args[0], int) and isinstance(args[1], PreparedScan)
     return kind == CLAIM and args == ()
 

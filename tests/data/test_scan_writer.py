@@ -26,6 +26,7 @@ from data.floor import SqliteFloor
 from data.picking import prepare_pick_scan
 from data.scan_writer import (
     CLAIM,
+    PREPARED,
     SCAN,
     ScanWriter,
     WriterLink,
@@ -260,11 +261,20 @@ def test_waiting_requests_are_stored_in_one_group(tmp_path: Path, socket_path: P
     assert view is not None
     running = Running(path, socket_path, start=False)
     sessions = []
-    for raw in (WALK[0], "NOPE-1", WALK[1]):
-        prepared = prepare_pick_scan(store, view.picklist_id, raw, "wedge")
+    picker = Actor("li.na", "hh-1")
+    requests = [
+        (
+            PREPARED,
+            picker,
+            (view.picklist_id, prepare_pick_scan(store, view.picklist_id, WALK[0], "wedge")),
+        ),
+        (SCAN, picker, (view.picklist_id, "NOPE-1", "wedge")),  # as read: the writer reads
+        (SCAN, picker, (view.picklist_id, WALK[1], "wedge")),
+    ]
+    for request in requests:
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         sock.connect(str(socket_path))
-        sock.sendall(_frame((SCAN, Actor("li.na", "hh-1"), (view.picklist_id, prepared))))
+        sock.sendall(_frame(request))
         sessions.append(sock)
     other = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)  # a claim by another picker
     other.connect(str(socket_path))
