@@ -16,12 +16,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from core.clock import from_iso
 from core.errors import Rejected
 from core.i18n import _
+from core.timefmt import CHINA_FIXED
 
 
 class BinKind(StrEnum):
@@ -303,6 +305,14 @@ def pick_order(walk_key: Callable[[str], Any]) -> Callable[[StockRow], Any]:
         )
 
     return key
+
+
+def expiry_day(moment: datetime | str) -> date:
+    """The day expiry dates are judged on at ``moment`` (an instant, or its ISO text): the
+    site's calendar day in China Standard Time, the day the dates printed on cartons count in.
+    (UTC's date would still be yesterday until 08:00, and a lot would ship a day too long.)"""
+    instant = from_iso(moment) if isinstance(moment, str) else moment
+    return instant.astimezone(CHINA_FIXED).date()
 
 
 def drawable(row: StockRow, today: date | None = None, shelf_days: int = 0) -> bool:

@@ -5,9 +5,9 @@ another shippable lot or bin, or goes short with the reason, in the caller's tra
 from __future__ import annotations
 
 import sqlite3
-from datetime import date
 from typing import Any
 
+from core import stock as stock_rules
 from core.lot_recheck import LotRedraw, OpenPickLine, recheck_lots
 from core.picking import reroute_short
 from data.pick_lines import line_shares, move_to_new_lines, short_shares
@@ -68,7 +68,7 @@ def stale_lines(
         )
         for r in records.values()
     ]
-    today = date.fromisoformat(now[:10])
+    today = stock_rules.expiry_day(now)
     return records, recheck_lots(lines, rows, stock_walk(conn), today, shelf_days(conn, skus))
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -559,7 +558,7 @@ def _out_of_date(write: Write, products: Iterable[Any]) -> dict[str, int]:
     dated = {p["sku"]: p["shelf_days"] for p in products if p["lot_tracked"] or p["shelf_days"]}
     if not dated:
         return {}
-    today = date.fromisoformat(write.now[:10])
+    today = stock_rules.expiry_day(write.now)
     return {
         sku: stock_rules.out_of_date(rows, today, dated[sku])
         for sku, rows in rows_of(write.conn, dated).items()

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+from core import stock as stock_rules
 from core.clock import from_iso, to_iso
 from core.errors import Rejected
 from core.i18n import _
@@ -558,7 +559,7 @@ class SqliteOversight(Oversight):
             # free units in lots expired or inside the do-not-ship window are no free stock
             # for an order: a backorder says how many of them there are
             shelf = {row["sku"]: row["shelf_days"] for row in needs if row["dated"]}
-            today = date.fromisoformat(to_iso(now)[:10])  # the day the waves judge by
+            today = stock_rules.expiry_day(now)  # the day the waves judge by
             too_close = {
                 sku: out_of_date(rows, today, shelf[sku])
                 for sku, rows in rows_of(conn, shelf).items()

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from core import receiving as rules
+from core import stock as stock_rules
 from core import totes
 from core.codes import CodeKind, CodePrefixes, parse_scan
 from core.errors import NotFound, Rejected
@@ -204,7 +205,7 @@ def receive_unit(
             lot_tracked=bool(product and product["lot_tracked"]),
             expected=_expected(write.conn, receipt),
             received=_received(write.conn, receipt_no),
-            today=date.fromisoformat(write.now[:10]),
+            today=stock_rules.expiry_day(write.now),
         )
         write.execute(
             "INSERT INTO receipt_units (receipt_no, at, user, station, code, sku, lot, expiry,"

@@ -233,7 +233,7 @@ def draw_for_line(
     so the next line of the wave sees what is left); returns the movements and the units no
     bin could give. The movements are not saved yet."""
     shelf = write.execute("SELECT shelf_days FROM products WHERE sku = ?", (sku,)).fetchone()
-    today = date.fromisoformat(write.now[:10])
+    today = rules.expiry_day(write.now)
     movements, left = rules.draw(
         rows.get(sku, []), qty, walk_key, today, shelf["shelf_days"] if shelf else 0
     )

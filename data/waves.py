@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date
 from typing import Any
 
+from core import stock as stock_rules
 from core import words
 from core.clock import from_iso, to_iso
 from core.errors import NotFound, Rejected
@@ -138,7 +138,7 @@ def _draw_bins(
     skus = sorted({line.sku for order in wanted for line in order.lines})
     rows: Mapping[str, Sequence[StockRow]] = rows_of(write.conn, skus)
     windows = shelf_days(write, skus)
-    today = date.fromisoformat(write.now[:10])
+    today = stock_rules.expiry_day(write.now)
     chosen: list[WaveOrder] = []
     reservations: list[Movement] = []
     unfilled: list[tuple[str, tuple[Unshippable, ...]]] = []

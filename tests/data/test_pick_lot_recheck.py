@@ -164,3 +164,25 @@ def test_resuming_after_logging_in_again_moves_the_line(tmp_path: Path) -> None:
     assert resumed is not None and "R-01" in resumed.notice
     assert resumed.current is not None and resumed.current.location == "R-01"
     assert stock_check(store) == []
+
+
+@pytest.mark.parametrize(
+    ("hours", "moved"), [(9.5, False), (10.5, True)], ids=["23:30 in Shanghai", "00:30"]
+)
+def test_the_day_of_the_window_turns_at_midnight_site_time(
+    tmp_path: Path, hours: float, moved: bool
+) -> None:
+    """L-OLD enters its 30-day window on the day 10 days from now. Nine days and 10.5 hours
+    on it is 00:30 of that day in Shanghai (16:30 UTC of the day before): the lot may no
+    longer ship. An hour earlier it still may."""
+    store = _store(tmp_path, new_lot=4)
+    floor = SqliteFloor(store)
+    _release(store)
+    assert isinstance(store.clock, FixedClock)
+    store.clock.advance(timedelta(days=9, hours=hours))
+    view = floor.claim_next_pick(PICKER)
+    assert view is not None
+    cups = [ln.location for ln in view.lines if ln.sku == "SKU-CUP"]
+    assert cups == (["R-01"] if moved else ["A-01"])  # L-NEW's bin, or L-OLD's
+    assert ("lot too close to expiry" in view.notice) is moved
+    assert stock_check(store) == []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC
 from functools import partial
 
 from textual.app import ComposeResult
@@ -15,6 +14,7 @@ from core.errors import ScanUnconfirmed, WaretermError
 from core.i18n import N_, _
 from core.model import ShortReason, Verdict
 from core.ports import PickView, ScanOutcome
+from core.stock import expiry_day
 from tui.screens.base import FloorScreen
 from tui.screens.modals import CodeEntry, ShortPickDialog
 from tui.text import plain, shown
@@ -67,8 +67,8 @@ class PickScreen(FloorScreen):
         table = self.query_one("#pick-lines", DataTable)
         table.add_columns(_("Bin"), _("SKU"), _("Name"), _("Qty"), _("Done"))
         # the day the list's lots were last checked (at its claim or resume): when the day
-        # turns while the list is on screen, the floor checks them again
-        self._lots_checked_on = self.floor.now().astimezone(UTC).date()
+        # turns while the list is on screen (midnight, site time), the floor checks them again
+        self._lots_checked_on = expiry_day(self.floor.now())
         self.show(self.view)
         if self.view.notice:
             self._lots_moved(self.view)
@@ -138,7 +138,7 @@ class PickScreen(FloorScreen):
         due = self.query_one("#pick-due", Static)
         due.update(timefmt.remaining(self.view.due_at, now))
         due.set_class(timefmt.overdue(self.view.due_at, now), "overdue")
-        today = now.astimezone(UTC).date()
+        today = expiry_day(now)
         if today != self._lots_checked_on and self.view.current is not None:
             self._lots_checked_on = today
             self.run_floor(
