@@ -10,9 +10,20 @@ from textual.widgets import Input, Static
 from core.model import OrderStatus, Verdict
 from data import orders, picking
 from data.store import open_store
-from tests.tui.conftest import WALK, badge_login, make_app, scan, take_list, wait_until
+from tests.tui.conftest import (
+    WALK,
+    badge_login,
+    make_app,
+    scan,
+    screen_in_front,
+    take_list,
+    wait_until,
+)
+from tests.tui.pick_screen import assert_fits
+from tests.tui.test_zh_snapshots import speak_chinese
 from tui.screens.home import HomeScreen
 from tui.screens.login import LoginScreen
+from tui.screens.modals import ShortPickDialog
 from tui.widgets.bigtext import BigText
 
 
@@ -46,6 +57,45 @@ async def test_picker_finishes_a_list_with_scans_only(
     assert [row["verdict"] for row in scans] == ["ok"] * 4
     assert {row["source"] for row in scans} == {"wedge"}
     assert {row["station"] for row in scans} == {"hh-1"}
+
+
+@pytest.mark.parametrize("picked", [0, 1], ids=["all-short", "one-picked"])
+@pytest.mark.parametrize("zh", [False, True], ids=["en", "zh_CN"])
+async def test_a_list_ending_short_says_what_was_picked_and_what_went_short(
+    floor_db: Path, picked: int, zh: bool
+) -> None:
+    """Every line short: nothing to take to packing (not "DONE, all 0 units picked"); some
+    short: how many of each. In Chinese on a handheld too."""
+    if zh:
+        speak_chinese(floor_db)
+    app = make_app(floor_db)
+    async with app.run_test(size=(40, 16)) as pilot:
+        await badge_login(pilot)
+        screen = await take_list(pilot)
+        if picked:
+            await scan(pilot, WALK[0])
+            await wait_until(pilot, lambda: screen.view.units_done == 1)
+        while screen.view.current is not None:
+            line = screen.view.current.line_id
+            await pilot.press("s")
+            await screen_in_front(pilot, ShortPickDialog, "Static")
+            await pilot.press("1")  # not found
+            await wait_until(
+                pilot,
+                lambda line=line: (
+                    screen.view.current is None or screen.view.current.line_id != line
+                ),
+            )
+        item = _text(app, "#pick-item")
+        shown = screen.query_one("#bin", BigText).text
+        if picked:
+            assert shown == ("完成" if zh else "DONE")
+            assert ("已拣 1 件，缺拣 3 件" if zh else "Picked 1, short 3") in item, item
+        else:
+            assert shown == ("缺拣" if zh else "SHORT")
+            assert ("没有可拣的" if zh else "NOTHING TO PICK") in _text(app, "#bin-label")
+            assert ("没有要送去打包" if zh else "nothing to take to packing") in item, item
+        assert_fits(app, (40, 16))
 
 
 async def test_wrong_unknown_and_over_pick_are_refused_loudly_and_recorded(floor_db: Path) -> None:

@@ -87,11 +87,22 @@ class PickScreen(FloorScreen):
         )
         bin_widget = self.query_one("#bin", BigText)
         if line is None:
-            bin_widget.text = _("DONE")
-            self.query_one("#bin-label", Static).update(_("LIST COMPLETE"))
-            self.query_one("#pick-item", Static).update(
-                _("All {n} units picked. Take the tote to packing.").format(n=view.units_done)
-            )
+            short = sum(ln.short for ln in view.lines)
+            picked = sum(ln.picked for ln in view.lines)
+            if picked == 0 and short:
+                # every line went short (at the shelf, or its lot may no longer ship)
+                bin_widget.text = _("SHORT")
+                self.query_one("#bin-label", Static).update(_("NOTHING TO PICK"))
+                done = _("Every line went short: there is nothing to take to packing.")
+            else:
+                bin_widget.text = _("DONE")
+                self.query_one("#bin-label", Static).update(_("LIST COMPLETE"))
+                done = (
+                    _("Picked {n}, short {short}. Take the tote to packing.")
+                    if short
+                    else _("All {n} units picked. Take the tote to packing.")
+                ).format(n=picked, short=short)
+            self.query_one("#pick-item", Static).update(done)
             self.query_one("#pick-name", Static).update(_("Press Esc for the next list."))
         else:
             bin_widget.text = line.location or "—"
