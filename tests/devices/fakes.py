@@ -184,11 +184,20 @@ def url_for(port: int, **options: str) -> str:
     return f"tcp://127.0.0.1:{port}?" + "&".join(f"{k}={v}" for k, v in query.items())
 
 
+#: Sockets holding the ports free_port() gave out, for as long as the test process runs.
+_HELD: list[socket.socket] = []
+
+
 def free_port() -> int:
-    """A loopback port nothing listens on."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    """A loopback port nothing listens on, and nothing else can take: a socket stays bound
+    to it without listening (so a connection is refused), with SO_REUSEADDR so that a test's
+    own fake printer (which sets it too) can still listen there later, as a printer switched
+    on again. A port probed and let go could be taken by another test meanwhile."""
+    held = socket.socket()
+    held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    held.bind(("127.0.0.1", 0))
+    _HELD.append(held)
+    return int(held.getsockname()[1])
 
 
 def network_printers() -> Iterator[Callable[..., FakeNetworkPrinter]]:

@@ -449,7 +449,8 @@ def test_two_workers_for_one_station_only_one_prints(
     wait_for(lambda: "holding" in second.kinds())  # the other session takes over
     (fourth,) = floor.queue_codes("T:0004")
     wait_for(lambda: floor.printed(fourth))
-    assert second.kinds(fourth) == ["sending", "done"]
+    # the worker says "done" once the job is stored as printed: wait for it to have said so
+    wait_for(lambda: second.kinds(fourth) == ["sending", "done"])
     assert server.protocol.copies(floor.bytes_of(fourth)) == 1
 
 

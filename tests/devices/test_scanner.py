@@ -28,6 +28,7 @@ from devices.scanner import (
     reconnect_delays,
 )
 from tests.devices.conftest import wait_until
+from tests.devices.fakes import free_port
 
 
 class PtyScanner:
@@ -431,9 +432,7 @@ def test_a_socket_scanner_reconnects_after_the_server_drops_it(scanners: StartSc
 
 
 def test_an_unreachable_serial_server_is_reported(scanners: StartScanner) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     scanner, seen = scanners(f"socket://127.0.0.1:{port}")
     wait_until(disconnected(seen))
     assert seen.states[-1].message.startswith(f"cannot reach scanner socket://127.0.0.1:{port}")
