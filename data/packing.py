@@ -56,6 +56,7 @@ from core.ports import (
     PackView,
     ShipmentView,
 )
+from core.report import local_day
 from core.roles import Permission
 from core.sla import PRIORITY_RANK
 from core.waybills import IssuedWaybill, Routing, WaybillUnavailable
@@ -85,7 +86,8 @@ def bench_context(store: Store) -> BenchContext:
         prefixes=settings.prefixes(store),
         sender=settings.sender(store),
         policy=carriers.carrier_policy(store),
-        today=store.clock.now().date(),
+        # the date printed on the label: the day in China, not UTC's (yesterday until 08:00)
+        today=local_day(store.clock.now()),
         privacy=settings.get(store, "label.privacy") == "true",
     )
 

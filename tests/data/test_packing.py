@@ -471,3 +471,20 @@ def test_batch_retry_sends_only_the_failed_jobs(
     assert progress.failures[0][1] == "paper out"
     retried = floor.retry_batch(packer, batch.batch_id)
     assert (retried.done, retried.waiting, retried.failed) == (4, 1, 0)
+
+
+@pytest.mark.parametrize(
+    ("utc", "printed"),
+    [("2026-11-21T15:59:00+00:00", "2026-11-21"), ("2026-11-21T16:30:00+00:00", "2026-11-22")],
+    ids=["23:59 in China", "00:30 the next day"],
+)
+def test_the_label_date_is_the_day_in_china(tmp_path: Path, utc: str, printed: str) -> None:
+    from datetime import date, datetime
+
+    from data.packing import bench_context
+
+    store = open_store(tmp_path / "w.db", FixedClock(datetime.fromisoformat(utc)))
+    try:
+        assert bench_context(store).today == date.fromisoformat(printed)
+    finally:
+        store.close()
