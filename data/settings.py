@@ -256,19 +256,22 @@ def pick_settings(store: Store) -> PickSettings:
 
 def get_many(store: Store, keys: tuple[str, ...]) -> dict[str, str]:
     """Several settings' current text in one query (a scan reads the prefixes every time)."""
-    rows = store.query(
-        f"SELECT key, value FROM settings WHERE key IN ({','.join('?' * len(keys))})", keys
-    )
-    found = {row["key"]: str(row["value"]) for row in rows}
-    return {key: found.get(key, SETTINGS[key].default) for key in keys}
+    rows = store.query(_many_sql(keys), keys)
+    return _with_defaults({row["key"]: str(row["value"]) for row in rows}, keys)
 
 
 def _get_many_on(conn: Any, keys: tuple[str, ...]) -> dict[str, str]:
     """:func:`get_many` inside a transaction the caller holds."""
-    rows = conn.execute(
-        f"SELECT key, value FROM settings WHERE key IN ({','.join('?' * len(keys))})", keys
-    )
-    found = {key: str(value) for key, value in rows}
+    rows = conn.execute(_many_sql(keys), keys)
+    return _with_defaults({key: str(value) for key, value in rows}, keys)
+
+
+def _many_sql(keys: tuple[str, ...]) -> str:
+    return f"SELECT key, value FROM settings WHERE key IN ({','.join('?' * len(keys))})"
+
+
+def _with_defaults(found: dict[str, str], keys: tuple[str, ...]) -> dict[str, str]:
+    """Each of ``keys`` with its stored text, else its default."""
     return {key: found.get(key, SETTINGS[key].default) for key in keys}
 
 
