@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 
 def wait_until(
-    predicate: Callable[[], object], timeout: float = 2.0, interval: float = 0.005
+    predicate: Callable[[], object], timeout: float = 10.0, interval: float = 0.005
 ) -> float:
     """Poll ``predicate`` until it is true; return the seconds it took, fail after ``timeout``."""
     start = time.monotonic()

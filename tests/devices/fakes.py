@@ -18,7 +18,7 @@ PAPER_LOW = {1: 0x12, 2: 0x12, 4: 0x1E}
 STATUS_QUERIES = tuple(bytes((0x10, 0x04, n)) for n in (1, 2, 4))
 
 
-def wait_for(condition: Callable[[], object], timeout: float = 5.0) -> None:
+def wait_for(condition: Callable[[], object], timeout: float = 15.0) -> None:
     """Poll until ``condition()`` holds; fail after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while not condition():

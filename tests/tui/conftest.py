@@ -92,7 +92,7 @@ def make_app(path: Path, station: str = "hh-1", demo: bool = False) -> WaretermA
     return WaretermApp(SqliteFloor(open_store(path, FixedClock(NOW))), station=station, demo=demo)
 
 
-async def wait_until(pilot: Pilot, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
+async def wait_until(pilot: Pilot, predicate: Callable[[], bool], timeout: float = 15.0) -> None:
     """Let the app run until ``predicate`` holds; fail after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while not predicate():

@@ -46,7 +46,7 @@ def supervisor_app(path: Path, station: str = "office", poll_s: float | None = N
     return app
 
 
-async def read_done(pilot: Pilot, reads: int = 1, timeout: float = 5.0) -> SupervisorScreen:
+async def read_done(pilot: Pilot, reads: int = 1, timeout: float = 15.0) -> SupervisorScreen:
     """Wait until the supervisor's screen in front has shown ``reads`` reads."""
 
     def done() -> bool:
