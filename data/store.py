@@ -333,15 +333,20 @@ class Store:
             except BaseException:
                 self._abort()
                 raise
-            try:
-                self.check_file()  # never acknowledge a write into a file nobody will read
-                self.conn.execute("COMMIT")
-            except sqlite3.Error as error:
-                self._abort()
-                raise self._fault(error) from None
-            except WaretermError:
-                self._abort()
-                raise
+            self._commit()
+
+    def _commit(self) -> None:
+        """COMMIT the open transaction, once the path still names this store's file (never
+        acknowledge a write into a file nobody will read); roll back when either fails."""
+        try:
+            self.check_file()
+            self.conn.execute("COMMIT")
+        except sqlite3.Error as error:
+            self._abort()
+            raise self._fault(error) from None
+        except WaretermError:
+            self._abort()
+            raise
 
     @contextmanager
     def group(self, poll: float = GROUP_POLL_S) -> Iterator[Group]:
@@ -368,15 +373,7 @@ class Store:
             if group.broken is not None:
                 self._abort()
                 raise group.broken
-            try:
-                self.check_file()
-                self.conn.execute("COMMIT")
-            except sqlite3.Error as error:
-                self._abort()
-                raise self._fault(error) from None
-            except WaretermError:
-                self._abort()
-                raise
+            self._commit()
 
     @contextmanager
     def _savepoint(self, group: Group) -> Iterator[None]:
