@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import Protocol
+
+#: China Standard Time: the site's calendar (China has one time zone and no daylight saving).
+CHINA_TZ = timezone(timedelta(hours=8), "CST")
+
+
+def local_day(moment: datetime) -> date:
+    """The calendar day (China Standard Time) an instant falls on."""
+    return moment.astimezone(CHINA_TZ).date()
 
 
 class Clock(Protocol):

@@ -18,10 +18,11 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from functools import partial
 from typing import IO, Any, Generic, TypeVar
 
+from core.clock import CHINA_TZ
 from core.codes import normalize_barcode
 from core.errors import InvalidBarcode, Rejected
 from core.i18n import _
@@ -38,7 +39,6 @@ from core.model import (
 from core.stock import BinKind
 
 #: China Standard Time, the default for order times written without an offset.
-CHINA_TZ = timezone(timedelta(hours=8), "CST")
 
 PRODUCT_COLUMNS = ("sku", "name", "barcodes", "location", "on_hand", "safety_stock", "weight_g")
 LOCATION_COLUMNS = ("code", "sequence")

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from core.clock import CHINA_TZ
 from core.errors import Rejected
 from core.i18n import _
-from core.importing import CHINA_TZ
 from core.oversight import rate
 
 #: A gap between two scans longer than this is a break, not work (for lines per hour).
@@ -21,11 +21,6 @@ BREAK_AFTER = timedelta(minutes=10)
 RETURN_WINDOW_DAYS = 30
 #: The longest return window a report takes.
 RETURN_WINDOW_MAX = 366
-
-
-def local_day(moment: datetime) -> date:
-    """The calendar day (China Standard Time) an instant falls on."""
-    return moment.astimezone(CHINA_TZ).date()
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:

@@ -20,10 +20,9 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from core.clock import from_iso
+from core.clock import from_iso, local_day
 from core.errors import Rejected
 from core.i18n import _
-from core.timefmt import CHINA_FIXED
 
 
 class BinKind(StrEnum):
@@ -311,8 +310,7 @@ def expiry_day(moment: datetime | str) -> date:
     """The day expiry dates are judged on at ``moment`` (an instant, or its ISO text): the
     site's calendar day in China Standard Time, the day the dates printed on cartons count in.
     (UTC's date would still be yesterday until 08:00, and a lot would ship a day too long.)"""
-    instant = from_iso(moment) if isinstance(moment, str) else moment
-    return instant.astimezone(CHINA_FIXED).date()
+    return local_day(from_iso(moment) if isinstance(moment, str) else moment)
 
 
 def drawable(row: StockRow, today: date | None = None, shelf_days: int = 0) -> bool:

@@ -6,16 +6,14 @@ their offset. Countdowns read ``3h05m left`` / ``12m overdue`` (剩 3小时05分
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.carriers import yuan
-from core.clock import in_zone
+from core.clock import CHINA_TZ, in_zone
 from core.i18n import _
 
 DEFAULT_ZONE = "Asia/Shanghai"
-#: China has one time zone and no daylight saving: the fallback when tzdata is absent.
-CHINA_FIXED = timezone(timedelta(hours=8), "CST")
 
 
 def zone_named(name: str) -> tzinfo:
@@ -24,7 +22,7 @@ def zone_named(name: str) -> tzinfo:
         try:
             return ZoneInfo(name)
         except ZoneInfoNotFoundError:
-            return CHINA_FIXED
+            return CHINA_TZ  # China has one time zone and no daylight saving: when tzdata is absent
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as error:

@@ -23,8 +23,10 @@ import csv
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+
+from core.clock import CHINA_TZ
 
 __all__ = [
     "DEMO_PIN",
@@ -76,7 +78,6 @@ ORDER_COLUMNS = (
     "note",
 )
 
-_CHINA_TZ = timezone(timedelta(hours=8))
 _GS = "\x1d"
 _GS_ESCAPED = "\\x1d"
 
@@ -836,7 +837,7 @@ def _make_orders(rng: random.Random, products: list[_Product], now: datetime) ->
     orders.sort(key=lambda order: order.placed_at)
     per_day: dict[str, int] = {}
     for order in orders:
-        day = order.placed_at.astimezone(_CHINA_TZ).strftime("%Y%m%d")
+        day = order.placed_at.astimezone(CHINA_TZ).strftime("%Y%m%d")
         per_day[day] = per_day.get(day, 0) + 1
         order.order_no = f"DD{day}-{per_day[day]:04d}"
 
@@ -903,7 +904,7 @@ def _order_rows(orders: list[_Order]) -> list[list[str]]:
         header = [
             order.order_no,
             order.channel,
-            order.placed_at.astimezone(_CHINA_TZ).isoformat(timespec="seconds"),
+            order.placed_at.astimezone(CHINA_TZ).isoformat(timespec="seconds"),
             order.priority,
             order.payment_status,
             order.customer_name,

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from core.report import local_day
+from core.clock import local_day
 from data import receiving, stock, stock_reports
 from data.store import Actor, Store
 

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from core import stock as stock_rules
-from core.clock import from_iso, to_iso
+from core.clock import from_iso, local_day, to_iso
 from core.errors import Rejected
 from core.i18n import _
 from core.model import ACCEPTED, OrderStatus, PickListStatus, Priority, Problem
@@ -54,7 +54,7 @@ from core.oversight import (
     hourly_series,
 )
 from core.ports import Operator
-from core.report import day_bounds, local_day
+from core.report import day_bounds
 from core.roles import Permission
 from core.stock import out_of_date
 from data import leases, merging, orders, printing, settings, waves

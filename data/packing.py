@@ -26,7 +26,7 @@ from core.carriers import (
     check_override,
     choose_carrier,
 )
-from core.clock import from_iso, to_iso
+from core.clock import from_iso, local_day, to_iso
 from core.codes import CodePrefixes, ScannedCode, display_code, parse_scan
 from core.errors import NotFound, Rejected, WaretermError
 from core.i18n import _
@@ -56,7 +56,6 @@ from core.ports import (
     PackView,
     ShipmentView,
 )
-from core.report import local_day
 from core.roles import Permission
 from core.sla import PRIORITY_RANK
 from core.waybills import IssuedWaybill, Routing, WaybillUnavailable

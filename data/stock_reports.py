@@ -10,10 +10,9 @@ from datetime import date, timedelta
 from typing import Any
 
 from core import stock as stock_rules
-from core.clock import to_iso
+from core.clock import local_day, to_iso
 from core.errors import Rejected
 from core.i18n import _
-from core.report import local_day
 from core.roles import Permission
 from core.stock import BinKind, LedgerKind
 from core.stock_reports import Freshness, Replenishment, freshness, reorder, replenishment

@@ -72,7 +72,7 @@ def test_report_daily_refuses_a_bad_date_and_a_picker(
 def test_report_daily_defaults_to_today(wareterm: Callable[..., Result], db_path: Path) -> None:
     from datetime import datetime
 
-    from core.report import local_day
+    from core.clock import local_day
 
     result = wareterm("report", "daily", "--json")
     assert result.exit_code == 0, result.output

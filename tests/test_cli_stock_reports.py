@@ -12,9 +12,8 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from core.clock import FixedClock
+from core.clock import FixedClock, local_day
 from core.oversight import Operator
-from core.report import local_day
 from core.roles import Role
 from core.stock import LedgerKind, Movement
 from data.oversight import SqliteOversight

@@ -309,7 +309,7 @@ def register(main: click.Group) -> None:
     def report_daily(
         ctx: Context, day: str | None, csv_file: Path | None, return_window: int, as_json: bool
     ) -> None:
-        from core.report import local_day
+        from core.clock import local_day
         from data.report import daily_report
 
         with _rejections():

@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from core.clock import local_day
 from core.oversight import HourCount, Throughput, hourly_series, rate
-from core.report import active_hours, day_bounds, local_day, mean, per_hour, percentile
+from core.report import active_hours, day_bounds, mean, per_hour, percentile
 
 T0 = datetime(2026, 11, 21, 6, 0, tzinfo=UTC)
 

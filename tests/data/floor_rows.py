@@ -8,8 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from core import stock as stock_rules
-from core.clock import FixedClock, to_iso
-from core.importing import CHINA_TZ
+from core.clock import CHINA_TZ, FixedClock, to_iso
 from core.model import Role, ShortReason, Verdict
 from core.ports import Operator, ScannerLink
 from data import catalog, orders, stations, stock, users, waves

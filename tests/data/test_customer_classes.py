@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from core.clock import local_day
 from core.errors import Rejected
-from core.report import local_day
 from data import customers, merging, orders, platforms, waves
 from data.report import daily_report
 from data.store import Store

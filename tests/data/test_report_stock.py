@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from core.clock import FixedClock
+from core.clock import FixedClock, local_day
 from core.errors import Rejected
-from core.report import CountedBin, local_day, stock_figures
+from core.report import CountedBin, stock_figures
 from data import catalog, orders, receiving, returns
 from data.report import daily_report
 from data.stock import list_bins, stock_check

@@ -15,8 +15,7 @@ from rich.text import Text
 from textual.widgets import DataTable, Input, TabbedContent
 
 from core import i18n
-from core.clock import FixedClock
-from core.report import local_day
+from core.clock import FixedClock, local_day
 from core.stock import LedgerKind, Movement
 from data import catalog
 from data.receiving import count_bin, create_count, show_count
