@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import statistics
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from bench import picker, warehouse
 from bench.harness import Bench
 from bench.metrics import measurement
 from core.model import Role
-from core.ports import Operator, PickView
+from core.ports import Operator, PickView, ScanOutcome
 from data import settings
 from data.floor import SqliteFloor
 from data.picking import read_pick_view, record_pick_scan
@@ -30,36 +31,25 @@ def scan_commit(bench: Bench) -> dict[str, float]:
     """``data.picking.record_pick_scan`` on a real file (WAL, synchronous=FULL): parse, verify
     against the list, store the scan and its audit entry, commit. One picker walks lists;
     every tenth scan is a wrong item or an unknown code."""
-    count = bench.settings.commit_scans
     store = open_store(bench.fresh(bench.floor_db))
     actor = Actor("p01", "hh-p01")
     prefixes = settings.prefixes(store)
     pick = settings.pick_settings(store)
-    floor_codes = picker.wrong_codes(store)
-    timings: list[float] = []
-    view: PickView | None = None
+
+    def claim() -> PickView | None:
+        picklist_id = claim_next(store, actor)
+        return None if picklist_id is None else read_pick_view(store, picklist_id, pick)
+
+    def scan(view: PickView, raw: str) -> ScanOutcome:
+        return record_pick_scan(store, actor, view.picklist_id, raw, "wedge", prefixes, pick)
+
     try:
-        while len(timings) < count:
-            if view is None or view.current is None:
-                picklist_id = claim_next(store, actor)
-                if picklist_id is None:
-                    raise RuntimeError("the generated floor ran out of pick lists")
-                view = read_pick_view(store, picklist_id, pick)
-                continue
-            number = len(timings) + 1
-            if number % 10 == 0:
-                raw = floor_codes[number % 20 == 0]
-            else:
-                raw = picker.printed_code(view.current.barcode)
-            began = time.perf_counter()
-            outcome = record_pick_scan(store, actor, view.picklist_id, raw, "wedge", prefixes, pick)
-            timings.append((time.perf_counter() - began) * 1000)
-            view = outcome.view or view
+        timings = _walk(bench.settings.commit_scans, picker.wrong_codes(store), claim, scan)
     finally:
         store.close()
     bench.note(
         "scan_commit_ms_p50",
-        f"{count} scans per run, 90% right item, 10% wrong or unknown",
+        f"{len(timings)} scans per run, 90% right item, 10% wrong or unknown",
     )
     return {
         "scan_commit_ms_p50": statistics.median(timings),
@@ -69,46 +59,66 @@ def scan_commit(bench: Bench) -> dict[str, float]:
 
 @measurement("scan_commit_writer_ms_p50", "scan_commit_writer_ms_p99")
 def scan_commit_writer(bench: Bench) -> dict[str, float]:
-    """One picker's scans through the floor port and the scan writer, as a session's under
-    ``wareterm serve``: the reads before the lock on the session's connection, then the
-    request, the writer's transaction (alone: a group of one), its commit and the answer."""
-    count = bench.settings.commit_scans
+    """One picker's scans through the floor port of a session under ``wareterm serve``, its
+    scan writer running: the lock is free for a lone picker, so the session stores each scan
+    itself after a ``BEGIN IMMEDIATE`` that does not wait; what the writer's presence costs."""
     db = bench.fresh(bench.floor_db)
     writer = ScanWriterProcess(db)
     writer.start()
-    floor = SqliteFloor(open_store(db), writer=WriterLink(writer.socket))
+    link = WriterLink(writer.socket)
+    floor = SqliteFloor(open_store(db), writer=link)
     operator = Operator("p01", Role.PICKER, "hh-p01")
-    floor_codes = picker.wrong_codes(floor.store)
-    timings: list[float] = []
-    view: PickView | None = None
+
+    def scan(view: PickView, raw: str) -> ScanOutcome:
+        return floor.pick_scan(operator, view.picklist_id, raw, "wedge")
+
     try:
-        while len(timings) < count:
-            if view is None or view.current is None:
-                view = floor.claim_next_pick(operator)
-                if view is None:
-                    raise RuntimeError("the generated floor ran out of pick lists")
-                continue
-            number = len(timings) + 1
-            if number % 10 == 0:
-                raw = floor_codes[number % 20 == 0]
-            else:
-                raw = picker.printed_code(view.current.barcode)
-            began = time.perf_counter()
-            outcome = floor.pick_scan(operator, view.picklist_id, raw, "wedge")
-            timings.append((time.perf_counter() - began) * 1000)
-            view = outcome.view or view
-        assert floor.writer is not None and floor.writer.stored_here == 0, "writer not used"
+        codes = picker.wrong_codes(floor.store)
+        timings = _walk(
+            bench.settings.commit_scans, codes, lambda: floor.claim_next_pick(operator), scan
+        )
+        assert link.sent == 0, "a lone picker's scans went through the writer"
     finally:
         floor.store.close()
         writer.stop()
     bench.note(
         "scan_commit_writer_ms_p50",
-        f"{count} scans per run through the scan writer, 90% right item, 10% wrong or unknown",
+        f"{len(timings)} scans per run by a session under serve, 90% right item, 10% wrong or"
+        " unknown",
     )
     return {
         "scan_commit_writer_ms_p50": statistics.median(timings),
         "scan_commit_writer_ms_p99": _percentile(timings, 0.99),
     }
+
+
+def _walk(
+    count: int,
+    wrong: tuple[str, str],
+    claim: Callable[[], PickView | None],
+    scan: Callable[[PickView, str], ScanOutcome],
+) -> list[float]:
+    """One picker walking lists (``claim`` the next when one is done) for ``count`` scans,
+    every tenth a wrong item or (every twentieth) an unknown code; each ``scan``'s time in
+    ms."""
+    timings: list[float] = []
+    view: PickView | None = None
+    while len(timings) < count:
+        if view is None or view.current is None:
+            view = claim()
+            if view is None:
+                raise RuntimeError("the generated floor ran out of pick lists")
+            continue
+        number = len(timings) + 1
+        if number % 10 == 0:
+            raw = wrong[number % 20 == 0]
+        else:
+            raw = picker.printed_code(view.current.barcode)
+        began = time.perf_counter()
+        outcome = scan(view, raw)
+        timings.append((time.perf_counter() - began) * 1000)
+        view = outcome.view or view
+    return timings
 
 
 @measurement("concurrent_scans_per_s", "lost_scans", "double_claims")
