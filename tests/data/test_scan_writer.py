@@ -33,6 +33,7 @@ from data.scan_writer import (
     _frame,
 )
 from data.store import Actor, Store, open_store
+from tests.scan_writer_parts import hang_up_once, short_socket_path
 from tests.tui.conftest import ADMIN, NOW, WALK, build_floor
 
 PICKER = Operator("li.na", Role.PICKER, "hh-1")
@@ -161,11 +162,8 @@ class Running:
 
 @pytest.fixture
 def socket_path() -> Iterator[Path]:
-    # a short path: a Unix socket's name has room for about 100 bytes
-    folder = Path(f"/tmp/wt-sw-{os.getpid()}-{threading.get_ident() % 10_000}")
-    folder.mkdir(mode=0o700, exist_ok=True)
-    yield folder / "s.sock"
-    shutil.rmtree(folder, ignore_errors=True)
+    with short_socket_path() as path:
+        yield path
 
 
 def _floor(path: Path, link: WriterLink | None) -> SqliteFloor:
@@ -393,17 +391,7 @@ def test_a_writer_that_stops_before_answering_leaves_the_scan_unconfirmed(
     is told the scan is not confirmed; its next scans are stored on its own connection."""
     path = tmp_path / "floor.db"
     build_floor(path).close()
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(str(socket_path))
-    listener.listen(1)
-
-    def take_and_hang_up() -> None:
-        conn, _ = listener.accept()
-        conn.recv(65536)
-        conn.close()
-
-    stand_in = threading.Thread(target=take_and_hang_up, daemon=True)
-    stand_in.start()
+    stand_in = hang_up_once(socket_path)
     link = WriterLink(socket_path)
     floor = _floor(path, link)
     try:
@@ -419,6 +407,5 @@ def test_a_writer_that_stops_before_answering_leaves_the_scan_unconfirmed(
         assert link.stored_here == 1
     finally:
         floor.store.close()
-        listener.close()
         stand_in.join(5)
     assert [row["verdict"] for row in _stored(path)] == ["ok"]

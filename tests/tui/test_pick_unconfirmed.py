@@ -3,10 +3,6 @@ answered: the picker is told the scan is not confirmed and sees the list as stor
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +14,7 @@ from core.clock import FixedClock
 from data.floor import SqliteFloor
 from data.scan_writer import WriterLink
 from data.store import open_store
+from tests.scan_writer_parts import hang_up_once, short_socket_path
 from tests.tui.conftest import NOW, WALK, badge_login, build_floor, scan, take_list, wait_until
 from tests.tui.pick_screen import assert_fits
 from tests.tui.test_zh_snapshots import speak_chinese
@@ -25,27 +22,12 @@ from tui.app import WaretermApp
 
 
 @pytest.fixture
-def hangs_up(tmp_path: Path) -> Iterator[Path]:
+def hangs_up() -> Iterator[Path]:
     """A stand-in for a writer killed mid-group: it takes one request and hangs up."""
-    folder = Path(f"/tmp/wt-pu-{os.getpid()}")
-    folder.mkdir(mode=0o700, exist_ok=True)
-    path = folder / "s.sock"
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(str(path))
-    listener.listen(1)
-
-    def take_and_hang_up() -> None:
-        conn, _ = listener.accept()
-        conn.recv(65536)
-        conn.close()
-        listener.close()
-        path.unlink()  # gone: the next scans are stored by the session itself
-
-    thread = threading.Thread(target=take_and_hang_up, daemon=True)
-    thread.start()
-    yield path
-    thread.join(5)
-    shutil.rmtree(folder, ignore_errors=True)
+    with short_socket_path() as path:
+        stand_in = hang_up_once(path)
+        yield path
+        stand_in.join(5)
 
 
 @pytest.mark.parametrize(("language", "size"), [("zh_CN", (40, 16)), ("en", (80, 24))])
