@@ -304,8 +304,9 @@ class SqliteFloor(Floor):
             return record_pick_scan(self.store, actor, picklist_id, raw, source)
         if self.writer.crowded():
             outcome = self.writer.pick_scan(actor, picklist_id, raw, source)
-            if outcome is not None:
-                return outcome
+            if outcome is None:  # no writer to reach: wait for the lock here
+                return record_pick_scan(self.store, actor, picklist_id, raw, source)
+            return outcome
         prepared = prepare_pick_scan(self.store, picklist_id, raw, source)
         try:
             return store_pick_scan(self.store, actor, picklist_id, prepared, wait=False)

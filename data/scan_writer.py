@@ -220,9 +220,7 @@ class WriterLink:
     def close(self) -> None:
         """Hang up (the writer forgets the session)."""
         with self._lock:
-            if self._sock is not None:
-                self._sock.close()
-                self._sock = None
+            self._drop()
 
 
 def link_from_env() -> WriterLink | None:
