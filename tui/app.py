@@ -352,7 +352,9 @@ class WaretermApp(App[None]):
         if self.store_fault is not None:
             self.store_fault = None
             self.notify(_("The database works again."), severity="information", markup=False)
-        if self._data_version is not None and version != self._data_version:
+        changed = self._data_version is not None and version != self._data_version
+        # a tick can come while the app is being taken down, its screens already gone
+        if changed and self.screen_stack:
             self.screen.post_message(FloorChanged(version))
         self._data_version = version
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from core.clock import FixedClock
 from data.floor import SqliteFloor
 from data.store import open_store
-from tests.tui.conftest import NOW, screen_in_front, wait_until
+from tests.tui.conftest import NOW, badge_login, build_floor, make_app, screen_in_front, wait_until
 from tui.app import WaretermApp
 from tui.screens.home import HomeScreen
 from tui.screens.login import LoginScreen
@@ -51,3 +51,17 @@ async def test_without_an_operator_logging_out_shows_the_login(floor_db: Path) -
         await pilot.press("l")
         await screen_in_front(pilot, LoginScreen, "#user")
         assert app.is_running and app.operator is None
+
+
+async def test_a_change_noticed_while_the_app_is_taken_down_is_no_crash(tmp_path: Path) -> None:
+    """The live-update tick can come after the app's screens are gone (it is being taken
+    down): another session's commit then has no screen to tell, and nothing fails."""
+    path = tmp_path / "floor.db"
+    build_floor(path).close()
+    app = make_app(path)
+    async with app.run_test() as pilot:
+        await badge_login(pilot)
+    assert app.screen_stack == []
+    app._data_version = -1  # as if another session committed since the last tick
+    app._poll_changes()
+    assert app._data_version not in (None, -1)  # read, and kept for the next tick
